@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * credwatch.h - the only header shared by the kernel programs and the agent.
+ *
+ * Every struct here crosses the user/kernel boundary, so layouts are fixed:
+ * fields are ordered large to small, padding is explicit, and each size is
+ * pinned by a _Static_assert. Only __u8/__u16/__u32/__u64 are used.
+ */
+#ifndef CREDWATCH_H
+#define CREDWATCH_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define CW_COMM_LEN		16
+#define CW_ANCESTORS		5	/* parent + 4 more, captured at hit time */
+#define CW_PATH_MAX		4096	/* path argument as passed, incl. NUL */
+#define CW_EXE_MAX		256	/* executable path (dentry walk), incl. NUL */
+#define CW_ARGS_MAX		1024	/* argv bytes, NUL-separated */
+#define CW_DATA_MAX		(CW_EXE_MAX + CW_ARGS_MAX + CW_PATH_MAX)
+#define CW_ARGS_OFF		CW_EXE_MAX
+#define CW_PATH_OFF		(CW_EXE_MAX + CW_ARGS_MAX)
+#define CW_EXE_DEPTH		16	/* path components walked for the exe */
+
+/* Bits of the bitmap that pre-filters lookups of the watched hash map. */
+#define CW_BLOOM_BITS_LOG2	20
+#define CW_BLOOM_WORDS		((1u << CW_BLOOM_BITS_LOG2) / 64)
+
+/*
+ * Bit of the pre-filter bitmap for an inode. The kernel tests this bit, a
+ * plain load from .bss, before it pays for a hash map lookup; userspace
+ * sets it for every watched inode. Shared so both sides agree.
+ */
+static inline __u32 cw_bloom_bit(__u64 ino, __u32 dev)
+{
+	__u64 h = (ino ^ ((__u64)dev << 32)) * 0x9E3779B97F4A7C15ULL;
+
+	return (__u32)(h >> (64 - CW_BLOOM_BITS_LOG2));
+}
+
+/* Which syscall path produced the event (evt.type). */
+enum cw_syscall {
+	CW_SYS_OPEN = 1,
+	CW_SYS_OPENAT,
+	CW_SYS_OPENAT2,
+	CW_SYS_CREAT,
+	CW_SYS_OPEN_BY_HANDLE_AT,
+	CW_SYS_IO_URING_OPENAT,
+	CW_SYS_IO_URING_OPENAT2,
+	CW_SYS__MAX,
+};
+
+/* Why an event did not leave the kernel; one per-CPU counter each. */
+enum cw_drop {
+	CW_DROP_RINGBUF = 0,	/* bpf_ringbuf_output failed: buffer full */
+	CW_DROP_SCRATCH,	/* per-CPU scratch buffer lookup failed */
+	CW_DROP_FD_LOOKUP,	/* a hit was possible but fd -> file failed */
+	CW_DROP__MAX,
+};
+
+/* Other per-CPU counters, for health and benchmarks. */
+enum cw_stat {
+	CW_STAT_HITS = 0,	/* opens of a watched inode */
+	CW_STAT_BLOOM_PASS,	/* bitmap said maybe: hash map consulted */
+	CW_STAT__MAX,
+};
+
+/* Flags in cw_event.flags. */
+#define CW_EVF_PATH_TRUNC	(1u << 0)	/* path argument cut at CW_PATH_MAX */
+#define CW_EVF_ARGS_TRUNC	(1u << 1)	/* argv cut at CW_ARGS_MAX */
+#define CW_EVF_EXE_TRUNC	(1u << 2)	/* exe path cut (depth or length) */
+#define CW_EVF_PATH_FAULT	(1u << 3)	/* path argument unreadable */
+#define CW_EVF_NO_PATH_ARG	(1u << 4)	/* syscall has no path argument */
+
+/* Key of the watched map: the inode as the kernel names it. */
+struct cw_inode_key {
+	__u64 ino;		/* inode->i_ino */
+	__u32 dev;		/* inode->i_sb->s_dev: (major << 20) | minor */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct cw_inode_key) == 16, "cw_inode_key layout");
+
+/* Value of the watched map. */
+struct cw_watch_val {
+	__u32 cred_id;		/* index into the agent's credential table */
+	__u32 kind;		/* enum cw_cred_kind, for the kernel's own use */
+};
+_Static_assert(sizeof(struct cw_watch_val) == 8, "cw_watch_val layout");
+
+/* One ancestor of the reader, captured at hit time. */
+struct cw_ancestor {
+	__u32 tgid;		/* 0 when the chain ended */
+	char comm[CW_COMM_LEN];
+};
+_Static_assert(sizeof(struct cw_ancestor) == 20, "cw_ancestor layout");
+
+/*
+ * One open of a watched inode. Fixed header, then data[] holding three
+ * regions: the executable path at data[exe_off] (exe_len bytes incl. NUL,
+ * built right to left by the dentry walk, so it ends at CW_EXE_MAX),
+ * argv at data[CW_EXE_MAX] (args_len bytes, NUL-separated), and the path
+ * argument at data[CW_EXE_MAX + CW_ARGS_MAX] (path_len bytes incl. NUL).
+ * The path is last because it is the only long variable part: only the
+ * header, the two fixed regions and path_len bytes leave the kernel.
+ */
+struct cw_event {
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() at syscall exit */
+	__u64 cgroup_id;	/* cgroup v2 id = inode of the cgroup dir */
+	__u64 ino;		/* opened inode */
+	__s64 ret;		/* syscall return: the fd */
+	__u64 open_flags;	/* flags argument as passed (O_*) */
+	__u32 dev;		/* kernel dev of the inode's superblock */
+	__u32 cred_id;		/* from cw_watch_val */
+	__u32 tgid;		/* process id (proc.pid) */
+	__u32 tid;		/* thread id (proc.tid) */
+	__u32 uid;		/* real uid */
+	__u32 gid;		/* real gid */
+	__u32 euid;		/* effective uid */
+	__u32 loginuid;		/* audit loginuid, (u32)-1 when unset */
+	__u32 sid;		/* session id in the root pid namespace */
+	__u32 tty;		/* controlling tty as (major << 20) | minor, 0 none */
+	__u32 mnt_ns;		/* mount namespace inode number */
+	__u32 pid_ns;		/* pid namespace inode number */
+	__u32 f_mode;		/* file->f_mode: FMODE_READ 1, FMODE_WRITE 2 */
+	__u32 flags;		/* CW_EVF_* */
+	__u16 syscall;		/* enum cw_syscall */
+	__u16 path_len;		/* bytes of path argument in data[], incl. NUL */
+	__u16 exe_len;		/* bytes of exe path in data[], incl. NUL */
+	__u16 args_len;		/* bytes of argv in data[] */
+	char comm[CW_COMM_LEN];	/* reader's comm */
+	struct cw_ancestor anc[CW_ANCESTORS]; /* anc[0] is the parent */
+	__u16 exe_off;		/* start of the exe path in data[] */
+	__u16 pad;
+	char data[CW_DATA_MAX];
+};
+#define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
+_Static_assert(CW_EVENT_HDR_SIZE == 224, "cw_event header layout");
+
+#endif /* CREDWATCH_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/* test_fields.c - the field vocabulary: lookup, get, set, format. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/fields.h"
+
+static void test_fields_lookup_accepts_design_names(void **state)
+{
+	static const char *const names[] = {
+		"evt.time", "evt.type", "evt.res", "proc.pid", "proc.tid", "proc.name",
+		"proc.exepath", "proc.cmdline", "proc.ppid", "proc.pname", "proc.pcmdline",
+		"proc.aname[2]", "proc.apid[1]", "proc.tty", "proc.sid", "user.uid",
+		"user.name", "user.loginuid", "fd.name", "fd.ino", "fd.dev", "fd.flags",
+		"container.id", "container.name", "container.image.repository",
+		"k8s.ns.name", "k8s.pod.name", "k8s.pod.uid", "k8s.pod.sa", "cred.kind",
+		"cred.path", "cred.owner.ns", "cred.owner.pod", "cred.owner.sa",
+		"cred.secret.name", "cred.same_pod", "k8s.cluster.name", "cloud.provider",
+		"cloud.region",
+	};
+	int idx;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_true(field_lookup(names[i], &idx) >= 0);
+}
+
+static void test_fields_lookup_rejects_bad_names_and_indexes(void **state)
+{
+	int idx;
+
+	assert_int_equal(field_lookup("proc.nope", &idx), -ENOENT);
+	assert_int_equal(field_lookup("proc.aname", &idx), -EINVAL);
+	assert_int_equal(field_lookup("proc.aname[9]", &idx), -EINVAL);
+	assert_int_equal(field_lookup("proc.aname[x]", &idx), -EINVAL);
+	assert_int_equal(field_lookup("proc.aname[1", &idx), -EINVAL);
+	assert_int_equal(field_lookup("proc.name[1]", &idx), -EINVAL);
+	assert_int_equal(field_lookup("proc.aname[3]", &idx), CW_F_PROC_ANAME);
+	assert_int_equal(idx, 3);
+}
+
+static void test_fields_get_set_roundtrip(void **state)
+{
+	struct cw_record rec;
+	struct cw_value v;
+	char buf[32];
+
+	record_reset(&rec);
+	assert_int_equal(field_set_str(&rec, CW_F_K8S_POD_NAME, 0, "web-1"), 0);
+	assert_int_equal(field_set_u64(&rec, CW_F_PROC_APID, 2, 77), 0);
+	assert_int_equal(field_set_str(&rec, CW_F_EVT_TYPE, 0, "openat2"), 0);
+	assert_int_equal(field_set_str(&rec, CW_F_PROC_PID, 0, "x"), -EINVAL);
+	field_get(&rec, CW_F_K8S_POD_NAME, 0, &v);
+	assert_string_equal(v.str, "web-1");
+	field_get(&rec, CW_F_PROC_APID, 2, &v);
+	assert_int_equal(v.u64, 77);
+	field_get(&rec, CW_F_EVT_TYPE, 0, &v);
+	assert_string_equal(field_format(&v, buf, sizeof(buf)), "openat2");
+	field_get(&rec, CW_F_CRED_SAME_POD, 0, &v);
+	assert_false(v.is_set);
+	assert_string_equal(field_format(&v, buf, sizeof(buf)), "<NA>");
+}
+
+static void test_open_flags_format_names_bits(void **state)
+{
+	char buf[160];
+
+	open_flags_format(01 | 0100 | 01000 | 02000000, buf, sizeof(buf));
+	assert_string_equal(buf, "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
+	open_flags_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "O_RDONLY");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_lookup_accepts_design_names),
+		cmocka_unit_test(test_fields_lookup_rejects_bad_names_and_indexes),
+		cmocka_unit_test(test_fields_get_set_roundtrip),
+		cmocka_unit_test(test_open_flags_format_names_bits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

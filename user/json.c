@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: Apache-2.0
+/* json.c - JSON writer and terminal escaping for untrusted strings. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "json.h"
+
+void jbuf_init(struct jbuf *jb)
+{
+	memset(jb, 0, sizeof(*jb));
+}
+
+void jbuf_free(struct jbuf *jb)
+{
+	free(jb->buf);
+	jbuf_init(jb);
+}
+
+void jbuf_reset(struct jbuf *jb)
+{
+	jb->len = 0;
+	jb->oom = false;
+	jb->depth = 0;
+	jb->need_comma[0] = false;
+	if (jb->buf)
+		jb->buf[0] = '\0';
+}
+
+static bool jbuf_reserve(struct jbuf *jb, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (jb->oom)
+		return false;
+	if (jb->len + n + 1 <= jb->cap)
+		return true;
+	cap = jb->cap ? jb->cap : 1024;
+	while (cap < jb->len + n + 1)
+		cap *= 2;
+	p = realloc(jb->buf, cap);
+	if (!p) {
+		jb->oom = true;
+		return false;
+	}
+	jb->buf = p;
+	jb->cap = cap;
+	return true;
+}
+
+void jbuf_raw(struct jbuf *jb, const char *s, size_t n)
+{
+	if (!jbuf_reserve(jb, n))
+		return;
+	memcpy(jb->buf + jb->len, s, n);
+	jb->len += n;
+	jb->buf[jb->len] = '\0';
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
+ * no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void jbuf_strn(struct jbuf *jb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
+
+	/* worst case: every byte becomes \\xNN (5 chars) */
+	if (!jbuf_reserve(jb, n * 6 + 2))
+		return;
+	jb->buf[jb->len++] = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k = utf8_seq_len(s + i, n - i);
+		char *o = jb->buf + jb->len;
+
+		if (k > 1) {
+			memcpy(o, s + i, k);
+			jb->len += k;
+			i += k;
+			continue;
+		}
+		i++;
+		if (k == 0) {		/* invalid UTF-8 byte */
+			memcpy(o, "\\\\x", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			jb->len += 5;
+			continue;
+		}
+		switch (c) {
+		case '"':  memcpy(o, "\\\"", 2); jb->len += 2; break;
+		case '\\': memcpy(o, "\\\\", 2); jb->len += 2; break;
+		case '\n': memcpy(o, "\\n", 2); jb->len += 2; break;
+		case '\r': memcpy(o, "\\r", 2); jb->len += 2; break;
+		case '\t': memcpy(o, "\\t", 2); jb->len += 2; break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 15];
+				jb->len += 6;
+			} else {
+				*o = (char)c;
+				jb->len++;
+			}
+		}
+	}
+	jb->buf[jb->len++] = '"';
+	jb->buf[jb->len] = '\0';
+}
+
+void jbuf_str(struct jbuf *jb, const char *s)
+{
+	jbuf_strn(jb, s, strlen(s));
+}
+
+static void jbuf_sep(struct jbuf *jb)
+{
+	if (jb->need_comma[jb->depth])
+		jbuf_raw(jb, ",", 1);
+	jb->need_comma[jb->depth] = true;
+}
+
+static void jbuf_open(struct jbuf *jb, char c)
+{
+	jbuf_raw(jb, &c, 1);
+	if (jb->depth < JBUF_DEPTH - 1)
+		jb->depth++;
+	jb->need_comma[jb->depth] = false;
+}
+
+static void jbuf_close(struct jbuf *jb, char c)
+{
+	jbuf_raw(jb, &c, 1);
+	if (jb->depth > 0)
+		jb->depth--;
+}
+
+void jbuf_obj_begin(struct jbuf *jb) { jbuf_open(jb, '{'); }
+void jbuf_obj_end(struct jbuf *jb) { jbuf_close(jb, '}'); }
+void jbuf_arr_begin(struct jbuf *jb) { jbuf_open(jb, '['); }
+void jbuf_arr_end(struct jbuf *jb) { jbuf_close(jb, ']'); }
+void jbuf_elem(struct jbuf *jb) { jbuf_sep(jb); }
+
+void jbuf_key(struct jbuf *jb, const char *key)
+{
+	jbuf_sep(jb);
+	jbuf_str(jb, key);
+	jbuf_raw(jb, ":", 1);
+}
+
+void jbuf_kv_str(struct jbuf *jb, const char *key, const char *val)
+{
+	jbuf_key(jb, key);
+	jbuf_str(jb, val);
+}
+
+void jbuf_kv_u64(struct jbuf *jb, const char *key, uint64_t val)
+{
+	char num[32];
+
+	jbuf_key(jb, key);
+	jbuf_raw(jb, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, val));
+}
+
+void jbuf_kv_s64(struct jbuf *jb, const char *key, int64_t val)
+{
+	char num[32];
+
+	jbuf_key(jb, key);
+	jbuf_raw(jb, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, val));
+}
+
+void jbuf_kv_bool(struct jbuf *jb, const char *key, bool val)
+{
+	jbuf_key(jb, key);
+	jbuf_raw(jb, val ? "true" : "false", val ? 4 : 5);
+}
+
+void jbuf_kv_null(struct jbuf *jb, const char *key)
+{
+	jbuf_key(jb, key);
+	jbuf_raw(jb, "null", 4);
+}
+
+static void jbuf_field(struct jbuf *jb, const char *key, const struct cw_value *v)
+{
+	if (!v->is_set) {
+		jbuf_kv_null(jb, key);
+		return;
+	}
+	switch (v->type) {
+	case CW_FT_STR:
+		jbuf_kv_str(jb, key, v->str);
+		break;
+	case CW_FT_U64:
+		jbuf_kv_u64(jb, key, v->u64);
+		break;
+	case CW_FT_S64:
+		jbuf_kv_s64(jb, key, v->s64);
+		break;
+	case CW_FT_BOOL:
+		jbuf_kv_bool(jb, key, v->u64 != 0);
+		break;
+	}
+}
+
+void jbuf_record_fields(struct jbuf *jb, const struct cw_record *rec)
+{
+	struct cw_value v;
+	char key[64];
+
+	for (int id = 0; id < CW_F__COUNT; id++) {
+		const struct cw_field_info *fi = field_info(id);
+
+		if (!fi->indexed) {
+			field_get(rec, id, 0, &v);
+			jbuf_field(jb, fi->name, &v);
+			continue;
+		}
+		for (int n = 1; n <= CW_ANCESTORS; n++) {
+			snprintf(key, sizeof(key), "%s[%d]", fi->name, n);
+			field_get(rec, id, n, &v);
+			jbuf_field(jb, key, &v);
+		}
+	}
+}
+
+char *text_escape(const char *str, char *dst, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(str), i = 0, o = 0;
+
+	if (size < 8) {
+		if (size)
+			dst[0] = '\0';
+		return dst;
+	}
+	while (i < n) {
+		size_t k = utf8_seq_len(s + i, n - i);
+		unsigned char c = s[i];
+		char esc[5];
+		size_t elen;
+
+		if (k == 1 && c >= 0x20 && c != 0x7f && c != '\\') {
+			esc[0] = (char)c;
+			elen = 1;
+		} else if (k > 1) {
+			/* C1 controls (U+0080..U+009F) are terminal controls too */
+			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+				memcpy(esc, "\\x", 2);
+				esc[2] = hex[s[i + 1] >> 4];
+				esc[3] = hex[s[i + 1] & 15];
+				elen = 4;
+			} else {
+				memcpy(esc, s + i, k);
+				elen = k;
+			}
+		} else if (c == '\\') {
+			memcpy(esc, "\\\\", 2);
+			elen = 2;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			esc[0] = '\\';
+			esc[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			elen = 2;
+		} else {
+			memcpy(esc, "\\x", 2);
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 15];
+			elen = 4;
+		}
+		if (o + elen + 4 > size) {	/* room for "..." and NUL */
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(dst + o, esc, elen);
+		o += elen;
+		i += k ? k : 1;
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+/* log.c - stderr logger; the only global state a module may touch. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+enum cw_log_level cw_log_level = CW_LOG_INFO;
+
+void log_msg(enum cw_log_level level, const char *fmt, ...)
+{
+	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* one write per line so concurrent threads do not interleave */
+	fprintf(stderr, "credwatch: %s%s\n", prefix[level], line);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * record.h - one credential access as every consumer sees it.
+ *
+ * The sensor turns a kernel struct cw_event into a struct cw_record;
+ * attribution fills the container, pod and owner parts; rules, the
+ * --events stream, alerts, dumps and credwatch-inspect read it through the
+ * field table in fields.h, never by poking at members directly. Strings are
+ * fixed buffers so that evaluating a rule or writing an event allocates
+ * nothing. An empty string means "not known" and is printed as <NA>.
+ */
+#ifndef CW_RECORD_H
+#define CW_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/credwatch.h"
+
+#define CW_REC_NAME_MAX		256	/* names, ids, namespaces */
+#define CW_REC_PATH_MAX		(CW_PATH_MAX + 64)
+#define CW_REC_CMDLINE_MAX	(CW_ARGS_MAX * 4 + 32)	/* escaped argv */
+
+/* cred.kind */
+enum cw_cred_kind {
+	CW_CRED_SA_TOKEN = 0,
+	CW_CRED_SECRET,
+	CW_CRED_KUBECONFIG,
+	CW_CRED_PKI,
+	CW_CRED_CLOUD,
+	CW_CRED_CUSTOM,
+	CW_CRED__MAX,
+};
+
+const char *cred_kind_name(enum cw_cred_kind kind);
+/* Returns the kind for a name, or -EINVAL. */
+int cred_kind_parse(const char *name);
+
+/* A boolean field that may be unknown. */
+enum cw_tristate {
+	CW_UNKNOWN = -1,
+	CW_FALSE = 0,
+	CW_TRUE = 1,
+};
+
+struct cw_record {
+	/* evt.* */
+	uint64_t time_ns;		/* evt.time: ns since the Unix epoch */
+	int64_t res;			/* evt.res: fd, or -errno */
+	uint32_t syscall;		/* enum cw_syscall -> evt.type */
+
+	/* proc.*, user.* */
+	uint64_t pid, tid, ppid, sid, tty;
+	uint64_t uid, gid, loginuid;
+	char proc_name[CW_COMM_LEN + 1];
+	char proc_exepath[CW_REC_PATH_MAX];
+	char proc_cmdline[CW_REC_CMDLINE_MAX];
+	char proc_pname[CW_COMM_LEN + 1];
+	char proc_pcmdline[CW_REC_CMDLINE_MAX];
+	uint64_t apid[CW_ANCESTORS + 1];	/* [0] is the process itself */
+	char aname[CW_ANCESTORS + 1][CW_COMM_LEN + 1];
+	char user_name[CW_REC_NAME_MAX];
+	int8_t is_exec_session;		/* enum cw_tristate */
+
+	/* fd.* */
+	char fd_name[CW_REC_PATH_MAX];	/* the path as the process passed it */
+	char fd_flags[160];		/* "O_RDONLY|O_CLOEXEC" */
+	uint64_t fd_ino, fd_dev;	/* fd.dev in userspace st_dev encoding */
+	uint64_t open_flags;		/* raw O_* bits */
+	uint64_t cgroup_id, mnt_ns, pid_ns;
+
+	/* container.*, k8s.* (the reader) */
+	char container_id[CW_REC_NAME_MAX];	/* "host" outside containers */
+	char container_name[CW_REC_NAME_MAX];
+	char container_image[CW_REC_NAME_MAX];	/* container.image.repository */
+	char ns_name[CW_REC_NAME_MAX];
+	char pod_name[CW_REC_NAME_MAX];
+	char pod_uid[CW_REC_NAME_MAX];
+	char pod_sa[CW_REC_NAME_MAX];
+
+	/* cred.* (whose credential it was) */
+	uint32_t cred_id;
+	char cred_kind[16];
+	char cred_path[CW_REC_PATH_MAX];
+	char owner_ns[CW_REC_NAME_MAX];
+	char owner_pod[CW_REC_NAME_MAX];
+	char owner_pod_uid[CW_REC_NAME_MAX];
+	char owner_sa[CW_REC_NAME_MAX];
+	char secret_name[CW_REC_NAME_MAX];
+	int8_t same_pod;		/* enum cw_tristate */
+
+	/* where */
+	char cluster_name[CW_REC_NAME_MAX];
+	char cloud_provider[64];
+	char cloud_region[64];
+
+	uint32_t ev_flags;		/* CW_EVF_* from the kernel */
+};
+
+/* Set every string empty, every tristate unknown, every number 0. */
+void record_reset(struct cw_record *rec);
+
+/* evt.type name for an enum cw_syscall; "unknown" when out of range. */
+const char *syscall_name(uint32_t syscall);
+
+/* Render O_* flags as "O_RDONLY|O_CLOEXEC" into buf. */
+void open_flags_format(uint64_t flags, char *buf, size_t size);
+
+/* Copy src into a fixed buffer, always NUL-terminated. */
+void record_strlcpy(char *dst, const char *src, size_t size);
+
+#endif /* CW_RECORD_H */
