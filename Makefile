@@ -24,7 +24,7 @@ PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
+CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -D_GNU_SOURCE \
 	      -DCW_VERSION='"$(VERSION)"' -I$(BUILD) -I. $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * creds.h - the table of watched credentials.
+ *
+ * An id is (generation << 24) | slot, so the kernel can carry a 32-bit id in
+ * each event and a slot reused after a rotation never answers for the
+ * credential that was there before: creds_get() of a stale id is NULL.
+ * Returned pointers are valid until the next creds_add(): copy what you keep.
+ */
+#ifndef CW_CREDS_H
+#define CW_CREDS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+#define CREDS_MAX_DEFAULT	(1u << 20)
+
+struct cred_entry {
+	uint32_t id;
+	enum cw_cred_kind kind;
+	uint64_t ino;
+	uint32_t kdev;		/* kernel s_dev encoding */
+	dev_t dev;		/* st_dev */
+	uint32_t mode, uid, gid;/* of the file, for posture findings */
+	bool legacy_token;	/* a token from a Secret volume, not projected */
+	char group[80];		/* "host" or "pod:<uid>": unit of rescans */
+	char path[PATH_MAX];	/* host path (without --host-root) */
+	char pod_uid[64];	/* owner pod, "" for host credentials */
+	char volume[256];	/* kubelet volume name */
+	char secret_name[256];	/* Secret name when known, else "" */
+};
+
+struct creds;
+
+int creds_new(struct creds **out, uint32_t max_entries);
+void creds_free(struct creds *t);
+
+/* Insert a copy of c; its id is assigned and returned in *id. -ENOSPC when full. */
+int creds_add(struct creds *t, const struct cred_entry *c, uint32_t *id);
+/* Replace the file identity (ino/dev/mode...) of an existing entry. */
+int creds_update(struct creds *t, uint32_t id, const struct cred_entry *c);
+int creds_remove(struct creds *t, uint32_t id);
+const struct cred_entry *creds_get(const struct creds *t, uint32_t id);
+const struct cred_entry *creds_find_path(const struct creds *t, const char *path);
+const struct cred_entry *creds_find_inode(const struct creds *t, uint64_t ino, uint32_t kdev);
+/*
+ * Iterate the live entries of one group: start with *cursor = 0. Entries
+ * may be removed while iterating, except the one just returned's successor.
+ */
+const struct cred_entry *creds_group_next(const struct creds *t, const char *group,
+					  uint32_t *cursor);
+uint32_t creds_count(const struct creds *t);
+void creds_count_by_kind(const struct creds *t, uint32_t counts[CW_CRED__MAX]);
+
+/* Iterate live entries: start with *cursor = 0; NULL at the end. */
+const struct cred_entry *creds_next(const struct creds *t, uint32_t *cursor);
+
+#endif /* CW_CREDS_H */

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * main.c - credwatch: options, signals, exit codes.
+ * 0 ok, 1 runtime failure, 2 usage or configuration error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "config.h"
+#include "log.h"
+
+static struct agent_signals signals_seen;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	signals_seen.stop = 1;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	signals_seen.reload = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: the poll must return so the loop sees the flag */
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512] = "";
+	int ret = 2;
+
+	config_init(&cfg);
+	if (config_parse_args(&cfg, argc, argv, err, sizeof(err)) ||
+	    config_validate(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "credwatch: %s\n", err);
+		goto out;
+	}
+	if (cfg.help) {
+		config_usage(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (cfg.version) {
+		printf("credwatch %s\n", CW_VERSION);
+		ret = 0;
+		goto out;
+	}
+	if (cfg.verbose)
+		cw_log_level = CW_LOG_DEBUG;
+	if (cfg.print_config) {
+		config_print(&cfg, stdout);
+		ret = 0;
+		goto out;
+	}
+	if (cfg.host_root && access(cfg.host_root, R_OK | X_OK)) {
+		fprintf(stderr, "credwatch: --host-root: %s: %s\n", cfg.host_root, strerror(errno));
+		goto out;
+	}
+	if (cfg.list_watched) {
+		ret = agent_list_watched(&cfg);
+		goto out;
+	}
+	install_signals();
+	ret = agent_run(&cfg, &signals_seen);
+out:
+	config_free(&cfg);
+	return ret;
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * sensor.c - loads and attaches the credwatch BPF programs, keeps the
+ * watched inode map and its pre-filter bitmap in sync, drains events.
+ *
+ * open -> configure (map sizes, rodata, autoload off for absent
+ * tracepoints) -> load -> attach, as libbpf-tools' opensnoop does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "credwatch.skel.h"
+#include "log.h"
+#include "sensor.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+struct sensor {
+	struct credwatch_bpf *skel;
+	struct ring_buffer *rb;
+	sensor_event_fn fn;
+	void *ctx;
+	int ncpus;
+	/* how many watched inodes share each bitmap bit: clear at zero */
+	uint16_t *bloom_refs;
+	struct sensor_hook_status hooks[SENSOR_HOOKS];
+};
+
+struct hook_desc {
+	const char *name;
+	const char *tp_dir;	/* tracefs events/<tp_dir> */
+};
+
+/* Order matches sensor_progs() below. */
+static const struct hook_desc hook_descs[SENSOR_HOOKS] = {
+	{ "open", "syscalls/sys_exit_open" },
+	{ "openat", "syscalls/sys_exit_openat" },
+	{ "openat2", "syscalls/sys_exit_openat2" },
+	{ "creat", "syscalls/sys_exit_creat" },
+	{ "open_by_handle_at", "syscalls/sys_exit_open_by_handle_at" },
+	{ "io_uring", "io_uring/io_uring_complete" },
+};
+
+/* Programs and the skeleton's link slots (destroyed with the skeleton). */
+static void sensor_progs(struct credwatch_bpf *skel, struct bpf_program *progs[SENSOR_HOOKS],
+			 struct bpf_link **links[SENSOR_HOOKS])
+{
+#define HOOK(i, name) do { progs[i] = skel->progs.name; links[i] = &skel->links.name; } while (0)
+	HOOK(0, tracepoint__syscalls__sys_exit_open);
+	HOOK(1, tracepoint__syscalls__sys_exit_openat);
+	HOOK(2, tracepoint__syscalls__sys_exit_openat2);
+	HOOK(3, tracepoint__syscalls__sys_exit_creat);
+	HOOK(4, tracepoint__syscalls__sys_exit_open_by_handle_at);
+	HOOK(5, tracepoint__io_uring__io_uring_complete);
+#undef HOOK
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && cw_log_level < CW_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && cw_log_level < CW_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_WARN && cw_log_level < CW_LOG_DEBUG)
+		return 0;	/* failures are reported once by the caller */
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool tracefs_ready(void)
+{
+	return access(TRACEFS "/events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
+int sensor_probe(char *why, size_t why_size)
+{
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, why_size, "kernel BTF is missing (/sys/kernel/btf/vmlinux): "
+			 "credwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8+)");
+		return -ENOTSUP;
+	}
+	if (!tracefs_ready()) {
+		if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+			err = -errno;
+			snprintf(why, why_size, "tracefs is not mounted and mounting it at "
+				 TRACEFS " failed: %s (run as root or mount it: "
+				 "mount -t tracefs tracefs " TRACEFS ")", strerror(-err));
+			return err;
+		}
+	}
+	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (err == 0) {
+		snprintf(why, why_size, "BPF ring buffer not supported: credwatch needs Linux 5.8+");
+		return -ENOTSUP;
+	}
+	if (err < 0) {
+		if (err == -EPERM || err == -EACCES)
+			snprintf(why, why_size, "not allowed to load BPF programs: run as root or "
+				 "grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE");
+		else
+			snprintf(why, why_size, "probing BPF support failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct sensor *s = ctx;
+
+	if (size < CW_EVENT_HDR_SIZE)
+		return 0;
+	return s->fn(s->ctx, data, size);
+}
+
+static bool tracepoint_exists(const char *tp_dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s", tp_dir);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", tp_dir);
+	return access(path, F_OK) == 0;
+}
+
+int sensor_open(struct sensor **out, const struct sensor_opts *opts,
+		sensor_event_fn fn, void *ctx)
+{
+	struct bpf_program *progs[SENSOR_HOOKS];
+	struct bpf_link **links[SENSOR_HOOKS];
+	struct sensor *s;
+	int err, attached = 0;
+
+	*out = NULL;
+	libbpf_set_print(libbpf_print);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->ncpus = libbpf_num_possible_cpus();
+	s->bloom_refs = calloc(1u << CW_BLOOM_BITS_LOG2, sizeof(*s->bloom_refs));
+	if (s->ncpus <= 0 || !s->bloom_refs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+
+	s->skel = credwatch_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		log_error("sensor: opening BPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (opts->max_watched)
+		bpf_map__set_max_entries(s->skel->maps.watched, opts->max_watched);
+	if (opts->ringbuf_bytes)
+		bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
+	if (opts->wakeup_bytes)
+		s->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+
+	sensor_progs(s->skel, progs, links);
+	for (int i = 0; i < SENSOR_HOOKS; i++) {
+		s->hooks[i].name = hook_descs[i].name;
+		if (!tracepoint_exists(hook_descs[i].tp_dir)) {
+			snprintf(s->hooks[i].reason, sizeof(s->hooks[i].reason),
+				 "tracepoint %s absent on this kernel", hook_descs[i].tp_dir);
+			log_warn("sensor: %s: not attached: %s", hook_descs[i].name,
+				 s->hooks[i].reason);
+			bpf_program__set_autoload(progs[i], false);
+		}
+	}
+
+	err = credwatch_bpf__load(s->skel);
+	if (err) {
+		log_error("sensor: loading BPF programs: %s%s", strerror(-err),
+			  err == -EPERM ? " (run as root or grant CAP_BPF, CAP_PERFMON)" :
+			  " (run with -v for the verifier log)");
+		goto cleanup;
+	}
+	for (int i = 0; i < SENSOR_HOOKS; i++) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(progs[i]))
+			continue;
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			err = -errno;
+			snprintf(s->hooks[i].reason, sizeof(s->hooks[i].reason),
+				 "attach failed: %s", strerror(-err));
+			log_warn("sensor: %s: not attached: %s", hook_descs[i].name,
+				 s->hooks[i].reason);
+			continue;
+		}
+		*links[i] = link;
+		s->hooks[i].attached = true;
+		attached++;
+	}
+	if (!attached) {
+		log_error("sensor: no open hook could be attached");
+		err = -ENOENT;
+		goto cleanup;
+	}
+
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		log_error("sensor: creating ring buffer reader: %s", strerror(-err));
+		goto cleanup;
+	}
+	*out = s;
+	return 0;
+
+cleanup:
+	sensor_free(s);
+	return err;
+}
+
+void sensor_free(struct sensor *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	credwatch_bpf__destroy(s->skel);
+	free(s->bloom_refs);
+	free(s);
+}
+
+int sensor_poll(struct sensor *s, int timeout_ms)
+{
+	int n, m;
+
+	/*
+	 * The kernel wakes us only once wakeup_bytes are queued (batched
+	 * wakeups cost far less on the hit path), so after the wait always
+	 * consume whatever is there.
+	 */
+	n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(s->rb);
+	if (m < 0 && m != -EINTR)
+		return m;
+	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+static void bloom_set(struct sensor *s, uint32_t bit, bool on)
+{
+	__u64 *word = &s->skel->bss->bloom[bit / 64];
+	__u64 mask = 1ULL << (bit & 63);
+
+	if (on)
+		__atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(word, ~mask, __ATOMIC_RELAXED);
+}
+
+int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
+		     uint32_t cred_id, uint32_t kind)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+	struct cw_watch_val val = { .cred_id = cred_id, .kind = kind };
+	uint32_t bit = cw_bloom_bit(ino, kdev);
+	bool existed;
+	int err;
+
+	existed = bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.watched), &key, &val) == 0;
+	val.cred_id = cred_id;
+	val.kind = kind;
+	/* map first, then the bit: the kernel never sees a bit without an entry */
+	err = bpf_map_update_elem(bpf_map__fd(s->skel->maps.watched), &key, &val, BPF_ANY);
+	if (err)
+		return -errno;
+	if (!existed) {
+		if (s->bloom_refs[bit] < UINT16_MAX)
+			s->bloom_refs[bit]++;
+		bloom_set(s, bit, true);
+	}
+	return 0;
+}
+
+int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+	uint32_t bit = cw_bloom_bit(ino, kdev);
+
+	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.watched), &key))
+		return -errno;
+	/* a saturated count stays set forever: only costs a map lookup */
+	if (s->bloom_refs[bit] && s->bloom_refs[bit] < UINT16_MAX &&
+	    --s->bloom_refs[bit] == 0)
+		bloom_set(s, bit, false);
+	return 0;
+}
+
+static void sum_percpu(struct sensor *s, struct bpf_map *map, uint64_t *out, int n)
+{
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+
+	for (int i = 0; i < n; i++) {
+		uint32_t key = i;
+
+		out[i] = 0;
+		if (!vals || bpf_map_lookup_elem(bpf_map__fd(map), &key, vals))
+			continue;
+		for (int c = 0; c < s->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+}
+
+void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX])
+{
+	sum_percpu(s, s->skel->maps.drops, drops, CW_DROP__MAX);
+}
+
+void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX])
+{
+	sum_percpu(s, s->skel->maps.stats, stats, CW_STAT__MAX);
+}
+
+const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count)
+{
+	*count = SENSOR_HOOKS;
+	return s->hooks;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sensor.h - the eBPF side of the agent: load, attach, feed the watched
+ * inode map, drain the ring buffer, read the drop counters.
+ */
+#ifndef CW_SENSOR_H
+#define CW_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+
+#include "../bpf/credwatch.h"
+
+/* Userspace st_dev -> the kernel's s_dev encoding ((major << 20) | minor). */
+static inline uint32_t dev_to_kernel(dev_t dev)
+{
+	return (uint32_t)((major(dev) << 20) | minor(dev));
+}
+
+static inline dev_t dev_from_kernel(uint32_t kdev)
+{
+	return makedev(kdev >> 20, kdev & ((1u << 20) - 1));
+}
+
+struct sensor_opts {
+	uint32_t max_watched;		/* watched map entries (--max-watched) */
+	uint32_t ringbuf_bytes;		/* ring buffer size, power of 2 (--ringbuf-bytes) */
+	uint64_t wakeup_bytes;		/* batch wakeups until this much is queued */
+};
+
+/* Called for each event; return 0 to go on, negative to stop the poll. */
+typedef int (*sensor_event_fn)(void *ctx, const struct cw_event *e, size_t size);
+
+/* One line per hook for the start-up summary and --list-watched. */
+struct sensor_hook_status {
+	const char *name;		/* "openat", "io_uring", ... */
+	bool attached;
+	char reason[128];		/* why not, when not attached */
+};
+
+#define SENSOR_HOOKS 6
+
+struct sensor;
+
+/*
+ * sensor_probe - check what the sensor needs (root or capabilities, BTF,
+ * ring buffer, tracefs - mounting it if absent). Returns 0, or -errno with
+ * a one-line explanation in why.
+ */
+int sensor_probe(char *why, size_t why_size);
+
+/* sensor_open - open, configure, load and attach. Errors are logged once. */
+int sensor_open(struct sensor **out, const struct sensor_opts *opts,
+		sensor_event_fn fn, void *ctx);
+void sensor_free(struct sensor *s);
+
+/* Drain the ring buffer, waiting up to timeout_ms. Returns events or -errno. */
+int sensor_poll(struct sensor *s, int timeout_ms);
+
+/* Watch or unwatch an inode (kernel dev encoding). 0 or -errno (-E2BIG: full). */
+int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
+		     uint32_t cred_id, uint32_t kind);
+int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev);
+
+/* Per-reason drop counters summed over CPUs, and the hit counters. */
+void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX]);
+void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX]);
+
+const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count);
+
+#endif /* CW_SENSOR_H */
