@@ -7,6 +7,7 @@
  * tracepoints) -> load -> attach, as libbpf-tools' opensnoop does.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,39 @@ static bool tracefs_ready(void)
 	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
 }
 
+/* Effective capabilities from /proc/self/status (no libcap dependency). */
+static uint64_t effective_caps(void)
+{
+	char line[256];
+	uint64_t caps = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+#define CAP_BIT(n) (1ULL << (n))
+#define CW_CAP_SYS_ADMIN	21
+#define CW_CAP_PERFMON		38
+#define CW_CAP_BPF		39
+
 int sensor_probe(char *why, size_t why_size)
 {
+	uint64_t caps = effective_caps();
 	int err;
+
+	if (!(caps & CAP_BIT(CW_CAP_SYS_ADMIN)) &&
+	    (caps & (CAP_BIT(CW_CAP_BPF) | CAP_BIT(CW_CAP_PERFMON))) !=
+	    (CAP_BIT(CW_CAP_BPF) | CAP_BIT(CW_CAP_PERFMON))) {
+		snprintf(why, why_size, "not allowed to load BPF programs: run as root, or grant "
+			 "CAP_BPF and CAP_PERFMON (effective capabilities: %#" PRIx64 ")", caps);
+		return -EPERM;
+	}
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(why, why_size, "kernel BTF is missing (/sys/kernel/btf/vmlinux): "

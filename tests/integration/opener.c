@@ -64,7 +64,7 @@ static int handle_open(const char *path)
 	int mount_id, mfd, fd;
 
 	fh->handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(AT_FDCWD, path, fh, &mount_id, 0))
+	if (name_to_handle_at(AT_FDCWD, path, fh, &mount_id, AT_SYMLINK_FOLLOW))
 		die("name_to_handle_at");
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The real agent against a fixture node: every way to open a watched token
+# yields exactly the expected event with the right pid, dev, ino and type;
+# an unwatched file yields none; a rotated token is watched by its new
+# inode and the old inode is forgotten.
+set -eu
+cd "$(dirname "$0")/../.."
+. tests/lib/fixture.sh
+. tests/lib/agent.sh
+tests/lib/mount-tracefs.sh
+
+T=$(mktemp -d /tmp/cw-sensor.XXXXXX)
+BIND=$T/bind
+cleanup() {
+	agent_stop || true
+	mountpoint -q "$BIND" && umount "$BIND"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ROOT=$T/root
+UID1=6f1d7c2e-1111-4a4a-9b9b-000000000001
+fixture_pod "$ROOT" team-a web "$UID1"
+fixture_host "$ROOT"
+mkdir -p "$ROOT/srv"
+fixture_marker > "$ROOT/srv/custom.key"
+TOKEN=$(fixture_token_path "$ROOT" "$UID1")
+VOL=$(dirname "$TOKEN")
+REAL="$VOL/..data/token"
+CREATFILE="$ROOT/srv/custom.key"
+OPENER=$BUILD/itests/opener
+EV=$T/events.ndjson
+
+# hard link to the token's real file, on the same filesystem
+ln "$(readlink -f "$REAL")" "$T/hardlink"
+# an unwatched file next to the credentials
+echo plain > "$VOL/../not-a-credential"
+
+agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key --events "$EV"
+
+mkdir -p "$BIND"
+mount --bind "$VOL" "$BIND"
+
+# check MODE PATH TYPE [COUNT]: open PATH by MODE, expect COUNT events from that pid
+declare -a CHECKS=()
+run_open() {
+	local mode=$1 path=$2 type=$3 count=${4:-1} kind=${5:-sa_token} out
+	out=$("$OPENER" "$mode" "$path") || fail "opener $mode $path"
+	CHECKS+=("$out|$type|$count|$kind|$mode")
+}
+
+run_open openat "$REAL" openat
+run_open open "$REAL" open
+run_open openat "$TOKEN" openat                       # token -> ..data/token
+run_open openat "/proc/$$/root$TOKEN" openat           # /proc/<pid>/root/...
+run_open openat "$T/hardlink" openat                   # hard link
+run_open openat "$BIND/token" openat                   # bind mount of the volume
+run_open procfd "$TOKEN" openat 2                      # O_PATH, then /proc/self/fd/N
+run_open openat2 "$TOKEN" openat2
+run_open handle "$TOKEN" open_by_handle_at
+run_open uring "$TOKEN" io_uring_openat
+run_open uring2 "$TOKEN" io_uring_openat2
+run_open trunc "$CREATFILE" openat 1 custom
+run_open creat "$CREATFILE" creat 1 custom
+NOPID=$("$OPENER" openat "$VOL/../not-a-credential" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+
+# rotation: keep a link to the old real file, rotate, open both
+OLD_REAL=$(readlink -f "$REAL")
+ln "$OLD_REAL" "$T/old-token"
+fixture_rotate "$ROOT" "$UID1" kubernetes.io~projected "$(basename "$VOL")"
+sleep 1
+run_open openat "$TOKEN" openat
+ROT_NEW=${CHECKS[-1]}
+OLDPID=$("$OPENER" openat "$T/old-token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+
+sleep 0.5
+agent_stop || fail "agent exited non-zero: $(cat "$T/agent.stderr")"
+
+for c in "${CHECKS[@]}"; do
+	IFS='|' read -r out type count kind mode <<<"$c"
+	pid=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	ino=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ino"])')
+	dev=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dev"])')
+	fd=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fd"])')
+	python3 tests/lib/events.py "$EV" --where proc.pid="$pid" --count "$count" \
+		--expect fd.ino="$ino" --expect fd.dev="$dev" --expect cred.kind="$kind" \
+		--expect proc.name=opener --expect proc.tid="$pid" \
+		|| fail "$mode: events for pid $pid"
+	python3 tests/lib/events.py "$EV" --where proc.pid="$pid" --where evt.res="$fd" \
+		--count 1 --expect evt.type="$type" || fail "$mode: event type"
+	echo "ok: $mode -> $type"
+done
+
+# path argument exactly as passed, flags as passed
+python3 tests/lib/events.py "$EV" --where evt.type=openat2 --expect fd.name="$TOKEN" \
+	--expect fd.flags=O_RDONLY || fail "openat2 fd.name"
+python3 tests/lib/events.py "$EV" --where evt.type=creat \
+	--expect fd.flags="O_WRONLY|O_CREAT|O_TRUNC" --expect cred.path=/srv/custom.key \
+	|| fail "creat flags"
+python3 tests/lib/events.py "$EV" --where fd.name="/proc/$$/root$TOKEN" --count 1 \
+	--contains cred.path=/var/lib/kubelet/pods/$UID1/volumes/ || fail "/proc/pid/root"
+python3 tests/lib/events.py "$EV" --where fd.name="$BIND/token" --count 1 || fail "bind mount"
+# lineage captured in the kernel: the parent is this shell
+python3 tests/lib/events.py "$EV" --where evt.type=openat2 --expect proc.ppid=$$ \
+	--expect proc.apid[1]=$$ --contains proc.exepath=opener --contains proc.cmdline="opener openat2" \
+	|| fail "lineage"
+
+# nothing for the unwatched file or for the rotated-away inode
+python3 tests/lib/events.py "$EV" --where proc.pid="$NOPID" --count 0 || fail "unwatched file"
+python3 tests/lib/events.py "$EV" --where proc.pid="$OLDPID" --count 0 || fail "old token inode still watched"
+new_ino=$(echo "${ROT_NEW%%|*}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ino"])')
+[ "$new_ino" != "$(stat -c %i "$OLD_REAL" 2>/dev/null || stat -c %i "$T/old-token")" ] || fail "rotation did not change the inode"
+
+# the agent itself never opened a credential
+python3 tests/lib/events.py "$EV" --where proc.name=credwatch --count 0 || fail "agent read a credential"
+# no credential content anywhere in the output
+if grep -q CWMARKER "$EV" "$T/agent.stderr"; then fail "credential bytes in output"; fi
+# exit summary with drop counters
+grep -q '"credwatch.summary"' "$EV" || fail "no summary line"
+grep -q '"kernel_drops":0' "$EV" || fail "kernel drops reported"
+echo "all sensor paths ok"

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+/* test_event.c - decoding kernel events: dev_t encoding, lineage, bounds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/event.h"
+#include "user/sensor.h"
+
+static void test_dev_encoding_matches_kernel(void **state)
+{
+	dev_t d = makedev(259, 3);
+
+	assert_int_equal(dev_to_kernel(d), (259u << 20) | 3);
+	assert_true(dev_from_kernel(dev_to_kernel(d)) == d);
+	d = makedev(8, 1048575);
+	assert_true(dev_from_kernel(dev_to_kernel(d)) == d);
+}
+
+static struct cw_event *make_event(void)
+{
+	struct cw_event *e = calloc(1, sizeof(*e));
+	const char args[] = "cat\0/var/run/secrets/token";
+
+	e->tgid = 10;
+	e->tid = 11;
+	e->ret = 3;
+	e->syscall = CW_SYS_OPENAT;
+	e->dev = (254u << 20) | 1;
+	e->ino = 99;
+	memcpy(e->comm, "0123456789abcdef", 16);	/* 16 bytes, no NUL */
+	e->anc[0].tgid = 5;
+	strcpy(e->anc[0].comm, "bash");
+	e->anc[1].tgid = 1;
+	strcpy(e->anc[1].comm, "init");
+	strcpy(e->data + CW_EXE_MAX - 9, "/usr/cat");
+	e->exe_off = CW_EXE_MAX - 9;
+	e->exe_len = 9;
+	memcpy(e->data + CW_ARGS_OFF, args, sizeof(args));
+	e->args_len = sizeof(args);
+	strcpy(e->data + CW_PATH_OFF, "/var/run/secrets/token");
+	e->path_len = 23;
+	e->open_flags = 02000000;
+	return e;
+}
+
+static void test_event_to_record_fills_fields(void **state)
+{
+	struct cw_event *e = make_event();
+	struct cred_entry c;
+	struct cw_record *rec = malloc(sizeof(*rec));
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CW_CRED_SA_TOKEN;
+	strcpy(c.path, "/var/lib/kubelet/pods/u/volumes/p/v/token");
+	strcpy(c.pod_uid, "u");
+	strcpy(c.volume, "v");
+	assert_int_equal(event_to_record(e, CW_EVENT_HDR_SIZE + CW_PATH_OFF + 23, &c, 0, rec), 0);
+	assert_string_equal(rec->proc_name, "0123456789abcdef");
+	assert_int_equal(rec->ppid, 5);
+	assert_string_equal(rec->proc_pname, "bash");
+	assert_string_equal(rec->aname[2], "init");
+	assert_int_equal(rec->apid[0], 10);
+	assert_string_equal(rec->proc_exepath, "/usr/cat");
+	assert_string_equal(rec->proc_cmdline, "cat /var/run/secrets/token");
+	assert_string_equal(rec->fd_name, "/var/run/secrets/token");
+	assert_string_equal(rec->fd_flags, "O_RDONLY|O_CLOEXEC");
+	assert_int_equal(rec->fd_dev, makedev(254, 1));
+	assert_string_equal(rec->cred_kind, "sa_token");
+	assert_string_equal(rec->owner_pod_uid, "u");
+	assert_string_equal(rec->secret_name, "v");
+	free(e);
+	free(rec);
+}
+
+static void test_event_to_record_bounds_short_and_lying_events(void **state)
+{
+	struct cw_event *e = make_event();
+	struct cw_record *rec = malloc(sizeof(*rec));
+
+	assert_int_not_equal(event_to_record(e, 10, NULL, 0, rec), 0);
+	/* path_len claims more than was sent: cut at what arrived */
+	e->path_len = 4000;
+	assert_int_equal(event_to_record(e, CW_EVENT_HDR_SIZE + CW_PATH_OFF + 5, NULL, 0, rec), 0);
+	assert_string_equal(rec->fd_name, "/var/");
+	/* absurd offsets and lengths */
+	e->exe_off = 60000;
+	e->args_len = 60000;
+	e->syscall = 999;
+	assert_int_equal(event_to_record(e, sizeof(*e), NULL, 0, rec), 0);
+	assert_string_equal(rec->proc_exepath, "");
+	assert_int_equal(rec->syscall, 0);
+	free(e);
+	free(rec);
+}
+
+static void test_event_marks_kernel_cuts(void **state)
+{
+	struct cw_event *e = make_event();
+	struct cw_record *rec = malloc(sizeof(*rec));
+
+	e->flags = CW_EVF_ARGS_TRUNC | CW_EVF_EXE_TRUNC;
+	assert_int_equal(event_to_record(e, sizeof(*e), NULL, 0, rec), 0);
+	assert_string_equal(rec->proc_cmdline, "cat /var/run/secrets/token...");
+	assert_string_equal(rec->proc_exepath, ".../usr/cat");
+	free(e);
+	free(rec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dev_encoding_matches_kernel),
+		cmocka_unit_test(test_event_to_record_fills_fields),
+		cmocka_unit_test(test_event_to_record_bounds_short_and_lying_events),
+		cmocka_unit_test(test_event_marks_kernel_cuts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

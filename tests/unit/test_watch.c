@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: Apache-2.0
+/* test_watch.c - discovery on fixture trees, rotations and pod churn via inotify. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "user/creds.h"
+#include "user/watch.h"
+
+struct sink_log {
+	int adds, dels;
+	bool fail_adds;
+};
+
+static int log_add(void *ctx, const struct cred_entry *c)
+{
+	struct sink_log *l = ctx;
+
+	(void)c;
+	if (l->fail_adds)
+		return -E2BIG;
+	l->adds++;
+	return 0;
+}
+
+static void log_del(void *ctx, const struct cred_entry *c)
+{
+	struct sink_log *l = ctx;
+
+	(void)c;
+	l->dels++;
+}
+
+static char root[PATH_MAX];
+
+static void mkdirs(const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static void put(const char *rel, const char *content, mode_t mode)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static void link_rel(const char *target, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+#define POD "/var/lib/kubelet/pods/0000-aaaa"
+#define VOL POD "/volumes/kubernetes.io~projected/kube-api-access-x"
+#define SEC POD "/volumes/kubernetes.io~secret/legacy-sa"
+
+/* the kubelet atomic-writer layout */
+static void atomic_volume(const char *vol, const char *ts, const char *const *keys, int n)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", vol, ts);
+		mkdirs(rel);
+		snprintf(rel, sizeof(rel), "%s/%s/%s", vol, ts, keys[i]);
+		put(rel, "CWMARKER", 0644);
+	}
+	snprintf(rel, sizeof(rel), "%s/..data", vol);
+	link_rel(ts, rel);
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", vol, keys[i]);
+		snprintf(target, sizeof(target), "..data/%s", keys[i]);
+		link_rel(target, rel);
+	}
+}
+
+static int setup(void **state)
+{
+	static const char *const sa_keys[] = { "token", "ca.crt", "namespace" };
+
+	snprintf(root, sizeof(root), "/tmp/cw-test-watch.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	atomic_volume(VOL, "..2026_01_01_00_00_00.1", sa_keys, 3);
+	atomic_volume(SEC, "..2026_01_01_00_00_00.2", sa_keys, 3);
+	mkdirs("etc/kubernetes/pki/etcd");
+	put("etc/kubernetes/admin.conf", "x", 0644);
+	put("etc/kubernetes/pki/etcd/server.key", "x", 0600);
+	put("etc/kubernetes/pki/ca.crt", "x", 0644);
+	mkdirs("home/alice/.kube");
+	put("home/alice/.kube/config", "x", 0600);
+	mkdirs("home/bob/.aws");
+	put("home/bob/.aws/credentials", "x", 0600);
+	mkdirs("opt/app/sub");
+	put("opt/app/sub/a.pem", "x", 0600);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const struct cred_entry *find(struct creds *t, const char *path)
+{
+	return creds_find_path(t, path);
+}
+
+static void test_watch_discovers_every_kind_on_fixture_node(void **state)
+{
+	const char *extra[] = { "/opt/app" };
+	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1 };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	const struct cred_entry *e;
+	struct creds *t;
+	struct watch *w;
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+
+	e = find(t, VOL "/token");
+	assert_non_null(e);
+	assert_int_equal(e->kind, CW_CRED_SA_TOKEN);
+	assert_string_equal(e->pod_uid, "0000-aaaa");
+	assert_string_equal(e->volume, "kube-api-access-x");
+	assert_false(e->legacy_token);
+	assert_null(find(t, VOL "/ca.crt"));		/* public */
+	e = find(t, SEC "/token");
+	assert_non_null(e);
+	assert_true(e->legacy_token);
+	assert_int_equal(find(t, SEC "/ca.crt")->kind, CW_CRED_SECRET);
+	assert_int_equal(find(t, "/etc/kubernetes/admin.conf")->kind, CW_CRED_KUBECONFIG);
+	assert_int_equal(find(t, "/etc/kubernetes/admin.conf")->mode, 0644);
+	assert_int_equal(find(t, "/etc/kubernetes/pki/etcd/server.key")->kind, CW_CRED_PKI);
+	assert_null(find(t, "/etc/kubernetes/pki/ca.crt"));
+	assert_int_equal(find(t, "/home/alice/.kube/config")->kind, CW_CRED_KUBECONFIG);
+	assert_int_equal(find(t, "/home/bob/.aws/credentials")->kind, CW_CRED_CLOUD);
+	assert_int_equal(find(t, "/opt/app/sub/a.pem")->kind, CW_CRED_CUSTOM);
+	assert_int_equal(l.adds, (int)creds_count(t));
+	/* token, legacy secret (3 keys), admin.conf, server.key, kube config, aws, a.pem */
+	assert_int_equal(creds_count(t), 9);
+
+	/* a rescan with nothing changed changes nothing */
+	assert_int_equal(watch_scan_all(w), 0);
+	assert_int_equal(l.dels, 0);
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_follows_rotation_and_pod_deletion(void **state)
+{
+	static const char *const keys[] = { "token", "ca.crt", "namespace" };
+	struct watch_opts o = { .host_root = root };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	char tmp[PATH_MAX], dst[PATH_MAX], cmd[PATH_MAX + 32];
+	uint64_t old_ino;
+	struct creds *t;
+	struct watch *w;
+	int n = 0;
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	old_ino = find(t, VOL "/token")->ino;
+
+	/* kubelet: new dir, ..data_tmp, rename over ..data */
+	for (int i = 0; i < 3; i++) {
+		char rel[256];
+
+		snprintf(rel, sizeof(rel), VOL "/..2026_01_01_01_00_00.9/%s", keys[i]);
+		mkdirs(VOL "/..2026_01_01_01_00_00.9");
+		put(rel, "CWMARKER2", 0644);
+	}
+	link_rel("..2026_01_01_01_00_00.9", VOL "/..data_tmp");
+	snprintf(tmp, sizeof(tmp), "%s" VOL "/..data_tmp", root);
+	snprintf(dst, sizeof(dst), "%s" VOL "/..data", root);
+	assert_int_equal(rename(tmp, dst), 0);
+	for (int i = 0; i < 50 && (n = watch_process(w)) == 0; i++)
+		usleep(10000);
+	assert_true(n > 0);
+	assert_int_not_equal(find(t, VOL "/token")->ino, old_ino);
+	assert_int_equal(l.dels, 1);
+
+	/* the pod goes away */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s" POD "'", root);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 50 && find(t, VOL "/token"); i++) {
+		watch_process(w);
+		usleep(10000);
+	}
+	assert_null(find(t, VOL "/token"));
+	assert_null(find(t, SEC "/token"));
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_counts_entries_the_kernel_map_refused(void **state)
+{
+	struct watch_opts o = { .host_root = root };
+	struct sink_log l = { .fail_adds = true };
+	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_stats st;
+	struct creds *t;
+	struct watch *w;
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	watch_stats(w, &st);
+	assert_true(st.add_failures > 0);
+	assert_int_equal(creds_count(t), 0);	/* not in the table if not in the map */
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_classifies_volume_files(void **state)
+{
+	bool legacy;
+
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~projected", "token", false,
+						    &legacy), CW_CRED_SA_TOKEN);
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~projected", "ca.crt", false,
+						    &legacy), -1);
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~projected", "..data", false,
+						    &legacy), -1);
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~secret", "token", true,
+						    &legacy), CW_CRED_SA_TOKEN);
+	assert_true(legacy);
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~secret", "password", false,
+						    &legacy), CW_CRED_SECRET);
+	assert_int_equal(watch_classify_volume_file("kubernetes.io~configmap", "x", false,
+						    &legacy), -1);
+}
+
+static void test_watch_missing_host_root_parts_are_not_errors(void **state)
+{
+	const char *extra[] = { "/does/not/exist" };
+	struct watch_opts o = { .host_root = "/nonexistent-cw-root", .extra = extra, .nextra = 1 };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	struct creds *t;
+	struct watch *w;
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	assert_int_equal(creds_count(t), 0);
+	watch_free(w);
+	creds_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_watch_discovers_every_kind_on_fixture_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_follows_rotation_and_pod_deletion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_counts_entries_the_kernel_map_refused, setup, teardown),
+		cmocka_unit_test(test_watch_classifies_volume_files),
+		cmocka_unit_test(test_watch_missing_host_root_parts_are_not_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
