@@ -17,6 +17,7 @@
 #include "event.h"
 #include "json.h"
 #include "log.h"
+#include "privs.h"
 #include "record.h"
 #include "sensor.h"
 #include "watch.h"
@@ -279,6 +280,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	err = agent_setup(a, cfg, true);
 	if (err)
 		goto cleanup;
+	err = privs_drop_after_attach();
+	if (err)
+		log_warn("privs: dropping capabilities: %s", strerror(-err));
 	startup_summary(a);
 	if (cfg->duration_s)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;

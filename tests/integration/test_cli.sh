@@ -58,9 +58,14 @@ timeout 20 "$CW" --host-root "$ROOT" --duration 1 2>"$T/err" || fail "--duration
 grep -q "hooks: open, openat, openat2, creat, open_by_handle_at, io_uring" "$T/err" || fail "summary hooks"
 grep -q "watching 6 credentials" "$T/err" || fail "summary count: $(cat "$T/err")"
 
-# SIGTERM: flush and exit 0
+# SIGTERM: flush and exit 0; after attaching only CAP_BPF and CAP_DAC_READ_SEARCH remain
 "$CW" --host-root "$ROOT" 2>"$T/err" & pid=$!
-sleep 1
+for _ in $(seq 50); do grep -q watching "$T/err" && break; sleep 0.1; done
+caps=$(awk '/^CapEff/ {print $2}' /proc/$pid/status)
+bnd=$(awk '/^CapBnd/ {print $2}' /proc/$pid/status)
+[ "$caps" = 0000008000000004 ] || fail "capabilities after attach: $caps"
+[ "$bnd" = 0000008000000004 ] || fail "bounding set after attach: $bnd"
+grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$pid/status || fail "no_new_privs not set"
 kill -TERM $pid; wait $pid || fail "SIGTERM exit $?"
 
 # without BPF privileges: exit 1 and say what is missing
