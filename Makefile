@@ -36,7 +36,8 @@ endif
 # Debian's packages for building and testing; `make deps` installs the missing ones.
 DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
-	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates
+	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
+	      libasan8 libubsan1
 
 ifeq ($(V),1)
 Q =
@@ -120,16 +121,16 @@ run: deps all
 	./$(BUILD)/credwatch $(ARGS)
 
 test: deps all
-	@tests/run-tests.sh all
+	@BUILD=$(BUILD) tests/run-tests.sh all
 
 unit: all
-	@tests/run-tests.sh unit
+	@BUILD=$(BUILD) tests/run-tests.sh unit
 
 integration: all
-	@tests/run-tests.sh integration
+	@BUILD=$(BUILD) tests/run-tests.sh integration
 
 sanitize:
-	$(MAKE) BUILD=build/sanitize SANITIZER=address,undefined CC=clang test
+	$(MAKE) BUILD=build/sanitize SANITIZER=address,undefined CC=gcc test
 
 bench: deps all
 	@tests/bench/run.sh full
