@@ -233,7 +233,8 @@ static int list_dumps(const char *dir, char ***out)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
 cleanup:
 	closedir(d);
 	if (err) {
@@ -332,7 +333,7 @@ static int open_file(struct dump_writer *w)
 {
 	char name[DUMP_NAME_LEN + 1];
 	struct iovec iov;
-	char **names = NULL;
+	char **names = NULL, **tmp;
 	int n, fd = -1, err;
 
 	n = list_dumps(w->dir, &names);
@@ -366,10 +367,13 @@ static int open_file(struct dump_writer *w)
 	w->st.files++;
 	w->st.bytes += w->hdr_len;
 	/* the new file counts towards keep; it is last in name order */
-	names = realloc(names, (size_t)(n + 1) * sizeof(*names)) ?: names;
-	names[n] = strdup(name);
-	if (names[n])
-		n++;
+	tmp = realloc(names, (size_t)(n + 1) * sizeof(*names));
+	if (tmp) {
+		names = tmp;
+		names[n] = strdup(name);
+		if (names[n])
+			n++;
+	}
 	apply_keep(w, names, n);
 cleanup:
 	if (fd >= 0) {

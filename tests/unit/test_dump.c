@@ -254,6 +254,7 @@ static void test_dump_roundtrip_keeps_every_field(void **state)
 	assert_int_equal(dl.count, 0);
 	assert_int_equal(events, NREC);
 	rm_rf(dir);
+	free(dir);
 	dir = make_tmpdir();
 	write_fixture(dir, 4096, NULL);
 	read_and_check(dir, &dl, &events, &first);
