@@ -1,8 +1,834 @@
 // SPDX-License-Identifier: Apache-2.0
-/* credwatch-inspect - placeholder replaced by the dump reader branch. */
+/*
+ * credwatch-inspect.c - offline inspection of trace dumps: summary, events,
+ * alerts, and replay of recorded events through a rule file.
+ *
+ * Exit codes: 0 everything was read; 1 some input was damaged or refused
+ * (everything readable was still printed; each problem is named on stderr
+ * with file and byte offset) or output failed; 2 usage error (bad option,
+ * time, filter or rules; a path that cannot be opened or holds no dumps).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/dump.h"
+#include "user/fields.h"
+#include "user/json.h"
+#include "user/log.h"
+#ifdef CW_HAVE_RULES
+#include "user/cond.h"
+#include "user/rules.h"
+#endif
+
+#define PROG		"credwatch-inspect"
+#define MAX_RULE_FILES	64
+#define PROGRESS_MIN	(32ull << 20)	/* show progress for inputs larger than this */
+
+enum cmd { CMD_SUMMARY, CMD_EVENTS, CMD_ALERTS, CMD_REPLAY };
+
+struct inspect {
+	enum cmd cmd;
+	const char *input;
+	const char *filter_text;
+	const char *rule_files[MAX_RULE_FILES];
+	int nrule_files;
+	bool json;
+	int top;
+	struct dump_reader_opts ropts;
+	struct dump_reader *reader;
+	bool progress;
+	uint64_t progress_last_ns;
+	struct jbuf jb;
+#ifdef CW_HAVE_RULES
+	struct cond *filter;
+	struct rules *rules;
+	uint64_t replay_alerts;
+#endif
+};
+
+static const char usage_text[] =
+	"usage: " PROG " <summary|events|alerts|replay> FILE|DIR [options]\n"
+	"\n"
+	"Reads credwatch trace dumps (a .cwd file, or a directory of them in time order).\n"
+	"  summary   time range, event and alert counts, top readers, top credentials,\n"
+	"            per-pod table, integrity status\n"
+	"  events    every recorded credential access: a table, or NDJSON with --json\n"
+	"            (the same objects as the agent's --events stream)\n"
+	"  alerts    the alert lines the agent raised, as recorded (NDJSON)\n"
+	"  replay    evaluate recorded events with --rules and print the alerts they raise\n"
+	"\n"
+	"options:\n"
+	"  --filter COND   only events matching a rule condition,\n"
+	"                  e.g. 'proc.name in (cat, curl) and cred.kind = sa_token'\n"
+	"  --rules FILE    rule file for replay (repeatable)\n"
+	"  --json          machine-readable output\n"
+	"  --since T       skip records before T (RFC3339 or epoch seconds)\n"
+	"  --until T       skip records after T (RFC3339 or epoch seconds)\n"
+	"  --top N         rows in the summary's top tables (default 10)\n"
+	"  --help          this text\n"
+	"\n"
+	"exit status: 0 all input read; 1 damaged or refused input (reported on stderr\n"
+	"with file and byte offset; everything readable was printed); 2 usage error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "credwatch-inspect: not built yet\n");
+	fprintf(stderr, PROG ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
 	return 2;
+}
+
+/* ---- time ---- */
+
+static int parse_digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -EINVAL;
+		v = v * 10 + (**s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Nanoseconds from ".123" style fractions; advances *s. */
+static uint64_t parse_frac(const char **s)
+{
+	uint64_t ns = 0, scale = 100000000;
+
+	if (**s != '.')
+		return 0;
+	for ((*s)++; **s >= '0' && **s <= '9'; (*s)++, scale /= 10)
+		ns += (uint64_t)(**s - '0') * scale;
+	return ns;
+}
+
+/* RFC3339 ("2024-05-01T12:00:00.5Z", "+02:00" offsets) or epoch seconds. */
+static int parse_time(const char *s, uint64_t *out_ns)
+{
+	int y, mo, d, h, mi, sec, oh, om;
+	const char *p = s;
+	struct tm tm = { 0 };
+	int64_t t, off = 0;
+	uint64_t frac;
+
+	if (!strchr(s, '-') && !strchr(s, ':')) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		p = end;
+		frac = parse_frac(&p);
+		if (errno || end == s || *p || v > 18000000000ull)
+			return -EINVAL;
+		*out_ns = v * 1000000000ull + frac;
+		return 0;
+	}
+	if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
+	    *p++ != '-' || parse_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -EINVAL;
+	p++;
+	if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi) ||
+	    *p++ != ':' || parse_digits(&p, 2, &sec))
+		return -EINVAL;
+	frac = parse_frac(&p);
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+
+		if (parse_digits(&p, 2, &oh) || *p++ != ':' || parse_digits(&p, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -EINVAL;
+		off = sign * (oh * 3600 + om * 60);
+	} else {
+		return -EINVAL;
+	}
+	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = (int64_t)timegm(&tm) - off;
+	if (t < 0)
+		return -EINVAL;
+	*out_ns = (uint64_t)t * 1000000000ull + frac;
+	return 0;
+}
+
+/* "2024-05-01T12:00:00.123456Z" (microseconds: enough for people). */
+static const char *fmt_time(uint64_t ns, char *buf, size_t size)
+{
+	time_t secs = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000ull / 1000));
+	return buf;
+}
+
+/* ---- input ---- */
+
+static void on_damage(void *ctx, const char *file, uint64_t offset, const char *what)
+{
+	char esc[1024];
+
+	(void)ctx;
+	fprintf(stderr, "\r" PROG ": %s: offset %" PRIu64 ": %s\n",
+		text_escape(file, esc, sizeof(esc)), offset, what);
+}
+
+static void progress(struct inspect *in, bool done)
+{
+	struct dump_reader_stats st;
+	struct timespec ts;
+	uint64_t now;
+
+	if (!in->progress)
+		return;
+	if (done) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (now - in->progress_last_ns < 250000000ull)
+		return;
+	in->progress_last_ns = now;
+	dump_reader_stats(in->reader, &st);
+	fprintf(stderr, "\r" PROG ": %3.0f%% of %" PRIu64 " MiB", st.bytes_total ?
+		100.0 * (double)st.bytes_done / (double)st.bytes_total : 100.0,
+		st.bytes_total >> 20);
+}
+
+static bool passes_filter(struct inspect *in, const struct cw_record *rec)
+{
+#ifdef CW_HAVE_RULES
+	if (in->filter)
+		return rec && cond_eval(in->filter, rec);
+#else
+	(void)in;
+	(void)rec;
+#endif
+	return true;
+}
+
+/* ---- events and alerts ---- */
+
+static void print_event_json(struct inspect *in, const struct cw_record *rec)
+{
+	jbuf_reset(&in->jb);
+	jbuf_obj_begin(&in->jb);
+	jbuf_record_fields(&in->jb, rec);
+	jbuf_obj_end(&in->jb);
+	jbuf_raw(&in->jb, "\n", 1);
+	fwrite(in->jb.buf, 1, in->jb.len, stdout);
+}
+
+static const char *fmt_field(const struct cw_record *rec, enum cw_field_id id,
+			     char *buf, size_t size)
+{
+	char num[32];
+	struct cw_value v;
+
+	field_get(rec, id, 0, &v);
+	return text_escape(field_format(&v, num, sizeof(num)), buf, size);
+}
+
+static void print_event_text(const struct cw_record *rec)
+{
+	char t[40], pid[24], name[80], ns[300], pod[300], kind[40], path[512], cmd[512];
+
+	fmt_time(rec->time_ns, t, sizeof(t));
+	fmt_field(rec, CW_F_PROC_PID, pid, sizeof(pid));
+	fmt_field(rec, CW_F_PROC_NAME, name, sizeof(name));
+	fmt_field(rec, CW_F_K8S_NS_NAME, ns, sizeof(ns));
+	fmt_field(rec, CW_F_K8S_POD_NAME, pod, sizeof(pod));
+	fmt_field(rec, CW_F_CRED_KIND, kind, sizeof(kind));
+	fmt_field(rec, CW_F_CRED_PATH, path, sizeof(path));
+	fmt_field(rec, CW_F_PROC_CMDLINE, cmd, sizeof(cmd));
+	printf("%-27s %7s %-16s %s/%s %-10s %s %s\n", t, pid, name, ns, pod, kind, path, cmd);
+}
+
+static void cmd_events(struct inspect *in, const struct dump_item *it)
+{
+	if (it->type != DUMP_REC_EVENT || !passes_filter(in, it->rec))
+		return;
+	if (in->json)
+		print_event_json(in, it->rec);
+	else
+		print_event_text(it->rec);
+}
+
+static void cmd_alerts(struct inspect *in, const struct dump_item *it)
+{
+	if (it->type != DUMP_REC_ALERT)
+		return;
+	if (in->filter_text && !passes_filter(in, it->rec))
+		return;
+	/* recorded alerts are JSON lines already; keep them byte for byte */
+	fwrite(it->alert_json, 1, it->alert_len, stdout);
+	putchar('\n');
+}
+
+/* ---- summary ---- */
+
+struct count_entry {
+	char *key;
+	uint64_t events, alerts, first_ns, last_ns;
+	uint32_t creds;		/* per-pod table: distinct credentials */
+};
+
+struct count_table {
+	struct count_entry *e;
+	size_t n, cap;		/* cap is a power of two */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The entry for key, created on first use; NULL on allocation failure. */
+static struct count_entry *table_get(struct count_table *t, const char *key, bool *created)
+{
+	size_t i;
+
+	if (created)
+		*created = false;
+	if ((t->n + 1) * 2 > t->cap) {
+		struct count_table nt = { .cap = t->cap ? t->cap * 2 : 256 };
+
+		nt.e = calloc(nt.cap, sizeof(*nt.e));
+		if (!nt.e)
+			return NULL;
+		for (size_t k = 0; k < t->cap; k++) {
+			if (!t->e[k].key)
+				continue;
+			for (i = hash_str(t->e[k].key) & (nt.cap - 1); nt.e[i].key;
+			     i = (i + 1) & (nt.cap - 1))
+				;
+			nt.e[i] = t->e[k];
+		}
+		free(t->e);
+		nt.n = t->n;
+		*t = nt;
+	}
+	for (i = hash_str(key) & (t->cap - 1); t->e[i].key; i = (i + 1) & (t->cap - 1))
+		if (!strcmp(t->e[i].key, key))
+			return &t->e[i];
+	t->e[i].key = strdup(key);
+	if (!t->e[i].key)
+		return NULL;
+	t->n++;
+	if (created)
+		*created = true;
+	return &t->e[i];
+}
+
+static void table_free(struct count_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].key);
+	free(t->e);
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct count_entry *x = a, *y = b;
+	uint64_t cx = x->events + x->alerts, cy = y->events + y->alerts;
+
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* Entries sorted by count, largest first (compacts the table). */
+static struct count_entry *table_sorted(struct count_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].key)
+			t->e[n++] = t->e[i];
+	memset(t->e + n, 0, (t->cap - n) * sizeof(*t->e));
+	qsort(t->e, n, sizeof(*t->e), by_count);
+	return t->e;
+}
+
+struct summary {
+	struct count_table readers, creds, pods, pod_creds;
+	uint64_t events, alerts, first_ns, last_ns;
+	char host[256], kernel[256], agent[64];
+	bool oom;
+};
+
+static void pod_key(const struct cw_record *rec, char *buf, size_t size)
+{
+	if (rec->pod_name[0])
+		snprintf(buf, size, "%s/%s", rec->ns_name[0] ? rec->ns_name : "<NA>", rec->pod_name);
+	else
+		snprintf(buf, size, "(host)");
+}
+
+static void count(struct summary *s, struct count_table *t, const char *key,
+		  const struct dump_item *it)
+{
+	struct count_entry *e = table_get(t, key, NULL);
+
+	if (!e) {
+		s->oom = true;
+		return;
+	}
+	if (it->type == DUMP_REC_EVENT)
+		e->events++;
+	else
+		e->alerts++;
+	if (!e->first_ns || it->time_ns < e->first_ns)
+		e->first_ns = it->time_ns;
+	if (it->time_ns > e->last_ns)
+		e->last_ns = it->time_ns;
+}
+
+static void cmd_summary_add(struct summary *s, const struct dump_item *it)
+{
+	char pod[600], key[5000];
+	const struct cw_record *rec = it->rec;
+	bool created;
+
+	if (!s->events && !s->alerts) {
+		record_strlcpy(s->host, it->file->hostname, sizeof(s->host));
+		record_strlcpy(s->kernel, it->file->kernel, sizeof(s->kernel));
+		record_strlcpy(s->agent, it->file->agent_version, sizeof(s->agent));
+	}
+	if (it->type == DUMP_REC_EVENT)
+		s->events++;
+	else
+		s->alerts++;
+	if (!s->first_ns || it->time_ns < s->first_ns)
+		s->first_ns = it->time_ns;
+	if (it->time_ns > s->last_ns)
+		s->last_ns = it->time_ns;
+	if (!rec)
+		return;
+	pod_key(rec, pod, sizeof(pod));
+	snprintf(key, sizeof(key), "%s\t%s", rec->proc_name[0] ? rec->proc_name : "<NA>", pod);
+	count(s, &s->readers, key, it);
+	snprintf(key, sizeof(key), "%s\t%s", rec->cred_kind[0] ? rec->cred_kind : "<NA>",
+		 rec->cred_path[0] ? rec->cred_path : "<NA>");
+	count(s, &s->creds, key, it);
+	count(s, &s->pods, pod, it);
+	snprintf(key, sizeof(key), "%s\t%s", pod, rec->cred_path);
+	if (table_get(&s->pod_creds, key, &created) && created) {
+		struct count_entry *e = table_get(&s->pods, pod, NULL);
+
+		if (e)
+			e->creds++;
+	}
+}
+
+/* key "a\tb" into two escaped columns */
+static void split_key(const char *key, char *a, char *b, size_t size)
+{
+	const char *tab = strchr(key, '\t');
+	char tmp[5000];
+
+	snprintf(tmp, sizeof(tmp), "%.*s", tab ? (int)(tab - key) : (int)strlen(key), key);
+	text_escape(tmp, a, size);
+	text_escape(tab ? tab + 1 : "", b, size);
+}
+
+static void summary_print_text(struct inspect *in, struct summary *s,
+			       const struct dump_reader_stats *st, bool damaged)
+{
+	char t1[40], t2[40], a[600], b[600];
+	struct count_entry *e;
+	size_t n;
+
+	printf("host:        %s (kernel %s, agent %s)\n", text_escape(s->host, a, sizeof(a)),
+	       text_escape(s->kernel, b, sizeof(b)), s->agent);
+	if (s->events || s->alerts)
+		printf("time range:  %s .. %s (%.1f s)\n", fmt_time(s->first_ns, t1, sizeof(t1)),
+		       fmt_time(s->last_ns, t2, sizeof(t2)),
+		       (double)(s->last_ns - s->first_ns) / 1e9);
+	else
+		printf("time range:  (no records)\n");
+	printf("events:      %" PRIu64 "\nalerts:      %" PRIu64 "\n", s->events, s->alerts);
+	printf("integrity:   %s: %" PRIu64 " files (%" PRIu64 " refused), %" PRIu64
+	       " blocks ok, %" PRIu64 " damaged, %" PRIu64 " truncated, %" PRIu64
+	       " bytes skipped\n", damaged ? "DAMAGED" : "ok", st->files, st->files_refused,
+	       st->blocks_ok, st->blocks_damaged, st->truncated, st->bytes_skipped);
+	if (st->fields_skipped)
+		printf("             %" PRIu64 " fields of a newer format skipped\n",
+		       st->fields_skipped);
+
+	printf("\ntop readers:\n  %8s %8s  %-16s %s\n", "EVENTS", "ALERTS", "PROCESS", "POD");
+	n = s->readers.n;
+	e = table_sorted(&s->readers);
+	for (size_t i = 0; i < n && (int)i < in->top; i++) {
+		split_key(e[i].key, a, b, sizeof(a));
+		printf("  %8" PRIu64 " %8" PRIu64 "  %-16s %s\n", e[i].events, e[i].alerts, a, b);
+	}
+	printf("\ntop credentials:\n  %8s %8s  %-10s %s\n", "EVENTS", "ALERTS", "KIND", "CREDENTIAL");
+	n = s->creds.n;
+	e = table_sorted(&s->creds);
+	for (size_t i = 0; i < n && (int)i < in->top; i++) {
+		split_key(e[i].key, a, b, sizeof(a));
+		printf("  %8" PRIu64 " %8" PRIu64 "  %-10s %s\n", e[i].events, e[i].alerts, a, b);
+	}
+	printf("\npods:\n  %8s %8s %6s  %-27s %-27s %s\n", "EVENTS", "ALERTS", "CREDS",
+	       "FIRST", "LAST", "POD");
+	n = s->pods.n;
+	e = table_sorted(&s->pods);
+	for (size_t i = 0; i < n; i++)
+		printf("  %8" PRIu64 " %8" PRIu64 " %6u  %-27s %-27s %s\n", e[i].events,
+		       e[i].alerts, e[i].creds, fmt_time(e[i].first_ns, t1, sizeof(t1)),
+		       fmt_time(e[i].last_ns, t2, sizeof(t2)), text_escape(e[i].key, a, sizeof(a)));
+}
+
+static void json_top(struct jbuf *jb, const char *name, struct count_table *t,
+		     const char *k1, const char *k2, int top)
+{
+	size_t n = t->n;
+	struct count_entry *e = table_sorted(t);
+
+	jbuf_key(jb, name);
+	jbuf_arr_begin(jb);
+	for (size_t i = 0; i < n && (top < 0 || (int)i < top); i++) {
+		const char *tab = strchr(e[i].key, '\t');
+
+		jbuf_elem(jb);
+		jbuf_obj_begin(jb);
+		if (k2 && tab) {
+			jbuf_key(jb, k1);
+			jbuf_strn(jb, e[i].key, (size_t)(tab - e[i].key));
+			jbuf_kv_str(jb, k2, tab + 1);
+		} else {
+			jbuf_kv_str(jb, k1, e[i].key);
+			jbuf_kv_u64(jb, "credentials", e[i].creds);
+			jbuf_kv_u64(jb, "first_ns", e[i].first_ns);
+			jbuf_kv_u64(jb, "last_ns", e[i].last_ns);
+		}
+		jbuf_kv_u64(jb, "events", e[i].events);
+		jbuf_kv_u64(jb, "alerts", e[i].alerts);
+		jbuf_obj_end(jb);
+	}
+	jbuf_arr_end(jb);
+}
+
+static void summary_print_json(struct inspect *in, struct summary *s,
+			       const struct dump_reader_stats *st, bool damaged)
+{
+	struct jbuf *jb = &in->jb;
+
+	jbuf_reset(jb);
+	jbuf_obj_begin(jb);
+	jbuf_kv_str(jb, "hostname", s->host);
+	jbuf_kv_str(jb, "kernel", s->kernel);
+	jbuf_kv_str(jb, "agent_version", s->agent);
+	jbuf_kv_u64(jb, "first_ns", s->first_ns);
+	jbuf_kv_u64(jb, "last_ns", s->last_ns);
+	jbuf_kv_u64(jb, "events", s->events);
+	jbuf_kv_u64(jb, "alerts", s->alerts);
+	jbuf_key(jb, "integrity");
+	jbuf_obj_begin(jb);
+	jbuf_kv_bool(jb, "ok", !damaged);
+	jbuf_kv_u64(jb, "files", st->files);
+	jbuf_kv_u64(jb, "files_refused", st->files_refused);
+	jbuf_kv_u64(jb, "blocks_ok", st->blocks_ok);
+	jbuf_kv_u64(jb, "blocks_damaged", st->blocks_damaged);
+	jbuf_kv_u64(jb, "truncated", st->truncated);
+	jbuf_kv_u64(jb, "bytes_skipped", st->bytes_skipped);
+	jbuf_kv_u64(jb, "fields_skipped", st->fields_skipped);
+	jbuf_obj_end(jb);
+	json_top(jb, "top_readers", &s->readers, "proc.name", "pod", in->top);
+	json_top(jb, "top_credentials", &s->creds, "cred.kind", "cred.path", in->top);
+	json_top(jb, "pods", &s->pods, "pod", NULL, -1);
+	jbuf_obj_end(jb);
+	jbuf_raw(jb, "\n", 1);
+	fwrite(jb->buf, 1, jb->len, stdout);
+}
+
+/* ---- replay and --filter: the rules engine (user/cond.c, user/rules.c) ---- */
+
+#ifdef CW_HAVE_RULES
+static void on_rule_match(void *ctx, const struct cw_rule *rule, const struct cw_record *rec)
+{
+	struct inspect *in = ctx;
+	char t[40], name[512], pid[24], proc[80], ns[300], pod[300], path[512];
+
+	in->replay_alerts++;
+	fmt_time(rec->time_ns, t, sizeof(t));
+	if (in->json) {
+		jbuf_reset(&in->jb);
+		jbuf_obj_begin(&in->jb);
+		jbuf_kv_str(&in->jb, "time", t);
+		jbuf_kv_str(&in->jb, "rule", rule_name(rule));
+		jbuf_kv_str(&in->jb, "priority", priority_name(rule_priority(rule)));
+		jbuf_key(&in->jb, "output_fields");
+		jbuf_obj_begin(&in->jb);
+		jbuf_record_fields(&in->jb, rec);
+		jbuf_obj_end(&in->jb);
+		jbuf_kv_str(&in->jb, "source", "credwatch");
+		jbuf_obj_end(&in->jb);
+		jbuf_raw(&in->jb, "\n", 1);
+		fwrite(in->jb.buf, 1, in->jb.len, stdout);
+		return;
+	}
+	fmt_field(rec, CW_F_PROC_PID, pid, sizeof(pid));
+	fmt_field(rec, CW_F_PROC_NAME, proc, sizeof(proc));
+	fmt_field(rec, CW_F_K8S_NS_NAME, ns, sizeof(ns));
+	fmt_field(rec, CW_F_K8S_POD_NAME, pod, sizeof(pod));
+	fmt_field(rec, CW_F_CRED_PATH, path, sizeof(path));
+	printf("%s %-13s %s: %s[%s] %s/%s %s\n", t, priority_name(rule_priority(rule)),
+	       text_escape(rule_name(rule), name, sizeof(name)), proc, pid, ns, pod, path);
+}
+
+static void cmd_replay(struct inspect *in, const struct dump_item *it)
+{
+	if (it->type != DUMP_REC_EVENT || !passes_filter(in, it->rec))
+		return;
+	rules_eval(in->rules, it->rec, on_rule_match, in);
+}
+
+/* Compile --filter and load --rules. Returns 0 or the exit code 2. */
+static int rules_setup(struct inspect *in)
+{
+	struct cond_error cerr;
+	struct rules_diag *diag;
+
+	if (in->filter_text) {
+		memset(&cerr, 0, sizeof(cerr));
+		in->filter = cond_compile(in->filter_text, NULL, &cerr);
+		if (!in->filter) {
+			fprintf(stderr, PROG ": --filter: column %d: %s\n", cerr.col, cerr.msg);
+			return 2;
+		}
+	}
+	if (in->cmd != CMD_REPLAY)
+		return 0;
+	diag = calloc(1, sizeof(*diag));
+	if (!diag)
+		return 2;
+	in->rules = rules_load(in->rule_files, in->nrule_files, diag);
+	for (int i = 0; i < diag->count && i < 64; i++)
+		fprintf(stderr, PROG ": %s:%d:%d: %s\n", diag->items[i].file,
+			diag->items[i].line, diag->items[i].col, diag->items[i].msg);
+	free(diag);
+	if (!in->rules) {
+		fprintf(stderr, PROG ": --rules: cannot load the rules\n");
+		return 2;
+	}
+	return 0;
+}
+
+static void rules_teardown(struct inspect *in)
+{
+	cond_free(in->filter);
+	rules_free(in->rules);
+}
+#else
+static void cmd_replay(struct inspect *in, const struct dump_item *it)
+{
+	(void)in;
+	(void)it;
+}
+
+static int rules_setup(struct inspect *in)
+{
+	if (in->filter_text || in->cmd == CMD_REPLAY) {
+		fprintf(stderr, PROG ": %s: not built with the rules engine\n",
+			in->cmd == CMD_REPLAY ? "replay" : "--filter");
+		return 2;
+	}
+	return 0;
+}
+
+static void rules_teardown(struct inspect *in)
+{
+	(void)in;
+}
+#endif /* CW_HAVE_RULES */
+
+/* ---- main ---- */
+
+static int parse_args(struct inspect *in, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "filter", required_argument, NULL, 'f' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = NULL;
+	char *end;
+	int c;
+
+	in->top = 10;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
+		switch (c) {
+		case 1:		/* positional, in order */
+			if (!cmd)
+				cmd = optarg;
+			else if (!in->input)
+				in->input = optarg;
+			else
+				return usage_error("unexpected argument '%s'", optarg);
+			break;
+		case 'f':
+			in->filter_text = optarg;
+			break;
+		case 'r':
+			if (in->nrule_files == MAX_RULE_FILES)
+				return usage_error("--rules: more than %s files", "64");
+			in->rule_files[in->nrule_files++] = optarg;
+			break;
+		case 'j':
+			in->json = true;
+			break;
+		case 's':
+		case 'u':
+			if (parse_time(optarg, c == 's' ? &in->ropts.since_ns : &in->ropts.until_ns))
+				return usage_error(c == 's' ? "--since: cannot parse '%s' (RFC3339 or epoch seconds)"
+					: "--until: cannot parse '%s' (RFC3339 or epoch seconds)", optarg);
+			break;
+		case 't':
+			in->top = (int)strtol(optarg, &end, 10);
+			if (*end || in->top < 1 || in->top > 1000000)
+				return usage_error("--top: expected a positive number, got '%s'", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!cmd)
+		return usage_error("missing command%s (summary, events, alerts or replay)", "");
+	if (!strcmp(cmd, "summary"))
+		in->cmd = CMD_SUMMARY;
+	else if (!strcmp(cmd, "events"))
+		in->cmd = CMD_EVENTS;
+	else if (!strcmp(cmd, "alerts"))
+		in->cmd = CMD_ALERTS;
+	else if (!strcmp(cmd, "replay"))
+		in->cmd = CMD_REPLAY;
+	else
+		return usage_error("unknown command '%s' (summary, events, alerts or replay)", cmd);
+	if (!in->input)
+		return usage_error("%s: missing FILE or DIR", cmd);
+	if (in->ropts.since_ns && in->ropts.until_ns && in->ropts.since_ns > in->ropts.until_ns)
+		return usage_error("--since is after --until%s", "");
+	if (in->cmd == CMD_REPLAY && !in->nrule_files)
+		return usage_error("replay: needs --rules FILE%s", "");
+	if (in->cmd != CMD_REPLAY && in->nrule_files)
+		return usage_error("--rules: only for replay%s", "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct inspect in = { 0 };
+	struct dump_reader_stats st;
+	struct summary sum = { 0 };
+	struct dump_item it;
+	uint64_t n = 0;
+	int ret, code;
+
+	code = parse_args(&in, argc, argv);
+	if (code)
+		return code;
+	code = rules_setup(&in);
+	if (code)
+		goto cleanup;
+	in.ropts.on_damage = on_damage;
+	ret = dump_reader_open(&in.reader, in.input, &in.ropts);
+	if (ret) {
+		char esc[1024];
+
+		fprintf(stderr, PROG ": %s: %s\n", text_escape(in.input, esc, sizeof(esc)),
+			ret == -ENODATA ? "no dump files (*.cwd) in this directory" : strerror(-ret));
+		code = 2;
+		goto cleanup;
+	}
+	dump_reader_stats(in.reader, &st);
+	in.progress = isatty(STDERR_FILENO) && st.bytes_total > PROGRESS_MIN;
+	jbuf_init(&in.jb);
+	/* large stdout buffer: events --json writes a line per record */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	if (in.cmd == CMD_EVENTS && !in.json)
+		printf("%-27s %7s %-16s %s %-10s %s %s\n", "TIME", "PID", "PROCESS", "NAMESPACE/POD",
+		       "KIND", "CREDENTIAL", "CMDLINE");
+	while ((ret = dump_reader_next(in.reader, &it)) == 1) {
+		switch (in.cmd) {
+		case CMD_SUMMARY:
+			if (passes_filter(&in, it.rec))
+				cmd_summary_add(&sum, &it);
+			break;
+		case CMD_EVENTS:
+			cmd_events(&in, &it);
+			break;
+		case CMD_ALERTS:
+			cmd_alerts(&in, &it);
+			break;
+		case CMD_REPLAY:
+			cmd_replay(&in, &it);
+			break;
+		}
+		if ((++n & 0xffff) == 0)
+			progress(&in, false);
+	}
+	progress(&in, true);
+	code = dump_reader_saw_damage(in.reader) ? 1 : 0;
+	if (ret < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", in.input, strerror(-ret));
+		code = 1;
+	}
+	if (in.cmd == CMD_SUMMARY) {
+		dump_reader_stats(in.reader, &st);
+		if (sum.oom)
+			fprintf(stderr, PROG ": summary: out of memory; tables are incomplete\n");
+		if (in.json)
+			summary_print_json(&in, &sum, &st, code != 0);
+		else
+			summary_print_text(&in, &sum, &st, code != 0);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, PROG ": stdout: write error: %s\n", strerror(errno));
+		code = 1;
+	}
+cleanup:
+	table_free(&sum.readers);
+	table_free(&sum.creds);
+	table_free(&sum.pods);
+	table_free(&sum.pod_creds);
+	jbuf_free(&in.jb);
+	dump_reader_close(in.reader);
+	rules_teardown(&in);
+	return code;
 }

@@ -90,6 +90,17 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* Bytes copied as they are: printable ASCII except '"' and '\\'. */
+#define PLAIN(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define PLAIN4(b) PLAIN(b), PLAIN(b + 1), PLAIN(b + 2), PLAIN(b + 3)
+#define PLAIN16(b) PLAIN4(b), PLAIN4(b + 4), PLAIN4(b + 8), PLAIN4(b + 12)
+static const unsigned char json_plain[256] = {
+	PLAIN16(0x00), PLAIN16(0x10), PLAIN16(0x20), PLAIN16(0x30),
+	PLAIN16(0x40), PLAIN16(0x50), PLAIN16(0x60), PLAIN16(0x70),
+	PLAIN16(0x80), PLAIN16(0x90), PLAIN16(0xa0), PLAIN16(0xb0),
+	PLAIN16(0xc0), PLAIN16(0xd0), PLAIN16(0xe0), PLAIN16(0xf0),
+};
+
 void jbuf_strn(struct jbuf *jb, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -102,8 +113,19 @@ void jbuf_strn(struct jbuf *jb, const char *str, size_t n)
 	jb->buf[jb->len++] = '"';
 	while (i < n) {
 		unsigned char c = s[i];
-		size_t k = utf8_seq_len(s + i, n - i);
+		size_t k, j = i;
 		char *o = jb->buf + jb->len;
+
+		/* fast path: copy a run of printable ASCII that needs no escape */
+		while (j < n && json_plain[s[j]])
+			j++;
+		if (j > i) {
+			memcpy(o, s + i, j - i);
+			jb->len += j - i;
+			i = j;
+			continue;
+		}
+		k = utf8_seq_len(s + i, n - i);
 
 		if (k > 1) {
 			memcpy(o, s + i, k);
@@ -176,9 +198,29 @@ void jbuf_elem(struct jbuf *jb) { jbuf_sep(jb); }
 
 void jbuf_key(struct jbuf *jb, const char *key)
 {
-	jbuf_sep(jb);
-	jbuf_str(jb, key);
-	jbuf_raw(jb, ":", 1);
+	size_t n = strlen(key), i = 0;
+	char *o;
+
+	while (i < n && json_plain[(unsigned char)key[i]])
+		i++;
+	if (i < n || !jbuf_reserve(jb, n + 4)) {
+		jbuf_sep(jb);
+		jbuf_str(jb, key);
+		jbuf_raw(jb, ":", 1);
+		return;
+	}
+	/* a plain key (every field name) in one copy: the hot path of --events */
+	o = jb->buf + jb->len;
+	if (jb->need_comma[jb->depth])
+		*o++ = ',';
+	jb->need_comma[jb->depth] = true;
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	*o = '\0';
+	jb->len = (size_t)(o - jb->buf);
 }
 
 void jbuf_kv_str(struct jbuf *jb, const char *key, const char *val)
@@ -187,20 +229,33 @@ void jbuf_kv_str(struct jbuf *jb, const char *key, const char *val)
 	jbuf_str(jb, val);
 }
 
+/* Decimal digits of v, right-aligned ending at end; returns the first. */
+static char *fmt_u64(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/* Numbers without snprintf: credwatch-inspect writes millions of them. */
 void jbuf_kv_u64(struct jbuf *jb, const char *key, uint64_t val)
 {
-	char num[32];
+	char num[24], *p = fmt_u64(val, num + sizeof(num));
 
 	jbuf_key(jb, key);
-	jbuf_raw(jb, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, val));
+	jbuf_raw(jb, p, (size_t)(num + sizeof(num) - p));
 }
 
 void jbuf_kv_s64(struct jbuf *jb, const char *key, int64_t val)
 {
-	char num[32];
+	char num[24], *p = fmt_u64(val < 0 ? -(uint64_t)val : (uint64_t)val, num + sizeof(num));
 
+	if (val < 0)
+		*--p = '-';
 	jbuf_key(jb, key);
-	jbuf_raw(jb, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, val));
+	jbuf_raw(jb, p, (size_t)(num + sizeof(num) - p));
 }
 
 void jbuf_kv_bool(struct jbuf *jb, const char *key, bool val)
@@ -251,7 +306,14 @@ void jbuf_record_fields(struct jbuf *jb, const struct cw_record *rec)
 			continue;
 		}
 		for (int n = 1; n <= CW_ANCESTORS; n++) {
-			snprintf(key, sizeof(key), "%s[%d]", fi->name, n);
+			/* "name[N]" without snprintf; CW_ANCESTORS is one digit */
+			size_t kl = strlen(fi->name);
+
+			memcpy(key, fi->name, kl);
+			key[kl] = '[';
+			key[kl + 1] = (char)('0' + n);
+			key[kl + 2] = ']';
+			key[kl + 3] = '\0';
 			field_get(rec, id, n, &v);
 			jbuf_field(jb, key, &v);
 		}
