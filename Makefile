@@ -102,19 +102,19 @@ $(BUILD)/libcredwatch.a: $(USER_OBJS)
 
 $(BUILD)/credwatch: $(BUILD)/obj/main.o $(BUILD)/libcredwatch.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 	$(call msg,ITEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -luring -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -luring -o $@
 
 run: deps all
 	@tests/lib/mount-tracefs.sh
@@ -128,6 +128,13 @@ unit: all
 
 integration: all
 	@BUILD=$(BUILD) tests/run-tests.sh integration
+
+# Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
+include tests/fuzz/fuzz.mk
+FUZZ_TARGETS := fuzz-dump-reader
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$${FUZZ_SECONDS:-60} || exit 1; done
 
 sanitize:
 	$(MAKE) BUILD=build/sanitize SANITIZER=address,undefined CC=gcc test
