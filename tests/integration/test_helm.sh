@@ -83,6 +83,7 @@ reject "backend.url"                --set backend.url=ftp://audit.example.com
 reject "backend.url"                --set "backend.url=https://a b"
 reject "health.port"                --set health.port=-1
 reject "health.port"                --set health.port=70000
+reject "health.bindAddress"         --set health.bindAddress=127.0.0.1
 reject "probes.timeoutSeconds"      --set probes.timeoutSeconds=0
 reject "probes.livenessFailureThreshold" --set probes.livenessFailureThreshold=-3
 reject "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=-1
@@ -98,6 +99,7 @@ reject "securityContext.memlockCapability" --set securityContext.memlockCapabili
 reject "image.pullPolicy"           --set image.pullPolicy=Sometimes
 reject "image.digest"               --set image.digest=latest
 reject "config.outputFormat"        --set config.outputFormat=xml
+reject "config.output"              --set config.output=/etc/alerts.json
 reject "tolerations.0.operator"     --set 'tolerations[0].operator=Maybe'
 reject "Additional property"        --set privileged=true
 reject "Additional property"        --set securityContext.privileged=true
