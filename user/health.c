@@ -233,7 +233,10 @@ struct health *health__start(const char *addr, struct metrics *m, uint32_t stale
 	struct sockaddr_storage ss;
 	struct health *h = NULL;
 	socklen_t len;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	/* poll(), not select(): the agent holds many fds (BPF maps, programs,
+	 * links) and select() breaks on descriptors above FD_SETSIZE. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+		(MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES ? MHD_USE_POLL : 0);
 	int fd = -1, err;
 
 	if (health_parse_listen(addr, &ss, &len)) {

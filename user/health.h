@@ -2,7 +2,7 @@
 /*
  * health.h - the --listen HTTP endpoint: /healthz, /readyz and /metrics.
  *
- * Served by libmicrohttpd from its own thread; every answer is computed
+ * Served by libmicrohttpd from its own thread (poll loop); every answer is computed
  * from a struct metrics (metrics.h), which the agent updates lock-free.
  *
  *   GET /healthz  200 "ok" when eBPF programs are attached and the event
