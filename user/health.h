@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * health.h - the --listen HTTP endpoint: /healthz, /readyz and /metrics.
+ *
+ * Served by libmicrohttpd from its own thread (poll loop); every answer is computed
+ * from a struct metrics (metrics.h), which the agent updates lock-free.
+ *
+ *   GET /healthz  200 "ok" when eBPF programs are attached and the event
+ *                 loop's heartbeat is younger than stale_after_ms;
+ *                 503 and one line saying why otherwise.
+ *   GET /readyz   200 "ok" once start-up discovery has finished
+ *                 (metrics_set_ready), 503 "not ready: ..." before.
+ *   GET /metrics  Prometheus text format 0.0.4.
+ *   other paths   404; methods other than GET and HEAD get 405.
+ */
+#ifndef CW_HEALTH_H
+#define CW_HEALTH_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "metrics.h"
+
+struct health;
+
+/* /healthz fails when the last heartbeat is older than this by default. */
+#define CW_HEALTH_STALE_MS	30000
+
+/*
+ * health_parse_listen - parse ADDR:PORT as --listen takes it:
+ * "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080", "[::]:8080", or ":8080"
+ * for every IPv4 address. ADDR must be numeric; PORT is 0-65535 (0 picks a
+ * free port). Returns 0 or -EINVAL.
+ */
+int health_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * health__start - bind @addr (ADDR:PORT) and serve from a background thread.
+ * @m: read on every request; must outlive the server.
+ * @stale_after_ms: heartbeat age at which /healthz fails; 0 means
+ *                  CW_HEALTH_STALE_MS.
+ * Logs one line naming --listen and the reason on failure, and returns
+ * NULL with errno set (EINVAL for a bad address, the bind/listen errno
+ * such as EADDRINUSE or EACCES otherwise).
+ */
+struct health *health__start(const char *addr, struct metrics *m, uint32_t stale_after_ms);
+
+/* The bound port (useful with port 0). */
+uint16_t health__port(const struct health *h);
+
+/* Stop serving, close the socket and free. Accepts NULL. */
+void health__stop(struct health *h);
+
+#endif /* CW_HEALTH_H */
