@@ -37,7 +37,7 @@ endif
 DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
-	      libasan8 libubsan1
+	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev
 
 ifeq ($(V),1)
 Q =
@@ -69,8 +69,13 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	else echo "deps: all installed"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing || exit 1; \
+	else echo "deps: all Debian packages installed"; fi
+	@# node and npm: keep a node that is already there (Debian's npm conflicts with NodeSource's)
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+	@tests/lib/get-helm.sh >/dev/null
 
 $(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests:
 	$(Q)mkdir -p $@
@@ -155,6 +160,8 @@ install: all
 
 clean:
 	rm -rf build
+
+-include helm/image.mk
 
 .DELETE_ON_ERROR:
 .SECONDARY:
