@@ -919,6 +919,37 @@ struct cond *cond_compile(const char *text, const struct cond_env *env,
 	return cond_compile_src(text, env, NULL, err);
 }
 
+struct cond *cond_and_not(struct cond *a, struct cond *b)
+{
+	struct cnode *not = calloc(1, sizeof(*not));
+	struct cnode *and = calloc(1, sizeof(*and));
+	struct cnode **nk = calloc(1, sizeof(*nk));
+	struct cnode **ak = calloc(2, sizeof(*ak));
+
+	if (!not || !and || !nk || !ak) {
+		free(not);
+		free(and);
+		free(nk);
+		free(ak);
+		cond_free(a);
+		cond_free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	not->kind = CN_NOT;
+	not->kids = nk;
+	not->n = not->cap = 1;
+	nk[0] = b->root;
+	and->kind = CN_AND;
+	and->kids = ak;
+	and->n = and->cap = 2;
+	ak[0] = a->root;
+	ak[1] = not;
+	a->root = and;
+	free(b);
+	return a;
+}
+
 void cond_free(struct cond *c)
 {
 	if (!c)

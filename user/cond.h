@@ -90,6 +90,11 @@ struct cond *cond_compile_src(const char *text, const struct cond_env *env,
 			      const struct cond_src *src, struct cond_error *err);
 bool cond_eval(const struct cond *c, const struct cw_record *rec);
 void cond_free(struct cond *c);
+/*
+ * cond_and_not - "a and not b" (how rule exceptions attach). Takes both;
+ * returns a, or NULL with errno ENOMEM after freeing both.
+ */
+struct cond *cond_and_not(struct cond *a, struct cond *b);
 
 struct cond_env *cond_env_new(void);
 void cond_env_free(struct cond_env *env);
