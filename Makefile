@@ -109,7 +109,7 @@ $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | 
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 	$(call msg,ITEST,$@)

@@ -264,10 +264,12 @@ static void skip_blanks(struct parser *p)
 static bool at_keyword(struct parser *p, const char *kw)
 {
 	size_t n = strlen(kw);
-	char next = p->text[p->pos + n];
+	char next;
 
-	return !strncmp(p->text + p->pos, kw, n) &&
-	       (next == '\0' || next == '(' || is_blank(next));
+	if (strncmp(p->text + p->pos, kw, n))
+		return false;
+	next = p->text[p->pos + n];	/* only now known to be in the string */
+	return next == '\0' || next == '(' || is_blank(next);
 }
 
 /* Short quotable view of the token at off, for messages. */
