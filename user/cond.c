@@ -1152,10 +1152,9 @@ oom:
 int cond_env_set_macro(struct cond_env *env, const char *name,
 		       const char *text, const struct cond_src *src)
 {
-	struct env_macro *m = (struct env_macro *)env_macro_find(env, name);
 	char *t = strdup(text);
 	struct cond_srcseg *segs = NULL;
-	int nsegs = src ? src->nsegs : 0;
+	int nsegs = src ? src->nsegs : 0, i;
 
 	if (nsegs > 0) {
 		segs = malloc(sizeof(*segs) * (size_t)nsegs);
@@ -1164,25 +1163,25 @@ int cond_env_set_macro(struct cond_env *env, const char *name,
 	}
 	if (!t || (nsegs > 0 && !segs))
 		goto oom;
-	if (!m) {
-		struct env_macro *ms = realloc(env->macros, sizeof(*ms) * (size_t)(env->nmacros + 1));
-		char *n;
+	for (i = 0; i < env->nmacros; i++)
+		if (!strcmp(env->macros[i].name, name))
+			break;
+	if (i == env->nmacros) {
+		struct env_macro *ms = realloc(env->macros, sizeof(*ms) * (size_t)(i + 1));
 
 		if (!ms)
 			goto oom;
 		env->macros = ms;
-		n = strdup(name);
-		if (!n)
+		ms[i] = (struct env_macro){ .name = strdup(name) };
+		if (!ms[i].name)
 			goto oom;
-		m = &env->macros[env->nmacros++];
-		m->name = n;
-	} else {
-		free(m->text);
-		free(m->segs);
+		env->nmacros++;
 	}
-	m->text = t;
-	m->segs = segs;
-	m->nsegs = nsegs;
+	free(env->macros[i].text);
+	free(env->macros[i].segs);
+	env->macros[i].text = t;
+	env->macros[i].segs = segs;
+	env->macros[i].nsegs = nsegs;
 	return 0;
 oom:
 	free(t);
