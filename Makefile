@@ -157,6 +157,7 @@ lint:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/credwatch
 	install -m 0755 $(BUILD)/credwatch $(BUILD)/credwatch-inspect $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 rules/credwatch_rules.yaml $(DESTDIR)/etc/credwatch/
 
 clean:
 	rm -rf build
