@@ -24,8 +24,9 @@ PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -O2 -g
+RULES_DIR  ?= /etc/credwatch/rules
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -D_GNU_SOURCE \
-	      -DCW_VERSION='"$(VERSION)"' -I$(BUILD) -I. $(PKG_CFLAGS)
+	      -DCW_VERSION='"$(VERSION)"' -DCW_RULES_DIR='"$(RULES_DIR)"' -I$(BUILD) -I. $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SANITIZER),)
@@ -111,7 +112,7 @@ $(BUILD)/credwatch: $(BUILD)/obj/main.o $(BUILD)/libcredwatch.a
 
 $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DCW_HAVE_RULES $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)

@@ -13,17 +13,28 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "alert.h"
 #include "creds.h"
+#include "dump.h"
 #include "event.h"
+#include "health.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "privs.h"
 #include "record.h"
+#include "rules.h"
 #include "sensor.h"
 #include "watch.h"
 
 #define POLL_MS		100
 #define DROP_CHECK_NS	1000000000ULL
+#define RULE_SLOTS	1024	/* rule -> metrics slot cache (power of 2) */
+
+struct rule_slot {
+	const struct cw_rule *rule;
+	int slot;
+};
 
 struct agent {
 	const struct config *cfg;
@@ -32,6 +43,16 @@ struct agent {
 	struct sensor *sensor;
 	FILE *events_out;
 	bool events_owned;
+	struct rules *rules;
+	struct alert_writer *alerts;
+	FILE *alert_out;
+	bool alert_out_owned;
+	struct dump_writer *dump;
+	struct metrics *metrics;
+	struct health *health;
+	const struct cw_record *cur_rec;	/* the record whose alert is being written */
+	struct rule_slot rule_slots[RULE_SLOTS];
+	char node_name[256];
 	struct cw_record rec;
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
@@ -106,6 +127,57 @@ static void write_event(struct agent *a, const struct cw_record *rec)
 		log_warn("events: write: %s", strerror(errno));
 }
 
+static int rule_metrics_slot(struct agent *a, const struct cw_rule *rule)
+{
+	uint32_t h = (uint32_t)(((uintptr_t)rule >> 4) * 2654435761u) & (RULE_SLOTS - 1);
+
+	for (uint32_t i = 0; i < RULE_SLOTS; i++) {
+		struct rule_slot *rs = &a->rule_slots[(h + i) & (RULE_SLOTS - 1)];
+
+		if (rs->rule == rule)
+			return rs->slot;
+		if (!rs->rule) {
+			rs->rule = rule;
+			rs->slot = metrics_rule_slot(a->metrics, rule_name(rule),
+						     priority_name(rule_priority(rule)));
+			return rs->slot;
+		}
+	}
+	return -ENOSPC;
+}
+
+static uint64_t mono_ns(void)
+{
+	return now_ns(CLOCK_MONOTONIC);
+}
+
+static void on_match(void *ctx, const struct cw_rule *rule, const struct cw_record *rec)
+{
+	struct agent *a = ctx;
+	int ret, slot;
+
+	ret = alert_writer_emit(a->alerts, rule, rec, mono_ns());
+	if (ret < 0) {
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+		return;
+	}
+	if (ret == 1) {
+		slot = rule_metrics_slot(a, rule);
+		if (slot >= 0)
+			metrics_alert_inc(a->metrics, slot);
+	}
+}
+
+/* Every alert line, summaries included: into the dump (and the shipper). */
+static void on_alert_line(void *ctx, const char *json, size_t len)
+{
+	struct agent *a = ctx;
+
+	(void)len;	/* the writer's jbuf keeps the line NUL-terminated */
+	if (a->dump && dump_write_alert(a->dump, a->cur_rec, json))
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+}
+
 static int on_event(void *ctx, const struct cw_event *e, size_t size)
 {
 	struct agent *a = ctx;
@@ -122,8 +194,16 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 		record_strlcpy(rec->cluster_name, a->cfg->cluster_name, sizeof(rec->cluster_name));
 	a->events++;
 	a->events_by_sys[rec->syscall]++;
+	metrics_inc(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall);
 	if (a->events_out)
 		write_event(a, rec);
+	if (a->dump && dump_write_event(a->dump, rec))
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+	if (a->rules) {
+		a->cur_rec = rec;
+		rules_eval(a->rules, rec, on_match, a);
+		a->cur_rec = NULL;
+	}
 	return 0;
 }
 
@@ -213,6 +293,106 @@ static int open_events(struct agent *a)
 	return 0;
 }
 
+int agent_rules_files(const struct config *cfg, const char ***files, int *n)
+{
+	static const char *defaults[1];
+	static char near_build[4096];
+	char exe[4096];
+	ssize_t len;
+
+	if (cfg->rules.n) {
+		*files = (const char **)cfg->rules.v;
+		*n = cfg->rules.n;
+		return 0;
+	}
+	/* installed, else the source tree next to build/credwatch */
+	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
+	if (access(defaults[0], R_OK)) {
+		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (len > 0) {
+			exe[len] = '\0';
+			*strrchr(exe, '/') = '\0';
+			snprintf(near_build, sizeof(near_build), "%s/../rules/credwatch_rules.yaml", exe);
+			if (!access(near_build, R_OK))
+				defaults[0] = near_build;
+		}
+	}
+	*files = defaults;
+	*n = 1;
+	return 0;
+}
+
+static int open_alerts(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct alert_opts ao = { 0 };
+	struct rules_diag diag = { 0 };
+	const char **files;
+	int nfiles;
+	bool tty;
+
+	agent_rules_files(cfg, &files, &nfiles);
+	a->rules = rules_load(files, nfiles, &diag);
+	if (!a->rules) {
+		rules_diag_print(&diag, stderr);
+		return -EINVAL;
+	}
+	rules_set_match_all(a->rules, cfg->rule_matching && !strcmp(cfg->rule_matching, "all"));
+	metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
+	log_info("loaded %d rules from %d files", rules_count(a->rules), nfiles);
+
+	if (!cfg->output || !strcmp(cfg->output, "-")) {
+		a->alert_out = stdout;
+	} else {
+		a->alert_out = fopen(cfg->output, "ae");
+		if (!a->alert_out) {
+			log_error("output: %s: %s", cfg->output, strerror(errno));
+			return -errno;
+		}
+		a->alert_out_owned = true;
+	}
+	tty = isatty(fileno(a->alert_out));
+	ao.rate = (double)cfg->alert_rate;
+	ao.burst = cfg->alert_burst ? (double)cfg->alert_burst : 1.0;
+	ao.summary_interval_ns = cfg->alert_summary_interval_s * 1000000000ULL;
+	ao.hostname = a->node_name;
+	ao.text = cfg->output_format ? !strcmp(cfg->output_format, "text") : tty;
+	ao.color = ao.text && tty && !cfg->no_color && !getenv("NO_COLOR");
+	ao.sink = on_alert_line;
+	ao.sink_ctx = a;
+	a->alerts = alert_writer_new(&ao, a->alert_out);
+	if (!a->alerts)
+		return -ENOMEM;
+	return 0;
+}
+
+static int open_dump(struct agent *a)
+{
+	struct dump_opts o;
+
+	if (!a->cfg->dump)
+		return 0;
+	dump_opts_default(&o);
+	o.dir = a->cfg->dump;
+	o.hostname = a->node_name;
+	o.max_bytes = a->cfg->dump_max_bytes;
+	o.max_age_s = (uint32_t)a->cfg->dump_max_age_s;
+	o.keep = (uint32_t)a->cfg->dump_keep;
+	return dump_writer_open(&a->dump, &o);
+}
+
+static void resolve_node_name(struct agent *a)
+{
+	const char *env = getenv("NODE_NAME");
+
+	if (a->cfg->node_name)
+		snprintf(a->node_name, sizeof(a->node_name), "%s", a->cfg->node_name);
+	else if (env && *env)
+		snprintf(a->node_name, sizeof(a->node_name), "%s", env);
+	else if (gethostname(a->node_name, sizeof(a->node_name)))
+		snprintf(a->node_name, sizeof(a->node_name), "unknown");
+}
+
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = { 0 };
@@ -251,22 +431,90 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	return watch_scan_all(a->watch);
 }
 
+/*
+ * SIGHUP: reload the rules (a broken file keeps the running set) and
+ * rescan credentials.
+ */
+static void agent_reload(struct agent *a)
+{
+	struct rules_diag diag = { 0 };
+	struct rules *next;
+	const char **files;
+	int nfiles;
+
+	agent_rules_files(a->cfg, &files, &nfiles);
+	next = rules_load(files, nfiles, &diag);
+	if (!next) {
+		log_error("SIGHUP: rules not reloaded, keeping the %d running rules:",
+			  rules_count(a->rules));
+		rules_diag_print(&diag, stderr);
+	} else {
+		rules_set_match_all(next, a->cfg->rule_matching &&
+				    !strcmp(a->cfg->rule_matching, "all"));
+		rules_free(a->rules);
+		a->rules = next;
+		/* rule pointers changed: forget their metrics slots (slots persist by name) */
+		memset(a->rule_slots, 0, sizeof(a->rule_slots));
+		metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
+		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules), nfiles);
+	}
+	log_info("SIGHUP: rescanning credentials");
+	watch_scan_all(a->watch);
+}
+
 static void agent_teardown(struct agent *a)
 {
+	health__stop(a->health);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
+	if (a->alerts) {
+		alert_writer_flush(a->alerts, mono_ns());
+		alert_writer_free(a->alerts);
+	}
+	if (a->alert_out && a->alert_out_owned)
+		fclose(a->alert_out);
+	else if (a->alert_out)
+		fflush(a->alert_out);
+	rules_free(a->rules);
+	if (a->dump && dump_writer_close(a->dump))
+		log_warn("dump: closing: some records may be lost");
 	if (a->events_out && a->events_owned)
 		fclose(a->events_out);
 	else if (a->events_out)
 		fflush(a->events_out);
+	metrics_free(a->metrics);
 	jbuf_free(&a->jb);
+}
+
+/* Gauges and cumulative counters the loop refreshes once a second. */
+static void update_metrics(struct agent *a)
+{
+	uint64_t drops[CW_DROP__MAX];
+	uint32_t kinds[CW_CRED__MAX];
+
+	sensor_drops(a->sensor, drops);
+	for (int i = 0; i < CW_DROP__MAX; i++)
+		metrics_set(a->metrics, CW_M_KERNEL_DROPS_TOTAL, i, (int64_t)drops[i]);
+	creds_count_by_kind(a->creds, kinds);
+	for (int k = 0; k < CW_CRED__MAX; k++)
+		metrics_set(a->metrics, CW_M_WATCHED_CREDENTIALS, k, kinds[k]);
+}
+
+static int attached_hooks(struct agent *a)
+{
+	const struct sensor_hook_status *hooks = sensor_hooks(a->sensor, &(int){ 0 });
+	int n = 0;
+
+	for (int i = 0; i < SENSOR_HOOKS; i++)
+		n += hooks[i].attached;
+	return n;
 }
 
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	uint64_t deadline = 0, next_drop_check = 0, t;
+	uint64_t deadline = 0, next_second = 0, t;
 	int err, ret = 1;
 
 	if (!a) {
@@ -274,15 +522,38 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		return 1;
 	}
 	a->cfg = cfg;
-	if (open_events(a))
+	jbuf_init(&a->jb);
+	resolve_node_name(a);
+	a->metrics = metrics_new(0);
+	if (!a->metrics) {
+		log_error("out of memory");
+		goto cleanup;
+	}
+	if (cfg->listen) {
+		a->health = health__start(cfg->listen, a->metrics, 0);
+		if (!a->health) {
+			log_error("listen: %s: %s", cfg->listen, strerror(errno));
+			ret = errno == EINVAL ? 2 : 1;
+			goto cleanup;
+		}
+	}
+	err = open_alerts(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
+	if (open_events(a) || open_dump(a))
 		goto cleanup;
 	a->boot_to_real_ns = event_boot_to_real_ns();
 	err = agent_setup(a, cfg, true);
 	if (err)
 		goto cleanup;
+	metrics_set(a->metrics, CW_M_BPF_PROGRAMS_ATTACHED, 0, attached_hooks(a));
 	err = privs_drop_after_attach();
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
+	update_metrics(a);
+	metrics_set_ready(a->metrics, true);
 	startup_summary(a);
 	if (cfg->duration_s)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
@@ -293,21 +564,27 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			log_error("sensor: reading events: %s", strerror(-err));
 			goto cleanup;
 		}
+		metrics_heartbeat(a->metrics);
 		err = watch_process(a->watch);
 		if (err < 0)
 			log_warn("watch: processing changes: %s", strerror(-err));
 		if (sig->reload) {
 			sig->reload = 0;
-			log_info("SIGHUP: rescanning credentials");
-			watch_scan_all(a->watch);
+			agent_reload(a);
 		}
 		if (a->events_out)
 			fflush(a->events_out);
 		t = now_ns(CLOCK_MONOTONIC);
-		if (t >= next_drop_check) {
+		alert_writer_tick(a->alerts, t);
+		if (a->alert_out)
+			fflush(a->alert_out);
+		if (t >= next_second) {
 			report_drops(a, false);
+			update_metrics(a);
+			if (a->dump)
+				dump_flush(a->dump);
 			a->boot_to_real_ns = event_boot_to_real_ns();	/* follow clock steps */
-			next_drop_check = t + DROP_CHECK_NS;
+			next_second = t + DROP_CHECK_NS;
 		}
 		if (deadline && t >= deadline)
 			break;

@@ -29,9 +29,30 @@ static const struct opt_desc opts[] = {
 	  "where host paths are found (kubelet dirs, /etc, /proc, cgroup fs)"),
 	O("watch", OPT_LIST, watch, "PATH", "none",
 	  "also watch this host file or directory (kind custom); repeatable"),
-	O("output", OPT_STR, output, "FILE|-", "-", "where alerts go"),
+	O("rules", OPT_LIST, rules, "FILE", "/etc/credwatch/rules/credwatch_rules.yaml, else "
+	  "rules/credwatch_rules.yaml next to the build", "Falco-style rules file; repeatable, "
+	  "applied in order"),
+	O("validate-rules", OPT_BOOL, validate_rules, NULL, NULL,
+	  "load and check the rules, print every error as FILE:LINE:COL, exit 0 or 2"),
+	O("output", OPT_STR, output, "FILE|-", "-", "where alerts go (appends to FILE)"),
 	O("output-format", OPT_STR, output_format, "json|text", "text on a terminal, else json",
-	  "alert format"),
+	  "alert format: Falco JSON lines or readable text"),
+	O("rule-matching", OPT_STR, rule_matching, "first|all", "first",
+	  "raise only the first matching rule per access (as Falco), or all"),
+	O("alert-rate", OPT_UINT, alert_rate, "N", "10",
+	  "alerts per second per rule and reader before suppression (0: no limit)"),
+	O("alert-burst", OPT_UINT, alert_burst, "N", "50", "alerts allowed in a burst"),
+	O("alert-summary-interval", OPT_UINT, alert_summary_interval_s, "SECONDS", "60",
+	  "how often suppressed alerts are reported in a summary alert"),
+	O("dump", OPT_STR, dump, "DIR", "off",
+	  "record every event and alert to compressed trace dumps in DIR"),
+	O("dump-max-bytes", OPT_UINT, dump_max_bytes, "BYTES", "67108864",
+	  "start a new dump file past this size (0: no limit)"),
+	O("dump-max-age", OPT_UINT, dump_max_age_s, "SECONDS", "3600",
+	  "start a new dump file past this age (0: no limit)"),
+	O("dump-keep", OPT_UINT, dump_keep, "N", "8", "dump files kept; older ones are deleted (0: all)"),
+	O("listen", OPT_STR, listen, "ADDR:PORT", "off",
+	  "serve /healthz, /readyz and /metrics (Prometheus) on this address"),
 	O("events", OPT_STR, events, "FILE|-", "off",
 	  "write every credential access as NDJSON, before rules"),
 	O("node-name", OPT_STR, node_name, "NAME", "$NODE_NAME, else the host name",
@@ -62,6 +83,12 @@ static const struct opt_desc opts[] = {
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->alert_rate = 10;
+	c->alert_burst = 50;
+	c->alert_summary_interval_s = 60;
+	c->dump_max_bytes = 64ULL << 20;
+	c->dump_max_age_s = 3600;
+	c->dump_keep = 8;
 }
 
 static void strlist_free(struct strlist *l)
@@ -199,6 +226,11 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 			 "4096 and 1073741824", (unsigned long long)c->ringbuf_bytes);
 		return -EINVAL;
 	}
+	if (c->rule_matching && strcmp(c->rule_matching, "first") &&
+	    strcmp(c->rule_matching, "all")) {
+		snprintf(err, err_size, "--rule-matching: '%s' is not first or all", c->rule_matching);
+		return -EINVAL;
+	}
 	if (c->max_watched > (1u << 24)) {
 		snprintf(err, err_size, "--max-watched: %llu is above 16777216",
 			 (unsigned long long)c->max_watched);
@@ -256,6 +288,7 @@ void config_print(const struct config *c, FILE *out)
 
 		if (!strcmp(opts[i].name, "help") || !strcmp(opts[i].name, "version") ||
 		    !strcmp(opts[i].name, "print-config") || !strcmp(opts[i].name, "list-watched") ||
+		    !strcmp(opts[i].name, "validate-rules") ||
 		    !strcmp(opts[i].name, "config"))
 			continue;
 		switch (opts[i].type) {

@@ -35,6 +35,13 @@ struct config {
 	char *node_name;
 	char *cluster_name;
 	char *listen;
+	uint64_t alert_rate;		/* alerts per second per rule and reader */
+	uint64_t alert_burst;
+	uint64_t alert_summary_interval_s;
+	char *rule_matching;	/* first | all */
+	uint64_t dump_max_bytes;
+	uint64_t dump_max_age_s;
+	uint64_t dump_keep;
 	uint64_t duration_s;
 	uint64_t max_watched;
 	uint64_t ringbuf_bytes;

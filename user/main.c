@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "rules.h"
 
 static struct agent_signals signals_seen;
 
@@ -74,6 +75,14 @@ int main(int argc, char **argv)
 	}
 	if (cfg.host_root && access(cfg.host_root, R_OK | X_OK)) {
 		fprintf(stderr, "credwatch: --host-root: %s: %s\n", cfg.host_root, strerror(errno));
+		goto out;
+	}
+	if (cfg.validate_rules) {
+		const char **files;
+		int n;
+
+		agent_rules_files(&cfg, &files, &n);
+		ret = rules_validate(files, n, stdout, stderr);
 		goto out;
 	}
 	if (cfg.list_watched) {
