@@ -24,6 +24,7 @@
 
 #include "user/attrib.h"
 #include "user/cgroup.h"
+#include "tests/lib/fake_apiserver.h"
 
 #define UA "11111111-2222-3333-4444-555555555555"
 #define UA_ "11111111_2222_3333_4444_555555555555"
@@ -379,6 +380,53 @@ static void test_attrib_unknown_cgroup_leaves_fields_unknown(void **state)
 	assert_string_equal(st.api_state, "disabled");
 }
 
+static void test_attrib_api_adds_service_accounts_images_and_secrets(void **state)
+{
+	struct world *w = *state;
+	struct attrib_opts o = { .host_root = w->hostroot, .node_name = "node-1" };
+	static struct cw_event e;
+	static struct cw_record rec;
+	struct attrib_stats st;
+	struct fake_api api;
+	struct attrib *a;
+
+	fake_api_start(&api);
+	o.kubeconfig = fake_api_kubeconfig(&api, "test-token");
+	assert_int_equal(attrib_new(&a, &o), 0);
+	for (int i = 0; i < 400; i++) {	/* the server answers 503 first */
+		attrib_stats(a, &st);
+		if (st.api_synced)
+			break;
+		usleep(50000);
+	}
+	assert_true(st.api_synced);
+	assert_true(st.api_configured);
+	/* The exec shell of pod A (API uid = fixture uid) reads its own db-creds. */
+	event(&e, &rec, w->ctr_id, (uint32_t)w->exec, "sh", UA, "db-creds");
+	e.mnt_ns = mnt_ns_of(w->exec);
+	anc(&e, 0, (uint32_t)w->shim, "containerd-shim");
+	attrib_fill(a, &rec, &e);
+	assert_string_equal(rec.pod_name, "web-1");	/* node-local wins */
+	assert_true(!strcmp(rec.pod_sa, "sa-one") || !strcmp(rec.pod_sa, "sa-two"));
+	assert_string_equal(rec.container_name, "app");	/* the API's, by container id */
+	assert_string_equal(rec.container_image, "registry.local:5000/team/app");
+	assert_string_equal(rec.secret_name, "db-password");
+	assert_string_equal(rec.owner_sa, rec.pod_sa);
+	assert_int_equal(rec.same_pod, CW_TRUE);
+	/* A pod the API knows but the node-local tree does not. */
+	event(&e, &rec, w->host_id, (uint32_t)getpid(), "cat",
+	      "33333333-2222-3333-4444-555555555555", "kube-api-access-x7k2p");
+	for (int i = 0; i < 400 && !rec.owner_pod[0]; i++) {	/* after the relist */
+		usleep(50000);
+		attrib_fill(a, &rec, &e);
+	}
+	assert_string_equal(rec.owner_pod, "pod-c");
+	assert_string_equal(rec.owner_ns, "team-c");
+	assert_string_equal(rec.secret_name, "kube-api-access-x7k2p");	/* projected: no Secret */
+	attrib_free(a);
+	fake_api_stop(&api);
+}
+
 static void test_attrib_cmdline_format_matches_falco(void **state)
 {
 	char out[64];
@@ -419,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_attrib_host_process_reading_a_pods_credential),
 		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
 		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
+		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),
 		cmocka_unit_test(test_attrib_cmdline_format_matches_falco),
 		cmocka_unit_test(test_attrib_rejects_bad_flags),
 	};

@@ -19,6 +19,7 @@
 
 #include "user/k8s.h"
 #include "user/kubeconfig.h"
+#include "tests/lib/fake_apiserver.h"
 
 #define UA "11111111-2222-3333-4444-555555555555"
 #define UB "22222222-2222-3333-4444-555555555555"
@@ -195,65 +196,12 @@ static void test_kubeconfig_in_cluster_uses_env_and_sa_dir(void **state)
 	rmtree(d);
 }
 
-/* The fake API server, started per test. */
-struct server {
-	char *dir;
-	pid_t pid;
-	int port;
-};
-
-static void server_start(struct server *s)
+/* A kube_config for the fake server. */
+static struct kube_config *server_config(struct fake_api *s, const char *token)
 {
-	char p[PATH_MAX];
-	FILE *f;
-
-	s->dir = tmpdir();
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		execlp("python3", "python3", "tests/lib/fake_apiserver.py", "--dir", s->dir,
-		       "--timeout", "60", (char *)NULL);
-		_exit(127);
-	}
-	snprintf(p, sizeof(p), "%s/port", s->dir);
-	for (int i = 0; i < 600 && access(p, R_OK); i++)	/* openssl keygen: up to 30 s */
-		usleep(50000);
-	f = fopen(p, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &s->port), 1);
-	fclose(f);
-}
-
-static void server_stop(struct server *s)
-{
-	kill(s->pid, SIGTERM);
-	waitpid(s->pid, NULL, 0);
-	rmtree(s->dir);
-}
-
-/* A kubeconfig for the fake server; the CA goes in as -data (base64). */
-static struct kube_config *server_config(struct server *s, const char *token)
-{
-	char p[PATH_MAX], cmd[PATH_MAX * 2], *b64 = NULL, *yaml = NULL;
 	struct kube_config *c;
-	size_t n = 0;
-	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "base64 -w0 '%s/ca.crt'", s->dir);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	assert_true(getline(&b64, &n, f) > 0);
-	pclose(f);
-	assert_true(asprintf(&yaml,
-			     "current-context: t\ncontexts:\n- name: t\n  context: {cluster: c, user: u}\n"
-			     "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:%d\n"
-			     "    certificate-authority-data: %s\n"
-			     "users:\n- name: u\n  user: {token: %s}\n", s->port, b64, token) > 0);
-	snprintf(p, sizeof(p), "%s/kubeconfig", s->dir);
-	write_file(p, yaml);
-	free(yaml);
-	free(b64);
-	assert_int_equal(kube_config_load_file(p, &c), 0);
+	assert_int_equal(kube_config_load_file(fake_api_kubeconfig(s, token), &c), 0);
 	return c;
 }
 
@@ -272,7 +220,7 @@ static bool wait_for(struct k8s *k, const char *uid, bool present)
 static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 {
 	struct k8s_opts o = { .node_name = "node-1", .backoff_min_ms = 50, .backoff_max_ms = 200 };
-	struct server s;
+	struct fake_api s;
 	struct k8s_pod_view v;
 	struct k8s_stats st;
 	struct k8s *k;
@@ -282,7 +230,7 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	bool resumed = false;
 	FILE *f;
 
-	server_start(&s);
+	fake_api_start(&s);
 	o.config = server_config(&s, "test-token");
 	k = k8s__new(&o);
 	assert_non_null(k);
@@ -327,18 +275,18 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	assert_true(resumed);
 	/* Stopping with a watch open returns (the transfer is aborted). */
 	k8s__free(k);
-	server_stop(&s);
+	fake_api_stop(&s);
 }
 
 static void test_k8s_wrong_token_keeps_backing_off_without_pods(void **state)
 {
 	struct k8s_opts o = { .node_name = "node-1", .backoff_min_ms = 20, .backoff_max_ms = 50 };
-	struct server s;
+	struct fake_api s;
 	struct k8s_pod_view v;
 	struct k8s_stats st;
 	struct k8s *k;
 
-	server_start(&s);
+	fake_api_start(&s);
 	o.config = server_config(&s, "wrong-token");
 	k = k8s__new(&o);
 	assert_non_null(k);
@@ -353,7 +301,7 @@ static void test_k8s_wrong_token_keeps_backing_off_without_pods(void **state)
 	assert_false(st.synced);
 	assert_int_equal(k8s__lookup(k, UA, NULL, NULL, &v), -ENOENT);
 	k8s__free(k);
-	server_stop(&s);
+	fake_api_stop(&s);
 }
 
 static void test_k8s_unreachable_api_backs_off_and_stops_promptly(void **state)
