@@ -180,7 +180,8 @@ static int scan_pods(struct pods *p, struct pod_ident **out, size_t *n)
 	closedir(d);
 	if (over)
 		log_warn("pods: %s: more than %zu pods, the rest is not indexed", dir, p->max_pods);
-	qsort(v, *n, sizeof(*v), cmp_pod);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_pod);
 	*out = v;
 	return 0;
 }
@@ -262,7 +263,8 @@ static int scan_ctrs(struct pods *p, struct ctr_ent **out, size_t *n)
 		v[(*n)++] = ce;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), cmp_ctr);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_ctr);
 	*out = v;
 	return 0;
 }
@@ -311,7 +313,7 @@ static bool maybe_refresh(struct pods *p, bool missed)
 
 static struct pod_ident *find_pod(struct pods *p, const char *uid)
 {
-	struct pod_ident key;
+	struct pod_ident key = { .ncontainers = 0 };
 
 	if (strlen(uid) >= sizeof(key.uid) || !p->npods)
 		return NULL;
@@ -321,7 +323,7 @@ static struct pod_ident *find_pod(struct pods *p, const char *uid)
 
 static struct ctr_ent *find_ctr(struct pods *p, const char *id)
 {
-	struct ctr_ent key;
+	struct ctr_ent key = { .id = "" };
 
 	if (strlen(id) >= sizeof(key.id) || !p->nctrs)
 		return NULL;

@@ -7,6 +7,12 @@
 #ifndef CW_TEST_FAKE_APISERVER_H
 #define CW_TEST_FAKE_APISERVER_H
 
+/* Self-contained: the Makefile's test rule may hand this header to the compiler. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>

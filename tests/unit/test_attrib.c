@@ -32,11 +32,11 @@
 #define CA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define CC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
-#define SD_ROOT "cwtest-kubepods.slice"
-#define SD_QOS SD_ROOT "/cwtest-kubepods-besteffort.slice"
-#define SD_POD SD_QOS "/cwtest-kubepods-besteffort-pod" UA_ ".slice"
+#define SD_ROOT "cwtest-at-kubepods.slice"
+#define SD_QOS SD_ROOT "/cwtest-at-kubepods-besteffort.slice"
+#define SD_POD SD_QOS "/cwtest-at-kubepods-besteffort-pod" UA_ ".slice"
 #define SD_CTR SD_POD "/cri-containerd-" CA ".scope"
-#define FS_TOP "cwtest-cgfs"
+#define FS_TOP "cwtest-at-cgfs"
 #define FS_ROOT FS_TOP "/kubepods"
 #define FS_QOS FS_ROOT "/besteffort"
 #define FS_POD FS_QOS "/pod" UB

@@ -208,9 +208,9 @@ static void rmcg(const char *rel)
 	rmdir(p);
 }
 
-#define T_ROOT "cwtest-kubepods.slice"
-#define T_QOS T_ROOT "/cwtest-kubepods-burstable.slice"
-#define T_POD T_QOS "/cwtest-kubepods-burstable-pod" UID_ ".slice"
+#define T_ROOT "cwtest-cg-kubepods.slice"
+#define T_QOS T_ROOT "/cwtest-cg-kubepods-burstable.slice"
+#define T_POD T_QOS "/cwtest-cg-kubepods-burstable-pod" UID_ ".slice"
 #define T_CTR T_POD "/cri-containerd-" CID ".scope"
 #define T_HOST "cwtest-host.slice"
 
