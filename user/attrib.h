@@ -47,6 +47,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts);
  * API knows the volume), cred.same_pod, user.name, proc.pcmdline (from
  * /proc when the parent still lives and the caller had none) and
  * proc.is_exec_session. Never fails: what is not known stays empty/unknown.
+ * Call it from one thread (the event loop): its caches are not locked.
  */
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e);
 

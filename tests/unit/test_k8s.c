@@ -278,6 +278,31 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	fake_api_stop(&s);
 }
 
+static void test_k8s_store_is_bounded_by_max_pods(void **state)
+{
+	struct k8s_opts o = { .node_name = "node-1", .backoff_min_ms = 20, .backoff_max_ms = 50,
+			      .max_pods = 1 };
+	struct fake_api s;
+	struct k8s_stats st;
+	struct k8s *k;
+
+	fake_api_start(&s);
+	o.config = server_config(&s, "test-token");
+	k = k8s__new(&o);
+	assert_non_null(k);
+	assert_int_equal(k8s__start(k), 0);
+	for (int i = 0; i < 400; i++) {	/* the watch adds B (and the relist has 2) */
+		k8s__stats(k, &st);
+		if (st.dropped_pods >= 1)
+			break;
+		usleep(50000);
+	}
+	assert_true(st.dropped_pods >= 1);
+	assert_int_equal(st.pods, 1);
+	k8s__free(k);
+	fake_api_stop(&s);
+}
+
 static void test_k8s_wrong_token_keeps_backing_off_without_pods(void **state)
 {
 	struct k8s_opts o = { .node_name = "node-1", .backoff_min_ms = 20, .backoff_max_ms = 50 };
@@ -350,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_kubeconfig_rejects_unusable_files),
 		cmocka_unit_test(test_kubeconfig_in_cluster_uses_env_and_sa_dir),
 		cmocka_unit_test(test_k8s_enrichment_survives_errors_drops_and_gone),
+		cmocka_unit_test(test_k8s_store_is_bounded_by_max_pods),
 		cmocka_unit_test(test_k8s_wrong_token_keeps_backing_off_without_pods),
 		cmocka_unit_test(test_k8s_unreachable_api_backs_off_and_stops_promptly),
 		cmocka_unit_test(test_k8s_new_requires_node_and_config),
