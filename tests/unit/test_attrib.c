@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_attrib.c - attribution of real processes in real cgroup v2
+ * directories named like kubelet's, against a fixture host root (whose
+ * proc/ is the machine's /proc) and, for enrichment, a fake API server.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "user/attrib.h"
+#include "user/cgroup.h"
+#include "tests/lib/fake_apiserver.h"
+
+#define UA "11111111-2222-3333-4444-555555555555"
+#define UA_ "11111111_2222_3333_4444_555555555555"
+#define UB "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+#define CA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define CC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+#define SD_ROOT "cwtest-at-kubepods.slice"
+#define SD_QOS SD_ROOT "/cwtest-at-kubepods-besteffort.slice"
+#define SD_POD SD_QOS "/cwtest-at-kubepods-besteffort-pod" UA_ ".slice"
+#define SD_CTR SD_POD "/cri-containerd-" CA ".scope"
+#define FS_TOP "cwtest-at-cgfs"
+#define FS_ROOT FS_TOP "/kubepods"
+#define FS_QOS FS_ROOT "/besteffort"
+#define FS_POD FS_QOS "/pod" UB
+#define FS_CTR FS_POD "/" CC
+
+struct world {
+	char hostroot[PATH_MAX];	/* fixture copy with proc -> /proc */
+	char ctr_root[PATH_MAX];	/* the "exec" child's chroot */
+	char cgroot[PATH_MAX];
+	uint64_t ctr_id, cgfs_id, host_id;
+	pid_t shim, init, exec;
+	struct attrib *a;
+};
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[PATH_MAX * 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd))
+		fail_msg("%s failed", cmd);
+}
+
+static uint64_t mkcg(struct world *w, const char *rel)
+{
+	char p[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", w->cgroot, rel);
+	if (mkdir(p, 0755) && errno != EEXIST)
+		fail_msg("mkdir %s: %s", p, strerror(errno));
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_ino;
+}
+
+static void rmcg(struct world *w, const char *rel)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", w->cgroot, rel);
+	rmdir(p);
+}
+
+static void join_cgroup(const char *cgroot, const char *rel)
+{
+	char p[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s/cgroup.procs", cgroot, rel);
+	f = fopen(p, "w");
+	if (!f || fprintf(f, "0\n") < 0 || fclose(f))
+		_exit(3);
+}
+
+/* A fake runtime shim with two children in the container cgroup. */
+static void spawn_container(struct world *w)
+{
+	int fd[2];
+
+	assert_int_equal(pipe(fd), 0);
+	w->shim = fork();
+	assert_true(w->shim >= 0);
+	if (w->shim == 0) {
+		pid_t init, ex;
+
+		prctl(PR_SET_NAME, "containerd-shim");
+		init = fork();
+		if (init == 0) {
+			setsid();	/* no controlling tty, as a container's init */
+			prctl(PR_SET_NAME, "nginx");
+			join_cgroup(w->cgroot, SD_CTR);
+			for (;;)
+				pause();
+		}
+		usleep(50000);	/* a later start time than init's */
+		ex = fork();
+		if (ex == 0) {
+			prctl(PR_SET_NAME, "sh");
+			join_cgroup(w->cgroot, SD_CTR);
+			if (unshare(CLONE_NEWNS) || chroot(w->ctr_root) || chdir("/"))
+				_exit(4);
+			for (;;)
+				pause();
+		}
+		if (write(fd[1], &init, sizeof(init)) != sizeof(init) ||
+		    write(fd[1], &ex, sizeof(ex)) != sizeof(ex))
+			_exit(5);
+		while (wait(NULL) > 0)
+			;
+		_exit(0);
+	}
+	close(fd[1]);
+	assert_int_equal(read(fd[0], &w->init, sizeof(w->init)), sizeof(w->init));
+	assert_int_equal(read(fd[0], &w->exec, sizeof(w->exec)), sizeof(w->exec));
+	close(fd[0]);
+	/* Wait until both are in the cgroup and the exec child has chrooted. */
+	for (int i = 0; i < 200; i++) {
+		char p[64], root[PATH_MAX];
+		ssize_t n;
+
+		snprintf(p, sizeof(p), "/proc/%d/root", w->exec);
+		n = readlink(p, root, sizeof(root) - 1);
+		if (n > 0) {
+			root[n] = '\0';
+			if (!strcmp(root, w->ctr_root))
+				break;
+		}
+		usleep(20000);
+	}
+}
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct attrib_opts o = { 0 };
+	char self[PATH_MAX], line[PATH_MAX], p[PATH_MAX * 2];
+	struct stat st;
+	FILE *f;
+
+	strcpy(w->hostroot, "/tmp/cwattr.XXXXXX");
+	assert_non_null(mkdtemp(w->hostroot));
+	sh("cp -a tests/fixtures/attrib/hostroot/. %s/ && ln -s /proc %s/proc", w->hostroot,
+	   w->hostroot);
+	snprintf(w->ctr_root, sizeof(w->ctr_root), "%s/ctr-root", w->hostroot);
+	sh("mkdir -p %s/etc && echo 'containerroot:x:0:0::/:/bin/sh' > %s/etc/passwd",
+	   w->ctr_root, w->ctr_root);
+	assert_int_equal(cgroup_root_detect("/", w->cgroot, sizeof(w->cgroot)), 0);
+	mkcg(w, SD_ROOT);
+	mkcg(w, SD_QOS);
+	mkcg(w, SD_POD);
+	w->ctr_id = mkcg(w, SD_CTR);
+	mkcg(w, FS_TOP);
+	mkcg(w, FS_ROOT);
+	mkcg(w, FS_QOS);
+	mkcg(w, FS_POD);
+	w->cgfs_id = mkcg(w, FS_CTR);
+	/* Our own cgroup: a host process. */
+	f = fopen("/proc/self/cgroup", "r");
+	assert_non_null(f);
+	self[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			snprintf(self, sizeof(self), "%s", line + 3);
+	fclose(f);
+	self[strcspn(self, "\n")] = '\0';
+	snprintf(p, sizeof(p), "%s%s", w->cgroot, self);
+	assert_int_equal(stat(p, &st), 0);
+	w->host_id = st.st_ino;
+	spawn_container(w);
+	o.host_root = w->hostroot;
+	assert_int_equal(attrib_new(&w->a, &o), 0);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	attrib_free(w->a);
+	kill(w->init, SIGKILL);
+	kill(w->exec, SIGKILL);
+	waitpid(w->shim, NULL, 0);
+	rmcg(w, SD_CTR);
+	rmcg(w, SD_POD);
+	rmcg(w, SD_QOS);
+	rmcg(w, SD_ROOT);
+	rmcg(w, FS_CTR);
+	rmcg(w, FS_POD);
+	rmcg(w, FS_QOS);
+	rmcg(w, FS_ROOT);
+	rmcg(w, FS_TOP);
+	sh("rm -rf %s", w->hostroot);
+	free(w);
+	return 0;
+}
+
+static uint32_t mnt_ns_of(pid_t pid)
+{
+	char p[64], link[64];
+	unsigned long ns = 0;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", pid);
+	n = readlink(p, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_int_equal(sscanf(link, "mnt:[%lu]", &ns), 1);
+	return (uint32_t)ns;
+}
+
+/* An event as the sensor would send it, and the record as the lead fills it. */
+static void event(struct cw_event *e, struct cw_record *rec, uint64_t cgid, uint32_t tgid,
+		  const char *comm, const char *owner_uid, const char *volume)
+{
+	memset(e, 0, CW_EVENT_HDR_SIZE);
+	e->cgroup_id = cgid;
+	e->tgid = e->tid = tgid;
+	e->mnt_ns = mnt_ns_of(getpid());
+	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	record_reset(rec);
+	rec->pid = tgid;
+	snprintf(rec->proc_name, sizeof(rec->proc_name), "%s", comm);
+	snprintf(rec->owner_pod_uid, sizeof(rec->owner_pod_uid), "%s", owner_uid ? owner_uid : "");
+	snprintf(rec->secret_name, sizeof(rec->secret_name), "%s", volume ? volume : "");
+}
+
+static void anc(struct cw_event *e, int i, uint32_t pid, const char *comm)
+{
+	e->anc[i].tgid = pid;
+	snprintf(e->anc[i].comm, sizeof(e->anc[i].comm), "%s", comm);
+}
+
+static void test_attrib_exec_shell_reading_another_pods_token(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+
+	event(&e, &rec, w->ctr_id, (uint32_t)w->exec, "sh", UB, "kube-api-access-x7k2p");
+	e.mnt_ns = mnt_ns_of(w->exec);
+	anc(&e, 0, (uint32_t)w->shim, "containerd-shim");
+	anc(&e, 1, (uint32_t)getpid(), "test_attrib");
+	attrib_fill(w->a, &rec, &e);
+	assert_string_equal(rec.container_id, "aaaaaaaaaaaa");
+	assert_string_equal(rec.pod_uid, UA);
+	assert_string_equal(rec.pod_name, "web-1");
+	assert_string_equal(rec.ns_name, "default");
+	assert_string_equal(rec.container_name, "nginx");
+	assert_string_equal(rec.owner_pod, "coredns-6d4b");
+	assert_string_equal(rec.owner_ns, "kube-system");
+	assert_string_equal(rec.secret_name, "kube-api-access-x7k2p");	/* no API: the volume */
+	assert_int_equal(rec.same_pod, CW_FALSE);
+	assert_string_equal(rec.user_name, "containerroot");	/* its own /etc/passwd */
+	assert_int_equal(rec.is_exec_session, CW_TRUE);
+	assert_string_equal(rec.proc_pcmdline, "containerd-shim");
+	assert_string_equal(rec.pod_sa, "");
+}
+
+static void test_attrib_container_init_is_not_an_exec_session(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+
+	event(&e, &rec, w->ctr_id, (uint32_t)w->init, "nginx", UA, "db-creds");
+	anc(&e, 0, (uint32_t)w->shim, "containerd-shim");
+	anc(&e, 1, (uint32_t)getpid(), "test_attrib");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_FALSE);
+	assert_int_equal(rec.same_pod, CW_TRUE);
+	assert_string_equal(rec.owner_pod, "web-1");
+	/* A worker forked by init: still the container's own tree. */
+	event(&e, &rec, w->ctr_id, 4000000, "worker", UA, "db-creds");
+	anc(&e, 0, (uint32_t)w->init, "nginx");
+	anc(&e, 1, (uint32_t)w->shim, "containerd-shim");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_FALSE);
+	/* ... unless it has a terminal that init never had. */
+	e.tty = (136u << 20) | 3;
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_TRUE);
+	/* A child of the exec'd shell is in the exec session too. */
+	event(&e, &rec, w->ctr_id, 4000001, "cat", UA, NULL);
+	anc(&e, 0, (uint32_t)w->exec, "sh");
+	anc(&e, 1, (uint32_t)w->shim, "containerd-shim");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_TRUE);
+	/* Entered from the host with nsenter: the runtime is not an ancestor. */
+	event(&e, &rec, w->ctr_id, 4000002, "cat", UA, NULL);
+	anc(&e, 0, 4000003, "bash");
+	anc(&e, 1, 1, "systemd");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_TRUE);
+	/* runc exec still setting up. */
+	event(&e, &rec, w->ctr_id, 4000004, "cat", UA, NULL);
+	anc(&e, 0, 4000005, "runc:[2:INIT]");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.is_exec_session, CW_TRUE);
+}
+
+static void test_attrib_host_process_reading_a_pods_credential(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+
+	event(&e, &rec, w->host_id, (uint32_t)getpid(), "cat", UB, "kube-api-access-x7k2p");
+	e.uid = 1000;
+	anc(&e, 0, (uint32_t)w->shim, "wrong-comm");	/* not our parent: no pcmdline */
+	attrib_fill(w->a, &rec, &e);
+	assert_string_equal(rec.container_id, "host");
+	assert_string_equal(rec.pod_uid, "");
+	assert_string_equal(rec.pod_name, "");
+	assert_int_equal(rec.same_pod, CW_FALSE);
+	assert_string_equal(rec.owner_pod, "coredns-6d4b");
+	assert_string_equal(rec.user_name, "hostuser");	/* <host-root>/etc/passwd */
+	assert_int_equal(rec.is_exec_session, CW_FALSE);
+	assert_string_equal(rec.proc_pcmdline, "");
+}
+
+static void test_attrib_cgroupfs_driver_container(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+
+	event(&e, &rec, w->cgfs_id, 4000010, "coredns", UB, "kube-api-access-x7k2p");
+	attrib_fill(w->a, &rec, &e);
+	assert_string_equal(rec.container_id, "cccccccccccc");
+	assert_string_equal(rec.pod_uid, UB);
+	assert_string_equal(rec.pod_name, "coredns-6d4b");
+	assert_string_equal(rec.ns_name, "kube-system");
+	assert_string_equal(rec.container_name, "coredns");
+	assert_int_equal(rec.same_pod, CW_TRUE);
+}
+
+static void test_attrib_unknown_cgroup_leaves_fields_unknown(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+	struct attrib_stats st;
+
+	event(&e, &rec, 0x7fffffffffffULL, 4000020, "cat", UB, NULL);
+	attrib_fill(w->a, &rec, &e);
+	assert_string_equal(rec.container_id, "");
+	assert_string_equal(rec.pod_uid, "");
+	assert_int_equal(rec.same_pod, CW_UNKNOWN);
+	assert_int_equal(rec.is_exec_session, CW_UNKNOWN);
+	assert_string_equal(rec.owner_pod, "coredns-6d4b");
+	attrib_stats(w->a, &st);
+	assert_true(st.cgroup_entries >= 3);
+	assert_int_equal(st.cgroup_max, CG_CACHE_DEFAULT);
+	assert_true(st.cgroup_not_found >= 1);
+	assert_int_equal(st.pods_local, 3);
+	assert_false(st.api_configured);
+	assert_string_equal(st.api_state, "disabled");
+}
+
+static void test_attrib_api_adds_service_accounts_images_and_secrets(void **state)
+{
+	struct world *w = *state;
+	struct attrib_opts o = { .host_root = w->hostroot, .node_name = "node-1" };
+	static struct cw_event e;
+	static struct cw_record rec;
+	struct attrib_stats st;
+	struct fake_api api;
+	struct attrib *a;
+
+	fake_api_start(&api);
+	o.kubeconfig = fake_api_kubeconfig(&api, "test-token");
+	assert_int_equal(attrib_new(&a, &o), 0);
+	for (int i = 0; i < 400; i++) {	/* the server answers 503 first */
+		attrib_stats(a, &st);
+		if (st.api_synced)
+			break;
+		usleep(50000);
+	}
+	assert_true(st.api_synced);
+	assert_true(st.api_configured);
+	/* The exec shell of pod A (API uid = fixture uid) reads its own db-creds. */
+	event(&e, &rec, w->ctr_id, (uint32_t)w->exec, "sh", UA, "db-creds");
+	e.mnt_ns = mnt_ns_of(w->exec);
+	anc(&e, 0, (uint32_t)w->shim, "containerd-shim");
+	attrib_fill(a, &rec, &e);
+	assert_string_equal(rec.pod_name, "web-1");	/* node-local wins */
+	assert_true(!strcmp(rec.pod_sa, "sa-one") || !strcmp(rec.pod_sa, "sa-two"));
+	assert_string_equal(rec.container_name, "app");	/* the API's, by container id */
+	assert_string_equal(rec.container_image, "registry.local:5000/team/app");
+	assert_string_equal(rec.secret_name, "db-password");
+	assert_string_equal(rec.owner_sa, rec.pod_sa);
+	assert_int_equal(rec.same_pod, CW_TRUE);
+	/* A pod the API knows but the node-local tree does not. */
+	event(&e, &rec, w->host_id, (uint32_t)getpid(), "cat",
+	      "33333333-2222-3333-4444-555555555555", "kube-api-access-x7k2p");
+	for (int i = 0; i < 400 && !rec.owner_pod[0]; i++) {	/* after the relist */
+		usleep(50000);
+		attrib_fill(a, &rec, &e);
+	}
+	assert_string_equal(rec.owner_pod, "pod-c");
+	assert_string_equal(rec.owner_ns, "team-c");
+	assert_string_equal(rec.secret_name, "kube-api-access-x7k2p");	/* projected: no Secret */
+	attrib_free(a);
+	fake_api_stop(&api);
+}
+
+static void test_attrib_cmdline_format_matches_falco(void **state)
+{
+	char out[64];
+
+	attrib_cmdline_format("cat", "/bin/cat\0/etc/x\0-n\0", 19, out, sizeof(out));
+	assert_string_equal(out, "cat /etc/x -n");
+	attrib_cmdline_format("sh", "sh\0", 3, out, sizeof(out));
+	assert_string_equal(out, "sh");
+	attrib_cmdline_format("sh", "sh\0a\nb\0", 7, out, sizeof(out));
+	assert_string_equal(out, "sh a\\x0ab");
+	attrib_cmdline_format("x", "x\0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 40, out, 10);
+	assert_string_equal(out, "x aaaaaaa");
+	assert_true(attrib_is_runtime_shim("containerd-shim"));
+	assert_true(attrib_is_runtime_shim("conmon"));
+	assert_true(attrib_is_runtime_shim("runc:[2:INIT]"));
+	assert_false(attrib_is_runtime_shim("containerd"));
+	assert_false(attrib_is_runtime_shim("sh"));
+}
+
+static void test_attrib_rejects_bad_flags(void **state)
+{
+	struct attrib_opts o = { .host_root = "/", .cgroup_root = "/nonexistent/cgroup" };
+	struct attrib *a;
+
+	assert_int_equal(attrib_new(&a, &o), -EINVAL);
+	assert_null(a);
+	o.cgroup_root = NULL;
+	o.kubeconfig = "/nonexistent/kubeconfig";
+	assert_int_equal(attrib_new(&a, &o), -EINVAL);
+	attrib_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attrib_exec_shell_reading_another_pods_token),
+		cmocka_unit_test(test_attrib_container_init_is_not_an_exec_session),
+		cmocka_unit_test(test_attrib_host_process_reading_a_pods_credential),
+		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
+		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
+		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),
+		cmocka_unit_test(test_attrib_cmdline_format_matches_falco),
+		cmocka_unit_test(test_attrib_rejects_bad_flags),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+/* test_lru.c - the bounded LRU map behind the attribution caches. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/lru.h"
+
+static void test_lru_evicts_least_recently_used(void **state)
+{
+	struct lru *l = lru__new(3, sizeof(uint64_t));
+	uint64_t *v;
+
+	assert_non_null(l);
+	for (uint64_t k = 1; k <= 3; k++)
+		*(uint64_t *)lru__put(l, k) = k * 10;
+	assert_non_null(lru__get(l, 1));	/* 1 is now the most recent */
+	*(uint64_t *)lru__put(l, 4) = 40;	/* evicts 2 */
+	assert_null(lru__get(l, 2));
+	v = lru__get(l, 1);
+	assert_non_null(v);
+	assert_int_equal(*v, 10);
+	assert_int_equal(*(uint64_t *)lru__get(l, 4), 40);
+	assert_int_equal(lru__count(l), 3);
+	assert_int_equal(lru__evictions(l), 1);
+	lru__free(l);
+}
+
+static void test_lru_put_existing_keeps_value_and_count(void **state)
+{
+	struct lru *l = lru__new(4, sizeof(uint64_t));
+
+	*(uint64_t *)lru__put(l, 7) = 70;
+	assert_int_equal(*(uint64_t *)lru__put(l, 7), 70);
+	assert_int_equal(lru__count(l), 1);
+	lru__free(l);
+}
+
+static void test_lru_del_keeps_other_entries_reachable(void **state)
+{
+	struct lru *l = lru__new(1000, sizeof(uint64_t));
+
+	for (uint64_t k = 0; k < 1000; k++)
+		*(uint64_t *)lru__put(l, k * 7919) = k;
+	for (uint64_t k = 0; k < 1000; k += 3)
+		lru__del(l, k * 7919);
+	for (uint64_t k = 0; k < 1000; k++) {
+		uint64_t *v = lru__get(l, k * 7919);
+
+		if (k % 3 == 0) {
+			assert_null(v);
+		} else {
+			assert_non_null(v);
+			assert_int_equal(*v, k);
+		}
+	}
+	/* Refill past the bound after deletions: still bounded, still consistent. */
+	for (uint64_t k = 5000; k < 7000; k++)
+		*(uint64_t *)lru__put(l, k) = k;
+	assert_int_equal(lru__count(l), 1000);
+	for (uint64_t k = 6000; k < 7000; k++)
+		assert_int_equal(*(uint64_t *)lru__get(l, k), k);
+	lru__free(l);
+}
+
+static void test_lru_rejects_zero_sizes(void **state)
+{
+	assert_null(lru__new(0, 8));
+	assert_int_equal(errno, EINVAL);
+	assert_null(lru__new(8, 0));
+	lru__free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lru_evicts_least_recently_used),
+		cmocka_unit_test(test_lru_put_existing_keeps_value_and_count),
+		cmocka_unit_test(test_lru_del_keeps_other_entries_reachable),
+		cmocka_unit_test(test_lru_rejects_zero_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

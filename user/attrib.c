@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: Apache-2.0
+/* attrib.c - the per-event attribution facade: reader, owner, user, lineage, exec. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "cgroup.h"
+#include "k8s.h"
+#include "kubeconfig.h"
+#include "log.h"
+#include "lru.h"
+#include "passwd.h"
+#include "pods.h"
+
+#define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
+#define USER_TTL_MS		60000	/* passwd files change rarely */
+#define USER_NEG_TTL_MS		10000
+#define EXEC_CACHE_MAX		1024	/* container -> its init process */
+#define CHAIN_PROC_MAX		32	/* ancestors read from /proc past the kernel's 5 */
+#define PROCS_MAX		4096	/* cgroup.procs entries examined */
+
+struct user_val {
+	uint32_t uid, mnt_ns;
+	char cid[CG_ID_MAX];
+	char name[PASSWD_NAME_MAX];
+	uint64_t expires_ms;
+};
+
+struct exec_val {
+	char cid[CG_ID_MAX];
+	uint32_t init_pid;
+	uint64_t init_start;	/* starttime, to notice pid reuse */
+	bool init_has_tty;
+};
+
+struct attrib {
+	char root[PATH_MAX];	/* host root prefix; "" for "/" */
+	char node[256];
+	struct cgroup_cache *cg;
+	struct pods *pods;
+	struct k8s *k8s;
+	struct lru *users, *execs;
+	uint32_t host_mnt_ns;
+	uint64_t fills;
+};
+
+/* What /proc/<pid>/stat says about a process. */
+struct pstat {
+	uint32_t ppid;
+	int tty_nr;
+	uint64_t start;
+	char comm[CW_COMM_LEN];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t used = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	buf[used] = '\0';
+	return (ssize_t)used;
+}
+
+static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
+{
+	char path[PATH_MAX + 64], buf[1024], *open_p, *close_p;
+	unsigned long long start;
+	int ppid, tty;
+	size_t cl;
+
+	snprintf(path, sizeof(path), "%s/proc/%u/stat", a->root, pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* comm may hold spaces and ')': it ends at the last ')'. */
+	open_p = strchr(buf, '(');
+	close_p = strrchr(buf, ')');
+	if (!open_p || !close_p || close_p < open_p)
+		return -EINVAL;
+	cl = (size_t)(close_p - open_p - 1);
+	if (cl >= sizeof(ps->comm))
+		cl = sizeof(ps->comm) - 1;
+	memcpy(ps->comm, open_p + 1, cl);
+	ps->comm[cl] = '\0';
+	if (sscanf(close_p + 2, "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+		   "%*d %*d %*d %*d %llu", &ppid, &tty, &start) != 3)
+		return -EINVAL;
+	ps->ppid = (uint32_t)ppid;
+	ps->tty_nr = tty;
+	ps->start = start;
+	return 0;
+}
+
+bool attrib_is_runtime_shim(const char *comm)
+{
+	/* comm is cut at 15 bytes: containerd-shim-runc-v2 is "containerd-shim". */
+	return !strncmp(comm, "containerd-shim", 15) || !strcmp(comm, "conmon") ||
+	       !strncmp(comm, "docker-containe", 15) || !strncmp(comm, "runc", 4) ||
+	       !strncmp(comm, "crun", 4);
+}
+
+void attrib_cmdline_format(const char *comm, const char *args, size_t len, char *out,
+			   size_t size)
+{
+	size_t o, i = 0;
+
+	if (!size)
+		return;
+	o = strnlen(comm, CW_COMM_LEN);
+	if (o >= size)
+		o = size - 1;
+	memcpy(out, comm, o);
+	/* argv[0] is replaced by comm, as in Falco's proc.cmdline. */
+	while (i < len && args[i])
+		i++;
+	while (++i < len && o + 1 < size) {
+		out[o++] = ' ';
+		for (; i < len && args[i]; i++) {
+			unsigned char ch = (unsigned char)args[i];
+
+			if (ch >= 0x20 && ch != 0x7f) {
+				if (o + 1 >= size)
+					break;
+				out[o++] = (char)ch;
+			} else {
+				if (o + 5 >= size)
+					break;
+				o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+			}
+		}
+	}
+	out[o] = '\0';
+}
+
+void attrib_node_name(const char *flag, char *buf, size_t size)
+{
+	const char *env = getenv("NODE_NAME");
+
+	if (flag && flag[0])
+		snprintf(buf, size, "%s", flag);
+	else if (env && env[0])
+		snprintf(buf, size, "%s", env);
+	else if (gethostname(buf, size))
+		buf[0] = '\0';
+	buf[size - 1] = '\0';
+}
+
+static uint32_t read_mnt_ns(const char *root, const char *pid)
+{
+	char path[PATH_MAX + 32], link[64];
+	unsigned long ns = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", root, pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
+		return 0;
+	return (uint32_t)ns;
+}
+
+static int setup_api(struct attrib *a, const struct attrib_opts *o)
+{
+	struct k8s_opts ko = { .node_name = a->node };
+	struct kube_config *cfg = NULL;
+	int err;
+
+	if (o->kubeconfig) {
+		if (kube_config_load_file(o->kubeconfig, &cfg))
+			return -EINVAL;	/* logged with the file and the reason */
+	} else if (o->in_cluster) {
+		if (kube_config_in_cluster(NULL, &cfg))
+			return 0;	/* not in a pod: node-local only (logged) */
+	} else {
+		return 0;
+	}
+	if (!a->node[0]) {
+		log_error("attrib: no node name: set --node-name or NODE_NAME");
+		kube_config_free(cfg);
+		return -EINVAL;
+	}
+	ko.config = cfg;
+	a->k8s = k8s__new(&ko);	/* owns cfg from here */
+	if (!a->k8s)
+		return -errno;
+	err = k8s__start(a->k8s);
+	if (err) {
+		log_error("attrib: k8s: start thread: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int attrib_new(struct attrib **out, const struct attrib_opts *opts)
+{
+	struct attrib_opts none = { 0 };
+	const struct attrib_opts *o = opts ? opts : &none;
+	struct cgroup_cache_opts co = { 0 };
+	struct pods_opts po = { 0 };
+	char cgroot[PATH_MAX];
+	struct attrib *a;
+	int err;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->root, sizeof(a->root), "%s",
+		 o->host_root && strcmp(o->host_root, "/") ? o->host_root : "");
+	while (a->root[0] && a->root[strlen(a->root) - 1] == '/')
+		a->root[strlen(a->root) - 1] = '\0';
+	attrib_node_name(o->node_name, a->node, sizeof(a->node));
+
+	if (o->cgroup_root) {
+		snprintf(cgroot, sizeof(cgroot), "%s", o->cgroup_root);
+	} else if (cgroup_root_detect(o->host_root ? o->host_root : "/", cgroot, sizeof(cgroot))) {
+		log_warn("attrib: no cgroup2 mount found (host root %s): container attribution "
+			 "off; set --cgroup-root", o->host_root ? o->host_root : "/");
+		cgroot[0] = '\0';
+	}
+	if (cgroot[0]) {
+		co.root = cgroot;
+		co.max_entries = o->cache_max;
+		a->cg = cgroup_cache__new(&co);
+		if (!a->cg) {
+			err = -errno;
+			log_error("attrib: --cgroup-root %s: %s", cgroot, strerror(-err));
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
+	po.host_root = o->host_root;
+	a->pods = pods__new(&po);
+	a->users = lru__new(USER_CACHE_MAX, sizeof(struct user_val));
+	a->execs = lru__new(EXEC_CACHE_MAX, sizeof(struct exec_val));
+	if (!a->pods || !a->users || !a->execs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	a->host_mnt_ns = read_mnt_ns(a->root, "1");
+	err = setup_api(a, o);
+	if (err)
+		goto cleanup;
+	*out = a;
+	return 0;
+cleanup:
+	attrib_free(a);
+	return err;
+}
+
+void attrib_free(struct attrib *a)
+{
+	if (!a)
+		return;
+	k8s__free(a->k8s);
+	cgroup_cache__free(a->cg);
+	pods__free(a->pods);
+	lru__free(a->users);
+	lru__free(a->execs);
+	free(a);
+}
+
+/* The oldest process of the reader's cgroup is the container's init. */
+static bool container_init(struct attrib *a, const struct cw_event *e,
+			   const struct cgroup_attr *ca, struct exec_val *out)
+{
+	uint64_t key = lru_hash_str(ca->container_id);
+	struct exec_val *v = lru__get(a->execs, key);
+	char rel[PATH_MAX], path[PATH_MAX * 2 + 32], *buf = NULL, *line, *save = NULL;
+	struct exec_val best = { .init_pid = 0 };
+	struct pstat ps;
+	int n = 0;
+
+	if (v && !strcmp(v->cid, ca->container_id) && !proc_stat(a, v->init_pid, &ps) &&
+	    ps.start == v->init_start) {
+		*out = *v;
+		return true;
+	}
+	if (!a->cg || cgroup_cache__path(a->cg, e->cgroup_id, rel, sizeof(rel)))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cgroup_cache__root(a->cg), rel);
+	buf = malloc(PROCS_MAX * 12);
+	if (!buf || read_file(path, buf, PROCS_MAX * 12) <= 0) {
+		free(buf);
+		return false;
+	}
+	for (line = strtok_r(buf, "\n", &save); line && n < PROCS_MAX;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		uint32_t pid = (uint32_t)strtoul(line, NULL, 10);
+
+		if (!pid || proc_stat(a, pid, &ps))
+			continue;
+		if (!best.init_pid || ps.start < best.init_start ||
+		    (ps.start == best.init_start && pid < best.init_pid)) {
+			best.init_pid = pid;
+			best.init_start = ps.start;
+			best.init_has_tty = ps.tty_nr != 0;
+		}
+	}
+	free(buf);
+	if (!best.init_pid)
+		return false;
+	snprintf(best.cid, sizeof(best.cid), "%s", ca->container_id);
+	v = lru__put(a->execs, key);
+	if (v)
+		*v = best;
+	*out = best;
+	return true;
+}
+
+/*
+ * Exec session: the reader's ancestry reaches the runtime shim through a
+ * process that is not the container's init (or never reaches the shim).
+ */
+static int8_t exec_session(struct attrib *a, const struct cw_event *e,
+			   const struct cgroup_attr *ca)
+{
+	struct { uint32_t pid; char comm[CW_COMM_LEN]; } ch[1 + CW_ANCESTORS + CHAIN_PROC_MAX];
+	size_t n = 0;
+	int s = -1;
+	bool ended = false;
+	struct exec_val init;
+	struct pstat ps;
+
+	if (ca->kind == CG_HOST)
+		return CW_FALSE;
+	if (ca->kind != CG_CONTAINER)
+		return CW_UNKNOWN;
+	ch[n].pid = e->tgid;
+	memcpy(ch[n++].comm, e->comm, CW_COMM_LEN);
+	for (size_t i = 0; i < CW_ANCESTORS; i++) {
+		if (!e->anc[i].tgid) {
+			ended = true;
+			break;
+		}
+		ch[n].pid = e->anc[i].tgid;
+		memcpy(ch[n++].comm, e->anc[i].comm, CW_COMM_LEN);
+	}
+	for (size_t i = 0; i < n; i++)
+		ch[i].comm[CW_COMM_LEN - 1] = '\0';
+	for (size_t i = 1; i < n && s < 0; i++)
+		if (attrib_is_runtime_shim(ch[i].comm))
+			s = (int)i;
+	/* The kernel kept 5 ancestors; a deeper tree continues in /proc. */
+	while (s < 0 && !ended && n < sizeof(ch) / sizeof(ch[0])) {
+		if (proc_stat(a, ch[n - 1].pid, &ps))
+			break;
+		if (!ps.ppid) {
+			ended = true;
+			break;
+		}
+		ch[n].pid = ps.ppid;
+		if (proc_stat(a, ps.ppid, &ps))
+			break;
+		memcpy(ch[n].comm, ps.comm, CW_COMM_LEN);
+		if (attrib_is_runtime_shim(ch[n].comm))
+			s = (int)n;
+		n++;
+	}
+	if (s < 0)	/* entered the container from outside (nsenter, setns) */
+		return ended ? CW_TRUE : CW_UNKNOWN;
+	if (!strncmp(ch[s].comm, "runc", 4) || !strncmp(ch[s].comm, "crun", 4))
+		return CW_TRUE;	/* the OCI runtime is still setting up an exec */
+	if (!container_init(a, e, ca, &init))
+		return CW_UNKNOWN;
+	if (ch[s - 1].pid != init.init_pid)
+		return CW_TRUE;
+	if (e->tty && !init.init_has_tty)
+		return CW_TRUE;	/* a terminal the container's init never had */
+	return CW_FALSE;
+}
+
+static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
+		      const struct cgroup_attr *ca)
+{
+	const char *cid = ca->kind == CG_CONTAINER || ca->kind == CG_POD ? ca->container_id : "host";
+	uint64_t key = lru_hash_str(cid) ^ (((uint64_t)e->mnt_ns << 32) | e->uid);
+	struct user_val *v = lru__get(a->users, key);
+	char root[PATH_MAX + 32], name[PASSWD_NAME_MAX] = "";
+	bool own = ca->kind != CG_HOST || (a->host_mnt_ns && e->mnt_ns != a->host_mnt_ns);
+	int err = -ENOENT;
+
+	if (v && v->uid == e->uid && v->mnt_ns == e->mnt_ns && !strcmp(v->cid, cid) &&
+	    v->expires_ms > now_ms()) {
+		record_strlcpy(rec->user_name, v->name, sizeof(rec->user_name));
+		return;
+	}
+	/* The reader's own mount namespace first: a container has its own users. */
+	if (own) {
+		snprintf(root, sizeof(root), "%s/proc/%u/root", a->root, e->tgid);
+		err = passwd_lookup(root, e->uid, name, sizeof(name));
+	}
+	if (!own || (err && err != -ENOENT)) {
+		snprintf(root, sizeof(root), "%s/", a->root);
+		err = passwd_lookup(root, e->uid, name, sizeof(name));
+	}
+	v = lru__put(a->users, key);
+	if (v) {
+		v->uid = e->uid;
+		v->mnt_ns = e->mnt_ns;
+		snprintf(v->cid, sizeof(v->cid), "%s", cid);
+		snprintf(v->name, sizeof(v->name), "%s", err ? "" : name);
+		v->expires_ms = now_ms() + (err ? USER_NEG_TTL_MS : USER_TTL_MS);
+	}
+	record_strlcpy(rec->user_name, err ? "" : name, sizeof(rec->user_name));
+}
+
+/* proc.pcmdline from /proc, only when the parent is still the same process. */
+static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	uint32_t ppid = rec->ppid ? (uint32_t)rec->ppid : e->anc[0].tgid;
+	char path[PATH_MAX + 32], args[CW_ARGS_MAX], comm[CW_COMM_LEN];
+	struct pstat ps;
+	ssize_t n;
+	int fd;
+
+	if (rec->proc_pcmdline[0] || !ppid)
+		return;
+	memcpy(comm, e->anc[0].comm, CW_COMM_LEN);
+	comm[CW_COMM_LEN - 1] = '\0';
+	/* A reused pid would lend us a stranger's command line. */
+	if (proc_stat(a, ppid, &ps) || strcmp(ps.comm, comm))
+		return;
+	snprintf(path, sizeof(path), "%s/proc/%u/cmdline", a->root, ppid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, args, sizeof(args));
+	close(fd);
+	if (n <= 0)
+		return;
+	attrib_cmdline_format(comm, args, (size_t)n, rec->proc_pcmdline,
+			      sizeof(rec->proc_pcmdline));
+}
+
+void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	struct cgroup_attr ca = { .kind = CG_UNKNOWN };
+	struct k8s_pod_view kv;
+	struct pod_ident pi;
+	char cname[PODS_CTR_NAME_MAX];
+
+	a->fills++;
+	if (!rec->cgroup_id)
+		rec->cgroup_id = e->cgroup_id;
+	if (a->cg)
+		cgroup_cache__lookup(a->cg, e->cgroup_id, &ca);
+
+	/* Reader: container and pod. */
+	if (ca.kind == CG_HOST)
+		record_strlcpy(rec->container_id, "host", sizeof(rec->container_id));
+	else if (ca.kind == CG_CONTAINER)
+		snprintf(rec->container_id, sizeof(rec->container_id), "%.*s",
+			 ATTRIB_SHORT_ID_LEN, ca.container_id);
+	if (ca.pod_uid[0]) {
+		record_strlcpy(rec->pod_uid, ca.pod_uid, sizeof(rec->pod_uid));
+		if (!pods__lookup(a->pods, ca.pod_uid, &pi)) {
+			record_strlcpy(rec->ns_name, pi.ns, sizeof(rec->ns_name));
+			record_strlcpy(rec->pod_name, pi.name, sizeof(rec->pod_name));
+		}
+	}
+	if (ca.kind == CG_CONTAINER &&
+	    !pods__container(a->pods, ca.container_id, cname, sizeof(cname), NULL, 0))
+		record_strlcpy(rec->container_name, cname, sizeof(rec->container_name));
+	if (ca.pod_uid[0] && !k8s__lookup(a->k8s, ca.pod_uid, ca.container_id, NULL, &kv)) {
+		record_strlcpy(rec->pod_sa, kv.sa, sizeof(rec->pod_sa));
+		if (!rec->ns_name[0])
+			record_strlcpy(rec->ns_name, kv.ns, sizeof(rec->ns_name));
+		if (!rec->pod_name[0])
+			record_strlcpy(rec->pod_name, kv.name, sizeof(rec->pod_name));
+		if (kv.container_name[0])
+			record_strlcpy(rec->container_name, kv.container_name,
+				       sizeof(rec->container_name));
+		if (kv.container_image[0])
+			record_strlcpy(rec->container_image, kv.container_image,
+				       sizeof(rec->container_image));
+	}
+
+	/* Owner: the pod whose volume holds the credential. */
+	if (rec->owner_pod_uid[0]) {
+		if (!pods__lookup(a->pods, rec->owner_pod_uid, &pi)) {
+			record_strlcpy(rec->owner_ns, pi.ns, sizeof(rec->owner_ns));
+			record_strlcpy(rec->owner_pod, pi.name, sizeof(rec->owner_pod));
+		}
+		if (!k8s__lookup(a->k8s, rec->owner_pod_uid, NULL, rec->secret_name, &kv)) {
+			record_strlcpy(rec->owner_sa, kv.sa, sizeof(rec->owner_sa));
+			if (!rec->owner_ns[0])
+				record_strlcpy(rec->owner_ns, kv.ns, sizeof(rec->owner_ns));
+			if (!rec->owner_pod[0])
+				record_strlcpy(rec->owner_pod, kv.name, sizeof(rec->owner_pod));
+			/* The Secret's name when the volume maps to one; else the volume's. */
+			if (kv.secret_name[0])
+				record_strlcpy(rec->secret_name, kv.secret_name,
+					       sizeof(rec->secret_name));
+		}
+	}
+	if (rec->pod_uid[0] && rec->owner_pod_uid[0])
+		rec->same_pod = strcmp(rec->pod_uid, rec->owner_pod_uid) ? CW_FALSE : CW_TRUE;
+	else if (ca.kind == CG_HOST && rec->owner_pod_uid[0])
+		rec->same_pod = CW_FALSE;
+	else
+		rec->same_pod = CW_UNKNOWN;
+
+	fill_user(a, rec, e, &ca);
+	fill_pcmdline(a, rec, e);
+	rec->is_exec_session = exec_session(a, e, &ca);
+}
+
+void attrib_stats(struct attrib *a, struct attrib_stats *st)
+{
+	struct cgroup_cache_stats cs;
+	struct pods_stats ps;
+	struct k8s_stats ks;
+
+	memset(st, 0, sizeof(*st));
+	if (a->cg) {
+		cgroup_cache__stats(a->cg, &cs);
+		st->cgroup_entries = cs.entries;
+		st->cgroup_max = cs.max_entries;
+		st->cgroup_hits = cs.hits;
+		st->cgroup_misses = cs.misses;
+		st->cgroup_evictions = cs.evictions;
+		st->cgroup_walks = cs.walks;
+		st->cgroup_not_found = cs.not_found;
+	}
+	pods__stats(a->pods, &ps);
+	st->pods_local = ps.pods;
+	st->pods_scans = ps.scans;
+	st->user_entries = lru__count(a->users);
+	st->exec_entries = lru__count(a->execs);
+	st->api_state = "disabled";
+	st->fills = a->fills;
+	if (!a->k8s)
+		return;
+	k8s__stats(a->k8s, &ks);
+	st->api_configured = true;
+	st->api_state = k8s_state_name(ks.state);
+	st->api_synced = ks.synced;
+	st->api_pods = ks.pods;
+	st->api_lists = ks.lists;
+	st->api_watches = ks.watches;
+	st->api_events = ks.events;
+	st->api_gone = ks.gone;
+	st->api_errors = ks.errors;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attrib.h - who read it: fills the reader's container and pod, the owner
+ * of the credential, user.name, the parent's command line and the exec
+ * session mark into a struct cw_record, from one kernel event.
+ *
+ * Node-local facts first (cgroup v2 path, /var/log/pods, /proc), the
+ * Kubernetes API when reachable (see k8s.h). attrib_fill() runs on the
+ * event loop and never waits for the network.
+ */
+#ifndef CW_ATTRIB_H
+#define CW_ATTRIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define ATTRIB_SHORT_ID_LEN	12	/* container.id is shortened like Falco's */
+
+struct attrib_opts {
+	const char *host_root;	/* --host-root; NULL: "/" */
+	const char *cgroup_root;/* --cgroup-root; NULL: detect the cgroup2 mount */
+	const char *kubeconfig;	/* --kubeconfig; NULL: in-cluster when in_cluster */
+	const char *node_name;	/* --node-name; NULL: $NODE_NAME, then the hostname */
+	bool in_cluster;	/* try the pod's service account when no kubeconfig */
+	size_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
+};
+
+struct attrib;
+
+/*
+ * attrib_new - set up caches, the pod index and (when configured) the API
+ * thread. Returns 0, -EINVAL for an unusable --kubeconfig or --cgroup-root
+ * (logged, naming the flag and file), or -ENOMEM. A missing cgroup2 mount
+ * or API only degrades attribution, with a warning.
+ */
+int attrib_new(struct attrib **out, const struct attrib_opts *opts);
+
+/*
+ * attrib_fill - complete rec for event e. The caller has filled evt, proc
+ * (pid, name, exepath, cmdline, ppid, pname, apid/aname), fd, uid and cred
+ * basics, owner_pod_uid and secret_name (= the volume name). Fills:
+ * container.id/name/image.repository, k8s.pod.uid/name, k8s.ns.name,
+ * k8s.pod.sa, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
+ * API knows the volume), cred.same_pod, user.name, proc.pcmdline (from
+ * /proc when the parent still lives and the caller had none) and
+ * proc.is_exec_session. Never fails: what is not known stays empty/unknown.
+ * Call it from one thread (the event loop): its caches are not locked.
+ */
+void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e);
+
+struct attrib_stats {
+	size_t cgroup_entries, cgroup_max;
+	uint64_t cgroup_hits, cgroup_misses, cgroup_evictions, cgroup_walks, cgroup_not_found;
+	size_t pods_local;		/* pods in /var/log/pods */
+	uint64_t pods_scans;
+	size_t user_entries, exec_entries;
+	bool api_configured;
+	const char *api_state;		/* "disabled", "listing", "watching", "backoff"... */
+	bool api_synced;
+	size_t api_pods;
+	uint64_t api_lists, api_watches, api_events, api_gone, api_errors;
+	uint64_t fills;
+};
+
+void attrib_stats(struct attrib *a, struct attrib_stats *st);
+
+/* Stops the API thread. Accepts NULL. */
+void attrib_free(struct attrib *a);
+
+/* The node name to use: flag, else $NODE_NAME, else the hostname. */
+void attrib_node_name(const char *flag, char *buf, size_t size);
+
+/*
+ * attrib_cmdline_format - Falco's proc.cmdline shape: comm, then argv[1..]
+ * separated by spaces; control bytes written as \xNN. args holds len bytes
+ * of NUL-separated argv (as the kernel and /proc/<pid>/cmdline give it).
+ */
+void attrib_cmdline_format(const char *comm, const char *args, size_t len,
+			   char *out, size_t size);
+
+/* A runtime shim or OCI runtime comm (containerd-shim*, conmon, runc*, crun). */
+bool attrib_is_runtime_shim(const char *comm);
+
+#endif /* CW_ATTRIB_H */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * k8s.h - pods of this node from the Kubernetes API, kept current on a
+ * thread of its own so the event loop never waits for the network.
+ *
+ * The thread lists /api/v1/pods?fieldSelector=spec.nodeName=<node> (pages
+ * of 500), then watches from the list's resourceVersion. A watch that ends
+ * cleanly or drops is resumed from the last resourceVersion seen; a 410 Gone
+ * (HTTP status or ERROR event) relists; other errors back off exponentially
+ * with jitter and relist. Lookups copy out under a mutex and only ever see
+ * complete pods. While the API is unreachable the last known pods stay.
+ */
+#ifndef CW_K8S_H
+#define CW_K8S_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define K8S_DEFAULT_MAX_PODS	8192
+#define K8S_DEFAULT_MAX_BODY	(64u << 20)	/* one list page */
+#define K8S_DEFAULT_MAX_EVENT	(4u << 20)	/* one watch event */
+
+struct kube_config;
+
+struct k8s_opts {
+	struct kube_config *config;	/* required; k8s__new takes ownership, even on failure */
+	const char *node_name;			/* required */
+	size_t max_pods;			/* 0: K8S_DEFAULT_MAX_PODS */
+	size_t max_body;			/* 0: K8S_DEFAULT_MAX_BODY */
+	size_t max_event;			/* 0: K8S_DEFAULT_MAX_EVENT */
+	uint32_t backoff_min_ms;		/* 0: 500 */
+	uint32_t backoff_max_ms;		/* 0: 30000 */
+	uint32_t watch_timeout_s;		/* 0: 300; server-side watch timeout */
+};
+
+/* What a lookup copies out. Empty strings are unknown. */
+struct k8s_pod_view {
+	char uid[40];
+	char ns[64];
+	char name[254];
+	char sa[254];			/* spec.serviceAccountName */
+	char container_name[64];	/* for the container id asked about */
+	char container_image[256];	/* repository, no tag or digest */
+	char secret_name[254];		/* for the volume asked about */
+	bool volume_found;		/* the volume exists in the pod spec */
+	bool volume_sa_token;		/* projected serviceAccountToken volume */
+};
+
+enum k8s_state {
+	K8S_STARTING = 0,
+	K8S_LISTING,
+	K8S_WATCHING,
+	K8S_BACKOFF,
+	K8S_STOPPED,
+};
+
+struct k8s_stats {
+	enum k8s_state state;
+	bool synced;		/* a list has succeeded at least once */
+	size_t pods;
+	uint64_t lists, watches, events, gone, errors, dropped_pods, oversize;
+	char resource_version[64];
+};
+
+struct k8s;
+
+/* NULL + errno (EINVAL: no node name or config). Does not start the thread. */
+struct k8s *k8s__new(const struct k8s_opts *opts);
+/* Start the list/watch thread. 0 or -errno. */
+int k8s__start(struct k8s *k);
+/* Stop the thread (aborts a transfer within about a second) and free. */
+void k8s__free(struct k8s *k);
+
+/*
+ * k8s__lookup - copy out the pod with this uid. container_id (full id) and
+ * volume (pod volume name) are optional; when given, container_name/image
+ * and secret_name are filled from that container and volume. 0 or -ENOENT.
+ */
+int k8s__lookup(struct k8s *k, const char *pod_uid, const char *container_id,
+		const char *volume, struct k8s_pod_view *out);
+
+void k8s__stats(struct k8s *k, struct k8s_stats *st);
+const char *k8s_state_name(enum k8s_state s);
+
+/* "docker.io/library/nginx:1.25@sha256:..." -> "docker.io/library/nginx" */
+void k8s_image_repository(const char *image, char *out, size_t size);
+
+#endif /* CW_K8S_H */

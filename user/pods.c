@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: Apache-2.0
+/* pods.c - index of /var/log/pods and /var/log/containers under --host-root. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pods.h"
+
+struct ctr_ent {
+	char id[PODS_CTR_ID_MAX];
+	char name[PODS_CTR_NAME_MAX];
+	char pod_uid[PODS_UID_MAX];
+};
+
+struct pods {
+	char root[PATH_MAX];	/* host root without trailing '/' ("" for /) */
+	size_t max_pods, max_ctrs;
+	uint32_t min_refresh_ms, refresh_ms;
+	uint64_t last_scan_ms;
+	bool scanned;
+	struct pod_ident *pods;	/* sorted by uid */
+	size_t npods;
+	struct ctr_ent *ctrs;	/* sorted by id */
+	size_t nctrs;
+	uint64_t scans, skipped;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct pods *pods__new(const struct pods_opts *opts)
+{
+	struct pods *p = calloc(1, sizeof(*p));
+	const char *hr = opts && opts->host_root ? opts->host_root : "/";
+
+	if (!p)
+		return NULL;
+	snprintf(p->root, sizeof(p->root), "%s", strcmp(hr, "/") ? hr : "");
+	while (p->root[0] && p->root[strlen(p->root) - 1] == '/')
+		p->root[strlen(p->root) - 1] = '\0';
+	p->max_pods = opts && opts->max_pods ? opts->max_pods : PODS_DEFAULT_MAX;
+	p->max_ctrs = p->max_pods * 4;
+	p->min_refresh_ms = opts && opts->min_refresh_ms ? opts->min_refresh_ms : 2000;
+	p->refresh_ms = opts && opts->refresh_ms ? opts->refresh_ms : 30000;
+	return p;
+}
+
+void pods__free(struct pods *p)
+{
+	if (!p)
+		return;
+	free(p->pods);
+	free(p->ctrs);
+	free(p);
+}
+
+/* Copy s[0..n) into a fixed buffer; false when empty or too long. */
+static bool take(char *dst, size_t size, const char *s, size_t n)
+{
+	if (!n || n >= size)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return true;
+}
+
+/* A DNS-ish name or uid: no '/', no control bytes, nothing exotic. */
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* "<ns>_<name>_<uid>" */
+static bool parse_pod_dir(const char *d, struct pod_ident *pi)
+{
+	const char *a = strchr(d, '_'), *b = strrchr(d, '_');
+
+	if (!a || a == b)
+		return false;
+	return take(pi->ns, sizeof(pi->ns), d, (size_t)(a - d)) &&
+	       take(pi->name, sizeof(pi->name), a + 1, (size_t)(b - a - 1)) &&
+	       take(pi->uid, sizeof(pi->uid), b + 1, strlen(b + 1)) &&
+	       plain(pi->ns) && plain(pi->name) && plain(pi->uid);
+}
+
+static void scan_containers_of(struct pods *p, const char *dir, struct pod_ident *pi)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && pi->ncontainers < PODS_CONTAINERS_MAX) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (!plain(de->d_name) ||
+		    strlen(de->d_name) >= sizeof(pi->containers[0])) {
+			p->skipped++;
+			continue;
+		}
+		snprintf(pi->containers[pi->ncontainers++], sizeof(pi->containers[0]),
+			 "%s", de->d_name);
+	}
+	closedir(d);
+}
+
+static int cmp_pod(const void *a, const void *b)
+{
+	return strcmp(((const struct pod_ident *)a)->uid, ((const struct pod_ident *)b)->uid);
+}
+
+static int cmp_ctr(const void *a, const void *b)
+{
+	return strcmp(((const struct ctr_ent *)a)->id, ((const struct ctr_ent *)b)->id);
+}
+
+static int scan_pods(struct pods *p, struct pod_ident **out, size_t *n)
+{
+	char dir[PATH_MAX + 32], sub[PATH_MAX * 2];
+	struct pod_ident *v = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	bool over = false;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(dir, sizeof(dir), "%s/var/log/pods", p->root);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct pod_ident pi;
+
+		if (de->d_name[0] == '.')
+			continue;
+		memset(&pi, 0, sizeof(pi));
+		if (!parse_pod_dir(de->d_name, &pi)) {
+			p->skipped++;
+			log_debug("pods: %s/%s: not <namespace>_<pod>_<uid>", dir, de->d_name);
+			continue;
+		}
+		if (*n >= p->max_pods) {
+			p->skipped++;
+			over = true;
+			continue;
+		}
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			struct pod_ident *nv = realloc(v, nc * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		scan_containers_of(p, sub, &pi);
+		v[(*n)++] = pi;
+	}
+	closedir(d);
+	if (over)
+		log_warn("pods: %s: more than %zu pods, the rest is not indexed", dir, p->max_pods);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_pod);
+	*out = v;
+	return 0;
+}
+
+/* "<pod>_<ns>_<container>-<id>.log" whose link target names the pod uid. */
+static bool parse_ctr_link(const char *dir, const char *fn, struct ctr_ent *ce)
+{
+	size_t len = strlen(fn);
+	const char *dash, *a, *b, *target_uid;
+	char link[PATH_MAX * 2], target[PATH_MAX], poddir[PATH_MAX];
+	ssize_t tn;
+
+	if (len < 5 || strcmp(fn + len - 4, ".log"))
+		return false;
+	dash = memrchr(fn, '-', len - 4);
+	if (!dash || !take(ce->id, sizeof(ce->id), dash + 1, (size_t)(fn + len - 4 - dash - 1)))
+		return false;
+	for (const char *c = ce->id; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return false;
+	a = strchr(fn, '_');
+	b = a ? strchr(a + 1, '_') : NULL;
+	if (!b || b > dash || !take(ce->name, sizeof(ce->name), b + 1, (size_t)(dash - b - 1)) ||
+	    !plain(ce->name))
+		return false;
+	/* .../var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log */
+	snprintf(link, sizeof(link), "%s/%s", dir, fn);
+	tn = readlink(link, target, sizeof(target) - 1);
+	if (tn <= 0)
+		return false;
+	target[tn] = '\0';
+	target_uid = strstr(target, "/pods/");
+	if (!target_uid)
+		return false;
+	snprintf(poddir, sizeof(poddir), "%s", target_uid + 6);
+	if (strchr(poddir, '/'))
+		*strchr(poddir, '/') = '\0';
+	target_uid = strrchr(poddir, '_');
+	return target_uid && take(ce->pod_uid, sizeof(ce->pod_uid), target_uid + 1,
+				  strlen(target_uid + 1)) && plain(ce->pod_uid);
+}
+
+static int scan_ctrs(struct pods *p, struct ctr_ent **out, size_t *n)
+{
+	char dir[PATH_MAX + 32];
+	struct ctr_ent *v = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(dir, sizeof(dir), "%s/var/log/containers", p->root);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct ctr_ent ce;
+
+		if (de->d_name[0] == '.')
+			continue;
+		memset(&ce, 0, sizeof(ce));
+		if (!parse_ctr_link(dir, de->d_name, &ce) || *n >= p->max_ctrs) {
+			p->skipped++;
+			continue;
+		}
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct ctr_ent *nv = realloc(v, nc * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[(*n)++] = ce;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_ctr);
+	*out = v;
+	return 0;
+}
+
+int pods__refresh(struct pods *p)
+{
+	struct pod_ident *pods = NULL;
+	struct ctr_ent *ctrs = NULL;
+	size_t npods = 0, nctrs = 0;
+	int err;
+
+	p->last_scan_ms = now_ms();
+	p->scanned = true;
+	p->scans++;
+	err = scan_pods(p, &pods, &npods);
+	if (err) {
+		log_warn("pods: %s/var/log/pods: scan: %s", p->root, strerror(-err));
+		return err;	/* keep the previous index */
+	}
+	err = scan_ctrs(p, &ctrs, &nctrs);
+	if (err) {
+		log_warn("pods: %s/var/log/containers: scan: %s", p->root, strerror(-err));
+		free(pods);
+		return err;
+	}
+	free(p->pods);
+	free(p->ctrs);
+	p->pods = pods;
+	p->npods = npods;
+	p->ctrs = ctrs;
+	p->nctrs = nctrs;
+	return 0;
+}
+
+/* Rescan when due: periodically, or on a miss at most every min_refresh_ms. */
+static bool maybe_refresh(struct pods *p, bool missed)
+{
+	uint64_t age = now_ms() - p->last_scan_ms;
+
+	if (!p->scanned || age >= p->refresh_ms || (missed && age >= p->min_refresh_ms)) {
+		pods__refresh(p);
+		return true;
+	}
+	return false;
+}
+
+static struct pod_ident *find_pod(struct pods *p, const char *uid)
+{
+	struct pod_ident key = { .ncontainers = 0 };
+
+	if (strlen(uid) >= sizeof(key.uid) || !p->npods)
+		return NULL;
+	snprintf(key.uid, sizeof(key.uid), "%s", uid);
+	return bsearch(&key, p->pods, p->npods, sizeof(*p->pods), cmp_pod);
+}
+
+static struct ctr_ent *find_ctr(struct pods *p, const char *id)
+{
+	struct ctr_ent key = { .id = "" };
+
+	if (strlen(id) >= sizeof(key.id) || !p->nctrs)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, p->ctrs, p->nctrs, sizeof(*p->ctrs), cmp_ctr);
+}
+
+int pods__lookup(struct pods *p, const char *uid, struct pod_ident *out)
+{
+	struct pod_ident *pi;
+
+	if (!uid || !uid[0])
+		return -ENOENT;
+	maybe_refresh(p, false);
+	pi = find_pod(p, uid);
+	if (!pi && maybe_refresh(p, true))
+		pi = find_pod(p, uid);
+	if (!pi)
+		return -ENOENT;
+	*out = *pi;
+	return 0;
+}
+
+int pods__container(struct pods *p, const char *container_id, char *name,
+		    size_t name_size, char *pod_uid, size_t uid_size)
+{
+	struct ctr_ent *ce;
+
+	if (!container_id || !container_id[0])
+		return -ENOENT;
+	maybe_refresh(p, false);
+	ce = find_ctr(p, container_id);
+	if (!ce && maybe_refresh(p, true))
+		ce = find_ctr(p, container_id);
+	if (!ce)
+		return -ENOENT;
+	snprintf(name, name_size, "%s", ce->name);
+	if (pod_uid)
+		snprintf(pod_uid, uid_size, "%s", ce->pod_uid);
+	return 0;
+}
+
+void pods__stats(const struct pods *p, struct pods_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->pods = p->npods;
+	st->containers = p->nctrs;
+	st->max_pods = p->max_pods;
+	st->scans = p->scans;
+	st->skipped = p->skipped;
+}
