@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "alert.h"
+#include "attrib.h"
 #include "creds.h"
 #include "dump.h"
 #include "event.h"
@@ -50,6 +51,7 @@ struct agent {
 	struct dump_writer *dump;
 	struct metrics *metrics;
 	struct health *health;
+	struct attrib *attrib;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
 	char node_name[256];
@@ -190,6 +192,8 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (event_to_record(e, size, cred, a->boot_to_real_ns, rec))
 		return 0;
 	fill_fd_name(a, rec);
+	if (a->attrib)
+		attrib_fill(a->attrib, rec, e);
 	if (a->cfg->cluster_name)
 		record_strlcpy(rec->cluster_name, a->cfg->cluster_name, sizeof(rec->cluster_name));
 	a->events++;
@@ -339,7 +343,7 @@ static int open_alerts(struct agent *a)
 	}
 	rules_set_match_all(a->rules, cfg->rule_matching && !strcmp(cfg->rule_matching, "all"));
 	metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
-	log_info("loaded %d rules from %d files", rules_count(a->rules), nfiles);
+	log_info("loaded %d rules from %d file%s", rules_count(a->rules), nfiles, nfiles == 1 ? "" : "s");
 
 	if (!cfg->output || !strcmp(cfg->output, "-")) {
 		a->alert_out = stdout;
@@ -465,6 +469,7 @@ static void agent_reload(struct agent *a)
 static void agent_teardown(struct agent *a)
 {
 	health__stop(a->health);
+	attrib_free(a->attrib);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
@@ -539,6 +544,16 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	}
 	err = open_alerts(a);
 	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
+	err = attrib_new(&a->attrib, &(struct attrib_opts){
+		.host_root = cfg->host_root, .cgroup_root = cfg->cgroup_root,
+		.kubeconfig = cfg->kubeconfig, .node_name = a->node_name,
+		.in_cluster = true, .cache_max = cfg->attrib_cache_max });
+	if (err) {
+		if (err != -EINVAL)
+			log_error("attribution: %s", strerror(-err));
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}

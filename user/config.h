@@ -35,6 +35,8 @@ struct config {
 	char *node_name;
 	char *cluster_name;
 	char *listen;
+	char *cgroup_root;
+	uint64_t attrib_cache_max;
 	uint64_t alert_rate;		/* alerts per second per rule and reader */
 	uint64_t alert_burst;
 	uint64_t alert_summary_interval_s;

@@ -1365,6 +1365,13 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 		return;
 	}
 	ru->c = c;
+	/* a folded YAML scalar (output: >) ends in a newline; Falco trims it */
+	if (ru->output) {
+		size_t n = strlen(ru->output);
+
+		while (n && (ru->output[n - 1] == '\n' || ru->output[n - 1] == ' '))
+			ru->output[--n] = '\0';
+	}
 	ru->out = tmpl_compile(ru->output ? ru->output : "", unknown, sizeof(unknown));
 	if (!ru->out) {
 		L->oom = true;
