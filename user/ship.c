@@ -428,14 +428,16 @@ static const char *tls_hint(CURLcode rc)
 	}
 }
 
-static void log_failure(struct ship *s, const char *what)
+/* A failing backend logs once, then every LOG_EVERY_MS; config faults as errors. */
+static void log_failure(struct ship *s, const char *what, bool is_config)
 {
 	uint64_t now = now_ms();
 
 	s->fail_streak++;
 	if (s->fail_streak == 1 || now - s->last_fail_log_ms >= LOG_EVERY_MS) {
-		log_warn("ship: %s: %s: will retry (%" PRIu64 " failed attempts in a row)",
-			 s->url_safe, what, s->fail_streak);
+		log_at(is_config ? CW_LOG_ERROR : CW_LOG_WARN,
+		       "ship: %s: %s: will retry (%" PRIu64 " failed attempts in a row)",
+		       s->url_safe, what, s->fail_streak);
 		s->last_fail_log_ms = now;
 	}
 }
@@ -503,7 +505,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 			return OUT_STOP;
 		snprintf(what, sizeof(what), "%s%s", s->errbuf[0] ? s->errbuf :
 			 curl_easy_strerror(rc), tls_hint(rc));
-		log_failure(s, what);
+		log_failure(s, what, *tls_hint(rc) != '\0');
 		out = OUT_RETRY;
 	} else if (status >= 200 && status < 300) {
 		if (s->fail_streak)
@@ -515,7 +517,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 		/* 3xx is a misconfigured URL: keep the records and say so, never drop */
 		snprintf(what, sizeof(what), "HTTP %ld%s", status,
 			 status < 400 ? " (redirects are not followed: fix --backend)" : "");
-		log_failure(s, what);
+		log_failure(s, what, status < 400);
 		out = OUT_RETRY;
 	} else {
 		out = OUT_DEAD;

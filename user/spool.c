@@ -732,9 +732,6 @@ int spool_append(struct spool *s, enum spool_kind kind, const char *json, size_t
 		if (ftruncate(s->fd, a->size))
 			log_warn("spool: %s: truncate after failed write: %s", s->dir,
 				 strerror(errno));
-		s->st.append_errors++;
-		if (err == -ENOSPC || err == -EDQUOT || err == -EFBIG)
-			s->st.disk_full++;
 		goto cleanup;
 	}
 	a->size += need;
@@ -752,6 +749,12 @@ int spool_append(struct spool *s, enum spool_kind kind, const char *json, size_t
 		}
 	}
 cleanup:
+	if (err) {
+		/* rotation or write: either way the record is not in the spool */
+		s->st.append_errors++;
+		if (err == -ENOSPC || err == -EDQUOT || err == -EFBIG)
+			s->st.disk_full++;
+	}
 	pthread_mutex_unlock(&s->mu);
 	return err;
 }
