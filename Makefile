@@ -109,7 +109,7 @@ $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | 
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 	$(call msg,ITEST,$@)
@@ -118,7 +118,7 @@ $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 # ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests
 	$(call msg,ITEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 run: deps all
 	@tests/lib/mount-tracefs.sh

@@ -981,13 +981,16 @@ void ship_stats(struct ship *s, struct ship_stats *st)
 	spool_stats(s->spool, &st->spool);
 }
 
-int ship_close(struct ship *s, unsigned drain_timeout_ms)
+int ship_close(struct ship *s, unsigned drain_timeout_ms, struct ship_stats *final)
 {
 	struct spool_stats sst;
 	int err;
 
-	if (!s)
+	if (!s) {
+		if (final)
+			memset(final, 0, sizeof(*final));
 		return 0;
+	}
 	if (s->started) {
 		pthread_mutex_lock(&s->mu);
 		s->closing = true;
@@ -998,6 +1001,8 @@ int ship_close(struct ship *s, unsigned drain_timeout_ms)
 	}
 	spool_sync(s->spool, true);
 	spool_stats(s->spool, &sst);
+	if (final)
+		ship_stats(s, final);
 	err = sst.pending ? -EAGAIN : 0;
 	if (sst.pending)
 		log_warn("ship: %" PRIu64 " records left in spool %s for the next start",

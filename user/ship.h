@@ -87,9 +87,11 @@ void ship_stats(struct ship *s, struct ship_stats *st);
 
 /*
  * ship_close - flush what can be delivered within drain_timeout_ms, stop the
- * sender, leave the rest in the spool for the next start, free. Accepts NULL.
- * Returns 0 when nothing was left pending, -EAGAIN otherwise.
+ * sender, leave the rest in the spool for the next start, free. When final is
+ * not NULL it receives the counters after the sender stopped (for the exit
+ * summary). Accepts NULL. Returns 0 when nothing was left pending, -EAGAIN
+ * otherwise.
  */
-int ship_close(struct ship *s, unsigned drain_timeout_ms);
+int ship_close(struct ship *s, unsigned drain_timeout_ms, struct ship_stats *final);
 
 #endif /* CW_SHIP_H */

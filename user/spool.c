@@ -50,6 +50,19 @@ struct spool {
 	bool dirty;
 	uint64_t last_sync_ms;
 	struct spool_stats st;
+	/*
+	 * The state file is written outside mu (an ack's two fsyncs must not hold
+	 * up appends); state_mu orders writers and a generation drops a snapshot
+	 * older than the one already on disk. Lock order: mu, then state_mu.
+	 */
+	pthread_mutex_t state_mu;
+	uint64_t state_gen, state_written_gen;
+};
+
+struct state_snap {
+	struct spool_pos ack;
+	uint64_t evicted_unreported;
+	uint64_t gen;
 };
 
 enum rec_status { REC_OK, REC_BAD, REC_SHORT };
@@ -231,19 +244,28 @@ static int fsync_dir(struct spool *s)
 	return 0;
 }
 
+/* Under mu: what the state file should say now. */
+static struct state_snap state_snap(struct spool *s)
+{
+	return (struct state_snap){ s->ack, s->evicted_unreported, ++s->state_gen };
+}
+
 /* Replace the state file atomically: temp, fsync, rename, fsync dir. */
-static int state_write(struct spool *s)
+static int state_write_snap(struct spool *s, const struct state_snap *snap)
 {
 	char buf[160];
 	int fd, n, err = 0;
 
+	pthread_mutex_lock(&s->state_mu);
+	if (snap->gen <= s->state_written_gen)
+		goto unlock;	/* a newer snapshot is already durable */
 	n = snprintf(buf, sizeof(buf), "credwatch-spool %d %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-		     STATE_VERSION, s->ack.seg, s->ack.off, s->evicted_unreported);
+		     STATE_VERSION, snap->ack.seg, snap->ack.off, snap->evicted_unreported);
 	fd = openat(s->dirfd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
 		log_warn("spool: %s/%s: open: %s", s->dir, STATE_TMP, strerror(-err));
-		return err;
+		goto unlock;
 	}
 	if (write(fd, buf, n) != n) {
 		err = errno ? -errno : -EIO;
@@ -265,7 +287,19 @@ cleanup:
 	close(fd);
 	if (err)
 		unlinkat(s->dirfd, STATE_TMP, 0);
+	else
+		s->state_written_gen = snap->gen;
+unlock:
+	pthread_mutex_unlock(&s->state_mu);
 	return err;
+}
+
+/* Under mu, for the rare writers (eviction, eviction report). */
+static int state_write(struct spool *s)
+{
+	struct state_snap snap = state_snap(s);
+
+	return state_write_snap(s, &snap);
 }
 
 static void state_read(struct spool *s)
@@ -513,7 +547,8 @@ static int list_segments(struct spool *s, uint64_t **out, size_t *n)
 		}
 		v[cnt++] = seq;
 	}
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 cleanup:
 	closedir(d);
 	if (err) {
@@ -569,6 +604,7 @@ int spool_open(struct spool **sp, const struct spool_opts *o)
 	if (!s)
 		return -ENOMEM;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->state_mu, NULL);
 	s->dirfd = s->lockfd = s->fd = -1;
 	s->dir = strdup(o->dir && *o->dir ? o->dir : SPOOL_DEFAULT_DIR);
 	if (!s->dir) {
@@ -861,14 +897,17 @@ int spool_read(struct spool *s, size_t max_records, size_t max_bytes,
 
 int spool_ack(struct spool *s, const struct spool_pos *end)
 {
+	struct state_snap snap;
 	struct spool_pos old;
 	size_t i;
 	int err = 0;
 
 	pthread_mutex_lock(&s->mu);
 	old = s->ack;
-	if (end->seg < old.seg || (end->seg == old.seg && end->off <= old.off))
-		goto cleanup;
+	if (end->seg < old.seg || (end->seg == old.seg && end->off <= old.off)) {
+		pthread_mutex_unlock(&s->mu);
+		return 0;
+	}
 	s->ack = *end;
 	/* how many records the cursor's segment now has behind it */
 	for (i = 0; i < s->nsegs && s->segs[i].seq != end->seg; i++)
@@ -880,18 +919,21 @@ int spool_ack(struct spool *s, const struct spool_pos *end)
 				seg_count(s, &s->segs[i], old.off);
 	else
 		s->cur_acked = seg_count(s, &s->segs[i], end->off);
-	err = state_write(s);
+	snap = state_snap(s);
+	pthread_mutex_unlock(&s->mu);
+
+	err = state_write_snap(s, &snap);
 	if (err)
-		goto cleanup;
-	/* unlink only once the cursor that covers the segment is durable */
-	while (s->nsegs > 1 && (s->segs[0].seq < s->ack.seg ||
-	       (s->segs[0].seq == s->ack.seg && s->ack.off >= s->segs[0].size))) {
+		return err;
+	/* unlink only what the durable cursor covers */
+	pthread_mutex_lock(&s->mu);
+	while (s->nsegs > 1 && (s->segs[0].seq < snap.ack.seg ||
+	       (s->segs[0].seq == snap.ack.seg && snap.ack.off >= s->segs[0].size))) {
 		seg_unlink(s, s->segs[0].seq);
 		segs_drop_first(s);
 	}
-cleanup:
 	pthread_mutex_unlock(&s->mu);
-	return err;
+	return 0;
 }
 
 uint64_t spool_evicted_take(struct spool *s)
@@ -968,6 +1010,7 @@ void spool_close(struct spool *s)
 		close(s->lockfd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	pthread_mutex_destroy(&s->state_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s->segs);
 	free(s->dir);

@@ -90,7 +90,8 @@ static bool wait_delivered(struct ship *s, uint64_t deadline)
 
 	for (;;) {
 		ship_stats(s, &st);
-		if (st.spool.pending == 0)
+		/* an eviction report is queued after the ack that empties the spool */
+		if (st.spool.pending == 0 && st.spool.evicted_unreported == 0)
 			return true;
 		if (now_ms() >= deadline)
 			return false;
@@ -198,8 +199,7 @@ int main(int argc, char **argv)
 	}
 	deadline = now_ms() + drain_ms;
 	done = wait_delivered(s, deadline);
-	ship_stats(s, &st);
-	rc = ship_close(s, done ? 1000 : 0);
+	rc = ship_close(s, done ? 1000 : 0, &st);
 	printf("{\"submitted\":%" PRIu64 ",\"submit_errors\":%" PRIu64 ",\"requests\":%" PRIu64
 	       ",\"sent\":%" PRIu64 ",\"retried\":%" PRIu64 ",\"acked\":%" PRIu64
 	       ",\"dead_lettered\":%" PRIu64 ",\"invalid\":%" PRIu64 ",\"summaries\":%" PRIu64
