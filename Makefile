@@ -122,6 +122,11 @@ $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 	$(call msg,ITEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -luring -o $@
 
+# ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
+$(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests
+	$(call msg,ITEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
+
 run: deps all
 	@tests/lib/mount-tracefs.sh
 	./$(BUILD)/credwatch $(ARGS)
