@@ -26,6 +26,7 @@
 #include "record.h"
 #include "rules.h"
 #include "sensor.h"
+#include "ship.h"
 #include "watch.h"
 
 #define POLL_MS		100
@@ -52,6 +53,7 @@ struct agent {
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
+	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
 	char node_name[256];
@@ -175,9 +177,61 @@ static void on_alert_line(void *ctx, const char *json, size_t len)
 {
 	struct agent *a = ctx;
 
-	(void)len;	/* the writer's jbuf keeps the line NUL-terminated */
+	/* the writer's jbuf keeps the line NUL-terminated */
 	if (a->dump && dump_write_alert(a->dump, a->cur_rec, json))
 		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+	/* spool failures (disk full) are counted by the shipper; stdout still has it */
+	if (a->ship)
+		ship_submit(a->ship, SPOOL_ALERT, json, len);
+}
+
+static int open_ship(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct ship_opts o;
+	int err;
+
+	if (!cfg->backend)
+		return 0;
+	ship_opts_default(&o);
+	o.url = cfg->backend;
+	if (cfg->backend_format && ship_format_parse(cfg->backend_format, &o.format))
+		return -EINVAL;
+	o.insecure = cfg->backend_insecure;
+	o.token_file = cfg->backend_token_file;
+	o.ca_file = cfg->backend_ca;
+	o.cert_file = cfg->backend_cert;
+	o.key_file = cfg->backend_key;
+	o.connect_timeout_ms = (unsigned)cfg->backend_connect_timeout_ms;
+	o.timeout_ms = (unsigned)cfg->backend_timeout_ms;
+	o.batch_max = (unsigned)cfg->backend_batch_max;
+	o.batch_bytes = (unsigned)cfg->backend_batch_bytes;
+	o.flush_ms = (unsigned)cfg->backend_flush_ms;
+	o.retry_base_ms = (unsigned)cfg->backend_retry_base_ms;
+	o.retry_max_ms = (unsigned)cfg->backend_retry_max_ms;
+	o.hostname = a->node_name;
+	if (cfg->spool)
+		o.spool.dir = cfg->spool;
+	o.spool.max_bytes = cfg->spool_max_bytes;
+	o.spool.fsync_ms = (unsigned)cfg->spool_fsync_ms;
+	err = ship_new(&a->ship, &o);
+	return err;
+}
+
+static void close_ship(struct agent *a)
+{
+	struct ship_stats st;
+	int err;
+
+	if (!a->ship)
+		return;
+	err = ship_close(a->ship, (unsigned)a->cfg->backend_drain_ms, &st);
+	a->ship = NULL;
+	log_info("backend: %" PRIu64 " records submitted, %" PRIu64 " acknowledged, %" PRIu64
+		 " retried, %" PRIu64 " dead-lettered, %" PRIu64 " evicted from the spool, "
+		 "%" PRIu64 " spool write errors%s", st.submitted, st.acked, st.retried,
+		 st.dead_lettered, st.spool.evicted, st.submit_errors,
+		 err == -EAGAIN ? "; the rest stays spooled for the next start" : "");
 }
 
 static int on_event(void *ctx, const struct cw_event *e, size_t size)
@@ -469,14 +523,16 @@ static void agent_reload(struct agent *a)
 static void agent_teardown(struct agent *a)
 {
 	health__stop(a->health);
+	if (a->alerts) {
+		/* the last summary alerts still reach the shipper */
+		alert_writer_flush(a->alerts, mono_ns());
+	}
+	close_ship(a);
 	attrib_free(a->attrib);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
-	if (a->alerts) {
-		alert_writer_flush(a->alerts, mono_ns());
-		alert_writer_free(a->alerts);
-	}
+	alert_writer_free(a->alerts);
 	if (a->alert_out && a->alert_out_owned)
 		fclose(a->alert_out);
 	else if (a->alert_out)
@@ -504,6 +560,26 @@ static void update_metrics(struct agent *a)
 	creds_count_by_kind(a->creds, kinds);
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		metrics_set(a->metrics, CW_M_WATCHED_CREDENTIALS, k, kinds[k]);
+	if (a->attrib) {
+		struct attrib_stats as;
+
+		attrib_stats(a->attrib, &as);
+		metrics_set(a->metrics, CW_M_ATTRIBUTION_CACHE_ENTRIES, 0, (int64_t)as.cgroup_entries);
+		metrics_set(a->metrics, CW_M_K8S_API_WATCH_UP, 0,
+			    as.api_state && !strcmp(as.api_state, "watching"));
+	}
+	if (a->ship) {
+		struct ship_stats st;
+
+		ship_stats(a->ship, &st);
+		metrics_set(a->metrics, CW_M_BACKEND_SENT_TOTAL, 0, (int64_t)st.sent);
+		metrics_set(a->metrics, CW_M_BACKEND_ACKED_TOTAL, 0, (int64_t)st.acked);
+		metrics_set(a->metrics, CW_M_BACKEND_RETRIED_TOTAL, 0, (int64_t)st.retried);
+		metrics_set(a->metrics, CW_M_BACKEND_DEAD_LETTERED_TOTAL, 0,
+			    (int64_t)st.dead_lettered);
+		metrics_set(a->metrics, CW_M_SPOOL_EVICTED_TOTAL, 0, (int64_t)st.spool.evicted);
+		metrics_set(a->metrics, CW_M_SPOOL_BYTES, 0, (int64_t)st.spool.bytes);
+	}
 }
 
 static int attached_hooks(struct agent *a)
@@ -545,6 +621,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	err = open_alerts(a);
 	if (err) {
 		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
+	err = open_ship(a);
+	if (err) {
+		ret = (err == -EINVAL || err == -ENOENT || err == -EACCES) ? 2 : 1;
 		goto cleanup;
 	}
 	err = attrib_new(&a->attrib, &(struct attrib_opts){

@@ -51,6 +51,36 @@ static const struct opt_desc opts[] = {
 	O("dump-max-age", OPT_UINT, dump_max_age_s, "SECONDS", "3600",
 	  "start a new dump file past this age (0: no limit)"),
 	O("dump-keep", OPT_UINT, dump_keep, "N", "8", "dump files kept; older ones are deleted (0: all)"),
+	O("backend", OPT_STR, backend, "URL", "off",
+	  "ship alerts and findings to this https:// audit backend (spooled, at-least-once)"),
+	O("backend-format", OPT_STR, backend_format, "credwatch|falcosidekick", "credwatch",
+	  "gzip NDJSON batches, or one Falco JSON alert per POST for falcosidekick"),
+	O("backend-token-file", OPT_STR, backend_token_file, "FILE", "none",
+	  "bearer token, re-read when the file changes; never logged"),
+	O("backend-ca", OPT_STR, backend_ca, "FILE", "system CAs", "CA bundle to verify the backend"),
+	O("backend-cert", OPT_STR, backend_cert, "FILE", "none", "client certificate for mTLS"),
+	O("backend-key", OPT_STR, backend_key, "FILE", "none", "client key for mTLS"),
+	O("backend-insecure", OPT_BOOL, backend_insecure, NULL, NULL,
+	  "allow an http:// backend (certificates are always verified for https)"),
+	O("backend-connect-timeout-ms", OPT_UINT, backend_connect_timeout_ms, "MS", "5000",
+	  "connect timeout per request"),
+	O("backend-timeout-ms", OPT_UINT, backend_timeout_ms, "MS", "10000", "total timeout per request"),
+	O("backend-batch-max", OPT_UINT, backend_batch_max, "N", "500", "records per batch"),
+	O("backend-batch-bytes", OPT_UINT, backend_batch_bytes, "BYTES", "1048576",
+	  "uncompressed bytes per batch"),
+	O("backend-flush-ms", OPT_UINT, backend_flush_ms, "MS", "1000",
+	  "send a partial batch after this long"),
+	O("backend-retry-base-ms", OPT_UINT, backend_retry_base_ms, "MS", "500",
+	  "first retry delay (exponential backoff with jitter, Retry-After honoured)"),
+	O("backend-retry-max-ms", OPT_UINT, backend_retry_max_ms, "MS", "60000", "longest retry delay"),
+	O("backend-drain-ms", OPT_UINT, backend_drain_ms, "MS", "5000",
+	  "at exit, how long to keep sending; the rest stays spooled for the next start"),
+	O("spool", OPT_STR, spool, "DIR", "/var/lib/credwatch/spool",
+	  "on-disk queue of alerts and findings not yet acknowledged by the backend"),
+	O("spool-max-bytes", OPT_UINT, spool_max_bytes, "BYTES", "268435456",
+	  "spool bound; the oldest records are evicted, counted and reported"),
+	O("spool-fsync-ms", OPT_UINT, spool_fsync_ms, "MS", "100",
+	  "group commit window (0: fsync every record)"),
 	O("listen", OPT_STR, listen, "ADDR:PORT", "off",
 	  "serve /healthz, /readyz and /metrics (Prometheus) on this address"),
 	O("events", OPT_STR, events, "FILE|-", "off",
@@ -95,6 +125,16 @@ void config_init(struct config *c)
 	c->dump_max_bytes = 64ULL << 20;
 	c->dump_max_age_s = 3600;
 	c->dump_keep = 8;
+	c->backend_connect_timeout_ms = 5000;
+	c->backend_timeout_ms = 10000;
+	c->backend_batch_max = 500;
+	c->backend_batch_bytes = 1 << 20;
+	c->backend_flush_ms = 1000;
+	c->backend_retry_base_ms = 500;
+	c->backend_retry_max_ms = 60000;
+	c->backend_drain_ms = 5000;
+	c->spool_max_bytes = 256ULL << 20;
+	c->spool_fsync_ms = 100;
 }
 
 static void strlist_free(struct strlist *l)
@@ -230,6 +270,16 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 				 c->ringbuf_bytes > (1ULL << 30))) {
 		snprintf(err, err_size, "--ringbuf-bytes: %llu is not a power of 2 between "
 			 "4096 and 1073741824", (unsigned long long)c->ringbuf_bytes);
+		return -EINVAL;
+	}
+	if (c->backend_format && strcmp(c->backend_format, "credwatch") &&
+	    strcmp(c->backend_format, "falcosidekick")) {
+		snprintf(err, err_size, "--backend-format: '%s' is not credwatch or falcosidekick",
+			 c->backend_format);
+		return -EINVAL;
+	}
+	if (c->alert_rate && !c->alert_burst) {
+		snprintf(err, err_size, "--alert-burst: must be at least 1 when --alert-rate is set");
 		return -EINVAL;
 	}
 	if (c->rule_matching && strcmp(c->rule_matching, "first") &&

@@ -3,6 +3,7 @@
  * main.c - credwatch: options, signals, exit codes.
  * 0 ok, 1 runtime failure, 2 usage or configuration error.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,7 +91,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	/* before any thread: libcurl's global init is not thread-safe */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ret = agent_run(&cfg, &signals_seen);
+	curl_global_cleanup();
 out:
 	config_free(&cfg);
 	return ret;
