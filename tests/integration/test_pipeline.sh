@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The whole agent on a fixture node with real cgroups: a process in pod web
+# (team-a) reads pod db's (team-b) token. It must be attributed on both
+# sides, raise exactly one Critical alert, reach the HTTPS backend, be in
+# the dump (identical through credwatch-inspect), and move /metrics. A
+# kubelet-like host process reading the same token raises nothing.
+set -eu
+cd "$(dirname "$0")/../.."
+. tests/lib/fixture.sh
+. tests/lib/agent.sh
+. tests/lib/cgroup.sh
+. tests/lib/pki.sh
+tests/lib/mount-tracefs.sh
+
+T=$(mktemp -d /tmp/cw-pipe.XXXXXX)
+BPID=
+cleanup() {
+	agent_stop || true
+	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
+	cg_cleanup
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+ROOT=$T/root
+WEB=1a2b3c4d-0000-4000-8000-00000000000a
+DB=5e6f7a8b-0000-4000-8000-00000000000b
+CID=$(printf 'c0ffee%058d' 1)
+fixture_pod "$ROOT" team-a web "$WEB"
+fixture_pod "$ROOT" team-b db "$DB"
+fixture_host "$ROOT"
+DB_TOKEN=$(fixture_token_path "$ROOT" "$DB")
+CG=$(cg_pod_systemd "$WEB" besteffort "$CID") || fail "cannot create cgroup"
+
+pki_make "$T" || fail "test PKI"
+BPORT=$(free_port)
+HPORT=$(free_port)
+python3 tests/lib/fake_backend.py --port "$BPORT" --cert "$T/srv.crt" --key "$T/srv.key" \
+	--log "$T/backend.ndjson" --ready "$T/ready" &
+BPID=$!
+for _ in $(seq 100); do [ -s "$T/ready" ] && break; sleep 0.05; done
+
+agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(cg_root)" \
+	--events "$T/events.ndjson" --output "$T/alerts.ndjson" --output-format json \
+	--dump "$T/dump" --listen "127.0.0.1:$HPORT" --node-name node-1 --cluster-name test \
+	--backend "https://127.0.0.1:$BPORT/ingest" --backend-ca "$T/ca.crt" \
+	--spool "$T/spool" --backend-flush-ms 100
+
+# the attack: a process in web's container reads db's token
+cg_run "$CG" cat "$DB_TOKEN" >/dev/null &
+THIEF=$!
+wait $THIEF
+# the kubelet (a host process named kubelet) reads it too: allowed
+cp /bin/cat "$T/kubelet"
+"$T/kubelet" "$DB_TOKEN" >/dev/null & KUBELET=$!
+wait $KUBELET
+
+sleep 1
+curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null || fail "/healthz"
+curl -sf "http://127.0.0.1:$HPORT/readyz" >/dev/null || fail "/readyz"
+curl -sf "http://127.0.0.1:$HPORT/metrics" >"$T/metrics" || fail "/metrics"
+grep -q '^credwatch_events_total{syscall="openat"} [1-9]' "$T/metrics" || fail "events counter did not move"
+grep -q '^credwatch_alerts_total{rule="Service account token read by another pod",priority="critical"} 1' \
+	"$T/metrics" || fail "alerts counter: $(grep alerts_total "$T/metrics")"
+grep -q '^credwatch_watched_credentials{kind="sa_token"} 2' "$T/metrics" || fail "watched gauge"
+for _ in $(seq 50); do grep -q uuid "$T/backend.ndjson" 2>/dev/null && break; sleep 0.1; done
+agent_stop || fail "agent exit status"
+
+# reader and owner attribution on the event
+python3 tests/lib/events.py "$T/events.ndjson" --where proc.pid=$THIEF --count 1 \
+	--expect k8s.pod.name=web --expect k8s.ns.name=team-a --expect k8s.pod.uid=$WEB \
+	--expect container.id="${CID:0:12}" --expect cred.owner.pod=db --expect cred.owner.ns=team-b \
+	--expect cred.same_pod=false --expect cred.kind=sa_token --expect k8s.cluster.name=test \
+	|| fail "thief attribution"
+python3 tests/lib/events.py "$T/events.ndjson" --where proc.pid=$KUBELET --count 1 \
+	--expect container.id=host --expect proc.name=kubelet || fail "kubelet event"
+
+# exactly one alert, Critical, for the thief; none for the kubelet
+python3 tests/lib/events.py "$T/alerts.ndjson" --where rule="Service account token read by another pod" \
+	--count 1 --expect priority=Critical --expect source=credwatch --expect hostname=node-1 \
+	|| fail "cross-pod alert"
+python3 - "$T/alerts.ndjson" "$THIEF" "$KUBELET" <<'PY' || fail "alert fields"
+import json, re, sys
+alerts = [json.loads(l) for l in open(sys.argv[1])]
+thief, kubelet = int(sys.argv[2]), int(sys.argv[3])
+mine = [a for a in alerts if a["output_fields"].get("proc.pid") == thief]
+assert len(mine) == 1, alerts
+a = mine[0]
+assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$", a["time"]), a["time"]
+assert re.match(r"^[0-9a-f-]{36}$", a["uuid"]), a["uuid"]
+assert "T1528" in a["tags"], a["tags"]
+assert "reader=team-a/web" in a["output"] and "token_owner=team-b/db" in a["output"], a["output"]
+assert not [x for x in alerts if x["output_fields"].get("proc.pid") == kubelet], alerts
+PY
+
+# the alert reached the backend, same uuid
+uuid=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][0]["uuid"])' "$T/alerts.ndjson")
+grep -q "$uuid" "$T/backend.ndjson" || fail "alert $uuid not delivered to the backend"
+
+# the dump holds every event, identical through credwatch-inspect
+INSPECT=$BUILD/credwatch-inspect
+"$INSPECT" events --json "$T/dump" >"$T/dumped.ndjson" || fail "inspect events"
+python3 - "$T/events.ndjson" "$T/dumped.ndjson" <<'PY' || fail "dump round trip"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if "credwatch.summary" not in l]
+du = [json.loads(l) for l in open(sys.argv[2])]
+assert len(ev) == len(du) and ev, (len(ev), len(du))
+for a, b in zip(ev, du):
+    assert a == b, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
+PY
+"$INSPECT" summary "$T/dump" >"$T/summary" || fail "inspect summary"
+grep -q "team-a/web" "$T/summary" || fail "summary per-pod table: $(cat "$T/summary")"
+"$INSPECT" replay "$T/dump" --rules rules/credwatch_rules.yaml >"$T/replay" || fail "replay"
+grep -q "Service account token read by another pod" "$T/replay" || fail "replay alert"
+"$INSPECT" events "$T/dump" --filter "k8s.pod.name = web and cred.owner.pod = db" >"$T/filtered" \
+	|| fail "inspect --filter"
+[ "$(wc -l <"$T/filtered")" = 2 ] || fail "filter: $(cat "$T/filtered")"
+
+# nothing anywhere carries a credential's bytes
+if grep -rq CWMARKER "$T/events.ndjson" "$T/alerts.ndjson" "$T/backend.ndjson" "$T/agent.stderr" \
+	"$T/spool" "$T/dumped.ndjson"; then
+	fail "credential content leaked into an output"
+fi
+echo "pipeline ok"

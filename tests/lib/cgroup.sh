@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Real cgroup v2 directories named as kubelet names them. Source it.
+#   cg_root                        the cgroup2 mount (/sys/fs/cgroup or .../unified)
+#   cg_pod_systemd UID QOS CID     kubepods.slice/.../cri-containerd-CID.scope; prints the dir
+#   cg_pod_cgroupfs UID QOS CID    kubepods/QOS/podUID/CID; prints the dir
+#   cg_run DIR CMD...              run CMD inside DIR's cgroup (a child moves itself in)
+#   cg_cleanup                     rmdir everything cg_pod_* made
+CG_MADE=()
+cg_root() { findmnt -t cgroup2 -n -o TARGET | head -n 1; }
+
+cg_mkdirs() {	# root rel: mkdir each level, remember them for cleanup
+	local root=$1 rel=$2 path=$1 part
+	IFS=/ read -ra parts <<<"$rel"
+	for part in "${parts[@]}"; do
+		path=$path/$part
+		if [ ! -d "$path" ]; then
+			mkdir "$path" || return 1
+			CG_MADE+=("$path")
+		fi
+	done
+	echo "$path"
+}
+
+cg_pod_systemd() {
+	local uid=$1 qos=$2 cid=$3 u=${1//-/_}
+	cg_mkdirs "$(cg_root)" "kubepods.slice/kubepods-$qos.slice/kubepods-$qos-pod$u.slice/cri-containerd-$cid.scope"
+}
+
+cg_pod_cgroupfs() {
+	local uid=$1 qos=$2 cid=$3
+	cg_mkdirs "$(cg_root)" "kubepods/$qos/pod$uid/$cid"
+}
+
+# exec: the caller's $! (cg_run ... &) is then the pid that opens
+cg_run() {
+	local dir=$1; shift
+	exec bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
+}
+
+cg_cleanup() {
+	local i
+	for ((i = ${#CG_MADE[@]} - 1; i >= 0; i--)); do
+		rmdir "${CG_MADE[i]}" 2>/dev/null
+	done
+	CG_MADE=()
+}
