@@ -59,7 +59,8 @@ ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
-.PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean
+.PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean \
+	docs deb
 all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS)
 
 deps:
@@ -106,6 +107,22 @@ $(BUILD)/credwatch: $(BUILD)/obj/main.o $(BUILD)/libcredwatch.a
 $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/config-doc: tools/config-doc.c $(BUILD)/libcredwatch.a | $(BUILD)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The option table in docs/operations.md comes from user/config.c's table;
+# test_config_file fails until this has been run after an option changed.
+docs: $(BUILD)/config-doc
+	$(call msg,DOCS,docs/operations.md)
+	$(Q)$(BUILD)/config-doc > $(BUILD)/options.md
+	$(Q)awk -v t=$(BUILD)/options.md ' \
+		/^<!-- options:end/ { skip = 0 } \
+		!skip { print } \
+		/^<!-- options:begin/ { while ((getline l < t) > 0) print l; skip = 1 }' \
+		docs/operations.md > $(BUILD)/operations.md
+	$(Q)mv $(BUILD)/operations.md docs/operations.md
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)

@@ -262,6 +262,26 @@ static void agent_teardown(struct agent *a)
 	jbuf_free(&a->jb);
 }
 
+/*
+ * SIGHUP: re-read the config file (and the flags on top). A bad file is
+ * reported and the running configuration kept. Which settings apply live
+ * is decided here, setting by setting; the others are named as needing a
+ * restart.
+ */
+static void reload_config(struct agent *a)
+{
+	char err[512], changed[512];
+	struct config next;
+
+	if (config_reload(a->cfg, &next, err, sizeof(err))) {
+		log_warn("config: reload: %s: keeping the running configuration", err);
+		return;
+	}
+	if (config_diff(a->cfg, &next, changed, sizeof(changed)))
+		log_warn("config: reload: changed %s: takes effect at restart", changed);
+	config_free(&next);
+}
+
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -294,6 +314,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			log_warn("watch: processing changes: %s", strerror(-err));
 		if (sig->reload) {
 			sig->reload = 0;
+			reload_config(a);
 			log_info("SIGHUP: rescanning credentials");
 			watch_scan_all(a->watch);
 		}
