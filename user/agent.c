@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "creds.h"
 #include "event.h"
+#include "identity.h"
 #include "json.h"
 #include "log.h"
 #include "record.h"
@@ -32,6 +33,7 @@ struct agent {
 	FILE *events_out;
 	bool events_owned;
 	struct cw_record rec;
+	struct cluster_identity identity;	/* detected once at start-up */
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
 	char proc_root[4096];	/* <host-root>/proc when present, else /proc */
@@ -117,8 +119,7 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (event_to_record(e, size, cred, a->boot_to_real_ns, rec))
 		return 0;
 	fill_fd_name(a, rec);
-	if (a->cfg->cluster_name)
-		record_strlcpy(rec->cluster_name, a->cfg->cluster_name, sizeof(rec->cluster_name));
+	identity_apply(&a->identity, rec);
 	a->events++;
 	a->events_by_sys[rec->syscall]++;
 	if (a->events_out)
@@ -186,6 +187,12 @@ static void startup_summary(struct agent *a)
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %u", k ? ", " : "",
 				      cred_kind_name(k), kinds[k]);
+	log_info("cluster %s, cloud provider %s%s%s%s, region %s",
+		 a->identity.cluster_name[0] ? a->identity.cluster_name : "<NA>",
+		 a->identity.provider[0] ? a->identity.provider : "<NA>",
+		 a->identity.source[0] ? " (from " : "", a->identity.source,
+		 a->identity.source[0] ? ")" : "",
+		 a->identity.region[0] ? a->identity.region : "<NA>");
 	log_info("watching %u credentials under %s: %s", creds_count(a->creds),
 		 a->cfg->host_root ? a->cfg->host_root : "/", line);
 	if (!creds_count(a->creds))
@@ -299,6 +306,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	err = agent_setup(a, cfg, true);
 	if (err)
 		goto cleanup;
+	identity_detect(cfg->host_root, cfg->cluster_name, &a->identity);
 	startup_summary(a);
 	if (cfg->duration_s)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
