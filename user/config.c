@@ -787,3 +787,51 @@ void config_print_markdown(FILE *out)
 		fputs(" |\n", out);
 	}
 }
+
+/* troff: a leading . or ' starts a request, a backslash an escape */
+static void man_text(FILE *out, const char *s)
+{
+	if (s && (*s == '.' || *s == '\''))
+		fputs("\\&", out);
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void config_print_man(FILE *out)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		fputs(".TP\n", out);
+		if (opts[i].short_opt)
+			fprintf(out, "\\fB\\-%c\\fR, ", opts[i].short_opt);
+		fputs("\\fB\\-\\-", out);
+		man_text(out, opts[i].name);
+		fputs("\\fR", out);
+		if (opts[i].arg) {
+			fputs(" \\fI", out);
+			man_text(out, opts[i].arg);
+			fputs("\\fR", out);
+		}
+		fputc('\n', out);
+		man_text(out, opts[i].help);
+		fputs(".", out);
+		if (opts[i].def) {
+			fputs(" Default: ", out);
+			man_text(out, opts[i].def);
+			fputs(".", out);
+		}
+		if (cli_only(opts[i].name))
+			fputs(" Command line only.", out);
+		else {
+			fputs(" Config file key \\fB", out);
+			man_text(out, opts[i].name);
+			fputs("\\fR.", out);
+		}
+		fputc('\n', out);
+	}
+}

@@ -119,5 +119,7 @@ void config_print(const struct config *c, FILE *out);
 
 /* Every option as a Markdown table, for docs/operations.md (make docs). */
 void config_print_markdown(FILE *out);
+/* Every option as troff .TP entries, for man/credwatch.8 (make docs). */
+void config_print_man(FILE *out);
 
 #endif /* CW_CONFIG_H */

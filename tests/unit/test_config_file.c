@@ -343,34 +343,43 @@ static void test_config_reload_keeps_running_on_error(void **state)
 	unlink(t.path);
 }
 
-/* docs/operations.md carries the table config_print_markdown() makes. */
-static void test_config_docs_table_matches_options(void **state)
+/* path carries, between its option markers, what gen() prints. */
+static void check_generated(const char *path, const char *begin, void (*gen)(FILE *))
 {
-	static const char begin[] = "<!-- options:begin (make docs) -->\n";
-	static const char end[] = "<!-- options:end -->";
+	static const char end[] = "options:end";
 	char *doc = NULL, *table = NULL, *b, *e;
 	size_t cap = 0, len = 0;
-	FILE *f = fopen("docs/operations.md", "r");
+	FILE *f = fopen(path, "r");
 	ssize_t n;
 
 	if (!f)
-		fail_msg("docs/operations.md: %s (run from the repository root)", strerror(errno));
+		fail_msg("%s: %s (run from the repository root)", path, strerror(errno));
 	n = getdelim(&doc, &cap, '\0', f);
 	fclose(f);
 	assert_true(n > 0);
 	b = strstr(doc, begin);
 	e = b ? strstr(b, end) : NULL;
 	if (!b || !e)
-		fail_msg("docs/operations.md: option table markers missing");
+		fail_msg("%s: option table markers missing", path);
 	b += strlen(begin);
+	while (e > b && e[-1] != '\n')	/* the end marker's line starts the tail */
+		e--;
 	*e = '\0';
 	f = open_memstream(&table, &len);
-	config_print_markdown(f);
+	gen(f);
 	fclose(f);
 	if (strcmp(b, table))
-		fail_msg("docs/operations.md: option table out of date: run `make docs`\n%s", table);
+		fail_msg("%s: option table out of date: run `make docs`", path);
 	free(doc);
 	free(table);
+}
+
+static void test_config_docs_and_man_page_list_every_option(void **state)
+{
+	check_generated("docs/operations.md", "<!-- options:begin (make docs) -->\n",
+			config_print_markdown);
+	check_generated("man/credwatch.8", ".\\\" options:begin (make docs)\n",
+			config_print_man);
 }
 
 int main(void)
@@ -385,7 +394,7 @@ int main(void)
 		cmocka_unit_test(test_config_sources_errors_name_the_culprit),
 		cmocka_unit_test(test_config_print_round_trips_through_the_loader),
 		cmocka_unit_test(test_config_reload_keeps_running_on_error),
-		cmocka_unit_test(test_config_docs_table_matches_options),
+		cmocka_unit_test(test_config_docs_and_man_page_list_every_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
