@@ -213,7 +213,7 @@ static int parse_args(struct config *c, int argc, char **argv, bool *seen,
 		if (opts[i].short_opt && ns < sizeof(shortopts) - 1)
 			shortopts[ns++] = (char)opts[i].short_opt;
 	}
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc fully re-initialises, argv is parsed more than once */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const struct opt_desc *o = NULL;

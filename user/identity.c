@@ -79,6 +79,7 @@ int identity_detect(const char *host_root, const char *cluster_name_opt,
 	struct dmi d;
 
 	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
 	if (cluster_name_opt)
 		record_strlcpy(out->cluster_name, cluster_name_opt, sizeof(out->cluster_name));
 	snprintf(dir, sizeof(dir), "%s/sys/class/dmi/id",
