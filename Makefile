@@ -8,10 +8,16 @@
 #   make unit        unit tests only          make integration  integration tests only
 #   make bench       benchmarks (build/bench/) make sanitize     tests under ASan+UBSan
 #   make fuzz        fuzz targets              make lint         static checks
-#   make install     install to $(DESTDIR)$(PREFIX)
+#   make install     install to $(DESTDIR)$(PREFIX) (config, rules, unit, man pages too)
+#   make deb         build/credwatch_<version>_<arch>.deb (dpkg-deb, dpkg-shlibdeps)
+#   make docs        regenerate the option tables in docs/operations.md and man/credwatch.8
 
 BUILD      ?= build
 PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= cc
@@ -38,7 +44,7 @@ endif
 DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
-	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev
+	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base
 
 ifeq ($(V),1)
 Q =
@@ -61,7 +67,8 @@ ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
-.PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean
+.PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean \
+	docs deb
 all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS)
 
 deps:
@@ -114,6 +121,25 @@ $(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | 
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -DCW_HAVE_RULES $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
+$(BUILD)/config-doc: tools/config-doc.c $(BUILD)/libcredwatch.a | $(BUILD)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The option tables in docs/operations.md and man/credwatch.8 come from
+# user/config.c's table; test_config_file fails until this has been run
+# after an option changed.
+DOC_SPLICE = awk -v t=$(1) '/options:end/ { skip = 0 } !skip { print } \
+	/options:begin/ { while ((getline l < t) > 0) print l; skip = 1 }'
+
+docs: $(BUILD)/config-doc
+	$(call msg,DOCS,docs/operations.md man/credwatch.8)
+	$(Q)$(BUILD)/config-doc > $(BUILD)/options.md
+	$(Q)$(BUILD)/config-doc man > $(BUILD)/options.man
+	$(Q)$(call DOC_SPLICE,$(BUILD)/options.md) docs/operations.md > $(BUILD)/operations.md
+	$(Q)$(call DOC_SPLICE,$(BUILD)/options.man) man/credwatch.8 > $(BUILD)/credwatch.8
+	$(Q)mv $(BUILD)/operations.md docs/operations.md
+	$(Q)mv $(BUILD)/credwatch.8 man/credwatch.8
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
@@ -160,10 +186,77 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I. user tools
 
+RULES_FILES := $(wildcard rules/*.yaml)
+MAN_PAGES   := $(wildcard man/*.[0-9])
+
+# The config file is the operator's: never overwritten once present. The
+# rules are the shipped defaults and are replaced (local rules belong in
+# other files, as with Falco).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/credwatch
-	install -m 0755 $(BUILD)/credwatch $(BUILD)/credwatch-inspect $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 rules/credwatch_rules.yaml $(DESTDIR)/etc/credwatch/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/credwatch \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/credwatch $(BUILD)/credwatch-inspect $(DESTDIR)$(BINDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/credwatch/credwatch.yaml ] || \
+		install -m 0644 packaging/credwatch.yaml $(DESTDIR)$(SYSCONFDIR)/credwatch/credwatch.yaml
+	$(if $(RULES_FILES),install -d $(DESTDIR)$(SYSCONFDIR)/credwatch/rules && \
+		install -m 0644 $(RULES_FILES) $(DESTDIR)$(SYSCONFDIR)/credwatch/rules/)
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/credwatch.service.in > $(DESTDIR)$(UNITDIR)/credwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/credwatch.service
+	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/ && ) true
+
+# --- Debian package -------------------------------------------------------
+# Built by hand with dpkg-deb (no debian/ source tree to keep in sync): stage
+# the tree as `make install` lays it out for PREFIX=/usr, strip, compute
+# Depends with dpkg-shlibdeps from the binaries' real DT_NEEDED libraries
+# (libbpf1, libc6, libyaml-0-2, ... with minimum versions from their
+# symbols files), list the conffiles, add the maintainer scripts.
+DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VER    ?= $(VERSION)
+DEB_MAINT  ?= $(shell git log -1 --format='%an <%ae>' 2>/dev/null || echo 'credwatch maintainers <root@localhost>')
+DEB        := $(BUILD)/credwatch_$(DEB_VER)_$(DEB_ARCH).deb
+DEB_STAGE  := $(BUILD)/deb
+DEB_ROOT   := $(DEB_STAGE)/debian/credwatch
+
+deb: $(DEB)
+
+$(DEB): all packaging/credwatch.service.in packaging/credwatch.yaml packaging/copyright \
+	 packaging/postinst packaging/prerm packaging/postrm $(RULES_FILES) $(MAN_PAGES)
+	$(call msg,DEB,$@)
+	$(Q)rm -rf $(DEB_STAGE) && mkdir -p $(DEB_ROOT)/DEBIAN
+	$(Q)$(MAKE) -s install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
+		UNITDIR=/lib/systemd/system BUILD=$(BUILD) >/dev/null
+	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+		$(DEB_ROOT)/usr/bin/credwatch $(DEB_ROOT)/usr/bin/credwatch-inspect
+	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
+	$(Q)install -d $(DEB_ROOT)/usr/share/doc/credwatch
+	$(Q)install -m 0644 packaging/copyright $(DEB_ROOT)/usr/share/doc/credwatch/copyright
+	$(Q)install -m 0755 packaging/postinst packaging/prerm packaging/postrm $(DEB_ROOT)/DEBIAN/
+	$(Q)(cd $(DEB_ROOT) && find etc -type f | sort | sed 's|^|/|') > $(DEB_ROOT)/DEBIAN/conffiles
+	$(Q)printf 'Source: credwatch\n\nPackage: credwatch\nArchitecture: any\n' \
+		> $(DEB_STAGE)/debian/control
+	$(Q)cd $(DEB_STAGE) && dpkg-shlibdeps -O -Tdebian/substvars \
+		debian/credwatch/usr/bin/credwatch debian/credwatch/usr/bin/credwatch-inspect \
+		| sed -n 's/^shlibs:Depends=//p' > depends
+	$(Q)test -s $(DEB_STAGE)/depends || { echo "deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+	$(Q){ \
+		echo "Package: credwatch"; \
+		echo "Version: $(DEB_VER)"; \
+		echo "Architecture: $(DEB_ARCH)"; \
+		echo "Maintainer: $(DEB_MAINT)"; \
+		echo "Installed-Size: $$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)"; \
+		echo "Depends: $$(cat $(DEB_STAGE)/depends)"; \
+		echo "Section: admin"; \
+		echo "Priority: optional"; \
+		echo "Description: Kubernetes credential file access monitor (eBPF)"; \
+		echo " credwatch loads CO-RE eBPF programs that catch every open of a"; \
+		echo " credential file (service-account tokens, Secrets, kubeconfigs, PKI keys,"; \
+		echo " cloud credentials) by inode, attributes each access to a process,"; \
+		echo " container and pod, evaluates Falco-style rules and ships alerts."; \
+		echo " ."; \
+		echo " This package holds the agent, credwatch-inspect, the default rules and"; \
+		echo " a hardened systemd unit, enabled but not started on installation."; \
+	} > $(DEB_ROOT)/DEBIAN/control
+	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $@ >/dev/null
 
 clean:
 	rm -rf build

@@ -19,6 +19,7 @@
 #include "dump.h"
 #include "event.h"
 #include "health.h"
+#include "identity.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -58,6 +59,7 @@ struct agent {
 	struct rule_slot rule_slots[RULE_SLOTS];
 	char node_name[256];
 	struct cw_record rec;
+	struct cluster_identity identity;	/* detected once at start-up */
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
 	char proc_root[4096];	/* <host-root>/proc when present, else /proc */
@@ -248,8 +250,7 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	fill_fd_name(a, rec);
 	if (a->attrib)
 		attrib_fill(a->attrib, rec, e);
-	if (a->cfg->cluster_name)
-		record_strlcpy(rec->cluster_name, a->cfg->cluster_name, sizeof(rec->cluster_name));
+	identity_apply(&a->identity, rec);
 	a->events++;
 	a->events_by_sys[rec->syscall]++;
 	metrics_inc(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall);
@@ -325,6 +326,12 @@ static void startup_summary(struct agent *a)
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %u", k ? ", " : "",
 				      cred_kind_name(k), kinds[k]);
+	log_info("cluster %s, cloud provider %s%s%s%s, region %s",
+		 a->identity.cluster_name[0] ? a->identity.cluster_name : "<NA>",
+		 a->identity.provider[0] ? a->identity.provider : "<NA>",
+		 a->identity.source[0] ? " (from " : "", a->identity.source,
+		 a->identity.source[0] ? ")" : "",
+		 a->identity.region[0] ? a->identity.region : "<NA>");
 	log_info("watching %u credentials under %s: %s", creds_count(a->creds),
 		 a->cfg->host_root ? a->cfg->host_root : "/", line);
 	if (!creds_count(a->creds))
@@ -493,6 +500,8 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
  * SIGHUP: reload the rules (a broken file keeps the running set) and
  * rescan credentials.
  */
+static void reload_config(struct agent *a);
+
 static void agent_reload(struct agent *a)
 {
 	struct rules_diag diag = { 0 };
@@ -500,6 +509,7 @@ static void agent_reload(struct agent *a)
 	const char **files;
 	int nfiles;
 
+	reload_config(a);
 	agent_rules_files(a->cfg, &files, &nfiles);
 	next = rules_load(files, nfiles, &diag);
 	if (!next) {
@@ -592,6 +602,26 @@ static int attached_hooks(struct agent *a)
 	return n;
 }
 
+/*
+ * SIGHUP: re-read the config file (and the flags on top). A bad file is
+ * reported and the running configuration kept. Which settings apply live
+ * is decided here, setting by setting; the others are named as needing a
+ * restart.
+ */
+static void reload_config(struct agent *a)
+{
+	char err[512], changed[512];
+	struct config next;
+
+	if (config_reload(a->cfg, &next, err, sizeof(err))) {
+		log_warn("config: reload: %s: keeping the running configuration", err);
+		return;
+	}
+	if (config_diff(a->cfg, &next, changed, sizeof(changed)))
+		log_warn("config: reload: changed %s: takes effect at restart", changed);
+	config_free(&next);
+}
+
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -649,6 +679,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
 	update_metrics(a);
+	identity_detect(cfg->host_root, cfg->cluster_name, &a->identity);
 	metrics_set_ready(a->metrics, true);
 	startup_summary(a);
 	if (cfg->duration_s)

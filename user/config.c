@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-/* config.c - the option table: command-line parsing, --help, --print-config. */
+/*
+ * config.c - the option table: command-line parsing, the YAML config file,
+ * --help, --print-config and the documentation's option table.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
 
 #include "config.h"
 
@@ -22,6 +28,14 @@ struct opt_desc {
 
 #define O(n, t, m, a, d, h) { n, t, offsetof(struct config, m), a, d, h, 0 }
 
+/*
+ * Every option, once. Adding an entry here (plus its field in struct
+ * config) is all a new option needs: the command-line flag, the config
+ * file key of the same name with type checking, --help, --print-config,
+ * config_diff() for reloads and the table in docs/operations.md (make docs)
+ * all come from this table. Options that are actions rather than settings
+ * are listed in cli_only() below and stay out of the file.
+ */
 static const struct opt_desc opts[] = {
 	O("config", OPT_STR, config_file, "FILE", "/etc/credwatch/credwatch.yaml if present",
 	  "read options from a YAML file; flags override it"),
@@ -116,6 +130,50 @@ static const struct opt_desc opts[] = {
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
+/*
+ * Options that are not settings: actions that make the agent do something
+ * else and exit, and the file's own name. A config file that set them
+ * would turn every start of the service into that action. Returns why,
+ * or NULL for an ordinary setting. By name so that options other branches
+ * add (validate-rules) are covered before they exist.
+ */
+static const char *cli_only(const char *name)
+{
+	static const char *const actions[] = {
+		"help", "version", "print-config", "list-watched", "validate-rules",
+	};
+
+	if (!strcmp(name, "config"))
+		return "a config file cannot name another config file; use --config";
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (!strcmp(name, actions[i]))
+			return "an action, not a setting: give it on the command line";
+	return NULL;
+}
+
+static const struct opt_desc *opt_find(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')	/* no sign, no space, no empty */
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -174,29 +232,33 @@ void config_free(struct config *c)
 	}
 }
 
+static int set_str(char **field, const char *val)
+{
+	char *s = val ? strdup(val) : NULL;
+
+	if (val && !s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
 static int set_value(struct config *c, const struct opt_desc *o, const char *val,
 		     char *err, size_t err_size)
 {
 	void *field = (char *)c + o->offset;
-	char *end;
-	unsigned long long n;
 
 	switch (o->type) {
 	case OPT_STR:
-		free(*(char **)field);
-		*(char **)field = strdup(val);
-		return *(char **)field ? 0 : -ENOMEM;
+		return set_str(field, val);
 	case OPT_LIST:
 		return strlist_push(field, val);
 	case OPT_UINT:
-		errno = 0;
-		n = strtoull(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-') {
+		if (parse_u64(val, field)) {
 			snprintf(err, err_size, "--%s: '%s' is not a non-negative integer",
 				 o->name, val);
 			return -EINVAL;
 		}
-		*(uint64_t *)field = n;
 		return 0;
 	case OPT_BOOL:
 		*(bool *)field = true;
@@ -205,13 +267,17 @@ static int set_value(struct config *c, const struct opt_desc *o, const char *val
 	return -EINVAL;
 }
 
-int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t err_size)
+/* seen[i] (optional) is set for every option argv gives. */
+static int parse_args(struct config *c, int argc, char **argv, bool *seen,
+		      char *err, size_t err_size)
 {
+	bool given[NOPTS];
 	struct option longopts[NOPTS + 1];
 	char shortopts[32] = ":";
 	size_t ns = 1;
 	int ch, idx, ret;
 
+	memset(given, 0, sizeof(given));
 	memset(longopts, 0, sizeof(longopts));
 	for (size_t i = 0; i < NOPTS; i++) {
 		longopts[i].name = opts[i].name;
@@ -220,7 +286,7 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
 		if (opts[i].short_opt && ns < sizeof(shortopts) - 1)
 			shortopts[ns++] = (char)opts[i].short_opt;
 	}
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc fully re-initialises, argv is parsed more than once */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const struct opt_desc *o = NULL;
@@ -244,6 +310,10 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
 		}
 		if (!o)
 			continue;
+		/* the first time argv names a list, it replaces the file's list */
+		if (o->type == OPT_LIST && !given[o - opts])
+			strlist_free((struct strlist *)((char *)c + o->offset));
+		given[o - opts] = true;
 		ret = set_value(c, o, optarg ? optarg : "", err, err_size);
 		if (ret == -ENOMEM)
 			snprintf(err, err_size, "out of memory");
@@ -254,7 +324,393 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
 		snprintf(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
+	if (seen)
+		memcpy(seen, given, sizeof(given));
 	return 0;
+}
+
+int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t err_size)
+{
+	return parse_args(c, argc, argv, NULL, err, err_size);
+}
+
+/* ---- the YAML config file ---------------------------------------------- */
+
+struct file_ctx {
+	const char *path;
+	yaml_document_t *doc;
+	char *err;
+	size_t err_size;
+};
+
+static unsigned long node_line(const yaml_node_t *n)
+{
+	return (unsigned long)n->start_mark.line + 1;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return "a scalar";
+	}
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* YAML's null: an unquoted null, Null, NULL, ~ or nothing at all. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *s = scalar(n);
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return !s[0] || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static int file_error(struct file_ctx *f, const yaml_node_t *n, const char *key,
+		      const char *fmt, const char *arg)
+{
+	char reason[256];
+
+	snprintf(reason, sizeof(reason), fmt, arg);
+	snprintf(f->err, f->err_size, "%s:%lu: %s%s%s", f->path, node_line(n),
+		 key ? key : "", key ? ": " : "", reason);
+	return -EINVAL;
+}
+
+/* One list item, or a scalar given where a list is expected. */
+static int file_list_item(struct file_ctx *f, const struct opt_desc *o, struct strlist *l,
+			  const yaml_node_t *item)
+{
+	if (item->type != YAML_SCALAR_NODE)
+		return file_error(f, item, o->name, "list items must be strings, got %s",
+				  node_kind(item));
+	if (is_null(item))
+		return file_error(f, item, o->name, "empty list item%s", "");
+	return strlist_push(l, scalar(item));
+}
+
+static int file_set(struct file_ctx *f, struct config *c, const struct opt_desc *o,
+		    const yaml_node_t *v)
+{
+	void *field = (char *)c + o->offset;
+	const char *s;
+	int err;
+
+	if (o->type == OPT_LIST) {
+		struct strlist *l = field;
+
+		/* the file's list replaces whatever was there */
+		strlist_free(l);
+		if (v->type == YAML_MAPPING_NODE)
+			return file_error(f, v, o->name, "expected a list of strings, got %s",
+					  node_kind(v));
+		if (v->type == YAML_SCALAR_NODE)
+			return is_null(v) ? 0 : file_list_item(f, o, l, v);
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			err = file_list_item(f, o, l, yaml_document_get_node(f->doc, *it));
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	if (v->type != YAML_SCALAR_NODE)
+		return file_error(f, v, o->name, o->type == OPT_STR ? "expected a string, got %s" :
+				  o->type == OPT_UINT ? "expected a non-negative integer, got %s" :
+				  "expected true or false, got %s", node_kind(v));
+	s = scalar(v);
+	switch (o->type) {
+	case OPT_STR:
+		return set_str(field, is_null(v) ? NULL : s);
+	case OPT_UINT:
+		if (parse_u64(s, field))
+			return file_error(f, v, o->name, "'%s' is not a non-negative integer", s);
+		return 0;
+	case OPT_BOOL:
+		/* not YAML 1.1's yes/no/on/off: "no" meaning false surprises people */
+		if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+			*(bool *)field = true;
+		else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+			*(bool *)field = false;
+		else
+			return file_error(f, v, o->name, "'%s' is not true or false", s);
+		return 0;
+	case OPT_LIST:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int file_unknown_key(struct file_ctx *f, const yaml_node_t *k)
+{
+	char alt[128];
+	size_t i;
+
+	/* host_root or Host-Root for host-root: say which key was meant */
+	for (i = 0; scalar(k)[i] && i < sizeof(alt) - 1; i++) {
+		char ch = scalar(k)[i];
+
+		alt[i] = ch == '_' ? '-' : (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+	}
+	alt[i] = '\0';
+	if (!scalar(k)[i] && opt_find(alt) && !cli_only(alt)) {
+		snprintf(f->err, f->err_size, "%s:%lu: unknown key '%s' (did you mean '%s'?)",
+			 f->path, node_line(k), scalar(k), alt);
+		return -EINVAL;
+	}
+	return file_error(f, k, NULL, "unknown key '%s' (keys are the long option names "
+			  "of credwatch --help)", scalar(k));
+}
+
+static int file_apply(struct file_ctx *f, struct config *c, unsigned long *lines)
+{
+	yaml_node_t *root = yaml_document_get_root_node(f->doc);
+	unsigned long seen[NOPTS] = { 0 };
+
+	if (!root || is_null(root))
+		return 0;	/* empty, only comments, or a bare "---": nothing set */
+	if (root->type != YAML_MAPPING_NODE)
+		return file_error(f, root, NULL, "expected a mapping of option names to values, "
+				  "got %s", node_kind(root));
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(f->doc, p->value);
+		const struct opt_desc *o;
+		const char *why;
+		char prev[64];
+		int err;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return file_error(f, k, NULL, "keys must be option names, got %s",
+					  node_kind(k));
+		o = opt_find(scalar(k));
+		if (!o)
+			return file_unknown_key(f, k);
+		why = cli_only(o->name);
+		if (why)
+			return file_error(f, k, o->name, "%s", why);
+		if (seen[o - opts]) {
+			snprintf(prev, sizeof(prev), "%lu", seen[o - opts]);
+			return file_error(f, k, o->name, "duplicate key (first set on line %s)",
+					  prev);
+		}
+		seen[o - opts] = node_line(k);
+		err = file_set(f, c, o, v);
+		if (err == -ENOMEM)
+			snprintf(f->err, f->err_size, "%s: out of memory", f->path);
+		if (err)
+			return err;
+		if (lines)
+			lines[o - opts] = node_line(k);
+	}
+	return 0;
+}
+
+/* lines[i] (optional) gets the line each option was set on. */
+static int load_file(struct config *c, const char *path, unsigned long *lines,
+		     char *err, size_t err_size)
+{
+	struct file_ctx f = { path, NULL, err, err_size };
+	yaml_document_t doc, extra;
+	bool parser_ok = false, doc_ok = false;
+	yaml_parser_t parser;
+	FILE *in = NULL;
+	struct stat st;
+	int ret;
+
+	in = fopen(path, "re");
+	if (!in) {
+		ret = -errno;
+		snprintf(err, err_size, "%s: %s", path, strerror(-ret));
+		goto cleanup;
+	}
+	if (fstat(fileno(in), &st)) {
+		ret = -errno;
+		snprintf(err, err_size, "%s: %s", path, strerror(-ret));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		snprintf(err, err_size, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		ret = -ENOMEM;
+		snprintf(err, err_size, "%s: out of memory", path);
+		goto cleanup;
+	}
+	parser_ok = true;
+	yaml_parser_set_input_file(&parser, in);
+	if (!yaml_parser_load(&parser, &doc))
+		goto syntax;
+	doc_ok = true;
+	f.doc = &doc;
+	/* a second document would be silently ignored by a one-document read */
+	if (!yaml_parser_load(&parser, &extra))
+		goto syntax;
+	if (yaml_document_get_root_node(&extra)) {
+		snprintf(err, err_size, "%s:%lu: more than one YAML document", path,
+			 (unsigned long)extra.start_mark.line + 1);
+		yaml_document_delete(&extra);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	yaml_document_delete(&extra);
+	ret = file_apply(&f, c, lines);
+	goto cleanup;
+syntax:
+	snprintf(err, err_size, "%s:%lu: YAML syntax error: %s%s%s", path,
+		 (unsigned long)(parser.problem_mark.line + 1),
+		 parser.problem ? parser.problem : "unreadable",
+		 parser.context ? " " : "", parser.context ? parser.context : "");
+	ret = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+cleanup:
+	if (doc_ok)
+		yaml_document_delete(&doc);
+	if (parser_ok)
+		yaml_parser_delete(&parser);
+	if (in)
+		fclose(in);
+	return ret;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t err_size)
+{
+	return load_file(c, path, NULL, err, err_size);
+}
+
+/*
+ * config_validate() names flags ("--duration: ..."); when the value came
+ * from the file and argv did not override it, name FILE:LINE instead.
+ */
+static void attribute_to_file(const char *path, const unsigned long *lines, const bool *argv_set,
+			      char *err, size_t err_size)
+{
+	char prefix[80], rest[512];
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		size_t len;
+
+		if (!lines[i] || argv_set[i])
+			continue;
+		len = (size_t)snprintf(prefix, sizeof(prefix), "--%s:", opts[i].name);
+		if (strncmp(err, prefix, len))
+			continue;
+		snprintf(rest, sizeof(rest), "%s", err + len);
+		snprintf(err, err_size, "%s:%lu: %s:%s", path, lines[i], opts[i].name, rest);
+		return;
+	}
+}
+
+int config_from_sources(struct config *c, int argc, char **argv, char *err, size_t err_size)
+{
+	unsigned long lines[NOPTS] = { 0 };
+	bool argv_set[NOPTS] = { false };
+	const char *path = NULL;
+	struct config pre;
+	int ret;
+
+	/* argv first on a scratch copy: find --config, catch usage errors */
+	config_init(&pre);
+	ret = config_parse_args(&pre, argc, argv, err, err_size);
+	if (ret)
+		goto cleanup;
+	if (pre.help || pre.version) {
+		ret = config_parse_args(c, argc, argv, err, err_size);
+		goto cleanup;
+	}
+	if (pre.config_file)
+		path = pre.config_file;
+	else if (!access(CONFIG_DEFAULT_FILE, F_OK))	/* present but unreadable: error */
+		path = CONFIG_DEFAULT_FILE;
+	if (path) {
+		ret = load_file(c, path, lines, err, err_size);
+		if (!ret)
+			ret = set_str(&c->config_file, path);
+		if (ret)
+			goto cleanup;
+	}
+	ret = parse_args(c, argc, argv, argv_set, err, err_size);
+	if (ret)
+		goto cleanup;
+	c->src_argc = argc;
+	c->src_argv = argv;
+	ret = config_validate(c, err, err_size);
+	if (ret && path)
+		attribute_to_file(path, lines, argv_set, err, err_size);
+cleanup:
+	if (ret == -ENOMEM)
+		snprintf(err, err_size, "out of memory");
+	config_free(&pre);
+	return ret;
+}
+
+int config_reload(const struct config *current, struct config *next, char *err, size_t err_size)
+{
+	int ret;
+
+	config_init(next);
+	ret = config_from_sources(next, current->src_argc, current->src_argv, err, err_size);
+	if (ret)
+		config_free(next);
+	return ret;
+}
+
+static bool opt_equal(const struct opt_desc *o, const struct config *a, const struct config *b)
+{
+	const void *fa = (const char *)a + o->offset, *fb = (const char *)b + o->offset;
+
+	switch (o->type) {
+	case OPT_STR: {
+		const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
+
+		return sa == sb || (sa && sb && !strcmp(sa, sb));
+	}
+	case OPT_LIST: {
+		const struct strlist *la = fa, *lb = fb;
+
+		if (la->n != lb->n)
+			return false;
+		for (int i = 0; i < la->n; i++)
+			if (strcmp(la->v[i], lb->v[i]))
+				return false;
+		return true;
+	}
+	case OPT_UINT:
+		return *(const uint64_t *)fa == *(const uint64_t *)fb;
+	case OPT_BOOL:
+		return *(const bool *)fa == *(const bool *)fb;
+	}
+	return false;
+}
+
+int config_diff(const struct config *a, const struct config *b, char *buf, size_t buf_size)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (buf_size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (cli_only(opts[i].name) || opt_equal(&opts[i], a, b))
+			continue;
+		if (len < buf_size)
+			len += (size_t)snprintf(buf + len, buf_size - len, "%s%s", n ? ", " : "",
+						opts[i].name);
+		n++;
+	}
+	return n;
 }
 
 int config_validate(const struct config *c, char *err, size_t err_size)
@@ -320,7 +776,8 @@ void config_usage(FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "\nExit status: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"
-		"Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP rescans credentials.\n");
+		"Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP re-reads the config file\n"
+		"and rescans credentials.\n");
 }
 
 static void print_yaml_str(FILE *out, const char *s)
@@ -329,7 +786,7 @@ static void print_yaml_str(FILE *out, const char *s)
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)	/* not YAML-printable */
 			fprintf(out, "\\x%02x", (unsigned char)*s);
 		else
 			fputc(*s, out);
@@ -337,15 +794,18 @@ static void print_yaml_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/*
+ * Double-quoted YAML with escapes reads back byte for byte (for valid
+ * UTF-8; a YAML file cannot hold other bytes).
+ */
 void config_print(const struct config *c, FILE *out)
 {
+	fprintf(out, "# credwatch %s effective configuration (credwatch --print-config)\n",
+		CW_VERSION);
 	for (size_t i = 0; i < NOPTS; i++) {
 		const void *field = (const char *)c + opts[i].offset;
 
-		if (!strcmp(opts[i].name, "help") || !strcmp(opts[i].name, "version") ||
-		    !strcmp(opts[i].name, "print-config") || !strcmp(opts[i].name, "list-watched") ||
-		    !strcmp(opts[i].name, "validate-rules") ||
-		    !strcmp(opts[i].name, "config"))
+		if (cli_only(opts[i].name))
 			continue;
 		switch (opts[i].type) {
 		case OPT_STR: {
@@ -379,5 +839,87 @@ void config_print(const struct config *c, FILE *out)
 				*(const bool *)field ? "true" : "false");
 			break;
 		}
+	}
+}
+
+static void md_cell(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')		/* else <NA> is an HTML tag */
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else if (*s == '|')	/* a cell border otherwise */
+			fputs("\\|", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void config_print_markdown(FILE *out)
+{
+	static const char *const type_name[] = {
+		[OPT_STR] = "string", [OPT_LIST] = "list of strings",
+		[OPT_UINT] = "unsigned integer", [OPT_BOOL] = "boolean",
+	};
+
+	fputs("| Key (and `--flag`) | Type | Default | Meaning |\n"
+	      "|---|---|---|---|\n", out);
+	for (size_t i = 0; i < NOPTS; i++) {
+		fprintf(out, "| `%s` | %s | ", opts[i].name,
+			cli_only(opts[i].name) ? "command line only" : type_name[opts[i].type]);
+		md_cell(out, opts[i].def ? opts[i].def :
+			opts[i].type == OPT_BOOL && !cli_only(opts[i].name) ? "false" : "");
+		fputs(" | ", out);
+		md_cell(out, opts[i].help);
+		fputs(" |\n", out);
+	}
+}
+
+/* troff: a leading . or ' starts a request, a backslash an escape */
+static void man_text(FILE *out, const char *s)
+{
+	if (s && (*s == '.' || *s == '\''))
+		fputs("\\&", out);
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void config_print_man(FILE *out)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		fputs(".TP\n", out);
+		if (opts[i].short_opt)
+			fprintf(out, "\\fB\\-%c\\fR, ", opts[i].short_opt);
+		fputs("\\fB\\-\\-", out);
+		man_text(out, opts[i].name);
+		fputs("\\fR", out);
+		if (opts[i].arg) {
+			fputs(" \\fI", out);
+			man_text(out, opts[i].arg);
+			fputs("\\fR", out);
+		}
+		fputc('\n', out);
+		man_text(out, opts[i].help);
+		fputs(".", out);
+		if (opts[i].def) {
+			fputs(" Default: ", out);
+			man_text(out, opts[i].def);
+			fputs(".", out);
+		}
+		if (cli_only(opts[i].name))
+			fputs(" Command line only.", out);
+		else {
+			fputs(" Config file key \\fB", out);
+			man_text(out, opts[i].name);
+			fputs("\\fR.", out);
+		}
+		fputc('\n', out);
 	}
 }

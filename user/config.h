@@ -67,17 +67,70 @@ struct config {
 	bool help;
 	bool verbose;
 	bool no_color;
+
+	/*
+	 * Where this configuration came from, for a SIGHUP reload: the argv
+	 * main was started with (borrowed, never freed here). Not options.
+	 */
+	int src_argc;
+	char **src_argv;
 };
+
+/* Read when --config is not given and this file exists. */
+#define CONFIG_DEFAULT_FILE "/etc/credwatch/credwatch.yaml"
 
 /* Fill defaults. */
 void config_init(struct config *c);
 void config_free(struct config *c);
 
 /*
- * config_parse_args - parse argv on top of what c holds. On a usage error
- * returns -EINVAL with a one-line reason naming the flag in err.
+ * config_parse_args - parse argv on top of what c holds. A list option
+ * given in argv replaces the list c holds (so flags override a config
+ * file's list instead of appending to it); repeating the flag in argv
+ * appends. On a usage error returns -EINVAL with a one-line reason naming
+ * the flag in err.
  */
 int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t err_size);
+
+/*
+ * config_load_file - read a YAML config file on top of what c holds.
+ *
+ * Grammar: one YAML document, a mapping (or empty: nothing set) whose keys
+ * are the long option names of the command line:
+ *   string options   key: text          (null, ~ or empty: unset)
+ *   list options     key: [a, b] | "- a" block sequence | key: a (one item)
+ *   unsigned ints    key: 123           (decimal, no sign)
+ *   booleans         key: true | false
+ * Actions (help, version, print-config, list-watched, validate-rules) and
+ * config itself are command-line only. Unknown keys, duplicate keys, wrong
+ * types and YAML syntax errors return -EINVAL with "FILE:LINE: reason" in
+ * err; an unreadable file returns -errno with "FILE: reason".
+ */
+int config_load_file(struct config *c, const char *path, char *err, size_t err_size);
+
+/*
+ * config_from_sources - the effective configuration, into a c fresh from
+ * config_init(): defaults, then the config file (--config from argv, else
+ * CONFIG_DEFAULT_FILE when it exists), then argv on top, then
+ * config_validate(). A validation error about a value that came from the
+ * file names FILE:LINE. --help and --version skip the file so they work
+ * with a broken one. Remembers argc/argv for config_reload(). On error
+ * returns -EINVAL or -errno with a one-line reason in err (exit 2).
+ */
+int config_from_sources(struct config *c, int argc, char **argv, char *err, size_t err_size);
+
+/*
+ * config_reload - SIGHUP: build next from scratch out of the same sources
+ * current was built from (re-reading the file). On error next is freed,
+ * err says why, and the caller keeps running with current.
+ */
+int config_reload(const struct config *current, struct config *next, char *err, size_t err_size);
+
+/*
+ * config_diff - which settings differ between a and b: their key names,
+ * comma-separated, into buf (truncated to fit). Returns how many differ.
+ */
+int config_diff(const struct config *a, const struct config *b, char *buf, size_t buf_size);
 
 /* Check values that depend on each other; -EINVAL with a reason. */
 int config_validate(const struct config *c, char *err, size_t err_size);
@@ -85,5 +138,10 @@ int config_validate(const struct config *c, char *err, size_t err_size);
 void config_usage(FILE *out);
 /* The effective configuration, as a config file would spell it. */
 void config_print(const struct config *c, FILE *out);
+
+/* Every option as a Markdown table, for docs/operations.md (make docs). */
+void config_print_markdown(FILE *out);
+/* Every option as troff .TP entries, for man/credwatch.8 (make docs). */
+void config_print_man(FILE *out);
 
 #endif /* CW_CONFIG_H */

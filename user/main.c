@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 	int ret = 2;
 
 	config_init(&cfg);
-	if (config_parse_args(&cfg, argc, argv, err, sizeof(err)) ||
-	    config_validate(&cfg, err, sizeof(err))) {
+	/* defaults, then the config file, then flags; validated */
+	if (config_from_sources(&cfg, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "credwatch: %s\n", err);
 		goto out;
 	}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * identity.h - which cluster and cloud this node belongs to, for the
+ * k8s.cluster.name, cloud.provider and cloud.region fields.
+ *
+ * Detected, never guessed, never fetched from a cloud metadata endpoint:
+ *   cluster name  --cluster-name only (nothing on a node says it reliably)
+ *   provider      the node object's spec.providerID scheme when the API is
+ *                 reachable (identity_from_node_json), else DMI under
+ *                 --host-root: sys/class/dmi/id/{sys_vendor,product_name,
+ *                 bios_vendor,bios_version,board_vendor,chassis_asset_tag}
+ *   region, zone  the node's topology.kubernetes.io/{region,zone} labels,
+ *                 else derived from the zone in an aws or gce providerID;
+ *                 DMI carries no region, so offline it stays unset (<NA>)
+ */
+#ifndef CW_IDENTITY_H
+#define CW_IDENTITY_H
+
+#include <cjson/cJSON.h>
+
+#include "record.h"
+
+/* "" = unknown, printed <NA>. */
+struct cluster_identity {
+	char cluster_name[CW_REC_NAME_MAX];
+	char provider[64];	/* aws, gcp, azure, or another providerID scheme */
+	char region[64];	/* e.g. us-east-1, us-central1, westeurope */
+	char zone[64];		/* e.g. us-east-1a; not on records yet */
+	char source[16];	/* where provider came from: "node", "dmi" or "" */
+};
+
+/*
+ * identity_detect - start-up detection without the API: cluster name from
+ * the option (may be NULL), provider from DMI under host_root ("/" or
+ * NULL for the real root). Fills out completely; a missing DMI tree just
+ * leaves the provider unknown. Returns 0.
+ */
+int identity_detect(const char *host_root, const char *cluster_name_opt,
+		    struct cluster_identity *out);
+
+/*
+ * identity_from_node_json - refine out from this node's Kubernetes Node
+ * object (GET /api/v1/nodes/NAME): provider (and zone, region for aws and
+ * gce) from spec.providerID, region and zone from the topology labels
+ * (which win). Fields the node does not carry are left as they were, so
+ * call it after identity_detect(); the cluster name is never touched.
+ * Returns 0 when something was found, -ENOENT when the node carries none
+ * of it, -EINVAL when node is not an object.
+ */
+int identity_from_node_json(const cJSON *node, struct cluster_identity *out);
+
+/* Copy the identity onto a record (per event; strings only). */
+void identity_apply(const struct cluster_identity *id, struct cw_record *rec);
+
+#endif /* CW_IDENTITY_H */
