@@ -132,11 +132,13 @@ DOC_SPLICE = awk -v t=$(1) '/options:end/ { skip = 0 } !skip { print } \
 	/options:begin/ { while ((getline l < t) > 0) print l; skip = 1 }'
 
 docs: $(BUILD)/config-doc
-	$(call msg,DOCS,docs/operations.md man/credwatch.8)
+	$(call msg,DOCS,README.md docs/operations.md man/credwatch.8)
 	$(Q)$(BUILD)/config-doc > $(BUILD)/options.md
 	$(Q)$(BUILD)/config-doc man > $(BUILD)/options.man
 	$(Q)$(call DOC_SPLICE,$(BUILD)/options.md) docs/operations.md > $(BUILD)/operations.md
 	$(Q)$(call DOC_SPLICE,$(BUILD)/options.man) man/credwatch.8 > $(BUILD)/credwatch.8
+	$(Q)$(call DOC_SPLICE,$(BUILD)/options.md) README.md > $(BUILD)/README.md
+	$(Q)mv $(BUILD)/README.md README.md
 	$(Q)mv $(BUILD)/operations.md docs/operations.md
 	$(Q)mv $(BUILD)/credwatch.8 man/credwatch.8
 
