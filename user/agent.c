@@ -3,6 +3,7 @@
  * agent.c - the event loop: sensor events become records, records are
  * attributed and written; discovery keeps the kernel's inode map current.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "agent.h"
 #include "creds.h"
 #include "event.h"
+#include "findings.h"
 #include "json.h"
 #include "log.h"
 #include "record.h"
@@ -31,6 +33,11 @@ struct agent {
 	struct sensor *sensor;
 	FILE *events_out;
 	bool events_owned;
+	struct findings *findings;	/* NULL unless --findings */
+	FILE *findings_out;
+	bool findings_owned;
+	char host_root[4096];		/* --host-root without trailing '/'; "" for "/" */
+	char node_name[256];
 	struct cw_record rec;
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
@@ -123,6 +130,8 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	a->events_by_sys[rec->syscall]++;
 	if (a->events_out)
 		write_event(a, rec);
+	if (a->findings)
+		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
 	return 0;
 }
 
@@ -160,6 +169,114 @@ static void report_drops(struct agent *a, bool final)
 		jbuf_raw(&a->jb, "\n", 1);
 		fwrite(a->jb.buf, 1, a->jb.len, a->events_out);
 	}
+}
+
+/*
+ * TEMPORARY, to be replaced by attribution's pod lookup: owner identity of
+ * a pod uid from /var/log/pods/<ns>_<name>_<uid> (names cannot hold '_').
+ * Node-local only, so the ServiceAccount stays unknown ("").
+ */
+static bool local_pod_lookup(void *ctx, const char *uid, char *ns, size_t ns_size,
+			     char *name, size_t name_size, char *sa, size_t sa_size)
+{
+	struct agent *a = ctx;
+	char dir[4096 + 16];
+	struct dirent *de;
+	bool found = false;
+	size_t ulen = strlen(uid);
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/var/log/pods", a->host_root);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		const char *us = strchr(de->d_name, '_');
+
+		if (!us || len <= ulen + 1 || strcmp(de->d_name + len - ulen, uid) ||
+		    de->d_name[len - ulen - 1] != '_' || us >= de->d_name + len - ulen - 1)
+			continue;
+		snprintf(ns, ns_size, "%.*s", (int)(us - de->d_name), de->d_name);
+		snprintf(name, name_size, "%.*s", (int)(de->d_name + len - ulen - 1 - us - 1), us + 1);
+		sa[0] = '\0';
+		(void)sa_size;
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+static void emit_finding(void *ctx, const char *line, size_t len)
+{
+	struct agent *a = ctx;
+
+	if (fwrite(line, 1, len, a->findings_out) != len || fputc('\n', a->findings_out) == EOF)
+		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+}
+
+/* Evaluate, write, save: every --findings-interval and at exit. */
+static void run_findings(struct agent *a)
+{
+	int n;
+
+	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), local_pod_lookup, a,
+			      emit_finding, a);
+	if (n < 0)
+		log_warn("findings: evaluate: %s", strerror(-n));
+	if (fflush(a->findings_out))
+		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+	findings_save(a->findings);	/* logs its own failure; retried next interval */
+}
+
+static int open_findings(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct findings_opts fo = { 0 };
+	const char *env = getenv("NODE_NAME");
+	struct utsname u;
+	int err;
+
+	if (!cfg->findings)
+		return 0;
+	if (cfg->node_name)
+		snprintf(a->node_name, sizeof(a->node_name), "%s", cfg->node_name);
+	else if (env && env[0])
+		snprintf(a->node_name, sizeof(a->node_name), "%s", env);
+	else if (!uname(&u))
+		snprintf(a->node_name, sizeof(a->node_name), "%s", u.nodename);
+	if (!strcmp(cfg->findings, "-")) {
+		a->findings_out = stdout;
+	} else {
+		a->findings_out = fopen(cfg->findings, "ae");
+		if (!a->findings_out) {
+			err = -errno;
+			log_error("findings: --findings %s: %s", cfg->findings, strerror(-err));
+			return err;
+		}
+		a->findings_owned = true;
+	}
+	fo.window_s = cfg->findings_window_s;
+	fo.interval_s = cfg->findings_interval_s;
+	fo.state_dir = cfg->state_dir;
+	fo.host_root = cfg->host_root;
+	fo.node_name = a->node_name;
+	fo.cluster_name = cfg->cluster_name;
+	return findings_new(&a->findings, &fo);
+}
+
+static void findings_summary(struct agent *a)
+{
+	struct findings_stats st;
+
+	if (!a->findings)
+		return;
+	findings_get_stats(a->findings, &st);
+	log_info("findings: %" PRIu64 " open, %" PRIu64 " lines written (%" PRIu64 " resolved); "
+		 "not tracked: %" PRIu64 " credentials, %" PRIu64 " readers, %" PRIu64
+		 " reader pods, %" PRIu64 " findings", st.findings_open, st.emitted, st.resolved,
+		 st.creds_untracked, st.readers_untracked, st.reader_pods_untracked,
+		 st.findings_untracked);
 }
 
 static void startup_summary(struct agent *a)
@@ -222,6 +339,8 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
+	snprintf(a->host_root, sizeof(a->host_root), "%s",
+		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
 	snprintf(a->proc_root, sizeof(a->proc_root), "%s/proc",
 		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
 	if (access(a->proc_root, X_OK))
@@ -252,6 +371,11 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 
 static void agent_teardown(struct agent *a)
 {
+	findings_free(a->findings);
+	if (a->findings_out && a->findings_owned)
+		fclose(a->findings_out);
+	else if (a->findings_out)
+		fflush(a->findings_out);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
@@ -265,7 +389,7 @@ static void agent_teardown(struct agent *a)
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	uint64_t deadline = 0, next_drop_check = 0, t;
+	uint64_t deadline = 0, next_drop_check = 0, next_findings = 0, t;
 	int err, ret = 1;
 
 	if (!a) {
@@ -278,6 +402,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	a->boot_to_real_ns = event_boot_to_real_ns();
 	err = agent_setup(a, cfg, true);
 	if (err)
+		goto cleanup;
+	if (open_findings(a))
 		goto cleanup;
 	startup_summary(a);
 	if (cfg->duration_s)
@@ -305,12 +431,20 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			a->boot_to_real_ns = event_boot_to_real_ns();	/* follow clock steps */
 			next_drop_check = t + DROP_CHECK_NS;
 		}
+		if (a->findings && t >= next_findings) {
+			run_findings(a);
+			next_findings = t + cfg->findings_interval_s * 1000000000ULL;
+		}
 		if (deadline && t >= deadline)
 			break;
 	}
 	/* flush: whatever the kernel queued before we stop */
 	sensor_poll(a->sensor, 0);
 	report_drops(a, true);
+	if (a->findings) {
+		run_findings(a);
+		findings_summary(a);
+	}
 	log_info("stopping: %" PRIu64 " credential accesses seen, %" PRIu64
 		 " lost in the kernel", a->events, a->drops_reported);
 	ret = 0;
