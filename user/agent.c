@@ -36,7 +36,7 @@ struct agent {
 	struct findings *findings;	/* NULL unless --findings */
 	FILE *findings_out;
 	bool findings_owned;
-	char host_root[4096];		/* --host-root without trailing '/'; "" for "/" */
+	char host_root[4096];		/* --host-root; "" for "/" */
 	char node_name[256];
 	struct cw_record rec;
 	struct jbuf jb;
@@ -399,11 +399,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	a->cfg = cfg;
 	if (open_events(a))
 		goto cleanup;
+	if (open_findings(a))
+		goto cleanup;
 	a->boot_to_real_ns = event_boot_to_real_ns();
 	err = agent_setup(a, cfg, true);
 	if (err)
-		goto cleanup;
-	if (open_findings(a))
 		goto cleanup;
 	startup_summary(a);
 	if (cfg->duration_s)

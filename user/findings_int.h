@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * findings_int.h - state shared by findings.c (tables, observe, evaluate),
- * findings_state.c (persistence) and findings_render.c (finding lines).
+ * findings_int.h - state shared by findings.c (tables, observe, lifecycle),
+ * findings_eval.c (evaluation), findings_state.c (persistence) and
+ * findings_render.c (finding lines).
  * Not for other modules: they use findings.h.
  */
 #ifndef CW_FINDINGS_INT_H
@@ -103,6 +104,15 @@ struct fnd_cand {
 
 /* findings.c */
 int u64idx_get(const struct u64idx *x, uint64_t key, uint32_t *val);
+void u64idx_set_raw(struct u64idx *x, uint64_t key, uint32_t val);
+/* The state key of a credential: hash of owner pod uid and host path, never 0. */
+uint64_t fnd_cred_key(const char *pod_uid, const char *path);
+void fnd_cstate_remove(struct findings *f, uint32_t i);
+void fnd_finding_remove(struct findings *f, uint32_t i);
+/* A reader pod counts while it read within the last window. */
+bool fnd_rpod_active(const struct findings *f, const struct rpod *p, uint64_t now_s);
+/* Forget reader pods and unexpected readers not seen for a whole window. */
+void fnd_age_readers(struct findings *f, struct cstate *cs, uint64_t now_s);
 uint64_t fnd_hash_bytes(uint64_t h, const void *p, size_t n);
 uint64_t fnd_hash_str(uint64_t h, const char *s);
 #define FND_HASH_INIT 14695981039346656037ULL
