@@ -578,6 +578,8 @@ static void test_findings_restart_mid_window_keeps_first_seen(void **state)
 	snprintf(path, sizeof(path), "%s/findings.state", x->dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	strcat(path, ".tmp");
+	assert_int_equal(stat(path, &st), -1);		/* renamed into place */
 	assert_int_equal(eval(x, T0 + WIN / 2), 0);
 	restart(x);
 	assert_int_equal(eval(x, T0 + WIN), 1);
@@ -781,6 +783,39 @@ static void test_findings_bounds_count_what_is_not_tracked(void **state)
 	assert_true(st.findings_untracked >= 1);
 }
 
+static void test_findings_reader_bounds_keep_room_for_unexpected(void **state)
+{
+	struct fx *x = *state;
+	uint32_t a = add_token(x, UID_A, "kube-api-access-a", false);
+	struct findings_stats st;
+	const cJSON *ev;
+	char exe[64], *text;
+
+	assert_int_equal(eval(x, T0), 0);
+	/* 14 programs while learning: 12 are kept, 2 counted */
+	for (int i = 0; i < 14; i++) {
+		snprintf(exe, sizeof(exe), "/learned/%d", i);
+		read_cred(x, a, UID_A, "c1", "img", exe, T0 + 1 + i);
+	}
+	findings_get_stats(x->f, &st);
+	assert_int_equal(st.readers_untracked, 2);
+	/* 6 new programs after the window: the 4 free slots, then the oldest is replaced */
+	for (int i = 0; i < 6; i++) {
+		snprintf(exe, sizeof(exe), "/new/%d", i);
+		read_cred(x, a, UID_A, "c1", "img", exe, T0 + WIN + 1 + i);
+	}
+	assert_int_equal(eval(x, T0 + WIN + 10), 1);
+	ev = cJSON_GetObjectItem(only(x, "unexpected_token_reader"), "evidence");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(ev, "learned_readers")), 12);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(ev, "unexpected_readers")), 4);
+	assert_int_equal(num_at(only(x, "unexpected_token_reader"), "evidence",
+				"readers_not_tracked"), 4);
+	text = cJSON_PrintUnformatted(ev);
+	assert_true(contains(text, "\"/new/5\""));
+	assert_false(contains(text, "\"/new/0\""));	/* replaced: read longest ago */
+	free(text);
+}
+
 static void test_findings_hostile_names_never_reach_commands(void **state)
 {
 	struct fx *x = *state;
@@ -865,6 +900,7 @@ int main(void)
 		T(test_findings_unreadable_state_is_moved_aside),
 		T(test_findings_state_dir_that_cannot_be_made_fails),
 		T(test_findings_bounds_count_what_is_not_tracked),
+		T(test_findings_reader_bounds_keep_room_for_unexpected),
 		T(test_findings_hostile_names_never_reach_commands),
 		T(test_findings_records_without_credential_are_counted),
 		T(test_findings_ids_are_stable_and_distinct),
