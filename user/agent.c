@@ -462,16 +462,27 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 		*n = cfg->rules.n;
 		return 0;
 	}
-	/* installed, else the source tree next to build/credwatch */
+	/*
+	 * installed, else the source tree's rules/ a few levels above the
+	 * binary (build/credwatch, build/sanitize/credwatch)
+	 */
 	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
 	if (access(defaults[0], R_OK)) {
 		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (len > 0) {
+		for (int up = 1; len > 0 && up <= 3; up++) {
+			char *slash;
+
 			exe[len] = '\0';
-			*strrchr(exe, '/') = '\0';
-			snprintf(near_build, sizeof(near_build), "%s/../rules/credwatch_rules.yaml", exe);
-			if (!access(near_build, R_OK))
+			slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			len = slash - exe;
+			snprintf(near_build, sizeof(near_build), "%s/rules/credwatch_rules.yaml", exe);
+			if (up > 1 && !access(near_build, R_OK)) {
 				defaults[0] = near_build;
+				break;
+			}
 		}
 	}
 	*files = defaults;

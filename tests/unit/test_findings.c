@@ -145,6 +145,7 @@ static int eval(struct fx *x, uint64_t now)
 
 static uint32_t add_token(struct fx *x, const char *uid, const char *volume, bool legacy)
 {
+	char group[80], path[PATH_MAX];
 	struct cred_entry c;
 	uint32_t id;
 
@@ -154,13 +155,14 @@ static uint32_t add_token(struct fx *x, const char *uid, const char *volume, boo
 	c.ino = (uint64_t)rand() + 1;
 	c.kdev = 42;
 	c.mode = 0644;
-	snprintf(c.pod_uid, sizeof(c.pod_uid), "%s", uid);
-	snprintf(c.group, sizeof(c.group), "pod:%s", uid);
-	snprintf(c.volume, sizeof(c.volume), "%s", volume);
-	if (legacy)
-		snprintf(c.secret_name, sizeof(c.secret_name), "%s", volume);
-	snprintf(c.path, sizeof(c.path), "/var/lib/kubelet/pods/%s/volumes/%s/%s/token", uid,
+	snprintf(group, sizeof(group), "pod:%s", uid);
+	snprintf(path, sizeof(path), "/var/lib/kubelet/pods/%s/volumes/%s/%s/token", uid,
 		 legacy ? "kubernetes.io~secret" : "kubernetes.io~projected", volume);
+	c.pod_uid = uid;	/* creds_add copies the strings */
+	c.group = group;
+	c.volume = volume;
+	c.secret_name = legacy ? volume : "";
+	c.path = path;
 	assert_int_equal(creds_add(x->table, &c, &id), 0);
 	return id;
 }
@@ -195,8 +197,8 @@ static uint32_t add_host(struct fx *x, enum cw_cred_kind kind, const char *path,
 	c.ino = (uint64_t)rand() + 1;
 	c.kdev = 42;
 	c.mode = mode;
-	snprintf(c.group, sizeof(c.group), "host");
-	snprintf(c.path, sizeof(c.path), "%s", path);
+	c.group = "host";
+	c.path = path;
 	snprintf(real, sizeof(real), "%s%s", x->dir, path);
 	make_file(real, mode);
 	assert_int_equal(creds_add(x->table, &c, &id), 0);
