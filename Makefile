@@ -64,12 +64,14 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench-bin/%,$(BENCH_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
 .PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean \
 	docs deb
-all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS)
+all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do \
@@ -85,7 +87,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 	@tests/lib/get-helm.sh >/dev/null
 
-$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests:
+$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -154,6 +156,11 @@ $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests
 	$(call msg,ITEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
+
+# Load generators for tests/bench/run.sh; libbpf for the ones reading maps.
+$(BUILD)/bench-bin/%: tests/bench/%.c | $(BUILD)/bench-bin
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 run: deps all
 	@tests/lib/mount-tracefs.sh
@@ -268,4 +275,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
