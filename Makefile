@@ -157,10 +157,11 @@ $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch
 	$(call msg,ITEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
-# Load generators for tests/bench/run.sh; libbpf for the ones reading maps.
-$(BUILD)/bench-bin/%: tests/bench/%.c | $(BUILD)/bench-bin
+# Load generators for tests/bench/run.sh; libbpf for the ones reading maps,
+# the library for the dump generator.
+$(BUILD)/bench-bin/%: tests/bench/%.c $(BUILD)/libcredwatch.a | $(BUILD)/bench-bin
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 run: deps all
 	@tests/lib/mount-tracefs.sh
