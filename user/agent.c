@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -743,7 +744,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
-	int err, ret = 1;
+	int err, ret = 1, loop_fd = -1;
 
 	if (!a) {
 		log_error("out of memory");
@@ -804,8 +805,28 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (cfg->duration_s)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
 
+	/*
+	 * One wait for both the ring buffer and inotify, so a token rotation
+	 * reaches the kernel map at once rather than after a poll timeout.
+	 */
+	loop_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop_fd < 0 ||
+	    epoll_ctl(loop_fd, EPOLL_CTL_ADD, sensor_epoll_fd(a->sensor),
+		      &(struct epoll_event){ .events = EPOLLIN }) ||
+	    (watch_fd(a->watch) >= 0 &&
+	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_fd(a->watch),
+		       &(struct epoll_event){ .events = EPOLLIN }))) {
+		log_error("agent: epoll: %s", strerror(errno));
+		goto cleanup;
+	}
 	while (!sig->stop) {
-		err = sensor_poll(a->sensor, POLL_MS);
+		struct epoll_event evs[2];
+
+		if (epoll_wait(loop_fd, evs, 2, POLL_MS) < 0 && errno != EINTR) {
+			log_error("agent: epoll_wait: %s", strerror(errno));
+			goto cleanup;
+		}
+		err = sensor_consume(a->sensor);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));
 			goto cleanup;
@@ -850,6 +871,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		 " lost in the kernel", a->events, a->drops_reported);
 	ret = 0;
 cleanup:
+	if (loop_fd >= 0)
+		close(loop_fd);
 	agent_teardown(a);
 	free(a);
 	return ret;

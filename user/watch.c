@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,22 +464,56 @@ static void add_entry(struct watch *w, const struct cred_entry *c)
 	}
 }
 
-/* Make the table's group match what was just found. */
+static uint32_t path_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/*
+ * Make the table's group match what was just found: one hash of the found
+ * paths, so a rescan is linear in the group's size (a --watch directory
+ * may hold 100k files), not quadratic.
+ */
 static void apply_group(struct watch *w, const char *group, struct found *f)
 {
 	const struct cred_entry *e;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, size = 16, mask;
+	size_t *slots;
+
+	while (size < f->n * 2)
+		size *= 2;
+	mask = size - 1;
+	slots = malloc(size * sizeof(*slots));
+	if (!slots) {
+		log_warn("watch: %s: out of memory applying a rescan", group);
+		return;
+	}
+	for (uint32_t i = 0; i < size; i++)
+		slots[i] = SIZE_MAX;
+	for (size_t i = 0; i < f->n; i++) {
+		uint32_t h = path_hash(f->v[i].path) & mask;
+
+		while (slots[h] != SIZE_MAX)
+			h = (h + 1) & mask;
+		slots[h] = i;
+	}
 
 	/* drop what is gone or changed identity (a rotation) */
 	while ((e = creds_group_next(w->table, group, &cursor))) {
 		bool keep = false;
 
-		for (size_t i = 0; i < f->n; i++) {
-			if (strcmp(f->v[i].path, e->path))
+		for (uint32_t h = path_hash(e->path) & mask; slots[h] != SIZE_MAX; h = (h + 1) & mask) {
+			struct cred_entry *c = &f->v[slots[h]];
+
+			if (strcmp(c->path, e->path))
 				continue;
-			if (f->v[i].ino == e->ino && f->v[i].kdev == e->kdev) {
+			if (c->ino == e->ino && c->kdev == e->kdev) {
 				keep = true;
-				f->v[i].id = 1;		/* mark: already present */
+				c->id = 1;		/* mark: already present */
 			} else {
 				w->stats.rotations++;
 			}
@@ -487,6 +522,7 @@ static void apply_group(struct watch *w, const char *group, struct found *f)
 		if (!keep)
 			drop_entry(w, e);
 	}
+	free(slots);
 	for (size_t i = 0; i < f->n; i++)
 		if (!f->v[i].id)
 			add_entry(w, &f->v[i]);
