@@ -118,7 +118,8 @@ AGENT_PID=
 agent_start() {
 	local name=$1; shift
 	AGENT_LOG=$WORK/$name.stderr
-	taskset -c "$TRACER_CPU" "$CREDWATCH" "$@" "${AGENT_EXTRA[@]}" 2>"$AGENT_LOG" &
+	# alerts (stdout) to a file: the caller may be reading our stdout
+	taskset -c "$TRACER_CPU" "$CREDWATCH" "$@" "${AGENT_EXTRA[@]}" >"$WORK/$name.stdout" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	AGENT_T0=$(date +%s%N)
 	for _ in $(seq 1 1200); do
