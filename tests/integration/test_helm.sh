@@ -108,6 +108,18 @@ reject "config.extra.backend"       --set config.extra.backend=https://x
 reject "serviceAccount.name is required" --set serviceAccount.create=false
 reject "seccompLocalhostProfile is required" --set securityContext.seccompProfile=Localhost
 
+# --- the agent accepts the config file the chart renders ---------------------------
+for name in default all token-value; do
+	python3 - "$tmp/$name.yaml" "$tmp/$name.credwatch.yaml" <<'PY'
+import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d and d["kind"] == "ConfigMap" and "credwatch.yaml" in d.get("data", {}):
+        open(sys.argv[2], "w").write(d["data"]["credwatch.yaml"])
+PY
+	run "agent accepts the rendered config ($name)" \
+		"${BUILD:-build}/credwatch" --config "$tmp/$name.credwatch.yaml" --print-config
+done
+
 # --- documentation --------------------------------------------------------------
 run "README lists every value with its # -- comment" \
 	python3 tests/lib/chart-values.py check "$chart/values.yaml" "$chart/README.md"

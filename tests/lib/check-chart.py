@@ -100,7 +100,7 @@ mounts = {m["name"]: m for m in c["volumeMounts"]}
 check(set(vols) == set(mounts), f"every volume is mounted once: {sorted(vols)} vs {sorted(mounts)}")
 host = {n: v["hostPath"]["path"] for n, v in vols.items() if "hostPath" in v}
 want_host = {"/var/lib/kubelet", "/var/log/pods", "/etc/kubernetes", "/proc", "/sys/fs/cgroup",
-             "/sys/kernel/btf", "/sys/kernel/tracing"}
+             "/sys/kernel/btf", "/sys/kernel/tracing", "/sys/devices/virtual/dmi/id"}
 if profile == "all":
     want_host |= {"/root/.kube", "/home"}
     check("emptyDir" in vols["storage"] and vols["storage"]["emptyDir"]["sizeLimit"] == "2Gi",
@@ -117,7 +117,9 @@ for name, m in mounts.items():
     else:
         check(m.get("readOnly") is True, f"mount {name} ({m['mountPath']}) is readOnly")
     if name in host and name != "storage":
-        want_at = "/sys/kernel/tracing" if host[name] == "/sys/kernel/tracing" else "/host" + host[name]
+        want_at = {"/sys/kernel/tracing": "/sys/kernel/tracing",
+                   "/sys/devices/virtual/dmi/id": "/host/sys/class/dmi/id"}.get(
+                       host[name], "/host" + host[name])
         check(m["mountPath"] == want_at, f"{host[name]} mounted at {want_at}, not {m['mountPath']}")
     check(m.get("mountPropagation") in (None, "HostToContainer"),
           f"mount {name}: no Bidirectional propagation")
