@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "k8s.h"
@@ -61,7 +62,39 @@ struct k8s {
 	unsigned int seed;
 	bool failing;		/* repeated failures log at debug, not warn */
 	CURL *curl;
+	/*
+	 * The token file is the agent's own service-account token: a watched
+	 * credential. Read it again only when stat() says it changed (kubelet
+	 * rotates it about hourly), so the agent's own reads stay rare.
+	 */
+	char token[8192];
+	struct stat token_st;
+	bool token_cached;
 };
+
+/* The bearer token, from the cache unless the file changed. 0 or -errno. */
+static int token_get(struct k8s *k, char *out, size_t size)
+{
+	struct stat st;
+	int err;
+
+	if (!k->cfg->token_file)
+		return kube_config_token(k->cfg, out, size);
+	if (stat(k->cfg->token_file, &st))
+		return -errno;
+	if (!k->token_cached || st.st_ino != k->token_st.st_ino || st.st_dev != k->token_st.st_dev ||
+	    st.st_size != k->token_st.st_size ||
+	    st.st_mtim.tv_sec != k->token_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != k->token_st.st_mtim.tv_nsec) {
+		err = kube_config_token(k->cfg, k->token, sizeof(k->token));
+		if (err)
+			return err;
+		k->token_st = st;
+		k->token_cached = true;
+	}
+	snprintf(out, size, "%s", k->token);
+	return 0;
+}
 
 /* The first failure of a streak is a warning; the rest would only flood. */
 #define fail_log(k, ...) do { \
@@ -418,7 +451,7 @@ static int http_get(struct k8s *k, const char *url, struct xfer *x, long timeout
 	int err = 0;
 
 	*status = 0;
-	if (kube_config_token(k->cfg, token, sizeof(token))) {
+	if (token_get(k, token, sizeof(token))) {
 		fail_log(k, "k8s: %s: token file %s unreadable", k->cfg->source, k->cfg->token_file);
 		return -EACCES;
 	}
@@ -765,6 +798,7 @@ void k8s__free(struct k8s *k)
 		pthread_join(k->thread, NULL);
 	}
 	store_clear(&k->store);
+	explicit_bzero(k->token, sizeof(k->token));
 	if (k->curl)
 		curl_easy_cleanup(k->curl);
 	curl_global_cleanup();
