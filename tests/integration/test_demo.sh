@@ -100,7 +100,10 @@ assert ino["1"] and ino["4b"] and ino["1"] != ino["4b"], ino
 
 f = [json.loads(l) for l in open(d + "/findings.ndjson")]
 unused = [x for x in f if x["type"] == "unused_sa_token" and x["status"] == "open"]
-assert [x["resource"]["pod"] for x in unused] == ["cache"], unused
+# cache never read its token; web did (step 2). db's rotated token may or may
+# not have been watched for a whole window by the time the agent stops.
+pods = [x["resource"]["pod"] for x in unused]
+assert "cache" in pods and "web" not in pods, unused
 assert any(x["type"] == "admin_kubeconfig_on_worker" for x in f), f
 print("alerts per step ok:", {s: (w[0] if w else None) for s, w in want.items()})
 PY
