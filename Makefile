@@ -4,6 +4,7 @@
 #   make deps        install build and test dependencies with apt (idempotent)
 #   make             build the BPF object, skeleton, agent and tools
 #   make run         deps + build + run the agent on this host (root)
+#   make demo        deps + build + a one-minute attack story on a throwaway node (root)
 #   make test        deps + build + every test (root); ends with "N passed, N failed"
 #   make unit        unit tests only          make integration  integration tests only
 #   make bench       benchmarks (build/bench/) make sanitize     tests under ASan+UBSan
@@ -69,7 +70,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench-bin/%,$(BENCH_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
-.PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean \
+.PHONY: all deps run demo test unit integration bench bench-quick sanitize fuzz lint install clean \
 	docs deb
 all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
@@ -166,6 +167,11 @@ $(BUILD)/bench-bin/%: tests/bench/%.c $(BUILD)/libcredwatch.a | $(BUILD)/bench-b
 run: deps all
 	@tests/lib/mount-tracefs.sh
 	./$(BUILD)/credwatch $(ARGS)
+
+# A throwaway node under /tmp, the real agent, five captioned attack steps;
+# removes everything it made. tests/integration/test_demo.sh runs it too.
+demo: deps all
+	@BUILD=$(BUILD) tests/demo/demo.sh $(ARGS)
 
 test: deps all
 	@BUILD=$(BUILD) tests/run-tests.sh all

@@ -66,12 +66,16 @@ static const char usage_text[] =
 	"options:\n"
 	"  --filter COND   only events matching a rule condition,\n"
 	"                  e.g. 'proc.name in (cat, curl) and cred.kind = sa_token'\n"
-	"  --rules FILE    rule file for replay (repeatable)\n"
-	"  --json          machine-readable output\n"
-	"  --since T       skip records before T (RFC3339 or epoch seconds)\n"
-	"  --until T       skip records after T (RFC3339 or epoch seconds)\n"
-	"  --top N         rows in the summary's top tables (default 10)\n"
+	"                  [default: every event]\n"
+	"  --rules FILE    rule file for replay (repeatable) [default: none; replay needs one]\n"
+	"  --json          machine-readable output [default: text tables]\n"
+	"  --since T       skip records before T (RFC3339 or epoch seconds) [default: the first]\n"
+	"  --until T       skip records after T (RFC3339 or epoch seconds) [default: the last]\n"
+	"  --top N         rows in the summary's top tables [default: 10]\n"
 	"  --help          this text\n"
+	"\n"
+	"A progress line is shown on stderr while reading more than 32 MiB, when stderr\n"
+	"is a terminal.\n"
 	"\n"
 	"exit status: 0 all input read; 1 damaged or refused input (reported on stderr\n"
 	"with file and byte offset; everything readable was printed); 2 usage error.\n";
@@ -689,7 +693,8 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 
 	in->top = 10;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
+	/* "-": positionals in order; ":": a missing value is ':', not '?' */
+	while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 1:		/* positional, in order */
 			if (!cmd)
@@ -724,8 +729,10 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!cmd)

@@ -444,7 +444,7 @@ static int open_events(struct agent *a)
 	}
 	a->events_out = fopen(path, "ae");
 	if (!a->events_out) {
-		log_error("events: %s: %s", path, strerror(errno));
+		log_error("events: --events %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	a->events_owned = true;
@@ -515,7 +515,7 @@ static int open_alerts(struct agent *a)
 	} else {
 		a->alert_out = fopen(cfg->output, "ae");
 		if (!a->alert_out) {
-			log_error("output: %s: %s", cfg->output, strerror(errno));
+			log_error("output: --output %s: %s", cfg->output, strerror(errno));
 			return -errno;
 		}
 		a->alert_out_owned = true;
@@ -761,7 +761,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (cfg->listen) {
 		a->health = health__start(cfg->listen, a->metrics, 0);
 		if (!a->health) {
-			log_error("listen: %s: %s", cfg->listen, strerror(errno));
+			/* health__start names --listen and the reason itself */
+			if (errno == ENOMEM)
+				log_error("listen: --listen %s: out of memory", cfg->listen);
 			ret = errno == EINVAL ? 2 : 1;
 			goto cleanup;
 		}

@@ -789,9 +789,15 @@ void config_usage(FILE *out)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", opts[i].name,
 				 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
-		fprintf(out, "  %-34s %s", left, opts[i].help);
+		/* a long flag gets its own line rather than pushing the text right */
+		if (strlen(left) > 34)
+			fprintf(out, "  %s\n  %-34s %s", left, "", opts[i].help);
+		else
+			fprintf(out, "  %-34s %s", left, opts[i].help);
 		if (opts[i].def)
 			fprintf(out, " [default: %s]", opts[i].def);
+		else if (opts[i].type == OPT_BOOL && !cli_only(opts[i].name))
+			fputs(" [default: off]", out);
 		fputc('\n', out);
 	}
 	fprintf(out, "\nExit status: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"

@@ -680,17 +680,17 @@ int dump_writer_open(struct dump_writer **out, const struct dump_opts *opts)
 		       sizeof(w->agent_version));
 	if (mkdir(w->dir, 0700) && errno != EEXIST) {
 		err = -errno;
-		log_error("dump: %s: mkdir: %s", w->dir, strerror(-err));
+		log_error("dump: --dump %s: mkdir: %s", w->dir, strerror(-err));
 		goto cleanup;
 	}
 	if (stat(w->dir, &sb)) {
 		err = -errno;
-		log_error("dump: %s: stat: %s", w->dir, strerror(-err));
+		log_error("dump: --dump %s: stat: %s", w->dir, strerror(-err));
 		goto cleanup;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
 		err = -ENOTDIR;
-		log_error("dump: %s: not a directory", w->dir);
+		log_error("dump: --dump %s: not a directory", w->dir);
 		goto cleanup;
 	}
 	/* dumps name pods, paths and command lines: as the spool, tighten a wider mode */

@@ -36,6 +36,36 @@ for flag in host-root watch output output-format events duration list-watched \
 	grep -q -- "--$flag" "$T/out" || fail "--help does not list --$flag"
 done
 
+# --help lists every option of the table in user/config.c (README's copy is
+# kept in sync by test_config_file), each one that has a default with it
+sed -n '/options:begin/,/options:end/p' README.md | awk -F'|' 'NR > 3 && NF > 4 {
+	gsub(/[` ]/, "", $2); d = $4; gsub(/^ +| +$/, "", d); print $2 "\t" d }' >"$T/opts"
+[ "$(wc -l <"$T/opts")" -gt 40 ] || fail "cannot read the option table from README.md"
+while IFS=$'\t' read -r key def; do
+	# a long flag's text is on the next line: join it
+	line=$(awk -v k="--$key" '{ f = $1 == k || ($2 == k && $1 ~ /^-.,$/) }
+		f && !/[^ ]  +[^ ]/ { getline n; $0 = $0 n } f { print; exit }' "$T/out")
+	[ -n "$line" ] || fail "--help does not list --$key"
+	if [ -n "$def" ]; then
+		grep -q '\[default: ' <<<"$line" || fail "--help: --$key has no default: $line"
+	fi
+done <"$T/opts"
+
+# errors name the flag at fault
+expect_flag() {	# CODE FLAG ARGS...: exit status and a stderr line naming FLAG
+	local code=$1 flag=$2 rc=0; shift 2
+	timeout 20 "$CW" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = "$code" ] || fail "credwatch $* exited $rc, expected $code: $(cat "$T/err")"
+	grep -q -- "$flag" "$T/err" || fail "credwatch $*: error does not name $flag: $(cat "$T/err")"
+}
+tests/lib/mount-tracefs.sh
+expect_flag 1 "--output $T/missing/a" --output "$T/missing/a" --duration 1 --host-root "$T"
+expect_flag 1 "--events $T/missing/e" --events "$T/missing/e" --duration 1 --host-root "$T"
+expect_flag 1 "--dump $T/missing/d" --dump "$T/missing/d" --duration 1 --host-root "$T"
+expect_flag 2 "--listen bogus" --listen bogus --duration 1 --host-root "$T"
+[ "$(grep -c listen "$T/err")" = 1 ] || fail "--listen error said twice: $(cat "$T/err")"
+expect_flag 2 "--cgroup-root $T/missing" --cgroup-root "$T/missing" --duration 1 --host-root "$T"
+
 # --list-watched needs no BPF and prints every credential with its owner
 ROOT=$T/root
 fixture_pod "$ROOT" ns web 0b0b0b0b-0000-4000-8000-000000000001

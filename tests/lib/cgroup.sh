@@ -6,7 +6,9 @@
 #   cg_pod_cgroupfs UID QOS CID    kubepods/QOS/podUID/CID; prints the dir
 #   cg_run DIR CMD...              run CMD inside DIR's cgroup (a child moves itself in)
 #   cg_cleanup                     rmdir everything cg_pod_* made
-CG_MADE=()
+# Callers use CG=$(cg_pod_systemd ...): a subshell, whose variables are lost.
+# So the directories made are recorded in a file, not in an array.
+CG_MADE_FILE=$(mktemp /tmp/cw-cgmade.XXXXXX)
 cg_root() { findmnt -t cgroup2 -n -o TARGET | head -n 1; }
 
 cg_mkdirs() {	# root rel: mkdir each level, remember them for cleanup
@@ -16,7 +18,7 @@ cg_mkdirs() {	# root rel: mkdir each level, remember them for cleanup
 		path=$path/$part
 		if [ ! -d "$path" ]; then
 			mkdir "$path" || return 1
-			CG_MADE+=("$path")
+			echo "$path" >>"$CG_MADE_FILE"
 		fi
 	done
 	echo "$path"
@@ -38,10 +40,8 @@ cg_run() {
 	exec bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
 }
 
-cg_cleanup() {
-	local i
-	for ((i = ${#CG_MADE[@]} - 1; i >= 0; i--)); do
-		rmdir "${CG_MADE[i]}" 2>/dev/null
-	done
-	CG_MADE=()
+cg_cleanup() {	# children were made after their parents: remove in reverse
+	[ -f "$CG_MADE_FILE" ] || return 0
+	tac "$CG_MADE_FILE" | while IFS= read -r dir; do rmdir "$dir" 2>/dev/null; done
+	rm -f "$CG_MADE_FILE"
 }

@@ -6,6 +6,8 @@
 #   fixture_secret ROOT UID VOL KEY...  a Secret volume
 #   fixture_rotate ROOT UID PLUGIN VOL  what kubelet does on token rotation
 #   fixture_host ROOT                   /etc/kubernetes/admin.conf, kubelet kubeconfig
+#   fixture_container ROOT NS POD UID CONTAINER CID
+#                                       /var/log/containers link naming a container
 # Every credential file contains "CWMARKER-<random>" so tests can prove no
 # output ever carries a credential's bytes.
 
@@ -32,6 +34,15 @@ fixture_pod() {
 	fixture_atomic_dir "$vol" token ca.crt namespace
 	mkdir -p "$root/var/log/pods/${ns}_${name}_${uid}/$container"
 	: > "$root/var/log/pods/${ns}_${name}_${uid}/$container/0.log"
+}
+
+# kubelet's /var/log/containers/<pod>_<ns>_<container>-<id>.log -> /var/log/pods/...
+fixture_container() {
+	local root=$1 ns=$2 pod=$3 uid=$4 container=$5 cid=$6
+	mkdir -p "$root/var/log/pods/${ns}_${pod}_${uid}/$container" "$root/var/log/containers"
+	: >>"$root/var/log/pods/${ns}_${pod}_${uid}/$container/0.log"
+	ln -sfn "/var/log/pods/${ns}_${pod}_${uid}/$container/0.log" \
+		"$root/var/log/containers/${pod}_${ns}_${container}-${cid}.log"
 }
 
 fixture_secret() {

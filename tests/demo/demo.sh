@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `sudo make demo`: credwatch on a throwaway node, no cluster needed. Builds a
+# node under a temporary directory (three pods in two namespaces with
+# kubelet's atomic-writer volumes on a tmpfs, /var/log/pods, kubelet-named
+# cgroup v2 directories with a shim and an init in each container, an admin
+# kubeconfig), runs the real agent on it and plays a short attack story, one
+# captioned step at a time. Everything it made is removed at exit, also on
+# Ctrl-C or failure.
+#
+#   tests/demo/demo.sh [--out DIR] [--no-pause]
+#     --out DIR    keep the outputs in DIR: alerts.ndjson (Falco JSON, from the
+#                  dump), findings.ndjson, events.ndjson, steps.tsv (step, start
+#                  ns, end ns), agent.log; tests/integration/test_demo.sh reads them
+#     --no-pause   no pauses between steps (the default when stdout is not a terminal)
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+. tests/lib/fixture.sh
+. tests/lib/cgroup.sh
+. tests/lib/agent.sh
+. tests/lib/runtime.sh
+
+OUT=
+PAUSE=1
+[ -t 1 ] || PAUSE=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) OUT=${2:?--out needs a directory}; shift 2 ;;
+	--no-pause) PAUSE=0; shift ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "demo: unknown option: $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (BPF, cgroups, mounts): sudo make demo" >&2; exit 2; }
+for f in "$CREDWATCH" "$BUILD/credwatch-inspect"; do
+	[ -x "$f" ] || { echo "demo: $f: not built (run make first)" >&2; exit 2; }
+done
+[ -n "$(cg_root)" ] || { echo "demo: no cgroup2 mount found" >&2; exit 1; }
+[ -z "$OUT" ] || mkdir -p "$OUT"
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	B=$'\e[1m' D=$'\e[2m' C=$'\e[36m' G=$'\e[32m' R=$'\e[0m'
+else
+	B= D= C= G= R=
+fi
+
+# --- cleanup: everything this script made, in reverse order -----------------
+T=
+TRACEFS_MOUNTED=
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	agent_stop >/dev/null 2>&1 || true
+	rt_stop_all
+	cg_cleanup
+	if [ -n "$T" ]; then
+		mountpoint -q "$T/root/var/lib/kubelet/pods" && umount "$T/root/var/lib/kubelet/pods"
+		rm -rf "$T"
+	fi
+	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing 2>/dev/null || true
+	[ "$rc" = 0 ] || [ "$rc" = 130 ] || echo "demo: failed (status $rc)" >&2
+	[ "$rc" = 0 ] || echo "demo: everything it made was removed" >&2
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: interrupted" >&2; exit 130' INT TERM
+
+if [ ! -d /sys/kernel/tracing/events ]; then
+	tests/lib/mount-tracefs.sh
+	TRACEFS_MOUNTED=1
+fi
+T=$(mktemp -d /tmp/credwatch-demo.XXXXXX)
+
+pause() { [ "$PAUSE" = 0 ] || sleep "${1:-1}"; }
+say() { printf '%s\n' "$*"; }
+# step N TITLE TEXT: a caption
+step() {
+	pause 1.5
+	printf '\n%s── %s  %s ──%s\n' "$B$C" "$1" "$2" "$R"
+	printf '%s\n' "$3" | fold -s -w 78
+	STEP=${1%%/*}
+	STEP_T0=$(date +%s%N)
+}
+# step_end: the step's time window, for the test to match alerts to steps
+step_end() { printf '%s\t%s\t%s\n' "$STEP" "$STEP_T0" "$(date +%s%N)" >>"$T/steps.tsv"; }
+# show WHO CMD: the action, as it would look in a terminal
+show() { printf '%s  %s$ %s%s\n' "$D" "$1" "$2" "$R"; }
+short() { echo "${1#"$ROOT"}"; }	# a host path as the node sees it
+
+# /metrics, without curl: the demo waits on the agent's counters
+metric_sum() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$HPORT" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&"$fd"
+	awk -v n="$1" 'index($1, n) == 1 && (substr($1, length(n) + 1, 1) ~ /^[{]?$/) { s += $NF }
+		END { printf "%d\n", s }' <&"$fd"
+	exec {fd}>&-
+}
+ALERTS=0
+EVENTS=0
+# expect_alert: wait until the agent raised one more alert (it printed the line)
+expect_alert() {
+	for _ in $(seq 200); do
+		[ "$(metric_sum credwatch_alerts_total)" -gt "$ALERTS" ] && break
+		sleep 0.05
+	done
+	local now
+	now=$(metric_sum credwatch_alerts_total)
+	[ "$now" -gt "$ALERTS" ] || fail "step $STEP: no alert in 10 s"
+	ALERTS=$now
+	EVENTS=$(metric_sum credwatch_events_total)
+}
+# expect_quiet N: wait until the agent saw N more accesses; no alert may follow
+expect_quiet() {
+	for _ in $(seq 200); do
+		[ "$(metric_sum credwatch_events_total)" -ge $((EVENTS + $1)) ] && break
+		sleep 0.05
+	done
+	sleep 0.3	# rules run right after the event is counted
+	EVENTS=$(metric_sum credwatch_events_total)
+	[ "$(metric_sum credwatch_alerts_total)" = "$ALERTS" ] || fail "step $STEP: unexpected alert"
+	say "  ${G}no alert${R} (the agent saw $1 access$([ "$1" = 1 ] || echo es), no rule matched)"
+}
+
+# --- the node ------------------------------------------------------------------
+say "${B}credwatch demo${R}: a throwaway node under $T (no cluster needed)"
+ROOT=$T/root
+mkdir -p "$ROOT/var/lib/kubelet/pods" "$ROOT/etc"
+mount -t tmpfs -o mode=0750,size=16m credwatch-demo "$ROOT/var/lib/kubelet/pods"
+ln -s /proc "$ROOT/proc"		# attribution reads /proc under --host-root
+cp /etc/passwd "$ROOT/etc/passwd"	# user.name of host readers
+WEB=6a0e3b1c-1d2f-4e5a-8b6c-7d8e9f0a1b2c
+DB=9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d
+CACHE=3f2e1d0c-4b5a-4c6d-8e7f-0a1b2c3d4e5f
+fixture_pod "$ROOT" team-a web "$WEB"
+fixture_pod "$ROOT" team-b db "$DB"
+fixture_pod "$ROOT" team-b cache "$CACHE"
+fixture_host "$ROOT"
+WEB_TOKEN=$(fixture_token_path "$ROOT" "$WEB")
+DB_TOKEN=$(fixture_token_path "$ROOT" "$DB")
+DB_VOL=$(basename "$(dirname "$DB_TOKEN")")
+ADMIN=$ROOT/etc/kubernetes/admin.conf
+CID_WEB=$(printf 'a1%062d' 1)
+CID_DB=$(printf 'd2%062d' 2)
+fixture_container "$ROOT" team-a web "$WEB" app "$CID_WEB"
+fixture_container "$ROOT" team-b db "$DB" app "$CID_DB"
+CG_WEB=$(cg_pod_systemd "$WEB" burstable "$CID_WEB") || fail "cannot create a cgroup"
+CG_DB=$(cg_pod_systemd "$DB" besteffort "$CID_DB") || fail "cannot create a cgroup"
+say "  pods:    team-a/web, team-b/db, team-b/cache (projected tokens in the atomic-writer layout, on tmpfs)"
+say "  host:    /etc/kubernetes/admin.conf, kubelet.conf, pki/apiserver.key, kubelet client cert"
+say "  cgroups: $(short "$(dirname "$CG_WEB")")/..."
+say "           (real cgroup v2 directories named by kubelet's systemd driver, under $(cg_root))"
+
+HPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+AGENT_ARGS=(--host-root "$ROOT" --cgroup-root "$(cg_root)" --node-name demo-node
+	--cluster-name demo --output - --output-format text --events "$T/events.ndjson"
+	--dump "$T/dump" --findings "$T/findings.ndjson" --findings-window 6
+	--findings-interval 1 --state-dir "$T/state" --listen "127.0.0.1:$HPORT")
+say
+say "${B}Starting the agent${R} (alerts come as text on this terminal):"
+show host "credwatch --host-root $T/root --cgroup-root $(cg_root) --dump DIR --findings FILE --findings-window 6 ..."
+agent_start "$T/agent" "${AGENT_ARGS[@]}" || fail "the agent did not start"
+sed -n 's/^credwatch: \(credwatch .*\|hooks: .*\|watching .*\)$/  \1/p' "$T/agent.stderr"
+
+rt_setup "$T/runtime"
+rt_start web "$CG_WEB"
+rt_start db "$CG_DB"
+say "  containers: web and db each have a containerd-shim and an init in their cgroup"
+
+# --- the story -------------------------------------------------------------------
+step 0/5 "Normal traffic" "Pod team-b/db's app reads its own service-account token, as a client library does."
+show db "cat $(short "$DB_TOKEN")"
+rt_run db "cat $(printf %q "$DB_TOKEN")"
+expect_quiet 1
+step_end
+
+step 1/5 "Cross-pod token theft" "An attacker with code execution in pod team-a/web (and a hostPath mount of /var/lib/kubelet) reads the token of pod team-b/db."
+show web "cat $(short "$DB_TOKEN")"
+rt_run web "cat $(printf %q "$DB_TOKEN")"
+expect_alert
+step_end
+
+step 2/5 "An exec session" "Someone runs kubectl exec into web and reads web's own token with cat. The shell was started by the runtime's shim, not by the container's init: proc.is_exec_session is true."
+show "web (exec)" "cat $(short "$WEB_TOKEN")"
+rt_exec web "cat $(printf %q "$WEB_TOKEN")"
+expect_alert
+step_end
+
+step 3/5 "A network tool takes the admin kubeconfig" "python3 in web opens the node's /etc/kubernetes/admin.conf: the first step of sending it out."
+show web "python3 -c 'open(\"$(short "$ADMIN")\", \"rb\").read()'"
+rt_run web "python3 -c 'import sys; open(sys.argv[1], \"rb\").read()' $(printf %q "$ADMIN")"
+expect_alert
+step_end
+
+step 4/5 "Token rotation" "The kubelet (a host process named kubelet) rotates db's token with its atomic writer: a new ..<timestamp> directory, a ..data symlink swap. It opens only new files: no alert, and the new token's inode is watched at once."
+cp "$(command -v bash)" "$T/runtime/bin/kubelet"
+show kubelet "write ..<ts>/token, ln -s ..<ts> ..data_tmp, mv ..data_tmp ..data, rm -r <old>"
+STEP=4a
+OLD_INO=$(stat -L -c %i "$DB_TOKEN")
+"$T/runtime/bin/kubelet" -c '. tests/lib/fixture.sh; fixture_rotate "$@"' kubelet \
+	"$ROOT" "$DB" kubernetes.io~projected "$DB_VOL"
+sleep 1		# inotify → rescan of that pod → kernel map (one poll interval)
+[ "$(metric_sum credwatch_alerts_total)" = "$ALERTS" ] || fail "step 4: the rotation raised an alert"
+say "  ${G}no alert${R}; db's token is now inode $(stat -L -c %i "$DB_TOKEN") (was $OLD_INO)"
+step_end
+say "The thief in web reads db's token again, through the same path:"
+STEP=4b
+STEP_T0=$(date +%s%N)
+show web "cat $(short "$DB_TOKEN")"
+rt_run web "cat $(printf %q "$DB_TOKEN")"
+expect_alert
+step_end
+
+step 5/5 "Tampering" "A process on the node that is not the kubelet truncates db's token (O_TRUNC)."
+show host ": > $(short "$DB_TOKEN")"
+sh -c ': > "$1"' sh "$DB_TOKEN"
+expect_alert
+step_end
+
+# --- what the agent concluded ------------------------------------------------------
+pause 1.5
+say
+say "${B}Findings${R} (posture, every --findings-interval; the window is 6 s here, a day by default):"
+for _ in $(seq 100); do	# the never-read token of cache is found once the window has passed
+	grep -q '"unused_sa_token"' "$T/findings.ndjson" 2>/dev/null && break
+	sleep 0.1
+done
+agent_stop || fail "the agent exited with an error: $(tail -n 3 "$T/agent.stderr")"
+python3 - "$T/findings.ndjson" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    f = json.loads(l)
+    if f["status"] != "open":
+        continue
+    r = f["resource"]
+    who = "%s/%s" % (r["namespace"], r["pod"]) if r["pod"] else r["path"]
+    print("  %-8s %-27s %s" % (f["severity"], f["type"], who))
+    print("           fix: %s" % (f["recommendation"]["command"] or f["recommendation"]["summary"][:70]))
+PY
+
+"$BUILD/credwatch-inspect" alerts "$T/dump" >"$T/alerts.ndjson"
+say
+say "${B}Alerts raised${R} (Falco JSON in the dump: credwatch-inspect alerts DIR):"
+python3 - "$T/alerts.ndjson" <<'PY'
+import collections, json, sys
+n = collections.Counter()
+for l in open(sys.argv[1]):
+    a = json.loads(l)
+    n[(a["priority"], a["rule"])] += 1
+for (prio, rule), c in sorted(n.items(), key=lambda x: x[0][1]):
+    print("  %d  %-8s %s" % (c, prio, rule))
+PY
+
+say
+say "${B}The dump${R}:"
+show host "credwatch-inspect summary DIR"
+"$BUILD/credwatch-inspect" summary "$T/dump" | sed 's/^/  /'
+
+if [ -n "$OUT" ]; then
+	cp "$T/alerts.ndjson" "$T/findings.ndjson" "$T/events.ndjson" "$T/steps.tsv" "$OUT/"
+	cp "$T/agent.stderr" "$OUT/agent.log"
+fi
+say
+say "Done: the agent stopped, and every cgroup, mount and file the demo made is removed."
