@@ -901,7 +901,15 @@ int agent_list_watched(const struct config *cfg)
 		       c->pod_uid[0] ? c->pod_uid : "host",
 		       text_escape(c->path, path, sizeof(path)));
 	}
-	printf("%u credentials\n", creds_count(a->creds));
+	{
+		uint32_t kinds[CW_CRED__MAX];
+
+		creds_count_by_kind(a->creds, kinds);
+		printf("%u credentials", creds_count(a->creds));
+		for (int k = 0; k < CW_CRED__MAX; k++)
+			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
+		printf("\n");
+	}
 	ret = 0;
 cleanup:
 	agent_teardown(a);
