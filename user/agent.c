@@ -67,6 +67,7 @@ struct agent {
 	char node_name[256];
 	struct cw_record rec;
 	struct cluster_identity identity;	/* detected once at start-up */
+	bool node_identity_applied;		/* refined from the API's Node object */
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
 	char proc_root[4096];	/* <host-root>/proc when present, else /proc */
@@ -688,6 +689,23 @@ static void update_metrics(struct agent *a)
 	creds_count_by_kind(a->creds, kinds);
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		metrics_set(a->metrics, CW_M_WATCHED_CREDENTIALS, k, kinds[k]);
+	if (a->attrib && !a->node_identity_applied) {
+		struct cluster_identity node;
+
+		/* the Node object's providerID and labels win over DMI */
+		if (attrib_node_identity(a->attrib, &node)) {
+			if (node.provider[0]) {
+				snprintf(a->identity.provider, sizeof(a->identity.provider), "%s",
+					 node.provider);
+				snprintf(a->identity.source, sizeof(a->identity.source), "node");
+			}
+			if (node.region[0])
+				snprintf(a->identity.region, sizeof(a->identity.region), "%s", node.region);
+			if (node.zone[0])
+				snprintf(a->identity.zone, sizeof(a->identity.zone), "%s", node.zone);
+			a->node_identity_applied = true;
+		}
+	}
 	if (a->attrib) {
 		struct attrib_stats as;
 

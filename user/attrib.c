@@ -590,3 +590,8 @@ bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t n
 	}
 	return found;
 }
+
+bool attrib_node_identity(struct attrib *a, struct cluster_identity *out)
+{
+	return a && k8s__node_identity(a->k8s, out);
+}

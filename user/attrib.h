@@ -72,6 +72,10 @@ void attrib_stats(struct attrib *a, struct attrib_stats *st);
  * from /var/log/pods and the API when reachable. Unknown parts are "".
  * Returns false when the pod is not known at all. Event-loop thread only.
  */
+struct cluster_identity;
+/* This node's cloud identity from the API's Node object; false until known. */
+bool attrib_node_identity(struct attrib *a, struct cluster_identity *out);
+
 bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t ns_size,
 		       char *name, size_t name_size, char *sa, size_t sa_size);
 

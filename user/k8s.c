@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "identity.h"
 #include "k8s.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -70,6 +71,9 @@ struct k8s {
 	char token[8192];
 	struct stat token_st;
 	bool token_cached;
+	/* this node's cloud identity from its Node object, fetched once */
+	struct cluster_identity node_id;
+	bool node_id_ready, node_id_tried;
 };
 
 /* The bearer token, from the cache unless the file changed. 0 or -errno. */
@@ -676,6 +680,61 @@ static bool backoff(struct k8s *k, unsigned int attempt)
 	return !atomic_load(&k->stop);
 }
 
+/*
+ * The Node object's providerID and topology labels name the cloud and
+ * region. Needs RBAC get on nodes, which the chart grants only with
+ * rbac.readNodes: a refusal is logged once and DMI stays the source.
+ */
+static void fetch_node(struct k8s *k)
+{
+	struct xfer x = { .k = k, .max = 4 << 20 };
+	struct cluster_identity id;
+	char *name = curl_easy_escape(k->curl, k->node, 0), *url = NULL;
+	cJSON *doc = NULL;
+	long status = 0;
+
+	k->node_id_tried = true;
+	if (!name || asprintf(&url, "%s/api/v1/nodes/%s", k->cfg->server, name) < 0)
+		url = NULL;
+	curl_free(name);
+	if (!url)
+		return;
+	if (http_get(k, url, &x, 30, &status) || status != 200) {
+		log_info("k8s: %s: get node %s: %s%ld: cloud identity from DMI only "
+			 "(the chart grants this with rbac.readNodes)", k->cfg->server, k->node,
+			 status ? "HTTP " : "transport error ", status);
+		goto cleanup;
+	}
+	doc = cJSON_ParseWithLength(x.buf, x.len);
+	memset(&id, 0, sizeof(id));
+	if (doc && !identity_from_node_json(doc, &id)) {
+		pthread_mutex_lock(&k->mu);
+		k->node_id = id;
+		k->node_id_ready = true;
+		pthread_mutex_unlock(&k->mu);
+		log_info("k8s: node %s: cloud provider %s, region %s", k->node,
+			 id.provider[0] ? id.provider : "<NA>", id.region[0] ? id.region : "<NA>");
+	}
+cleanup:
+	cJSON_Delete(doc);
+	free(x.buf);
+	free(url);
+}
+
+bool k8s__node_identity(struct k8s *k, struct cluster_identity *out)
+{
+	bool ready;
+
+	if (!k)
+		return false;
+	pthread_mutex_lock(&k->mu);
+	ready = k->node_id_ready;
+	if (ready)
+		*out = k->node_id;
+	pthread_mutex_unlock(&k->mu);
+	return ready;
+}
+
 static void *run(void *arg)
 {
 	struct k8s *k = arg;
@@ -697,6 +756,8 @@ static void *run(void *arg)
 			}
 			need_list = false;
 			attempt = 0;
+			if (!k->node_id_tried)
+				fetch_node(k);
 		}
 		pthread_mutex_lock(&k->mu);
 		events = k->st.events;

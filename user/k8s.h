@@ -81,6 +81,10 @@ int k8s__lookup(struct k8s *k, const char *pod_uid, const char *container_id,
 		const char *volume, struct k8s_pod_view *out);
 
 void k8s__stats(struct k8s *k, struct k8s_stats *st);
+
+struct cluster_identity;
+/* This node's identity from its Node object, once fetched; false until then. */
+bool k8s__node_identity(struct k8s *k, struct cluster_identity *out);
 const char *k8s_state_name(enum k8s_state s);
 
 /* "docker.io/library/nginx:1.25@sha256:..." -> "docker.io/library/nginx" */

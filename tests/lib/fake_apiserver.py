@@ -108,6 +108,12 @@ class Handler(BaseHTTPRequestHandler):
         q = parse_qs(u.query)
         if self.headers.get("Authorization") != "Bearer test-token":
             return self.send_json(401, {"kind": "Status", "code": 401})
+        if u.path == "/api/v1/nodes/node-1":	# the agent reads its node's cloud identity
+            return self.send_json(200, {
+                "kind": "Node", "metadata": {"name": "node-1", "labels": {
+                    "topology.kubernetes.io/region": "eu-west-1",
+                    "topology.kubernetes.io/zone": "eu-west-1b"}},
+                "spec": {"providerID": "aws:///eu-west-1b/i-0123456789abcdef0"}})
         if u.path != "/api/v1/pods" or q.get("fieldSelector") != ["spec.nodeName=node-1"]:
             return self.send_json(400, {"kind": "Status", "code": 400})
         mode = self.server.mode

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "user/identity.h"
 #include "user/k8s.h"
 #include "user/kubeconfig.h"
 #include "tests/lib/fake_apiserver.h"
@@ -260,6 +261,18 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	assert_true(st.lists >= 2);
 	assert_true(st.gone >= 1);
 	assert_true(st.errors >= 2);	/* the 503 and the dropped stream */
+	/* the Node object was read once, after the first list */
+	{
+		struct cluster_identity id;
+		bool ready = false;
+
+		for (int i = 0; i < 100 && !(ready = k8s__node_identity(k, &id)); i++)
+			usleep(20000);
+		assert_true(ready);
+		assert_string_equal(id.provider, "aws");
+		assert_string_equal(id.region, "eu-west-1");
+		assert_string_equal(id.zone, "eu-west-1b");
+	}
 	/* The watch after the drop resumed from the last version it saw. */
 	snprintf(p, sizeof(p), "%s/requests.log", s.dir);
 	f = fopen(p, "r");
