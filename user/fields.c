@@ -103,8 +103,12 @@ void field_get(const struct cw_record *rec, enum cw_field_id id, int index,
 	const struct field_slot *s = &slots[id];
 	const char *base = (const char *)rec;
 
-	memset(out, 0, sizeof(*out));
+	/* per field per event (rules, dumps): plain stores, not a memset */
 	out->type = s->info.type;
+	out->is_set = false;
+	out->str = NULL;
+	out->u64 = 0;
+	out->s64 = 0;
 	switch (id) {
 	case CW_F_EVT_TYPE:
 		out->str = syscall_name(rec->syscall);
