@@ -353,7 +353,7 @@ stage_hit() {
 		read -r a b c d e f < <(hit_run pipeline 0)
 		rates="$rates $a"; drops="$drops $b"; exact="$exact $c"; cpu="$cpu $d"; offered="$offered $e"
 		cost="$cost $f"
-		read -r a b c d e < <(hit_run pipeline "$HIT_PACE")
+		read -r a b c d e f < <(hit_run pipeline "$HIT_PACE")
 		prates="$prates $a"; pdrops="$pdrops $b"; pexact="$pexact $c"; pcpu="$pcpu $d"; poffered="$poffered $e"
 		read -r a b c d e f < <(hit_run events 0)
 		erates="$erates $a"; edrops="$edrops $b"; ecpu="$ecpu $d"; ecost="$ecost $f"
