@@ -121,6 +121,47 @@ static void test_open_flags_format_cuts_at_the_buffer(void **state)
 	assert_string_equal(buf, "O_R");
 }
 
+/* field_equal says what comparing two field_get() values says, field by field */
+static void test_field_equal_agrees_with_field_get(void **state)
+{
+	static struct cw_record a, b;
+	struct cw_value va, vb;
+
+	(void)state;
+	record_reset(&a);
+	record_reset(&b);
+	a.syscall = 2;
+	b.syscall = 2;
+	field_set_str(&a, CW_F_PROC_NAME, 0, "cat");
+	field_set_str(&b, CW_F_PROC_NAME, 0, "cut");
+	field_set_str(&a, CW_F_PROC_ANAME, 2, "bash");
+	field_set_str(&b, CW_F_PROC_ANAME, 2, "bash");
+	field_set_u64(&a, CW_F_PROC_APID, 3, 7);
+	field_set_u64(&a, CW_F_CRED_SAME_POD, 0, 1);
+	field_set_u64(&b, CW_F_CRED_SAME_POD, 0, 1);
+	field_set_u64(&a, CW_F_PROC_IS_EXEC_SESSION, 0, 0);
+	field_set_u64(&a, CW_F_EVT_RES, 0, 3);
+	field_set_u64(&b, CW_F_EVT_RES, 0, 4);
+	for (int id = 0; id < CW_F__COUNT; id++) {
+		int last = field_info(id)->indexed ? CW_ANCESTORS : 0;
+
+		for (int idx = 0; idx <= last; idx++) {
+			bool same;
+
+			field_get(&a, id, idx, &va);
+			field_get(&b, id, idx, &vb);
+			same = va.is_set == vb.is_set &&
+			       (!va.is_set || (va.type == CW_FT_STR ? !strcmp(va.str, vb.str) :
+					       va.u64 == vb.u64 && va.s64 == vb.s64));
+			assert_int_equal(field_equal(&a, &b, id, idx), same);
+		}
+	}
+	assert_false(field_equal(&a, &b, CW_F_PROC_NAME, 0));
+	assert_true(field_equal(&a, &b, CW_F_EVT_TYPE, 0));
+	b.syscall = 0;
+	assert_false(field_equal(&a, &b, CW_F_EVT_TYPE, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_open_flags_format_names_bits),
 		cmocka_unit_test(test_open_flags_format_cuts_at_the_buffer),
 		cmocka_unit_test(test_record_reset_clears_a_record_full_of_garbage),
+		cmocka_unit_test(test_field_equal_agrees_with_field_get),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
