@@ -24,12 +24,28 @@
 #define EXEC_CACHE_MAX		1024	/* container -> its init process */
 #define CHAIN_PROC_MAX		32	/* ancestors read from /proc past the kernel's 5 */
 #define PROCS_MAX		4096	/* cgroup.procs entries examined */
+/*
+ * (parent pid, parent comm) -> proc.pcmdline. Reading /proc/<ppid>/stat and
+ * cmdline per event was a fifth of the agent's hit-path CPU; a process
+ * hammering a token has the same parent for every event. Short-lived: a
+ * parent that execs or a pid reused under the same comm within the TTL is
+ * the window in which the cached line may be stale.
+ */
+#define PCMD_CACHE_MAX		128
+#define PCMD_TTL_MS		1000
 
 struct user_val {
 	uint32_t uid, mnt_ns;
 	char cid[CG_ID_MAX];
 	char name[PASSWD_NAME_MAX];
 	uint64_t expires_ms;
+};
+
+struct pcmd_val {
+	uint32_t ppid;
+	char comm[CW_COMM_LEN];
+	uint64_t expires_ms;
+	char cmdline[CW_REC_CMDLINE_MAX];	/* "" when unknown */
 };
 
 struct exec_val {
@@ -45,7 +61,7 @@ struct attrib {
 	struct cgroup_cache *cg;
 	struct pods *pods;
 	struct k8s *k8s;
-	struct lru *users, *execs;
+	struct lru *users, *execs, *pcmds;
 	uint32_t host_mnt_ns;
 	uint64_t fills;
 };
@@ -254,7 +270,8 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	a->pods = pods__new(&po);
 	a->users = lru__new(USER_CACHE_MAX, sizeof(struct user_val));
 	a->execs = lru__new(EXEC_CACHE_MAX, sizeof(struct exec_val));
-	if (!a->pods || !a->users || !a->execs) {
+	a->pcmds = lru__new(PCMD_CACHE_MAX, sizeof(struct pcmd_val));
+	if (!a->pods || !a->users || !a->execs || !a->pcmds) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -278,6 +295,7 @@ void attrib_free(struct attrib *a)
 	pods__free(a->pods);
 	lru__free(a->users);
 	lru__free(a->execs);
+	lru__free(a->pcmds);
 	free(a);
 }
 
@@ -427,18 +445,15 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 }
 
 /* proc.pcmdline from /proc, only when the parent is still the same process. */
-static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, char *out,
+			  size_t size)
 {
-	uint32_t ppid = rec->ppid ? (uint32_t)rec->ppid : e->anc[0].tgid;
-	char path[PATH_MAX + 32], args[CW_ARGS_MAX], comm[CW_COMM_LEN];
+	char path[PATH_MAX + 32], args[CW_ARGS_MAX];
 	struct pstat ps;
 	ssize_t n;
 	int fd;
 
-	if (rec->proc_pcmdline[0] || !ppid)
-		return;
-	memcpy(comm, e->anc[0].comm, CW_COMM_LEN);
-	comm[CW_COMM_LEN - 1] = '\0';
+	out[0] = '\0';
 	/* A reused pid would lend us a stranger's command line. */
 	if (proc_stat(a, ppid, &ps) || strcmp(ps.comm, comm))
 		return;
@@ -450,8 +465,36 @@ static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	close(fd);
 	if (n <= 0)
 		return;
-	attrib_cmdline_format(comm, args, (size_t)n, rec->proc_pcmdline,
-			      sizeof(rec->proc_pcmdline));
+	attrib_cmdline_format(comm, args, (size_t)n, out, size);
+}
+
+static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	uint32_t ppid = rec->ppid ? (uint32_t)rec->ppid : e->anc[0].tgid;
+	char comm[CW_COMM_LEN];
+	struct pcmd_val *v;
+	uint64_t key, now;
+
+	if (rec->proc_pcmdline[0] || !ppid)
+		return;
+	memcpy(comm, e->anc[0].comm, CW_COMM_LEN);
+	comm[CW_COMM_LEN - 1] = '\0';
+	key = lru_hash_str(comm) ^ ((uint64_t)ppid * 0x9e3779b97f4a7c15ull);
+	now = now_ms();
+	v = lru__get(a->pcmds, key);
+	if (!v || v->ppid != ppid || strcmp(v->comm, comm) || v->expires_ms <= now) {
+		v = lru__put(a->pcmds, key);
+		if (!v) {	/* no memory for the cache: read it uncached */
+			read_pcmdline(a, ppid, comm, rec->proc_pcmdline,
+				      sizeof(rec->proc_pcmdline));
+			return;
+		}
+		v->ppid = ppid;
+		memcpy(v->comm, comm, sizeof(v->comm));
+		v->expires_ms = now + PCMD_TTL_MS;
+		read_pcmdline(a, ppid, comm, v->cmdline, sizeof(v->cmdline));
+	}
+	record_strlcpy(rec->proc_pcmdline, v->cmdline, sizeof(rec->proc_pcmdline));
 }
 
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e)

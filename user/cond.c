@@ -993,8 +993,10 @@ static bool cmp_str(const struct cnode *n, const char *s)
 		return fnmatch(n->vals[0].s, s, FNM_CASEFOLD) == 0;
 	case OP_IN:
 	case OP_INTERSECTS:
+		/* per event over long lists: the length rules out most items */
+		len = strlen(s);
 		for (int i = 0; i < n->n; i++)
-			if (!strcmp(s, n->vals[i].s))
+			if (n->vals[i].len == len && !memcmp(s, n->vals[i].s, len))
 				return true;
 		return false;
 	case OP_PMATCH:

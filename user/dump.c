@@ -472,27 +472,11 @@ dropped:
 	return err;
 }
 
-static bool value_equal(const struct cw_value *a, const struct cw_value *b)
-{
-	if (a->is_set != b->is_set)
-		return false;
-	if (!a->is_set)
-		return true;
-	switch (a->type) {
-	case CW_FT_STR:
-		return !strcmp(a->str, b->str);
-	case CW_FT_S64:
-		return a->s64 == b->s64;
-	default:
-		return a->u64 == b->u64;
-	}
-}
-
 /* Encode the fields of rec that differ from the previous record. */
 static size_t encode_fields(struct dump_writer *w, const struct cw_record *rec,
 			    unsigned char *p)
 {
-	struct cw_value v, pv;
+	struct cw_value v;
 	size_t n = 0;
 
 	for (int id = 0; id < CW_F__COUNT; id++) {
@@ -500,10 +484,10 @@ static size_t encode_fields(struct dump_writer *w, const struct cw_record *rec,
 		int last = fi->indexed ? CW_ANCESTORS : 0;
 
 		for (int idx = 0; idx <= last; idx++) {
-			field_get(rec, id, idx, &v);
-			field_get(&w->prev, id, idx, &pv);
-			if (value_equal(&v, &pv))
+			/* most fields repeat the record before: compare in place */
+			if (field_equal(rec, &w->prev, id, idx))
 				continue;
+			field_get(rec, id, idx, &v);
 			n += put_varint(p + n, (uint64_t)id);
 			p[n++] = (unsigned char)idx;
 			if (!v.is_set) {

@@ -32,12 +32,22 @@ static void copy_comm(char *dst, const char *src)
  */
 static void format_args(const char *args, size_t len, bool cut, char *dst, size_t size)
 {
-	size_t o = 0;
+	size_t o = 0, room = size > 4 ? size - 4 : 0;
 
 	while (len && args[len - 1] == '\0')
 		len--;
-	for (size_t i = 0; i < len && o + 4 < size; i++)
-		dst[o++] = args[i] ? args[i] : ' ';
+	if (len > room)
+		len = room;
+	/* per event on the hit path: copy each argument with one memcpy */
+	while (o < len) {
+		const char *nul = memchr(args + o, '\0', len - o);
+		size_t n = nul ? (size_t)(nul - (args + o)) : len - o;
+
+		memcpy(dst + o, args + o, n);
+		o += n;
+		if (o < len)
+			dst[o++] = ' ';
+	}
 	if (cut && o + 4 <= size) {
 		memcpy(dst + o, "...", 3);
 		o += 3;

@@ -103,8 +103,12 @@ void field_get(const struct cw_record *rec, enum cw_field_id id, int index,
 	const struct field_slot *s = &slots[id];
 	const char *base = (const char *)rec;
 
-	memset(out, 0, sizeof(*out));
+	/* per field per event (rules, dumps): plain stores, not a memset */
 	out->type = s->info.type;
+	out->is_set = false;
+	out->str = NULL;
+	out->u64 = 0;
+	out->s64 = 0;
 	switch (id) {
 	case CW_F_EVT_TYPE:
 		out->str = syscall_name(rec->syscall);
@@ -146,6 +150,44 @@ void field_get(const struct cw_record *rec, enum cw_field_id id, int index,
 		break;
 	}
 	}
+}
+
+bool field_equal(const struct cw_record *a, const struct cw_record *b, enum cw_field_id id,
+		 int index)
+{
+	const struct field_slot *s = &slots[id];
+	const char *pa = (const char *)a + s->offset, *pb = (const char *)b + s->offset;
+
+	switch (id) {
+	case CW_F_EVT_TYPE:	/* distinct static names: equal pointers, equal text */
+		return !a->syscall == !b->syscall &&
+		       syscall_name(a->syscall) == syscall_name(b->syscall);
+	case CW_F_PROC_ANAME:
+		if (index < 0 || index > CW_ANCESTORS)
+			index = 0;
+		return !strcmp(a->aname[index], b->aname[index]);
+	case CW_F_PROC_APID:
+		if (index < 0 || index > CW_ANCESTORS)
+			index = 0;
+		return a->apid[index] == b->apid[index];
+	default:
+		break;
+	}
+	switch (s->info.type) {
+	case CW_FT_STR:		/* unset is "", so text equality is the answer */
+		return pa[0] == pb[0] && !strcmp(pa, pb);
+	case CW_FT_U64:
+	case CW_FT_S64:
+		return !memcmp(pa, pb, 8);
+	case CW_FT_BOOL: {
+		int8_t ta = *(const int8_t *)pa, tb = *(const int8_t *)pb;
+
+		if ((ta == CW_UNKNOWN) != (tb == CW_UNKNOWN))
+			return false;
+		return ta == CW_UNKNOWN || (ta == CW_TRUE) == (tb == CW_TRUE);
+	}
+	}
+	return false;
 }
 
 int field_set_str(struct cw_record *rec, enum cw_field_id id, int index,

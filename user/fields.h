@@ -66,6 +66,14 @@ const struct cw_field_info *field_info(enum cw_field_id id);
  */
 int field_lookup(const char *name, int *index);
 
+/*
+ * field_equal - whether a field reads the same in two records: both unset,
+ * or both set to equal values (what comparing two field_get() results
+ * says), without building the values. For delta coding (dumps).
+ */
+bool field_equal(const struct cw_record *a, const struct cw_record *b, enum cw_field_id id,
+		 int index);
+
 /* field_get - read a field; index is ignored unless the field is indexed. */
 void field_get(const struct cw_record *rec, enum cw_field_id id, int index,
 	       struct cw_value *out);

@@ -311,14 +311,17 @@ static bool maybe_refresh(struct pods *p, bool missed)
 	return false;
 }
 
+/* bsearch with the uid string itself as the key: no key struct to build */
+static int cmp_uid_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pod_ident *)elem)->uid);
+}
+
 static struct pod_ident *find_pod(struct pods *p, const char *uid)
 {
-	struct pod_ident key = { .ncontainers = 0 };
-
-	if (strlen(uid) >= sizeof(key.uid) || !p->npods)
+	if (strlen(uid) >= PODS_UID_MAX || !p->npods)
 		return NULL;
-	snprintf(key.uid, sizeof(key.uid), "%s", uid);
-	return bsearch(&key, p->pods, p->npods, sizeof(*p->pods), cmp_pod);
+	return bsearch(uid, p->pods, p->npods, sizeof(*p->pods), cmp_uid_key);
 }
 
 static struct ctr_ent *find_ctr(struct pods *p, const char *id)
@@ -343,7 +346,13 @@ int pods__lookup(struct pods *p, const char *uid, struct pod_ident *out)
 		pi = find_pod(p, uid);
 	if (!pi)
 		return -ENOENT;
-	*out = *pi;
+	/* per event, twice: copy the names in use, not all 32 container slots */
+	memcpy(out->uid, pi->uid, sizeof(out->uid));
+	memcpy(out->ns, pi->ns, sizeof(out->ns));
+	memcpy(out->name, pi->name, sizeof(out->name));
+	out->ncontainers = pi->ncontainers;
+	memcpy(out->containers, pi->containers,
+	       pi->ncontainers * sizeof(out->containers[0]));
 	return 0;
 }
 

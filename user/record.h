@@ -97,7 +97,10 @@ struct cw_record {
 	uint32_t ev_flags;		/* CW_EVF_* from the kernel */
 };
 
-/* Set every string empty, every tristate unknown, every number 0. */
+/*
+ * Set every string empty (its first byte: bytes past a NUL are not
+ * cleared), every tristate unknown, every number 0.
+ */
 void record_reset(struct cw_record *rec);
 
 /* evt.type name for an enum cw_syscall; "unknown" when out of range. */

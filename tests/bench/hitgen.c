@@ -2,9 +2,12 @@
 /*
  * hitgen - the hit-path load: K processes open watched files as fast as
  * they can for T seconds.
- *   hitgen K SECONDS PATH...
+ *   hitgen [-r OPENS_PER_S] K SECONDS PATH...
  * Each child opens the PATHs round robin (openat + close); every open that
- * succeeds is counted. Prints one JSON line:
+ * succeeds is counted. With -r the K children together offer at most
+ * OPENS_PER_S (each paces itself to OPENS_PER_S / K against the clock, in
+ * batches of 64 opens, sleeping when ahead); without it they go flat out.
+ * Prints one JSON line:
  *   {"opens":N,"seconds":S,"procs":K}
  * where seconds is the wall time from the first child's start to the last
  * child's end. Children are pinned to CPU (i % ncpus) when BENCH_PIN is set.
@@ -20,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PACE_BATCH 64
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -28,10 +33,19 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void child(int idx, double secs, char **paths, int npaths, unsigned long *count)
+static void sleep_until(double t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - (time_t)t) * 1e9) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static void child(int idx, double secs, double rate, char **paths, int npaths,
+		  unsigned long *count)
 {
 	unsigned long n = 0;
-	double end;
+	double start, end;
 	int p = 0;
 
 	if (getenv("BENCH_PIN")) {
@@ -42,10 +56,26 @@ static void child(int idx, double secs, char **paths, int npaths, unsigned long 
 		CPU_SET(idx % (ncpu > 0 ? ncpu : 1), &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
-	end = now_s() + secs;
+	start = now_s();
+	end = start + secs;
 	for (;;) {
-		/* check the clock every 1024 opens: keeps the loop tight */
-		for (int i = 0; i < 1024; i++) {
+		/*
+		 * Flat out: check the clock every 1024 opens (keeps the loop
+		 * tight). Paced: every PACE_BATCH opens, wait for the time the
+		 * next batch is due, so the rate holds on average and a late
+		 * batch catches up without ever exceeding it over the run.
+		 */
+		int batch = rate > 0 ? PACE_BATCH : 1024;
+
+		if (rate > 0) {
+			double due = start + (double)n / rate;
+
+			if (due >= end)
+				break;
+			if (due > now_s())
+				sleep_until(due);
+		}
+		for (int i = 0; i < batch; i++) {
 			int fd = openat(AT_FDCWD, paths[p], O_RDONLY | O_CLOEXEC);
 
 			if (fd >= 0) {
@@ -69,11 +99,20 @@ static void child(int idx, double secs, char **paths, int npaths, unsigned long 
 int main(int argc, char **argv)
 {
 	unsigned long *counts, total = 0;
-	double secs, t0, t1;
+	double secs, t0, t1, rate = 0;
 	int k, failed = 0;
 
+	if (argc > 2 && !strcmp(argv[1], "-r")) {
+		rate = atof(argv[2]);
+		if (rate <= 0) {
+			fprintf(stderr, "hitgen: -r needs a positive opens/s\n");
+			return 2;
+		}
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: hitgen K SECONDS PATH...\n");
+		fprintf(stderr, "usage: hitgen [-r OPENS_PER_S] K SECONDS PATH...\n");
 		return 2;
 	}
 	k = atoi(argv[1]);
@@ -97,7 +136,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0)
-			child(i, secs, argv + 3, argc - 3, &counts[i]);
+			child(i, secs, rate / k, argv + 3, argc - 3, &counts[i]);
 	}
 	for (int i = 0; i < k; i++) {
 		int st;

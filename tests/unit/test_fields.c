@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -75,6 +76,92 @@ static void test_open_flags_format_names_bits(void **state)
 	assert_string_equal(buf, "O_RDONLY");
 }
 
+static void test_record_reset_clears_a_record_full_of_garbage(void **state)
+{
+	static struct cw_record rec;
+	struct cw_value v;
+
+	(void)state;
+	memset(&rec, 0xa5, sizeof(rec));
+	record_reset(&rec);
+	for (int id = 0; id < CW_F__COUNT; id++) {
+		int last = field_info(id)->indexed ? CW_ANCESTORS : 0;
+
+		for (int idx = 0; idx <= last; idx++) {
+			field_get(&rec, id, idx, &v);
+			if (v.type == CW_FT_STR || v.type == CW_FT_BOOL)
+				assert_false(v.is_set);
+			else
+				assert_int_equal(v.u64, 0);
+		}
+	}
+	/* members no field reads directly */
+	assert_int_equal(rec.gid, 0);
+	assert_int_equal(rec.open_flags, 0);
+	assert_int_equal(rec.cgroup_id, 0);
+	assert_int_equal(rec.mnt_ns, 0);
+	assert_int_equal(rec.pid_ns, 0);
+	assert_int_equal(rec.cred_id, 0);
+	assert_int_equal(rec.ev_flags, 0);
+	assert_string_equal(rec.proc_pname, "");
+	for (int i = 0; i <= CW_ANCESTORS; i++) {
+		assert_int_equal(rec.apid[i], 0);
+		assert_string_equal(rec.aname[i], "");
+	}
+}
+
+static void test_open_flags_format_cuts_at_the_buffer(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	open_flags_format(O_WRONLY | O_CREAT | O_TRUNC, buf, sizeof(buf));
+	assert_string_equal(buf, "O_WRONLY|O_");
+	open_flags_format(O_RDWR, buf, 4);
+	assert_string_equal(buf, "O_R");
+}
+
+/* field_equal says what comparing two field_get() values says, field by field */
+static void test_field_equal_agrees_with_field_get(void **state)
+{
+	static struct cw_record a, b;
+	struct cw_value va, vb;
+
+	(void)state;
+	record_reset(&a);
+	record_reset(&b);
+	a.syscall = 2;
+	b.syscall = 2;
+	field_set_str(&a, CW_F_PROC_NAME, 0, "cat");
+	field_set_str(&b, CW_F_PROC_NAME, 0, "cut");
+	field_set_str(&a, CW_F_PROC_ANAME, 2, "bash");
+	field_set_str(&b, CW_F_PROC_ANAME, 2, "bash");
+	field_set_u64(&a, CW_F_PROC_APID, 3, 7);
+	field_set_u64(&a, CW_F_CRED_SAME_POD, 0, 1);
+	field_set_u64(&b, CW_F_CRED_SAME_POD, 0, 1);
+	field_set_u64(&a, CW_F_PROC_IS_EXEC_SESSION, 0, 0);
+	field_set_u64(&a, CW_F_EVT_RES, 0, 3);
+	field_set_u64(&b, CW_F_EVT_RES, 0, 4);
+	for (int id = 0; id < CW_F__COUNT; id++) {
+		int last = field_info(id)->indexed ? CW_ANCESTORS : 0;
+
+		for (int idx = 0; idx <= last; idx++) {
+			bool same;
+
+			field_get(&a, id, idx, &va);
+			field_get(&b, id, idx, &vb);
+			same = va.is_set == vb.is_set &&
+			       (!va.is_set || (va.type == CW_FT_STR ? !strcmp(va.str, vb.str) :
+					       va.u64 == vb.u64 && va.s64 == vb.s64));
+			assert_int_equal(field_equal(&a, &b, id, idx), same);
+		}
+	}
+	assert_false(field_equal(&a, &b, CW_F_PROC_NAME, 0));
+	assert_true(field_equal(&a, &b, CW_F_EVT_TYPE, 0));
+	b.syscall = 0;
+	assert_false(field_equal(&a, &b, CW_F_EVT_TYPE, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +169,9 @@ int main(void)
 		cmocka_unit_test(test_fields_lookup_rejects_bad_names_and_indexes),
 		cmocka_unit_test(test_fields_get_set_roundtrip),
 		cmocka_unit_test(test_open_flags_format_names_bits),
+		cmocka_unit_test(test_open_flags_format_cuts_at_the_buffer),
+		cmocka_unit_test(test_record_reset_clears_a_record_full_of_garbage),
+		cmocka_unit_test(test_field_equal_agrees_with_field_get),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
