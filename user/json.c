@@ -270,7 +270,7 @@ void jbuf_kv_null(struct jbuf *jb, const char *key)
 	jbuf_raw(jb, "null", 4);
 }
 
-static void jbuf_field(struct jbuf *jb, const char *key, const struct cw_value *v)
+void jbuf_kv_value(struct jbuf *jb, const char *key, const struct cw_value *v)
 {
 	if (!v->is_set) {
 		jbuf_kv_null(jb, key);
@@ -302,7 +302,7 @@ void jbuf_record_fields(struct jbuf *jb, const struct cw_record *rec)
 
 		if (!fi->indexed) {
 			field_get(rec, id, 0, &v);
-			jbuf_field(jb, fi->name, &v);
+			jbuf_kv_value(jb, fi->name, &v);
 			continue;
 		}
 		for (int n = 1; n <= CW_ANCESTORS; n++) {
@@ -315,7 +315,7 @@ void jbuf_record_fields(struct jbuf *jb, const struct cw_record *rec)
 			key[kl + 2] = ']';
 			key[kl + 3] = '\0';
 			field_get(rec, id, n, &v);
-			jbuf_field(jb, key, &v);
+			jbuf_kv_value(jb, key, &v);
 		}
 	}
 }

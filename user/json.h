@@ -50,6 +50,10 @@ void jbuf_kv_s64(struct jbuf *jb, const char *key, int64_t val);
 void jbuf_kv_bool(struct jbuf *jb, const char *key, bool val);
 void jbuf_kv_null(struct jbuf *jb, const char *key);
 
+/* A field's value under key: null when unset, else string, number or bool. */
+struct cw_value;
+void jbuf_kv_value(struct jbuf *jb, const char *key, const struct cw_value *v);
+
 /* Write every field of the vocabulary as "name": value (null when unset). */
 void jbuf_record_fields(struct jbuf *jb, const struct cw_record *rec);
 

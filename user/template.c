@@ -122,34 +122,12 @@ void tmpl_render(const struct tmpl *t, const struct cw_record *rec, struct jbuf 
 	}
 }
 
-static void value_json(struct jbuf *jb, const char *key, const struct cw_value *v)
-{
-	if (!v->is_set) {
-		jbuf_kv_null(jb, key);
-		return;
-	}
-	switch (v->type) {
-	case CW_FT_STR:
-		jbuf_kv_str(jb, key, v->str);
-		break;
-	case CW_FT_U64:
-		jbuf_kv_u64(jb, key, v->u64);
-		break;
-	case CW_FT_S64:
-		jbuf_kv_s64(jb, key, v->s64);
-		break;
-	case CW_FT_BOOL:
-		jbuf_kv_bool(jb, key, v->u64 != 0);
-		break;
-	}
-}
-
 void tmpl_fields_json(const struct tmpl *t, const struct cw_record *rec, struct jbuf *jb)
 {
 	struct cw_value v;
 
 	field_get(rec, CW_F_EVT_TIME, 0, &v);
-	value_json(jb, "evt.time", &v);
+	jbuf_kv_value(jb, "evt.time", &v);
 	for (int i = 0; t && i < t->n; i++) {
 		const struct tmpl_part *p = &t->parts[i];
 		bool seen = !strcmp(p->text, "evt.time");
@@ -165,7 +143,7 @@ void tmpl_fields_json(const struct tmpl *t, const struct cw_record *rec, struct 
 			continue;
 		}
 		field_get(rec, p->field, p->index, &v);
-		value_json(jb, p->text, &v);
+		jbuf_kv_value(jb, p->text, &v);
 	}
 }
 
