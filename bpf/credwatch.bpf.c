@@ -35,7 +35,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);	/* set by the agent: --ringbuf-bytes */
+	__uint(max_entries, 8 << 20);	/* set by the agent: --ringbuf-bytes */
 } events SEC(".maps");
 
 /* An event is built here: it is too big for the 512-byte BPF stack. */

@@ -121,7 +121,7 @@ static const struct opt_desc opts[] = {
 	  "run this long, then flush everything and exit 0"),
 	O("max-watched", OPT_UINT, max_watched, "N", "65536",
 	  "size of the kernel's watched-inode map"),
-	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "16777216",
+	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "8388608",
 	  "kernel ring buffer size (power of 2)"),
 	O("list-watched", OPT_BOOL, list_watched, NULL, NULL,
 	  "print the discovered credentials and exit"),
