@@ -370,16 +370,24 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 		*n = cfg->rules.n;
 		return 0;
 	}
-	/* installed, else the source tree next to build/credwatch */
+	/*
+	 * installed, else the source tree above the binary: build/credwatch,
+	 * or build/sanitize/credwatch with BUILD=build/sanitize
+	 */
 	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
 	if (access(defaults[0], R_OK)) {
 		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (len > 0) {
 			exe[len] = '\0';
 			*strrchr(exe, '/') = '\0';
-			snprintf(near_build, sizeof(near_build), "%s/../rules/credwatch_rules.yaml", exe);
-			if (!access(near_build, R_OK))
-				defaults[0] = near_build;
+			for (int up = 1; up <= 2; up++) {
+				snprintf(near_build, sizeof(near_build), "%s/%s/rules/credwatch_rules.yaml",
+					 exe, up == 1 ? ".." : "../..");
+				if (!access(near_build, R_OK)) {
+					defaults[0] = near_build;
+					break;
+				}
+			}
 		}
 	}
 	*files = defaults;

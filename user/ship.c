@@ -154,10 +154,12 @@ static int token_refresh(struct token *t, bool first)
 		goto fail;
 	}
 	n = read(fd, buf, sizeof(buf));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err)
+	if (n < 0) {		/* tested apart so the compiler sees n >= 0 below */
+		err = -errno;
+		close(fd);
 		goto fail;
+	}
+	close(fd);
 	if (n > TOKEN_MAX) {
 		err = -EFBIG;
 		goto fail;
