@@ -65,12 +65,14 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench-bin/%,$(BENCH_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
 .PHONY: all deps run test unit integration bench bench-quick sanitize fuzz lint install clean \
 	docs deb
-all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS)
+all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do \
@@ -86,7 +88,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 	@tests/lib/get-helm.sh >/dev/null
 
-$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests:
+$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -133,11 +135,13 @@ DOC_SPLICE = awk -v t=$(1) '/options:end/ { skip = 0 } !skip { print } \
 	/options:begin/ { while ((getline l < t) > 0) print l; skip = 1 }'
 
 docs: $(BUILD)/config-doc
-	$(call msg,DOCS,docs/operations.md man/credwatch.8)
+	$(call msg,DOCS,README.md docs/operations.md man/credwatch.8)
 	$(Q)$(BUILD)/config-doc > $(BUILD)/options.md
 	$(Q)$(BUILD)/config-doc man > $(BUILD)/options.man
 	$(Q)$(call DOC_SPLICE,$(BUILD)/options.md) docs/operations.md > $(BUILD)/operations.md
 	$(Q)$(call DOC_SPLICE,$(BUILD)/options.man) man/credwatch.8 > $(BUILD)/credwatch.8
+	$(Q)$(call DOC_SPLICE,$(BUILD)/options.md) README.md > $(BUILD)/README.md
+	$(Q)mv $(BUILD)/README.md README.md
 	$(Q)mv $(BUILD)/operations.md docs/operations.md
 	$(Q)mv $(BUILD)/credwatch.8 man/credwatch.8
 
@@ -152,6 +156,12 @@ $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 # ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests
 	$(call msg,ITEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
+
+# Load generators for tests/bench/run.sh; libbpf for the ones reading maps,
+# the library for the dump generator.
+$(BUILD)/bench-bin/%: tests/bench/%.c $(BUILD)/libcredwatch.a | $(BUILD)/bench-bin
+	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 run: deps all
@@ -272,4 +282,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)

@@ -3,11 +3,13 @@
  * agent.c - the event loop: sensor events become records, records are
  * attributed and written; discovery keeps the kernel's inode map current.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "event.h"
 #include "health.h"
 #include "identity.h"
+#include "findings.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -57,6 +60,10 @@ struct agent {
 	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
+	struct findings *findings;	/* NULL unless --findings */
+	FILE *findings_out;
+	bool findings_owned;
+	char host_root[4096];		/* --host-root; "" for "/" */
 	char node_name[256];
 	struct cw_record rec;
 	struct cluster_identity identity;	/* detected once at start-up */
@@ -263,6 +270,8 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 		rules_eval(a->rules, rec, on_match, a);
 		a->cur_rec = NULL;
 	}
+	if (a->findings)
+		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
 	return 0;
 }
 
@@ -300,6 +309,90 @@ static void report_drops(struct agent *a, bool final)
 		jbuf_raw(&a->jb, "\n", 1);
 		fwrite(a->jb.buf, 1, a->jb.len, a->events_out);
 	}
+}
+
+/* Owner identity for findings, from attribution. */
+static bool findings_pod_lookup(void *ctx, const char *uid, char *ns, size_t ns_size,
+				char *name, size_t name_size, char *sa, size_t sa_size)
+{
+	struct agent *a = ctx;
+
+	return attrib_pod_lookup(a->attrib, uid, ns, ns_size, name, name_size, sa, sa_size);
+}
+
+static void emit_finding(void *ctx, const char *line, size_t len)
+{
+	struct agent *a = ctx;
+
+	if (fwrite(line, 1, len, a->findings_out) != len || fputc('\n', a->findings_out) == EOF)
+		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+	/* same no-loss path as alerts */
+	if (a->ship)
+		ship_submit(a->ship, SPOOL_FINDING, line, len);
+}
+
+/* Evaluate, write, save: every --findings-interval and at exit. */
+static void run_findings(struct agent *a)
+{
+	int n;
+
+	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), findings_pod_lookup, a,
+			      emit_finding, a);
+	if (n < 0)
+		log_warn("findings: evaluate: %s", strerror(-n));
+	if (fflush(a->findings_out))
+		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+	findings_save(a->findings);	/* logs its own failure; retried next interval */
+}
+
+static int open_findings(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct findings_opts fo = { 0 };
+	const char *env = getenv("NODE_NAME");
+	struct utsname u;
+	int err;
+
+	if (!cfg->findings)
+		return 0;
+	if (cfg->node_name)
+		snprintf(a->node_name, sizeof(a->node_name), "%s", cfg->node_name);
+	else if (env && env[0])
+		snprintf(a->node_name, sizeof(a->node_name), "%s", env);
+	else if (!uname(&u))
+		snprintf(a->node_name, sizeof(a->node_name), "%s", u.nodename);
+	if (!strcmp(cfg->findings, "-")) {
+		a->findings_out = stdout;
+	} else {
+		a->findings_out = fopen(cfg->findings, "ae");
+		if (!a->findings_out) {
+			err = -errno;
+			log_error("findings: --findings %s: %s", cfg->findings, strerror(-err));
+			return err;
+		}
+		a->findings_owned = true;
+	}
+	fo.window_s = cfg->findings_window_s;
+	fo.interval_s = cfg->findings_interval_s;
+	fo.state_dir = cfg->state_dir;
+	fo.host_root = cfg->host_root;
+	fo.node_name = a->node_name;
+	fo.cluster_name = cfg->cluster_name;
+	return findings_new(&a->findings, &fo);
+}
+
+static void findings_summary(struct agent *a)
+{
+	struct findings_stats st;
+
+	if (!a->findings)
+		return;
+	findings_get_stats(a->findings, &st);
+	log_info("findings: %" PRIu64 " open, %" PRIu64 " lines written (%" PRIu64 " resolved); "
+		 "not tracked: %" PRIu64 " credentials, %" PRIu64 " readers, %" PRIu64
+		 " reader pods, %" PRIu64 " findings", st.findings_open, st.emitted, st.resolved,
+		 st.creds_untracked, st.readers_untracked, st.reader_pods_untracked,
+		 st.findings_untracked);
 }
 
 static void startup_summary(struct agent *a)
@@ -371,22 +464,25 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 		return 0;
 	}
 	/*
-	 * installed, else the source tree above the binary: build/credwatch,
-	 * or build/sanitize/credwatch with BUILD=build/sanitize
+	 * installed, else the source tree's rules/ a few levels above the
+	 * binary (build/credwatch, build/sanitize/credwatch)
 	 */
 	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
 	if (access(defaults[0], R_OK)) {
 		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (len > 0) {
+		for (int up = 1; len > 0 && up <= 3; up++) {
+			char *slash;
+
 			exe[len] = '\0';
-			*strrchr(exe, '/') = '\0';
-			for (int up = 1; up <= 2; up++) {
-				snprintf(near_build, sizeof(near_build), "%s/%s/rules/credwatch_rules.yaml",
-					 exe, up == 1 ? ".." : "../..");
-				if (!access(near_build, R_OK)) {
-					defaults[0] = near_build;
-					break;
-				}
+			slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			len = slash - exe;
+			snprintf(near_build, sizeof(near_build), "%s/rules/credwatch_rules.yaml", exe);
+			if (up > 1 && !access(near_build, R_OK)) {
+				defaults[0] = near_build;
+				break;
 			}
 		}
 	}
@@ -472,10 +568,13 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	struct watch_sink sink = { sink_add, sink_del, a };
 	struct sensor_opts so = { 0 };
 	char why[512];
+	uint64_t t0;
 	int err;
 
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
+	snprintf(a->host_root, sizeof(a->host_root), "%s",
+		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
 	snprintf(a->proc_root, sizeof(a->proc_root), "%s/proc",
 		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
 	if (access(a->proc_root, X_OK))
@@ -501,7 +600,13 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
-	return watch_scan_all(a->watch);
+	/* timed for the discovery benchmark (tests/bench/run.sh reads this line) */
+	t0 = now_ns(CLOCK_MONOTONIC);
+	err = watch_scan_all(a->watch);
+	if (!err)
+		log_info("discovery: %u credentials in %.1f ms", creds_count(a->creds),
+			 (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+	return err;
 }
 
 /*
@@ -547,6 +652,11 @@ static void agent_teardown(struct agent *a)
 	}
 	close_ship(a);
 	attrib_free(a->attrib);
+	findings_free(a->findings);
+	if (a->findings_out && a->findings_owned)
+		fclose(a->findings_out);
+	else if (a->findings_out)
+		fflush(a->findings_out);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
@@ -633,8 +743,8 @@ static void reload_config(struct agent *a)
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	uint64_t deadline = 0, next_second = 0, t;
-	int err, ret = 1;
+	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
+	int err, ret = 1, loop_fd = -1;
 
 	if (!a) {
 		log_error("out of memory");
@@ -678,6 +788,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	}
 	if (open_events(a) || open_dump(a))
 		goto cleanup;
+	if (open_findings(a))
+		goto cleanup;
 	a->boot_to_real_ns = event_boot_to_real_ns();
 	err = agent_setup(a, cfg, true);
 	if (err)
@@ -693,8 +805,28 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (cfg->duration_s)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
 
+	/*
+	 * One wait for both the ring buffer and inotify, so a token rotation
+	 * reaches the kernel map at once rather than after a poll timeout.
+	 */
+	loop_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop_fd < 0 ||
+	    epoll_ctl(loop_fd, EPOLL_CTL_ADD, sensor_epoll_fd(a->sensor),
+		      &(struct epoll_event){ .events = EPOLLIN }) ||
+	    (watch_fd(a->watch) >= 0 &&
+	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_fd(a->watch),
+		       &(struct epoll_event){ .events = EPOLLIN }))) {
+		log_error("agent: epoll: %s", strerror(errno));
+		goto cleanup;
+	}
 	while (!sig->stop) {
-		err = sensor_poll(a->sensor, POLL_MS);
+		struct epoll_event evs[2];
+
+		if (epoll_wait(loop_fd, evs, 2, POLL_MS) < 0 && errno != EINTR) {
+			log_error("agent: epoll_wait: %s", strerror(errno));
+			goto cleanup;
+		}
+		err = sensor_consume(a->sensor);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));
 			goto cleanup;
@@ -721,16 +853,26 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			a->boot_to_real_ns = event_boot_to_real_ns();	/* follow clock steps */
 			next_second = t + DROP_CHECK_NS;
 		}
+		if (a->findings && t >= next_findings) {
+			run_findings(a);
+			next_findings = t + cfg->findings_interval_s * 1000000000ULL;
+		}
 		if (deadline && t >= deadline)
 			break;
 	}
 	/* flush: whatever the kernel queued before we stop */
 	sensor_poll(a->sensor, 0);
 	report_drops(a, true);
+	if (a->findings) {
+		run_findings(a);
+		findings_summary(a);
+	}
 	log_info("stopping: %" PRIu64 " credential accesses seen, %" PRIu64
 		 " lost in the kernel", a->events, a->drops_reported);
 	ret = 0;
 cleanup:
+	if (loop_fd >= 0)
+		close(loop_fd);
 	agent_teardown(a);
 	free(a);
 	return ret;

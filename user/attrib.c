@@ -564,3 +564,29 @@ void attrib_stats(struct attrib *a, struct attrib_stats *st)
 	st->api_gone = ks.gone;
 	st->api_errors = ks.errors;
 }
+
+bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t ns_size,
+		       char *name, size_t name_size, char *sa, size_t sa_size)
+{
+	struct k8s_pod_view kv;
+	struct pod_ident pi;
+	bool found = false;
+
+	ns[0] = name[0] = sa[0] = '\0';
+	if (!a || !pod_uid[0])
+		return false;
+	if (!pods__lookup(a->pods, pod_uid, &pi)) {
+		snprintf(ns, ns_size, "%s", pi.ns);
+		snprintf(name, name_size, "%s", pi.name);
+		found = true;
+	}
+	if (!k8s__lookup(a->k8s, pod_uid, NULL, NULL, &kv)) {
+		snprintf(sa, sa_size, "%s", kv.sa);
+		if (!ns[0])
+			snprintf(ns, ns_size, "%s", kv.ns);
+		if (!name[0])
+			snprintf(name, name_size, "%s", kv.name);
+		found = true;
+	}
+	return found;
+}

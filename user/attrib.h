@@ -67,6 +67,14 @@ struct attrib_stats {
 
 void attrib_stats(struct attrib *a, struct attrib_stats *st);
 
+/*
+ * attrib_pod_lookup - namespace, name and service account of a pod by uid,
+ * from /var/log/pods and the API when reachable. Unknown parts are "".
+ * Returns false when the pod is not known at all. Event-loop thread only.
+ */
+bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t ns_size,
+		       char *name, size_t name_size, char *sa, size_t sa_size);
+
 /* Stops the API thread. Accepts NULL. */
 void attrib_free(struct attrib *a);
 

@@ -99,6 +99,14 @@ static const struct opt_desc opts[] = {
 	  "serve /healthz, /readyz and /metrics (Prometheus) on this address"),
 	O("events", OPT_STR, events, "FILE|-", "off",
 	  "write every credential access as NDJSON, before rules"),
+	O("findings", OPT_STR, findings, "FILE|-", "off",
+	  "write credential exposure findings (what to fix) as NDJSON"),
+	O("findings-window", OPT_UINT, findings_window_s, "SECONDS", "86400",
+	  "observation window: unused tokens, learning of token readers"),
+	O("findings-interval", OPT_UINT, findings_interval_s, "SECONDS", "300",
+	  "how often findings are evaluated (and state saved)"),
+	O("state-dir", OPT_STR, state_dir, "DIR", "/var/lib/credwatch",
+	  "where findings state survives restarts (created 0700)"),
 	O("node-name", OPT_STR, node_name, "NAME", "$NODE_NAME, else the host name",
 	  "this node's name"),
 	O("kubeconfig", OPT_STR, kubeconfig, "FILE", "in-cluster service account when present",
@@ -193,6 +201,8 @@ void config_init(struct config *c)
 	c->backend_drain_ms = 5000;
 	c->spool_max_bytes = 256ULL << 20;
 	c->spool_fsync_ms = 100;
+	c->findings_window_s = 86400;
+	c->findings_interval_s = 300;
 }
 
 static void strlist_free(struct strlist *l)
@@ -746,6 +756,15 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 	if (c->max_watched > (1u << 24)) {
 		snprintf(err, err_size, "--max-watched: %llu is above 16777216",
 			 (unsigned long long)c->max_watched);
+		return -EINVAL;
+	}
+	if (!c->findings_window_s || !c->findings_interval_s) {
+		snprintf(err, err_size, "--findings-%s: must be at least 1 second",
+			 c->findings_window_s ? "interval" : "window");
+		return -EINVAL;
+	}
+	if (c->state_dir && !c->state_dir[0]) {
+		snprintf(err, err_size, "--state-dir: empty path");
 		return -EINVAL;
 	}
 	if (c->host_root && !c->host_root[0]) {

@@ -25,7 +25,8 @@ struct config {
 	char *output_format;	/* json | text | auto */
 	char *events;
 	char *dump;
-	char *findings;
+	char *findings;		/* --findings FILE|-: NDJSON findings; off when NULL */
+	char *state_dir;	/* --state-dir; NULL: /var/lib/credwatch */
 	char *backend;
 	char *backend_format;
 	char *backend_token_file;
@@ -60,6 +61,8 @@ struct config {
 	uint64_t duration_s;
 	uint64_t max_watched;
 	uint64_t ringbuf_bytes;
+	uint64_t findings_window_s;	/* --findings-window, 86400 */
+	uint64_t findings_interval_s;	/* --findings-interval, 300 */
 	bool list_watched;
 	bool validate_rules;
 	bool print_config;

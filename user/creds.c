@@ -19,6 +19,7 @@ enum { IDX_PATH, IDX_INODE, IDX_GROUP, IDX__COUNT };
 
 struct slot {
 	struct cred_entry e;
+	char *strings;			/* the entry's strings, one allocation */
 	uint32_t next[IDX__COUNT];	/* chain in each index */
 	uint8_t gen;
 	bool used;
@@ -90,6 +91,8 @@ void creds_free(struct creds *t)
 		return;
 	for (int i = 0; i < IDX__COUNT; i++)
 		free(t->heads[i]);
+	for (uint32_t i = 0; i < t->cap; i++)
+		free(t->slots[i].strings);
 	free(t->slots);
 	free(t->free_list);
 	free(t);
@@ -117,6 +120,35 @@ static int creds_grow(struct creds *t)
 	for (uint32_t i = cap; i > t->cap; i--)
 		t->free_list[t->nfree++] = i - 1;
 	t->cap = cap;
+	return 0;
+}
+
+/* Copy c into slot s, strings into one fresh allocation. */
+static int slot_fill(struct slot *s, const struct cred_entry *c)
+{
+	const char *src[5] = { c->group, c->path, c->pod_uid, c->volume, c->secret_name };
+	const char **dst[5] = { &s->e.group, &s->e.path, &s->e.pod_uid, &s->e.volume,
+				&s->e.secret_name };
+	size_t len[5], total = 0;
+	char *buf, *p;
+
+	for (int i = 0; i < 5; i++) {
+		len[i] = src[i] ? strlen(src[i]) : 0;
+		total += len[i] + 1;
+	}
+	buf = malloc(total);
+	if (!buf)
+		return -ENOMEM;
+	free(s->strings);
+	s->strings = buf;
+	s->e = *c;
+	for (int i = 0, off = 0; i < 5; i++) {
+		p = buf + off;
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		p[len[i]] = '\0';
+		*dst[i] = p;
+		off += (int)len[i] + 1;
+	}
 	return 0;
 }
 
@@ -150,9 +182,12 @@ int creds_add(struct creds *t, const struct cred_entry *c, uint32_t *id)
 
 	if (!t->nfree && (err = creds_grow(t)))
 		return err;
-	n = t->free_list[--t->nfree];
+	n = t->free_list[t->nfree - 1];
 	s = &t->slots[n];
-	s->e = *c;
+	err = slot_fill(s, c);
+	if (err)
+		return err;
+	t->nfree--;
 	s->used = true;
 	s->gen++;
 	s->e.id = ((uint32_t)s->gen << SLOT_BITS) | n;
@@ -180,10 +215,18 @@ int creds_update(struct creds *t, uint32_t id, const struct cred_entry *c)
 	struct slot *s = slot_of(t, id);
 	uint32_t n = id & SLOT_MASK;
 
+	struct slot tmp = { 0 };
+	int err;
+
 	if (!s)
 		return -ENOENT;
+	err = slot_fill(&tmp, c);	/* c may point into s: copy first */
+	if (err)
+		return err;
 	index_unlink(t, n);
-	s->e = *c;
+	free(s->strings);
+	s->strings = tmp.strings;
+	s->e = tmp.e;
 	s->e.id = id;
 	index_link(t, n);
 	return 0;
@@ -196,6 +239,8 @@ int creds_remove(struct creds *t, uint32_t id)
 	if (!s)
 		return -ENOENT;
 	index_unlink(t, id & SLOT_MASK);
+	free(s->strings);
+	s->strings = NULL;
 	s->used = false;
 	t->free_list[t->nfree++] = id & SLOT_MASK;
 	t->count--;

@@ -27,11 +27,16 @@ struct cred_entry {
 	dev_t dev;		/* st_dev */
 	uint32_t mode, uid, gid;/* of the file, for posture findings */
 	bool legacy_token;	/* a token from a Secret volume, not projected */
-	char group[80];		/* "host" or "pod:<uid>": unit of rescans */
-	char path[PATH_MAX];	/* host path (without --host-root) */
-	char pod_uid[64];	/* owner pod, "" for host credentials */
-	char volume[256];	/* kubelet volume name */
-	char secret_name[256];	/* Secret name when known, else "" */
+	/*
+	 * Strings: never NULL in the table, which keeps its own copies (one
+	 * allocation per entry, so 100k credentials cost their paths' length,
+	 * not 100k PATH_MAX buffers). An entry passed in may leave any NULL.
+	 */
+	const char *group;	/* "host" or "pod:<uid>": unit of rescans */
+	const char *path;	/* host path (without --host-root) */
+	const char *pod_uid;	/* owner pod, "" for host credentials */
+	const char *volume;	/* kubelet volume name */
+	const char *secret_name;/* Secret name when known, else "" */
 };
 
 struct creds;

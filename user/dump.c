@@ -693,7 +693,11 @@ int dump_writer_open(struct dump_writer **out, const struct dump_opts *opts)
 		log_error("dump: %s: not a directory", w->dir);
 		goto cleanup;
 	}
-	if (sb.st_mode & 077)
+	/* dumps name pods, paths and command lines: as the spool, tighten a wider mode */
+	if ((sb.st_mode & 077) && chmod(w->dir, 0700) == 0)
+		log_warn("dump: %s: mode %03o tightened to 0700", w->dir,
+			 (unsigned)(sb.st_mode & 0777));
+	else if (sb.st_mode & 077)
 		log_warn("dump: %s: directory is accessible to group or others (mode %03o)",
 			 w->dir, (unsigned)(sb.st_mode & 0777));
 	if (deflateInit(&w->zs, w->opts.level ? w->opts.level : Z_BEST_SPEED) != Z_OK) {

@@ -34,7 +34,8 @@ struct kpod {
 	struct kpod *next;	/* hash chain */
 	char uid[40], ns[64], name[254], sa[254];
 	size_t nctr, nvol;
-	struct kctr ctr[CTR_MAX];
+	/* sized to the pod: 8192 pods of CTR_MAX inline slots were 235 MB */
+	struct kctr *ctr;	/* [nctr] */
 	struct kvol *vol;	/* [nvol] */
 };
 
@@ -100,6 +101,7 @@ static void pod_free(struct kpod *p)
 {
 	if (!p)
 		return;
+	free(p->ctr);
 	free(p->vol);
 	free(p);
 }
@@ -200,12 +202,19 @@ static void parse_containers(struct kpod *p, const cJSON *spec, const cJSON *sta
 	static const char *const stats[] = { "containerStatuses", "initContainerStatuses",
 					     "ephemeralContainerStatuses" };
 	const cJSON *c;
+	size_t cap = 0;
 
+	for (size_t i = 0; i < 3; i++)
+		cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(spec, specs[i]));
+	if (cap > CTR_MAX)
+		cap = CTR_MAX;
+	if (!cap || !(p->ctr = calloc(cap, sizeof(*p->ctr))))
+		return;
 	for (size_t i = 0; i < 3; i++) {
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, specs[i])) {
 			const char *name = jstr(c, "name"), *image = jstr(c, "image");
 
-			if (!name || p->nctr >= CTR_MAX || ctr_by_name(p, name))
+			if (!name || p->nctr >= cap || ctr_by_name(p, name))
 				continue;
 			copy(p->ctr[p->nctr].name, sizeof(p->ctr[0].name), name);
 			if (image)

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define K8S_DEFAULT_MAX_PODS	8192
-#define K8S_DEFAULT_MAX_BODY	(64u << 20)	/* one list page */
+#define K8S_DEFAULT_MAX_BODY	(16u << 20)	/* one list page: 500 pods of 32 KiB; buffered and parsed whole */
 #define K8S_DEFAULT_MAX_EVENT	(4u << 20)	/* one watch event */
 
 struct kube_config;

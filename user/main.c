@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -90,6 +91,13 @@ int main(int argc, char **argv)
 		ret = agent_list_watched(&cfg);
 		goto out;
 	}
+	/*
+	 * Everything the agent creates (alert and event files, spool and dump
+	 * parents) names pods and paths: never group-writable or readable by
+	 * others, whatever umask the caller left us (0 under some runtimes).
+	 * Spool and dump files ask for 0600/0700 themselves.
+	 */
+	umask(umask(0) | 027);
 	install_signals();
 	/* before any thread: libcurl's global init is not thread-safe */
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -285,6 +285,18 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
 }
 
+int sensor_consume(struct sensor *s)
+{
+	int m = ring_buffer__consume(s->rb);
+
+	return m < 0 && m != -EINTR ? m : (m > 0 ? m : 0);
+}
+
+int sensor_epoll_fd(const struct sensor *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
 static void bloom_set(struct sensor *s, uint32_t bit, bool on)
 {
 	__u64 *word = &s->skel->bss->bloom[bit / 64];

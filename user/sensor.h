@@ -60,6 +60,16 @@ void sensor_free(struct sensor *s);
 /* Drain the ring buffer, waiting up to timeout_ms. Returns events or -errno. */
 int sensor_poll(struct sensor *s, int timeout_ms);
 
+/* Drain without waiting. Returns events or -errno. */
+int sensor_consume(struct sensor *s);
+
+/*
+ * An fd that polls readable when the kernel woke the reader (an epoll fd
+ * itself), to wait on together with other sources. Wakeups are batched:
+ * call sensor_consume() after every wait, woken or not.
+ */
+int sensor_epoll_fd(const struct sensor *s);
+
 /* Watch or unwatch an inode (kernel dev encoding). 0 or -errno (-E2BIG: full). */
 int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 		     uint32_t cred_id, uint32_t kind);

@@ -154,7 +154,7 @@ static int token_refresh(struct token *t, bool first)
 		goto fail;
 	}
 	n = read(fd, buf, sizeof(buf));
-	if (n < 0) {		/* tested apart so the compiler sees n >= 0 below */
+	if (n < 0) {
 		err = -errno;
 		close(fd);
 		goto fail;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,14 @@ static const struct host_glob {
 	{ "/home/*/.azure/*", CW_CRED_CLOUD, false },
 };
 
+/* Keep a copy of c, its path (the first string) owning all its strings. */
 static int found_push(struct found *f, const struct cred_entry *c)
 {
+	size_t lp = strlen(c->path), lg = strlen(c->group);
+	size_t lu = c->pod_uid ? strlen(c->pod_uid) : 0, lv = c->volume ? strlen(c->volume) : 0;
+	struct cred_entry *e;
+	char *buf;
+
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 16;
 		struct cred_entry *v = realloc(f->v, cap * sizeof(*v));
@@ -94,8 +101,24 @@ static int found_push(struct found *f, const struct cred_entry *c)
 		f->v = v;
 		f->cap = cap;
 	}
-	f->v[f->n++] = *c;
+	buf = malloc(lp + lg + lu + lv + 4);
+	if (!buf)
+		return -ENOMEM;
+	e = &f->v[f->n++];
+	*e = *c;
+	e->path = memcpy(buf, c->path, lp + 1);
+	e->group = memcpy(buf + lp + 1, c->group, lg + 1);
+	e->pod_uid = memcpy(buf + lp + lg + 2, c->pod_uid ? c->pod_uid : "", lu + 1);
+	e->volume = memcpy(buf + lp + lg + lu + 3, c->volume ? c->volume : "", lv + 1);
+	e->secret_name = "";
 	return 0;
+}
+
+static void found_free(struct found *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free((char *)f->v[i].path);
+	free(f->v);
 }
 
 static void host_path(const struct watch *w, const char *hpath, char *out, size_t size)
@@ -202,8 +225,8 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath,
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.kind = kind;
-	snprintf(c.group, sizeof(c.group), "%s", group);
-	snprintf(c.path, sizeof(c.path), "%s", hpath);
+	c.group = group;
+	c.path = hpath;
 	fill_identity(&c, &st);
 	return found_push(f, &c);
 }
@@ -392,10 +415,11 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 				memset(&c, 0, sizeof(c));
 				c.kind = kind;
 				c.legacy_token = legacy;
-				snprintf(c.group, sizeof(c.group), "%s", group);
-				snprintf(c.path, sizeof(c.path), "%s/%s", vhdir, de->d_name);
-				snprintf(c.pod_uid, sizeof(c.pod_uid), "%s", uid);
-				snprintf(c.volume, sizeof(c.volume), "%s", vde->d_name);
+				snprintf(path, sizeof(path), "%s/%s", vhdir, de->d_name);
+				c.group = group;
+				c.path = path;
+				c.pod_uid = uid;
+				c.volume = vde->d_name;
 				fill_identity(&c, &st);
 				err = found_push(f, &c);
 			}
@@ -440,22 +464,56 @@ static void add_entry(struct watch *w, const struct cred_entry *c)
 	}
 }
 
-/* Make the table's group match what was just found. */
+static uint32_t path_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/*
+ * Make the table's group match what was just found: one hash of the found
+ * paths, so a rescan is linear in the group's size (a --watch directory
+ * may hold 100k files), not quadratic.
+ */
 static void apply_group(struct watch *w, const char *group, struct found *f)
 {
 	const struct cred_entry *e;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, size = 16, mask;
+	size_t *slots;
+
+	while (size < f->n * 2)
+		size *= 2;
+	mask = size - 1;
+	slots = malloc(size * sizeof(*slots));
+	if (!slots) {
+		log_warn("watch: %s: out of memory applying a rescan", group);
+		return;
+	}
+	for (uint32_t i = 0; i < size; i++)
+		slots[i] = SIZE_MAX;
+	for (size_t i = 0; i < f->n; i++) {
+		uint32_t h = path_hash(f->v[i].path) & mask;
+
+		while (slots[h] != SIZE_MAX)
+			h = (h + 1) & mask;
+		slots[h] = i;
+	}
 
 	/* drop what is gone or changed identity (a rotation) */
 	while ((e = creds_group_next(w->table, group, &cursor))) {
 		bool keep = false;
 
-		for (size_t i = 0; i < f->n; i++) {
-			if (strcmp(f->v[i].path, e->path))
+		for (uint32_t h = path_hash(e->path) & mask; slots[h] != SIZE_MAX; h = (h + 1) & mask) {
+			struct cred_entry *c = &f->v[slots[h]];
+
+			if (strcmp(c->path, e->path))
 				continue;
-			if (f->v[i].ino == e->ino && f->v[i].kdev == e->kdev) {
+			if (c->ino == e->ino && c->kdev == e->kdev) {
 				keep = true;
-				f->v[i].id = 1;		/* mark: already present */
+				c->id = 1;		/* mark: already present */
 			} else {
 				w->stats.rotations++;
 			}
@@ -464,6 +522,7 @@ static void apply_group(struct watch *w, const char *group, struct found *f)
 		if (!keep)
 			drop_entry(w, e);
 	}
+	free(slots);
 	for (size_t i = 0; i < f->n; i++)
 		if (!f->v[i].id)
 			add_entry(w, &f->v[i]);
@@ -482,7 +541,7 @@ static int rescan_group(struct watch *w, const char *group)
 		err = -EINVAL;
 	if (!err)
 		apply_group(w, group, &f);
-	free(f.v);
+	found_free(&f);
 	return err;
 }
 

@@ -16,6 +16,15 @@ openssl into --dir at start-up, following a fixed script of faults:
 Writes <dir>/ca.crt, <dir>/port once listening, and one line per request to
 <dir>/requests.log. Requires "Authorization: Bearer test-token" and the
 fieldSelector spec.nodeName=node-1. Exits after --timeout seconds.
+
+Other --mode values, for the agent's fault and bound tests:
+  steady        every list: pods A and C; every watch: ADDED D, then idle
+  biglist       every list: a single ~50 MB page (4,000 pods with 12 KB
+                annotations each), ignoring limit=; every watch: idle
+  endless       every list: pod A; every watch: ADDED pods with new uids,
+                as fast as the client reads, forever
+--port fixes the port and an existing <dir>/ca.crt is reused, so a killed
+server can be restarted in place (API server flapping).
 """
 import argparse
 import json
@@ -101,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, {"kind": "Status", "code": 401})
         if u.path != "/api/v1/pods" or q.get("fieldSelector") != ["spec.nodeName=node-1"]:
             return self.send_json(400, {"kind": "Status", "code": 400})
+        mode = self.server.mode
+        if mode != "script":
+            return self.other_mode(mode, q.get("watch") == ["1"])
         if q.get("watch") != ["1"]:
             with st.lock:
                 st.lists += 1
@@ -148,6 +160,62 @@ class Handler(BaseHTTPRequestHandler):
             return
 
 
+    def other_mode(self, mode, watch):
+        if not watch:
+            if mode == "biglist":
+                return self.send_raw(200, self.server.biglist())
+            items = [pod("A", 10)] if mode == "endless" else [pod("A", 20), pod("C", 20)]
+            return self.send_json(200, {"kind": "PodList", "metadata": {"resourceVersion": "20"},
+                                        "items": items})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            if mode == "endless":
+                n = 0
+                while not self.server.stopping:
+                    batch = []
+                    for _ in range(50):
+                        n += 1
+                        p = pod("D", 100 + n)
+                        p["metadata"]["uid"] = "%08x-0000-4000-8000-%012x" % (n, n)
+                        p["metadata"]["name"] = "churn-%d" % n
+                        batch.append(json.dumps({"type": "ADDED", "object": p}))
+                    self.chunk(("\n".join(batch) + "\n").encode())
+                return
+            if mode == "steady":
+                self.event("ADDED", pod("D", 21))
+            while not self.server.stopping:  # idle watch until the client leaves
+                time.sleep(0.5)
+                self.chunk(b"\n")
+        except OSError:
+            return
+
+    def send_raw(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+
+def big_pod_list():
+    items = []
+    pad = "x" * 12000
+    for i in range(4000):
+        p = pod("C", 20)
+        p["metadata"]["uid"] = "%08x-1111-4000-8000-%012x" % (i, i)
+        p["metadata"]["name"] = "big-%d" % i
+        p["metadata"]["annotations"] = {"pad": pad}
+        items.append(p)
+    return json.dumps({"kind": "PodList", "metadata": {"resourceVersion": "20"},
+                       "items": items}).encode()
+
+
 def make_certs(d):
     def run(*args):
         subprocess.run(args, check=True, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -165,9 +233,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--mode", default="script", choices=["script", "steady", "biglist", "endless"])
+    ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
-    make_certs(a.dir)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if not os.path.exists(os.path.join(a.dir, "server.crt")):
+        make_certs(a.dir)
+    ThreadingHTTPServer.allow_reuse_address = True
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv.mode = a.mode
+    big = []
+    srv.biglist = lambda: big[0] if big else (big.append(big_pod_list()) or big[0])
     srv.daemon_threads = True
     srv.state = State()
     srv.dir = a.dir

@@ -19,6 +19,8 @@
 #   429:dateS     429 with Retry-After as an HTTP-date S seconds ahead
 #   hang          read the request, never answer (the client must time out)
 #   close         read the request, close the connection without a reply
+#   garbage       200 with a body that is not JSON (an HTML error page)
+#   truncate      200 announcing 1000 body bytes, sending 20, then closing
 # "Down" is simply this server not running.
 import argparse
 import email.utils
@@ -85,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                 gzip_ok = False
         action = next_action(self.server.control)
         status = 0
-        if action == "ok":
+        if action in ("ok", "garbage", "truncate"):
             status = 200
         elif action.startswith("429"):
             status = 429
@@ -107,6 +109,23 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3600)
             return
         if action == "close":
+            self.close_connection = True
+            return
+        if action == "garbage":
+            data = b"<html><body>\x00\xff proxy error</body>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if action == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"accepted": 1, "trunc')
+            self.wfile.flush()
             self.close_connection = True
             return
         if action == "ok":

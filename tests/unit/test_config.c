@@ -40,6 +40,26 @@ static void test_config_accepts_design_flags(void **state)
 	config_free(&c);
 }
 
+static void test_config_findings_flags_and_defaults(void **state)
+{
+	char *argv[] = { "credwatch", "--findings", "-", "--findings-window", "2",
+			 "--findings-interval", "1", "--state-dir", "/tmp/st" };
+	struct config c;
+	char err[256];
+
+	assert_int_equal(parse(&c, err, 1, argv), 0);
+	assert_null(c.findings);
+	assert_int_equal(c.findings_window_s, 86400);
+	assert_int_equal(c.findings_interval_s, 300);
+	config_free(&c);
+	assert_int_equal(parse(&c, err, 9, argv), 0);
+	assert_string_equal(c.findings, "-");
+	assert_int_equal(c.findings_window_s, 2);
+	assert_int_equal(c.findings_interval_s, 1);
+	assert_string_equal(c.state_dir, "/tmp/st");
+	config_free(&c);
+}
+
 static void test_config_rejects_with_one_line_reason(void **state)
 {
 	static const struct { int argc; char *argv[4]; const char *msg; } bad[] = {
@@ -51,6 +71,10 @@ static void test_config_rejects_with_one_line_reason(void **state)
 		{ 3, { "credwatch", "--ringbuf-bytes", "1000" }, "--ringbuf-bytes: 1000" },
 		{ 2, { "credwatch", "stray" }, "unexpected argument 'stray'" },
 		{ 2, { "credwatch", "-x" }, "unknown option '-x'" },
+		{ 3, { "credwatch", "--findings-window", "0" }, "--findings-window: must be" },
+		{ 3, { "credwatch", "--findings-interval", "0" }, "--findings-interval: must be" },
+		{ 3, { "credwatch", "--findings-interval", "5m" }, "--findings-interval: '5m' is not" },
+		{ 3, { "credwatch", "--state-dir", "" }, "--state-dir: empty path" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c;
@@ -67,6 +91,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_accepts_design_flags),
+		cmocka_unit_test(test_config_findings_flags_and_defaults),
 		cmocka_unit_test(test_config_rejects_with_one_line_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

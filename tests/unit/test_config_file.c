@@ -381,6 +381,8 @@ static void test_config_docs_and_man_page_list_every_option(void **state)
 {
 	check_generated("docs/operations.md", "<!-- options:begin (make docs) -->\n",
 			config_print_markdown);
+	check_generated("README.md", "<!-- options:begin (make docs) -->\n",
+			config_print_markdown);
 	check_generated("man/credwatch.8", ".\\\" options:begin (make docs)\n",
 			config_print_man);
 }

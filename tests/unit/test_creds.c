@@ -16,8 +16,8 @@ static struct cred_entry entry(const char *path, uint64_t ino, const char *group
 	struct cred_entry c;
 
 	memset(&c, 0, sizeof(c));
-	snprintf(c.path, sizeof(c.path), "%s", path);
-	snprintf(c.group, sizeof(c.group), "%s", group);
+	c.path = path;		/* creds_add copies the strings */
+	c.group = group;
 	c.ino = ino;
 	c.kdev = 7;
 	return c;

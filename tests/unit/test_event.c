@@ -56,9 +56,10 @@ static void test_event_to_record_fills_fields(void **state)
 
 	memset(&c, 0, sizeof(c));
 	c.kind = CW_CRED_SA_TOKEN;
-	strcpy(c.path, "/var/lib/kubelet/pods/u/volumes/p/v/token");
-	strcpy(c.pod_uid, "u");
-	strcpy(c.volume, "v");
+	c.path = "/var/lib/kubelet/pods/u/volumes/p/v/token";
+	c.pod_uid = "u";
+	c.volume = "v";
+	c.secret_name = "";
 	assert_int_equal(event_to_record(e, CW_EVENT_HDR_SIZE + CW_PATH_OFF + 23, &c, 0, rec), 0);
 	assert_string_equal(rec->proc_name, "0123456789abcdef");
 	assert_int_equal(rec->ppid, 5);

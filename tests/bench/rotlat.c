@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * rotlat - token rotation to watched-inode update latency, measured at the
+ * kernel map: what an open of the new token would be matched against.
+ *   rotlat PID VOLDIR ROUNDS
+ * VOLDIR is a kubelet volume in the atomic-writer layout (..data -> ..<ts>,
+ * KEY -> ..data/KEY). Each round does what kubelet's atomic writer does:
+ * a new ..<ts> dir with every key written, a ..data_tmp symlink to it, then
+ * rename(..data_tmp, ..data), then removes the old dir. The clock starts
+ * just before the rename; the round ends when the BPF map "watched" of the
+ * agent PID (found through /proc/PID/fdinfo) holds the new inode of every key whose old inode it held
+ * (ca.crt and namespace are not credentials) and no longer holds the old
+ * ones (polled every 20 us with bpf_map_lookup_elem). Prints one line per
+ * round: "<ms to new inodes watched> <ms to old inodes unwatched>", -1 for
+ * a timeout (and exits 1 at the end).
+ * Needs root (BPF map access by id). Never reads a credential file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf/credwatch.h"
+
+#define MAX_KEYS	16
+#define TIMEOUT_S	5.0
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The agent's map named "watched", found through the fds it holds. */
+static int find_watched_map(int pid)
+{
+	char dir[64], path[PATH_MAX], line[256];
+	struct dirent *de;
+	int found = -ENOENT;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while (found < 0 && (de = readdir(d))) {
+		unsigned int id = 0;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "map_id: %u", &id) == 1)
+				break;
+		fclose(f);
+		if (id) {
+			struct bpf_map_info info = { 0 };
+			__u32 len = sizeof(info);
+			int fd = bpf_map_get_fd_by_id(id);
+
+			if (fd < 0)
+				continue;
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    !strcmp(info.name, "watched") &&
+			    info.key_size == sizeof(struct cw_inode_key) &&
+			    info.value_size == sizeof(struct cw_watch_val))
+				found = fd;
+			else
+				close(fd);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int key_of(const char *path, struct cw_inode_key *k)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	memset(k, 0, sizeof(*k));
+	k->ino = st.st_ino;
+	k->dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	return 0;
+}
+
+static int write_marker(const char *path)
+{
+	char buf[64];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "CWMARKER-rotlat-%ld\n", random());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static void rm_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	char keys[MAX_KEYS][NAME_MAX + 1], path[PATH_MAX], olddir[PATH_MAX], tmp[PATH_MAX];
+	char data[PATH_MAX], target[NAME_MAX + 1];
+	const char *vol;
+	int rounds, nkeys = 0, mapfd, ret = 0;
+	struct cw_watch_val val;
+	struct dirent *de;
+	DIR *d;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: rotlat PID VOLDIR ROUNDS\n");
+		return 2;
+	}
+	vol = argv[2];
+	srandom((unsigned)getpid());
+	rounds = atoi(argv[3]);
+	mapfd = find_watched_map(atoi(argv[1]));
+	if (mapfd < 0) {
+		fprintf(stderr, "rotlat: pid %s holds no credwatch 'watched' map\n", argv[1]);
+		return 1;
+	}
+	snprintf(data, sizeof(data), "%s/..data", vol);
+	snprintf(tmp, sizeof(tmp), "%s/..data_tmp", vol);
+	d = opendir(vol);
+	if (!d) {
+		fprintf(stderr, "rotlat: %s: %s\n", vol, strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(d)) && nkeys < MAX_KEYS)
+		if (de->d_name[0] != '.' && de->d_type == DT_LNK)
+			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", de->d_name);
+	closedir(d);
+	if (!nkeys) {
+		fprintf(stderr, "rotlat: %s: no KEY -> ..data/KEY links\n", vol);
+		return 1;
+	}
+
+	for (int r = 0; r < rounds; r++) {
+		struct cw_inode_key oldk[MAX_KEYS], newk[MAX_KEYS];
+		bool was[MAX_KEYS];
+		double t0, t_new = -1, t_old = -1;
+		int nwas = 0;
+		char ts[64];
+		ssize_t n;
+
+		n = readlink(data, target, sizeof(target) - 1);
+		if (n <= 0) {
+			fprintf(stderr, "rotlat: %s: %s\n", data, strerror(errno));
+			return 1;
+		}
+		target[n] = '\0';
+		snprintf(olddir, sizeof(olddir), "%s/%s", vol, target);
+		snprintf(ts, sizeof(ts), "..rotlat_%d_%ld", r, (long)getpid());
+		snprintf(path, sizeof(path), "%s/%s", vol, ts);
+		if (mkdir(path, 0755)) {
+			fprintf(stderr, "rotlat: mkdir %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < nkeys; i++) {
+			char p[PATH_MAX + NAME_MAX + 2];
+
+			snprintf(p, sizeof(p), "%s/%s", olddir, keys[i]);
+			if (key_of(p, &oldk[i]))
+				memset(&oldk[i], 0, sizeof(oldk[i]));
+			was[i] = oldk[i].ino && !bpf_map_lookup_elem(mapfd, &oldk[i], &val);
+			nwas += was[i];
+			snprintf(p, sizeof(p), "%s/%s", path, keys[i]);
+			if (write_marker(p) || key_of(p, &newk[i])) {
+				fprintf(stderr, "rotlat: %s: cannot create\n", p);
+				return 1;
+			}
+		}
+		if (!nwas) {
+			fprintf(stderr, "rotlat: %s: no key is watched by the agent\n", vol);
+			return 1;
+		}
+		unlink(tmp);
+		if (symlink(ts, tmp)) {
+			fprintf(stderr, "rotlat: symlink %s: %s\n", tmp, strerror(errno));
+			return 1;
+		}
+		/*
+		 * Let the agent settle the mkdir/create events before the clock
+		 * starts; the random part spreads the rename over the phase of
+		 * whatever periodic loop the agent runs, so rounds do not lock in.
+		 */
+		usleep(300000 + (useconds_t)(random() % 200000));
+		t0 = now_ms();
+		if (rename(tmp, data)) {
+			fprintf(stderr, "rotlat: rename %s: %s\n", tmp, strerror(errno));
+			return 1;
+		}
+		while (now_ms() - t0 < TIMEOUT_S * 1e3 && (t_new < 0 || t_old < 0)) {
+			int have_new = 0, have_old = 0;
+
+			for (int i = 0; i < nkeys; i++) {
+				if (!was[i])
+					continue;
+				have_new += !bpf_map_lookup_elem(mapfd, &newk[i], &val);
+				have_old += !bpf_map_lookup_elem(mapfd, &oldk[i], &val);
+			}
+			if (t_new < 0 && have_new == nwas)
+				t_new = now_ms() - t0;
+			if (t_old < 0 && have_old == 0)
+				t_old = now_ms() - t0;
+			usleep(20);
+		}
+		rm_dir(olddir);
+		printf("%.3f %.3f\n", t_new, t_old);
+		fflush(stdout);
+		if (t_new < 0) {
+			fprintf(stderr, "rotlat: round %d: new inodes not watched within %.0f s\n",
+				r, TIMEOUT_S);
+			ret = 1;
+		}
+	}
+	close(mapfd);
+	return ret;
+}

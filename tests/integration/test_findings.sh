@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The real agent's --findings on a fixture node, over four runs sharing one
+# --state-dir: host posture and legacy-token findings at once; unused-token
+# findings only once the window has passed counting the previous run (state
+# survives restarts); no finding re-sent after a restart; an unexpected
+# token reader after learning; resolutions when a file is fixed and a pod is
+# deleted; a corrupt state file moved aside. Window 4 s, interval 1 s.
+set -eu
+cd "$(dirname "$0")/../.."
+. tests/lib/fixture.sh
+. tests/lib/agent.sh
+. tests/lib/cgroup.sh
+tests/lib/mount-tracefs.sh
+
+T=$(mktemp -d /tmp/cw-findings.XXXXXX)
+cleanup() {
+	agent_stop || true
+	cg_cleanup
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ROOT=$T/root
+STATE=$T/state
+UID_IDLE=7a000000-0000-4000-8000-00000000000a
+UID_BUSY=7b000000-0000-4000-8000-00000000000b
+UID_LEGACY=7c000000-0000-4000-8000-00000000000c
+fixture_pod "$ROOT" team-a idle "$UID_IDLE"
+fixture_pod "$ROOT" team-b busy "$UID_BUSY"
+fixture_secret "$ROOT" "$UID_LEGACY" default-token-x7k2p token ca.crt namespace
+mkdir -p "$ROOT/var/log/pods/team-c_legacy_$UID_LEGACY/app"
+fixture_host "$ROOT"
+chmod 0644 "$ROOT/root/.kube/config"			# world-readable kubeconfig
+chmod 0600 "$ROOT/var/lib/kubelet/pki/kubelet-client-current.pem"
+BUSY_TOKEN=$(fixture_token_path "$ROOT" "$UID_BUSY")
+# busy's own container: its reads are the pod using its token
+CG_BUSY=$(cg_pod_systemd "$UID_BUSY" burstable "$(printf 'b%063d' 7)") || fail "cgroup"
+ARGS=(--host-root "$ROOT" --cgroup-root "$(cg_root)" --state-dir "$STATE"
+      --findings-window 4 --findings-interval 1)
+
+"$CREDWATCH" --help | grep -q -- "--findings-window SECONDS" || fail "--help lacks --findings-window"
+"$CREDWATCH" --help | grep -q -- "--state-dir DIR" || fail "--help lacks --state-dir"
+
+# run_for N OUT [ACTION]: run the agent for N s writing findings to OUT; ACTION runs once ready
+run_for() {
+	local n=$1 out=$2 action=${3:-true} rc=0
+	agent_start "$out" "${ARGS[@]}" --findings "$out" --duration "$n"
+	eval "$action"
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	[ "$rc" = 0 ] || fail "agent exited $rc: $(cat "$out.stderr")"
+}
+
+# check OUT EXPR...: python asserts over the parsed lines L (a list of dicts)
+check() {
+	local out=$1; shift
+	python3 - "$out" "$@" <<'EOF' || fail "$out: $(cat "$out")"
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+def of(t, status="open"):
+    return [l for l in L if l["type"] == t and l["status"] == status]
+def paths(t, status="open"):
+    return sorted(l["resource"]["path"] for l in of(t, status))
+for l in L:
+    assert l["kind"] == "finding" and l["id"].startswith("cwf-") and l["node"], l
+    for k in ("severity", "resource", "evidence", "recommendation", "first_seen", "last_seen"):
+        assert k in l, (k, l)
+ids = [(l["id"], l["status"]) for l in L]
+assert len(ids) == len(set(ids)), "a finding was sent twice: %s" % ids
+for expr in sys.argv[2:]:
+    assert eval(expr), expr
+EOF
+}
+
+# run 1: 2 s < window. A process reads the busy pod's token while learning.
+run_for 2 "$T/f1" 'sleep 0.5; cg_run "$CG_BUSY" cat "$BUSY_TOKEN" >/dev/null & wait $!'
+check "$T/f1" \
+	'paths("admin_kubeconfig_on_worker") == ["/etc/kubernetes/admin.conf"]' \
+	'of("admin_kubeconfig_on_worker")[0]["severity"] == "critical"' \
+	'paths("exposed_host_credential") == ["/root/.kube/config"]' \
+	'of("exposed_host_credential")[0]["evidence"]["mode"] == "0644"' \
+	'of("exposed_host_credential")[0]["recommendation"]["command"] == "chmod 600 '"'"'/root/.kube/config'"'"'"' \
+	'[l["resource"]["pod"] for l in of("legacy_sa_token")] == ["legacy"]' \
+	'of("legacy_sa_token")[0]["resource"]["namespace"] == "team-c"' \
+	'of("unused_sa_token") == []' \
+	'len(L) == 3'
+[ "$(stat -c %a "$STATE/findings.state")" = 600 ] || fail "state file mode"
+[ "$(stat -c %a "$STATE")" = 700 ] || fail "state dir mode"
+
+# run 2: 3 s < window, so only the first_seen kept from run 1 can make the
+# unused findings due. After the window a new program reads the busy token.
+run_for 3 "$T/f2" 'sleep 2.5; cg_run "$CG_BUSY" python3 -c "open(\"$BUSY_TOKEN\").close()" & wait $!'
+check "$T/f2" \
+	'sorted(l["resource"]["pod"] for l in of("unused_sa_token")) == ["idle", "legacy"]' \
+	'of("unused_sa_token")[0]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1 or of("unused_sa_token")[1]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1' \
+	'[l["resource"]["pod"] for l in of("unexpected_token_reader")] == ["busy"]' \
+	'"python" in of("unexpected_token_reader")[0]["evidence"]["unexpected_readers"][0]["proc.exepath"]' \
+	'[r["proc.exepath"] for r in of("unexpected_token_reader")[0]["evidence"]["learned_readers"]] == ["/usr/bin/cat"]' \
+	'"proc.exepath = \"/usr/bin/cat\"" in of("unexpected_token_reader")[0]["recommendation"]["yaml"]' \
+	'of("exposed_host_credential") == [] and of("legacy_sa_token") == [] and of("admin_kubeconfig_on_worker") == []' \
+	'len(L) == 3'
+
+# run 3: the kubeconfig is fixed and the idle pod deleted while the agent was down
+chmod 0600 "$ROOT/root/.kube/config"
+rm -rf "${ROOT:?}/var/lib/kubelet/pods/$UID_IDLE" "$ROOT/var/log/pods/team-a_idle_$UID_IDLE"
+run_for 1 "$T/f3"
+IDLE_ID=$(python3 -c 'import json,sys; print([l["id"] for l in map(json.loads, open(sys.argv[1])) if l["resource"]["pod"] == "idle"][0])' "$T/f2")
+check "$T/f3" \
+	'paths("exposed_host_credential", "resolved") == ["/root/.kube/config"]' \
+	'[l["id"] for l in of("unused_sa_token", "resolved")] == ["'"$IDLE_ID"'"]' \
+	'of("unused_sa_token", "resolved")[0]["resource"]["namespace"] == "team-a"' \
+	'"no longer on the node" in of("unused_sa_token", "resolved")[0]["evidence"]["resolved_because"]' \
+	'len(L) == 2'
+
+# run 4: a corrupt state file is moved aside in one line, and the agent carries on
+echo '{"credwatch_findings_state":1}{garbage' > "$STATE/findings.state"
+run_for 1 "$T/f4"
+[ -f "$STATE/findings.state.corrupt" ] || fail "corrupt state not moved aside"
+grep -q "findings.state: unusable at line 1 .*moved to .*findings.state.corrupt" "$T/f4.stderr" \
+	|| fail "corrupt state message: $(cat "$T/f4.stderr")"
+[ "$(grep -c 'findings.state' "$T/f4.stderr")" = 1 ] || fail "corrupt state: not one line"
+check "$T/f4" 'len(of("admin_kubeconfig_on_worker")) == 1'
+head -1 "$STATE/findings.state" | grep -q '"credwatch_findings_state":1' || fail "state not rewritten"
+
+# never a credential's bytes in findings or state
+if grep -rq CWMARKER "$T"/f[1-4] "$STATE"; then fail "a credential's contents leaked"; fi
+echo "findings ok"
