@@ -6,7 +6,9 @@
  * an optional state file line ("credwatch-spool 1 ...\n") followed by up
  * to three segments separated by the four bytes "CWSG"; they are written
  * to a fresh directory under /dev/shm (tmpfs: fsync is cheap), opened,
- * replayed, acknowledged, appended to, reopened and replayed again.
+ * replayed, acknowledged, appended to, reopened and replayed again: the
+ * reader only ever hands out kinds 1..3 of 1 byte..1 MiB, every byte of
+ * them readable, and the spool stays within its size bound.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -128,19 +130,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	replay(s);
 	CHECK(spool_append(s, SPOOL_ALERT, alert, sizeof(alert) - 1) == 0);
 	spool_stats(s, &st);
-	CHECK(st.pending >= 1);
+	CHECK(st.bytes <= o.max_bytes);
 	spool_close(s);
 	s = NULL;
 	/*
-	 * What a restart finds. Our record is not checked for: with any CRC
-	 * accepted, a crafted record before it may claim its bytes (with real
-	 * CRCs, test_spool covers that appends survive a restart).
+	 * What a restart finds. The pending count and our own record are not
+	 * checked: with any CRC accepted, a crafted record may claim the bytes
+	 * of the next one, or hide one inside its payload that a reader
+	 * resynchronising from a cursor in the middle then finds; real CRCs
+	 * rule both out (test_spool covers appends surviving a restart).
 	 */
 	if (spool_open(&s, &o))
 		goto cleanup;
 	replay(s);
 	spool_stats(s, &st);
-	CHECK(st.pending == 0);
+	CHECK(st.bytes <= o.max_bytes);
 cleanup:
 	spool_close(s);
 	if (dfd >= 0)
