@@ -98,6 +98,7 @@ if [ "$suite" = all ] && [ "${CW_SANITIZE_STAGE:-0}" = 1 ] && [ -z "${CW_SANITIZ
 		>"$BUILD.log" 2>&1; then
 		printf '  built %-44s %3ds\n' "$BUILD" $((SECONDS - start))
 		sanitizer_env "$BUILD/sanitizer-reports"
+		export CW_SANITIZER=address,undefined	# tests may allow for ASan's memory
 		run_suites "sanitize/"
 	else
 		failed=$((failed + 1)); failures+=("sanitize/build")
