@@ -5,7 +5,8 @@
 #   make             build the BPF object, skeleton, agent and tools
 #   make run         deps + build + run the agent on this host (root)
 #   make demo        deps + build + a one-minute attack story on a throwaway node (root)
-#   make test        deps + build + every test (root); ends with "N passed, N failed"
+#   make test        deps + build + every test (root), then all again under
+#                    ASan+UBSan+LSan (SANITIZE_STAGE=0: not); ends "N passed, N failed"
 #   make unit        unit tests only          make integration  integration tests only
 #   make bench       benchmarks (build/bench/) make sanitize     tests under ASan+UBSan
 #   make fuzz        fuzz targets              make lint         static checks
@@ -173,18 +174,23 @@ run: deps all
 demo: deps all
 	@BUILD=$(BUILD) tests/demo/demo.sh $(ARGS)
 
+# `make test` ends with every suite again under ASan+UBSan+LSan (gcc, in
+# build/sanitize), counted in the same final line; SANITIZE_STAGE=0 skips it.
+SANITIZE_STAGE ?= 1
+RUN_TESTS = BUILD=$(BUILD) CW_SANITIZER=$(SANITIZER) tests/run-tests.sh
+
 test: deps all
-	@BUILD=$(BUILD) tests/run-tests.sh all
+	@CW_SANITIZE_STAGE=$(SANITIZE_STAGE) $(RUN_TESTS) all
 
 unit: all
-	@BUILD=$(BUILD) tests/run-tests.sh unit
+	@$(RUN_TESTS) unit
 
 integration: all
-	@BUILD=$(BUILD) tests/run-tests.sh integration
+	@$(RUN_TESTS) integration
 
 # Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
 include tests/fuzz/fuzz.mk
-FUZZ_TARGETS := fuzz-dump-reader
+FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$${FUZZ_SECONDS:-60} || exit 1; done

@@ -5,20 +5,38 @@
 # Unit tests: every build/tests/test_* binary (cmocka), one result per binary.
 # Integration tests: every tests/integration/test_*.sh, run as root with the
 # real eBPF programs. A test that cannot load eBPF fails; none is skipped.
+#
+# Sanitizers: with CW_SANITIZER set (make sanitize: the build in $BUILD has
+# ASan+UBSan), every instrumented process writes its reports to files; a
+# test that leaves one fails even if it exited 0 (an agent's leak at exit,
+# a helper whose status a script ignores). LeakSanitizer is on.
+# With CW_SANITIZE_STAGE=1 and suite "all" (make test), the same suites are
+# then built into build/sanitize with gcc -fsanitize=address,undefined and
+# run again as a last stage, counted in the same final line.
 set -u
 cd "$(dirname "$0")/.."
 suite=${1:-all}
 BUILD=${BUILD:-build}
 export BUILD
 passed=0 failed=0 failures=()
-logdir=$BUILD/test-logs
-mkdir -p "$logdir"
+SANLOG=
 
 run_one() {	# name, command...
 	local name=$1; shift
 	local log="$logdir/${name//\//_}.log"
-	local start=$SECONDS
-	if timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1; then
+	local start=$SECONDS ok=1 reports=()
+	[ -z "$SANLOG" ] || rm -f "$SANLOG"/*
+	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1 || ok=0
+	if [ -n "$SANLOG" ]; then
+		shopt -s nullglob
+		reports=("$SANLOG"/*)
+		shopt -u nullglob
+		if [ ${#reports[@]} -gt 0 ]; then
+			ok=0
+			{ echo "== sanitizer reports:"; cat "${reports[@]}"; } >>"$log"
+		fi
+	fi
+	if [ $ok = 1 ]; then
 		passed=$((passed + 1))
 		printf '  PASS  %-44s %3ds\n' "$name" $((SECONDS - start))
 	else
@@ -29,25 +47,63 @@ run_one() {	# name, command...
 	fi
 }
 
-if [ "$suite" = all ] || [ "$suite" = unit ]; then
-	echo "unit tests:"
-	for t in "$BUILD"/tests/test_*; do
-		[ -x "$t" ] || continue
-		case "$t" in *.d|*.o) continue ;; esac
-		run_one "unit/$(basename "$t")" "$t"
-	done
-fi
+# Reports go to files (one per process) that run_one looks for.
+sanitizer_env() {	# dir
+	SANLOG=$1
+	mkdir -p "$SANLOG"
+	export ASAN_OPTIONS="detect_leaks=1:log_path=$SANLOG/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SANLOG/ubsan"
+}
 
-if [ "$suite" = all ] || [ "$suite" = integration ]; then
-	echo "integration tests:"
-	if [ "$(id -u)" != 0 ]; then
-		echo "  integration tests load eBPF programs and must run as root" >&2
-		failed=$((failed + 1)); failures+=("integration (not root)")
-	else
-		for t in tests/integration/test_*.sh; do
-			[ -f "$t" ] || continue
-			run_one "integration/$(basename "$t" .sh)" bash "$t"
+run_suites() {	# prefix
+	local prefix=$1 t
+	logdir=$BUILD/test-logs
+	mkdir -p "$logdir"
+	if [ "$suite" = all ] || [ "$suite" = unit ]; then
+		echo "${prefix}unit tests:"
+		for t in "$BUILD"/tests/test_*; do
+			[ -x "$t" ] || continue
+			case "$t" in *.d|*.o) continue ;; esac
+			run_one "${prefix}unit/$(basename "$t")" "$t"
 		done
+	fi
+	if [ "$suite" = all ] || [ "$suite" = integration ]; then
+		echo "${prefix}integration tests:"
+		if [ "$(id -u)" != 0 ]; then
+			echo "  integration tests load eBPF programs and must run as root" >&2
+			failed=$((failed + 1)); failures+=("${prefix}integration (not root)")
+		else
+			for t in tests/integration/test_*.sh; do
+				[ -f "$t" ] || continue
+				# the fuzz harnesses are ASan+UBSan builds already: run once
+				if [ -n "$prefix" ] && [ "$(basename "$t")" = test_fuzz_smoke.sh ]; then
+					echo "  (integration/test_fuzz_smoke ran above: its harnesses are sanitizer builds)"
+					continue
+				fi
+				run_one "${prefix}integration/$(basename "$t" .sh)" bash "$t"
+			done
+		fi
+	fi
+}
+
+[ -z "${CW_SANITIZER:-}" ] || sanitizer_env "$BUILD/sanitizer-reports"
+run_suites ""
+
+if [ "$suite" = all ] && [ "${CW_SANITIZE_STAGE:-0}" = 1 ] && [ -z "${CW_SANITIZER:-}" ]; then
+	BUILD=build/sanitize
+	export BUILD
+	echo "sanitize stage (ASan+UBSan+LSan, gcc, $BUILD):"
+	start=$SECONDS
+	if make --no-print-directory -s BUILD="$BUILD" SANITIZER=address,undefined CC=gcc all \
+		>"$BUILD.log" 2>&1; then
+		printf '  built %-44s %3ds\n' "$BUILD" $((SECONDS - start))
+		sanitizer_env "$BUILD/sanitizer-reports"
+		export CW_SANITIZER=address,undefined	# tests may allow for ASan's memory
+		run_suites "sanitize/"
+	else
+		failed=$((failed + 1)); failures+=("sanitize/build")
+		printf '  FAIL  %-44s (log: %s)\n' "sanitize/build" "$BUILD.log"
+		tail -n 30 "$BUILD.log" | sed 's/^/        /'
 	fi
 fi
 

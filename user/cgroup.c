@@ -66,7 +66,8 @@ static bool parse_id(const char *s, size_t n, char *out)
 /* UID := 32..36 of hex and sep ('-' or '_'); copied with dashes. */
 static bool parse_uid(const char *s, size_t n, char sep, char *out)
 {
-	if (n < 32 || n >= CG_UID_MAX)
+	/* 36 (a dashed UUID), not the buffer size: 37..39 are no pod uid */
+	if (n < 32 || n > 36)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == sep)

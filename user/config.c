@@ -805,15 +805,31 @@ void config_usage(FILE *out)
 		"and rescans credentials.\n");
 }
 
-static void print_yaml_str(FILE *out, const char *s)
+/*
+ * Characters YAML will not read back as they are, as escapes: C0, DEL and
+ * C1 controls (U+0085 NEL would fold into a space), U+2028/U+2029 (line
+ * breaks too) and the BOM and U+FFFE/U+FFFF (not printable to libyaml).
+ */
+static void print_yaml_str(FILE *out, const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', out);
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)	/* not YAML-printable */
-			fprintf(out, "\\x%02x", (unsigned char)*s);
-		else
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\x%02x", *s);
+		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+			fprintf(out, "\\x%02x", *++s);
+		else if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
+			fputs(s[2] == 0xa8 ? "\\L" : "\\P", out);
+			s += 2;
+		} else if (s[0] == 0xef && ((s[1] == 0xbb && s[2] == 0xbf) ||
+					    (s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf)))) {
+			fprintf(out, "\\u%04x", 0xf000 | (s[1] & 0x3f) << 6 | (s[2] & 0x3f));
+			s += 2;
+		} else
 			fputc(*s, out);
 	}
 	fputc('"', out);

@@ -389,6 +389,30 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Events are newline-delimited: handle every complete line in x->buf and
+ * keep the partial one. Returns 0, or the first event's error (also left
+ * in x->watch_result), which ends the watch.
+ */
+static int watch_lines(struct xfer *x)
+{
+	char *nl;
+
+	while ((nl = memchr(x->buf, '\n', x->len))) {
+		size_t ll = (size_t)(nl - x->buf);
+		int r = ll ? handle_event(x->k, x->buf, ll) : 0;
+
+		memmove(x->buf, nl + 1, x->len - ll - 1);
+		x->len -= ll + 1;
+		x->buf[x->len] = '\0';
+		if (r) {
+			x->watch_result = r;
+			return r;
+		}
+	}
+	return 0;
+}
+
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
@@ -415,25 +439,13 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	x->buf[x->len] = '\0';
 	if (x->watch) {
 		long status = 0;
-		char *nl;
 
 		/* A non-200 body is a Status object, not a stream of events. */
 		curl_easy_getinfo(x->k->curl, CURLINFO_RESPONSE_CODE, &status);
 		if (status != 200)
 			return n;
-		/* Events are newline-delimited; handle every complete line now. */
-		while ((nl = memchr(x->buf, '\n', x->len))) {
-			size_t ll = (size_t)(nl - x->buf);
-			int r = ll ? handle_event(x->k, x->buf, ll) : 0;
-
-			memmove(x->buf, nl + 1, x->len - ll - 1);
-			x->len -= ll + 1;
-			x->buf[x->len] = '\0';
-			if (r) {
-				x->watch_result = r;
-				return 0;	/* stop: relist or resume */
-			}
-		}
+		if (watch_lines(x))
+			return 0;	/* stop: relist or resume */
 	}
 	return n;
 }
@@ -526,6 +538,60 @@ static int http_get(struct k8s *k, const char *url, struct xfer *x, long timeout
 	return err;
 }
 
+/*
+ * One page of a pod list response into fresh; *cont becomes the continue
+ * token (NULL on the last page). 0, or -EPROTO for an unparsable body.
+ */
+static int list_page(struct k8s *k, struct store *fresh, const char *body, size_t len,
+		     char **cont, size_t *dropped)
+{
+	cJSON *doc = cJSON_ParseWithLength(body, len);
+	const cJSON *item, *meta;
+	const char *rv, *next;
+
+	if (!doc) {
+		fail_log(k, "k8s: %s: list pods: unparsable response", k->cfg->server);
+		return -EPROTO;
+	}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "items")) {
+		struct kpod *p = parse_pod(item);
+
+		if (p && !store_put(fresh, p, k->max_pods))
+			(*dropped)++;
+	}
+	meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+	rv = jstr(meta, "resourceVersion");
+	next = jstr(meta, "continue");
+	if (rv)
+		copy(k->rv, sizeof(k->rv), rv);
+	free(*cont);
+	*cont = next && next[0] ? strdup(next) : NULL;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* A complete list replaces the store; takes fresh. */
+static void list_commit(struct k8s *k, struct store *fresh, size_t dropped)
+{
+	if (dropped)
+		log_warn("k8s: %s: node %s has more than %zu pods; %zu not kept",
+			 k->cfg->server, k->node, k->max_pods, dropped);
+	pthread_mutex_lock(&k->mu);
+	store_clear(&k->store);
+	k->store = *fresh;
+	k->st.pods = k->store.n;
+	k->st.lists++;
+	k->st.synced = true;
+	if (k->failing)
+		log_info("k8s: %s: reachable again", k->cfg->server);
+	k->failing = false;
+	k->st.dropped_pods += dropped;
+	copy(k->st.resource_version, sizeof(k->st.resource_version), k->rv);
+	pthread_mutex_unlock(&k->mu);
+	free(fresh);
+	log_info("k8s: %s: %zu pods on node %s", k->cfg->server, k->st.pods, k->node);
+}
+
 /* List every pod of the node, page by page, into a fresh store. */
 static int do_list(struct k8s *k)
 {
@@ -541,10 +607,7 @@ static int do_list(struct k8s *k)
 	set_state(k, K8S_LISTING);
 	for (;;) {
 		struct xfer x = { .k = k, .max = k->max_body };
-		const cJSON *item, *meta;
-		cJSON *doc;
 		long status;
-		const char *rv, *next;
 		char *ec = cont ? curl_easy_escape(k->curl, cont, 0) : NULL;
 
 		free(url);
@@ -562,49 +625,16 @@ static int do_list(struct k8s *k)
 			fail_log(k, "k8s: %s: list pods: HTTP %ld", k->cfg->server, status);
 			err = status == 410 ? -ESTALE : -EIO;
 		}
-		doc = err ? NULL : cJSON_ParseWithLength(x.buf, x.len);
+		if (!err)
+			err = list_page(k, fresh, x.buf, x.len, &cont, &dropped);
 		free(x.buf);
-		if (!err && !doc) {
-			fail_log(k, "k8s: %s: list pods: unparsable response", k->cfg->server);
-			err = -EPROTO;
-		}
 		if (err)
 			goto cleanup;
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "items")) {
-			struct kpod *p = parse_pod(item);
-
-			if (p && !store_put(fresh, p, k->max_pods))
-				dropped++;
-		}
-		meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
-		rv = jstr(meta, "resourceVersion");
-		next = jstr(meta, "continue");
-		if (rv)
-			copy(k->rv, sizeof(k->rv), rv);
-		free(cont);
-		cont = next && next[0] ? strdup(next) : NULL;
-		cJSON_Delete(doc);
 		if (!cont)
 			break;
 	}
-	if (dropped)
-		log_warn("k8s: %s: node %s has more than %zu pods; %zu not kept",
-			 k->cfg->server, k->node, k->max_pods, dropped);
-	pthread_mutex_lock(&k->mu);
-	store_clear(&k->store);
-	k->store = *fresh;
-	k->st.pods = k->store.n;
-	k->st.lists++;
-	k->st.synced = true;
-	if (k->failing)
-		log_info("k8s: %s: reachable again", k->cfg->server);
-	k->failing = false;
-	k->st.dropped_pods += dropped;
-	copy(k->st.resource_version, sizeof(k->st.resource_version), k->rv);
-	pthread_mutex_unlock(&k->mu);
-	free(fresh);
+	list_commit(k, fresh, dropped);
 	fresh = NULL;
-	log_info("k8s: %s: %zu pods on node %s", k->cfg->server, k->st.pods, k->node);
 cleanup:
 	if (fresh) {
 		store_clear(fresh);
@@ -913,4 +943,39 @@ void k8s__stats(struct k8s *k, struct k8s_stats *st)
 	pthread_mutex_lock(&k->mu);
 	*st = k->st;
 	pthread_mutex_unlock(&k->mu);
+}
+
+int k8s__ingest_list(struct k8s *k, const char *body, size_t len)
+{
+	struct store *fresh = calloc(1, sizeof(*fresh));
+	size_t dropped = 0;
+	char *cont = NULL;
+	int err;
+
+	if (!fresh)
+		return -ENOMEM;
+	err = list_page(k, fresh, body, len, &cont, &dropped);
+	free(cont);
+	if (err) {
+		store_clear(fresh);
+		free(fresh);
+		return err;
+	}
+	list_commit(k, fresh, dropped);
+	return 0;
+}
+
+int k8s__ingest_watch(struct k8s *k, const char *data, size_t len)
+{
+	struct xfer x = { .k = k, .len = len, .watch = true };
+	int err;
+
+	x.buf = malloc(len + 1);
+	if (!x.buf)
+		return -ENOMEM;
+	memcpy(x.buf, data, len);
+	x.buf[len] = '\0';
+	err = watch_lines(&x);
+	free(x.buf);
+	return err;
 }

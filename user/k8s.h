@@ -87,6 +87,18 @@ struct cluster_identity;
 bool k8s__node_identity(struct k8s *k, struct cluster_identity *out);
 const char *k8s_state_name(enum k8s_state s);
 
+/*
+ * k8s__ingest_list / k8s__ingest_watch - what the thread does with bytes
+ * from the API, without the network (tests, fuzzing; not while the thread
+ * runs). ingest_list applies one pod list response body as a complete
+ * relist (the store is replaced, resourceVersion taken): 0 or -EPROTO.
+ * ingest_watch applies the complete lines of a watch stream in order: 0,
+ * -ESTALE for a 410 ERROR event (relist), -EPROTO for a bad event; it stops
+ * at the first error as the watch does. Both may return -ENOMEM.
+ */
+int k8s__ingest_list(struct k8s *k, const char *body, size_t len);
+int k8s__ingest_watch(struct k8s *k, const char *data, size_t len);
+
 /* "docker.io/library/nginx:1.25@sha256:..." -> "docker.io/library/nginx" */
 void k8s_image_repository(const char *image, char *out, size_t size);
 

@@ -106,7 +106,9 @@ static int found_push(struct found *f, const struct cred_entry *c)
 		return -ENOMEM;
 	e = &f->v[f->n++];
 	*e = *c;
-	e->path = memcpy(buf, c->path, lp + 1);
+	/* e->path = buf, not memcpy's return: cppcheck then sees who owns buf */
+	memcpy(buf, c->path, lp + 1);
+	e->path = buf;
 	e->group = memcpy(buf + lp + 1, c->group, lg + 1);
 	e->pod_uid = memcpy(buf + lp + lg + 2, c->pod_uid ? c->pod_uid : "", lu + 1);
 	e->volume = memcpy(buf + lp + lg + lu + 3, c->volume ? c->volume : "", lv + 1);

@@ -120,6 +120,26 @@ static void test_cgroup_parse_rejects_malformed_as_unknown(void **state)
 	}
 }
 
+/* Found by tests/fuzz/cgroup_path: 37..39 characters fit the buffer but are no uid. */
+static void test_cgroup_parse_rejects_uid_longer_than_36(void **state)
+{
+	static const char *const paths[] = {
+		"/kubepods/besteffort/pod" UID "-/" CID,
+		"/kubepods/pod0f1e2d3c-4b5a--6978-8796-a5b4c3d2e1f0/" CID,
+		"/kubepods.slice/kubepods-pod" UID_ "___.slice/cri-containerd-" CID ".scope",
+	};
+	struct cgroup_attr a;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_int_equal(cgroup_path_parse(paths[i], &a), -EINVAL);
+		assert_int_equal(a.kind, CG_UNKNOWN);
+		assert_string_equal(a.pod_uid, "");
+	}
+	/* the 36-character form is still accepted */
+	assert_int_equal(cgroup_path_parse("/kubepods/pod" UID "/" CID, &a), 0);
+	assert_string_equal(a.pod_uid, UID);
+}
+
 static void test_cgroup_parse_kubepods_without_pod_is_unknown(void **state)
 {
 	struct cgroup_attr a;
@@ -353,6 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroup_parse_accepts_every_kubelet_layout),
 		cmocka_unit_test(test_cgroup_parse_rejects_malformed_as_unknown),
+		cmocka_unit_test(test_cgroup_parse_rejects_uid_longer_than_36),
 		cmocka_unit_test(test_cgroup_parse_kubepods_without_pod_is_unknown),
 		cmocka_unit_test(test_cgroup_parse_survives_huge_and_random_paths),
 		cmocka_unit_test(test_cgroup_cache_resolves_ids_by_file_handle),

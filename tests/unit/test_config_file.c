@@ -258,6 +258,9 @@ static void test_config_print_round_trips_through_the_loader(void **state)
 		"\x1b[31mred\x7f", "# not a comment", "key: value", "- dash", "  spaces  ",
 		"null", "~", "true", "123", "", "'single'", "{ flow }", "[x]", "é ünïcödé ✓",
 		"*alias", "&anchor", "!tag", "%percent", "@at", "`tick`", "a,b",
+		/* found by tests/fuzz/config_load: YAML line breaks and non-printables */
+		"nel\xc2\x85" "x", "ls\xe2\x80\xa8ps\xe2\x80\xa9", "csi\xc2\x9b" "31m",
+		"bom\xef\xbb\xbf", "nonchar\xef\xbf\xbe\xef\xbf\xbf", "key \xf0\x9f\x94\x91",
 	};
 	struct config a, b;
 	char *text = NULL, *text2 = NULL;

@@ -453,6 +453,41 @@ static void test_spool_replays_everything_when_state_is_garbage(void **state)
 	spool_close(s);
 }
 
+/*
+ * Found by tests/fuzz/spool_reader: a state cursor past the end of its
+ * segment (a tail cut at open, a stale or edited state file) made every
+ * record appended to that segment look acknowledged, lost at the restart.
+ */
+static void test_spool_keeps_appends_after_cursor_past_segment_end(void **state)
+{
+	struct fix *f = *state;
+	struct spool_stats st;
+	struct spool *s;
+	struct got *g;
+	char path[256];
+	FILE *fp;
+
+	assert_int_equal(spool_open(&s, &f->o), 0);
+	append_n(s, 0, 2, 1);
+	spool_close(s);
+	snprintf(path, sizeof(path), "%s/state", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("credwatch-spool 1 1 1000000 0\n", fp);	/* segment 1 is ~80 bytes */
+	fclose(fp);
+	assert_int_equal(spool_open(&s, &f->o), 0);
+	append_n(s, 7, 1, 1);
+	spool_close(s);
+	assert_int_equal(spool_open(&s, &f->o), 0);
+	spool_stats(s, &st);
+	assert_int_equal(st.pending, 1);
+	g = read_all(s, 100, true);
+	assert_int_equal(g->n, 1);
+	assert_int_equal(g->ids[0], 7);
+	free(g);
+	spool_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spool_refuses_second_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_rejects_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_replays_everything_when_state_is_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_keeps_appends_after_cursor_past_segment_end, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
