@@ -724,7 +724,10 @@ static void update_metrics(struct agent *a)
 		metrics_set(a->metrics, CW_M_BACKEND_DEAD_LETTERED_TOTAL, 0,
 			    (int64_t)st.dead_lettered);
 		metrics_set(a->metrics, CW_M_SPOOL_EVICTED_TOTAL, 0, (int64_t)st.spool.evicted);
-		metrics_set(a->metrics, CW_M_SPOOL_BYTES, 0, (int64_t)st.spool.bytes);
+		metrics_set(a->metrics, CW_M_SPOOL_WRITE_ERRORS_TOTAL, 0,
+			    (int64_t)st.submit_errors);
+		/* what waits for the backend: acked records linger in the active segment */
+		metrics_set(a->metrics, CW_M_SPOOL_BYTES, 0, (int64_t)st.spool.pending_bytes);
 	}
 }
 
