@@ -160,9 +160,9 @@ done
 agent_stop || fail "agent exit status with a full spool disk"
 [ "$(wc -l <"$T/full.alerts")" = 40 ] || fail "alerts lost from --output: $(wc -l <"$T/full.alerts")"
 # every alert is either spooled or counted as a spool write error
-line=$(grep 'backend: [0-9]* records submitted' "$T/full.stderr" | tail -1)
+line=$(grep 'backend: delivery summary: [0-9]* records submitted' "$T/full.stderr" | tail -1)
 echo "$line"
-sub=$(sed -n 's/.*backend: \([0-9]*\) records submitted.*/\1/p' <<<"$line")
+sub=$(sed -n 's/.*delivery summary: \([0-9]*\) records submitted.*/\1/p' <<<"$line")
 errs=$(sed -n 's/.* \([0-9]*\) spool write errors.*/\1/p' <<<"$line")
 [ -n "$sub" ] && [ -n "$errs" ] && [ "$errs" -gt 0 ] && [ $((sub + errs)) = 40 ] \
 	|| fail "spool loss not counted exactly: $line"
