@@ -45,8 +45,9 @@ enum cw_metric {
 	CW_M_WATCHED_CREDENTIALS,	/* gauge {kind}: inodes in the watched map */
 	CW_M_RULES_LOADED,		/* gauge */
 	CW_M_BPF_PROGRAMS_ATTACHED,	/* gauge */
-	CW_M_SPOOL_BYTES,		/* gauge */
+	CW_M_SPOOL_BYTES,		/* gauge: bytes not yet acknowledged by the backend */
 	CW_M_SPOOL_EVICTED_TOTAL,	/* counter: alerts evicted from a full spool */
+	CW_M_SPOOL_WRITE_ERRORS_TOTAL,	/* counter: alerts the spool could not store */
 	CW_M_BACKEND_SENT_TOTAL,	/* counter: alerts sent to the backend */
 	CW_M_BACKEND_ACKED_TOTAL,	/* counter: alerts the backend accepted */
 	CW_M_BACKEND_RETRIED_TOTAL,	/* counter: send attempts that will be retried */

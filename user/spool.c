@@ -982,17 +982,26 @@ int spool_evicted_done(struct spool *s, uint64_t n)
 
 static void stats_locked(struct spool *s, struct spool_stats *st)
 {
-	uint64_t pending = 0;
+	uint64_t pending = 0, pending_bytes = 0;
 	size_t i;
 
+	/* the active segment keeps acknowledged records until it rotates */
 	for (i = 0; i < s->nsegs; i++) {
-		if (s->segs[i].seq > s->ack.seg)
-			pending += s->segs[i].nrec;
-		else if (s->segs[i].seq == s->ack.seg && s->segs[i].nrec > s->cur_acked)
-			pending += s->segs[i].nrec - s->cur_acked;
+		const struct seg *g = &s->segs[i];
+
+		if (g->seq > s->ack.seg) {
+			pending += g->nrec;
+			pending_bytes += g->size;
+		} else if (g->seq == s->ack.seg) {
+			if (g->nrec > s->cur_acked)
+				pending += g->nrec - s->cur_acked;
+			if (g->size > s->ack.off)
+				pending_bytes += g->size - s->ack.off;
+		}
 	}
 	*st = s->st;
 	st->pending = pending;
+	st->pending_bytes = pending_bytes;
 	st->bytes = s->total_bytes;
 	st->segments = s->nsegs;
 	st->evicted_unreported = s->evicted_unreported;

@@ -66,7 +66,8 @@ struct spool_stats {
 	uint64_t appended;		/* records appended since open */
 	uint64_t append_errors;		/* appends that failed (any reason) */
 	uint64_t disk_full;		/* of which ENOSPC, EDQUOT or EFBIG */
-	uint64_t bytes;			/* bytes in segments now */
+	uint64_t bytes;			/* bytes in segments now (acknowledged ones included) */
+	uint64_t pending_bytes;		/* bytes of the records not acknowledged now */
 	uint64_t segments;		/* segments now */
 	uint64_t pending;		/* records not acknowledged now */
 	uint64_t evicted;		/* records evicted unacknowledged since open */

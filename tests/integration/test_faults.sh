@@ -139,23 +139,34 @@ echo "backend replies: $(python3 -c 'import json,sys; print([json.loads(l)["acti
 mkdir -p "$T/full"
 mount -t tmpfs -o size=16k,nr_inodes=8 tmpfs "$T/full"
 dd if=/dev/zero of="$T/full/fill" bs=4k count=3 2>/dev/null || true
+HPORT=$(free_port)
 # backend down (a closed port): everything has to stay in the spool, which cannot grow
 agent_start "$T/full" --host-root "$ROOT" --rules "$T/rules.yaml" --output "$T/full.alerts" \
 	--output-format json --alert-rate 0 --spool "$T/full/spool" \
 	--backend "https://127.0.0.1:$(free_port)/ingest" --backend-ca "$T/ca.crt" \
-	--backend-drain-ms 200
+	--backend-drain-ms 200 --listen "127.0.0.1:$HPORT"
 for i in $(seq 40); do read_token >/dev/null; done
 sleep 0.5
 kill -0 "$AGENT_PID" || fail "agent died with a full spool disk"
+# the loss is on /metrics too, not only in the exit line (refreshed once a second)
+werr=0
+for _ in $(seq 50); do
+	werr=$(curl -sf "http://127.0.0.1:$HPORT/metrics" |
+		awk '$1 == "credwatch_spool_write_errors_total" { print $2 }')
+	[ "${werr:-0}" -gt 0 ] && break
+	sleep 0.1
+done
+[ "${werr:-0}" -gt 0 ] || fail "spool write errors not on /metrics: '$werr'"
 agent_stop || fail "agent exit status with a full spool disk"
 [ "$(wc -l <"$T/full.alerts")" = 40 ] || fail "alerts lost from --output: $(wc -l <"$T/full.alerts")"
 # every alert is either spooled or counted as a spool write error
-line=$(grep 'backend: [0-9]* records submitted' "$T/full.stderr" | tail -1)
+line=$(grep 'backend: delivery summary: [0-9]* records submitted' "$T/full.stderr" | tail -1)
 echo "$line"
-sub=$(sed -n 's/.*backend: \([0-9]*\) records submitted.*/\1/p' <<<"$line")
+sub=$(sed -n 's/.*delivery summary: \([0-9]*\) records submitted.*/\1/p' <<<"$line")
 errs=$(sed -n 's/.* \([0-9]*\) spool write errors.*/\1/p' <<<"$line")
 [ -n "$sub" ] && [ -n "$errs" ] && [ "$errs" -gt 0 ] && [ $((sub + errs)) = 40 ] \
 	|| fail "spool loss not counted exactly: $line"
+[ "$werr" -le "$errs" ] || fail "/metrics said $werr spool write errors, the exit line $errs"
 umount "$T/full"
 
 step "clocks: event and alert times are wall-clock time"

@@ -137,7 +137,8 @@ static void test_metrics_every_family_has_help_and_type(void **state)
 		"credwatch_kernel_drops_total counter", "credwatch_events_lost_total counter",
 		"credwatch_watched_credentials gauge", "credwatch_rules_loaded gauge",
 		"credwatch_bpf_programs_attached gauge", "credwatch_spool_bytes gauge",
-		"credwatch_spool_evicted_total counter", "credwatch_backend_sent_total counter",
+		"credwatch_spool_evicted_total counter", "credwatch_spool_write_errors_total counter",
+		"credwatch_backend_sent_total counter",
 		"credwatch_backend_acked_total counter", "credwatch_backend_retried_total counter",
 		"credwatch_backend_dead_lettered_total counter",
 		"credwatch_attribution_cache_entries gauge", "credwatch_k8s_api_watch_up gauge",
@@ -198,6 +199,7 @@ static void test_metrics_counters_move_after_updates(void **state)
 	metrics_inc(f->m, CW_M_BACKEND_RETRIED_TOTAL, 0);
 	metrics_inc(f->m, CW_M_BACKEND_DEAD_LETTERED_TOTAL, 0);
 	metrics_inc(f->m, CW_M_SPOOL_EVICTED_TOTAL, 0);
+	metrics_add(f->m, CW_M_SPOOL_WRITE_ERRORS_TOTAL, 0, 4);
 	metrics_gauge_add(f->m, CW_M_ATTRIBUTION_CACHE_ENTRIES, 0, 7);
 	metrics_gauge_add(f->m, CW_M_ATTRIBUTION_CACHE_ENTRIES, 0, -2);
 	metrics_set(f->m, CW_M_K8S_API_WATCH_UP, 0, 1);
@@ -216,6 +218,7 @@ static void test_metrics_counters_move_after_updates(void **state)
 	assert_int_equal(sample(r.body, "credwatch_backend_retried_total"), 1);
 	assert_int_equal(sample(r.body, "credwatch_backend_dead_lettered_total"), 1);
 	assert_int_equal(sample(r.body, "credwatch_spool_evicted_total"), 1);
+	assert_int_equal(sample(r.body, "credwatch_spool_write_errors_total"), 4);
 	assert_int_equal(sample(r.body, "credwatch_attribution_cache_entries"), 5);
 	assert_int_equal(sample(r.body, "credwatch_k8s_api_watch_up"), 1);
 	reply_free(&r);

@@ -153,6 +153,41 @@ static void test_spool_replays_unacked_after_reopen(void **state)
 	spool_close(s);
 }
 
+/* the metrics' credwatch_spool_bytes: what waits for the backend, not the file sizes */
+static void test_spool_pending_bytes_fall_to_zero_once_acked(void **state)
+{
+	struct fix *f = *state;
+	struct spool_stats st;
+	struct spool *s;
+	struct got *g;
+
+	assert_int_equal(spool_open(&s, &f->o), 0);
+	append_n(s, 0, 10, 10);
+	spool_stats(s, &st);
+	assert_int_equal(st.pending_bytes, st.bytes);
+	assert_true(st.bytes > 0);
+	g = calloc(1, sizeof(*g));
+	assert_int_equal(spool_read(s, 4, 1 << 20, collect, g), 4);
+	assert_int_equal(spool_ack(s, &g->end), 0);
+	spool_stats(s, &st);
+	assert_int_equal(st.pending_bytes, st.bytes - g->end.off);
+	free(g);
+	g = read_all(s, 100, true);
+	assert_int_equal(g->n, 6);
+	free(g);
+	spool_stats(s, &st);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.pending_bytes, 0);
+	assert_true(st.bytes > 0);	/* the active segment is kept until it rotates */
+	spool_close(s);
+
+	/* and after a restart */
+	assert_int_equal(spool_open(&s, &f->o), 0);
+	spool_stats(s, &st);
+	assert_int_equal(st.pending_bytes, 0);
+	spool_close(s);
+}
+
 static void test_spool_read_without_ack_rereads_same_records(void **state)
 {
 	struct fix *f = *state;
@@ -492,6 +527,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_spool_replays_unacked_after_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_pending_bytes_fall_to_zero_once_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_read_without_ack_rereads_same_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_rotates_and_deletes_acked_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_replays_after_torn_tail, setup, teardown),
