@@ -464,6 +464,8 @@ static struct count_entry *table_sorted(struct count_table *t)
 {
 	size_t n = 0;
 
+	if (!t->e)	/* nothing counted: a dump of findings only */
+		return NULL;
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->e[i].key)
 			t->e[n++] = t->e[i];
