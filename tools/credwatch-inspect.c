@@ -526,19 +526,20 @@ static void summary_add_finding(struct summary *s, const struct dump_item *it)
 		s->finding_unparsable++;
 		return;
 	}
+	/* room for a new row first: an id in the table always has its row */
+	if (s->nfrows == s->frows_cap) {
+		size_t cap = s->frows_cap ? s->frows_cap * 2 : 64;
+		struct finding_row *p = realloc(s->frows, cap * sizeof(*p));
+
+		if (!p)
+			goto oom;
+		s->frows = p;
+		s->frows_cap = cap;
+	}
 	e = table_get(&s->fids, v.id, &created);
 	if (!e)
 		goto oom;
 	if (created) {
-		if (s->nfrows == s->frows_cap) {
-			size_t cap = s->frows_cap ? s->frows_cap * 2 : 64;
-			struct finding_row *p = realloc(s->frows, cap * sizeof(*p));
-
-			if (!p)
-				goto oom;
-			s->frows = p;
-			s->frows_cap = cap;
-		}
 		e->row = s->nfrows++;
 		memset(&s->frows[e->row], 0, sizeof(*s->frows));
 	}
