@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * credwatch-inspect.c - offline inspection of trace dumps: summary, events,
- * alerts, and replay of recorded events through a rule file.
+ * alerts, findings, and replay of recorded events through a rule file.
  *
  * Exit codes: 0 everything was read; 1 some input was damaged or refused
  * (everything readable was still printed; each problem is named on stderr
@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "user/dump.h"
 #include "user/fields.h"
 #include "user/json.h"
@@ -30,7 +32,7 @@
 #define MAX_RULE_FILES	64
 #define PROGRESS_MIN	(32ull << 20)	/* show progress for inputs larger than this */
 
-enum cmd { CMD_SUMMARY, CMD_EVENTS, CMD_ALERTS, CMD_REPLAY };
+enum cmd { CMD_SUMMARY, CMD_EVENTS, CMD_ALERTS, CMD_FINDINGS, CMD_REPLAY };
 
 struct inspect {
 	enum cmd cmd;
@@ -53,20 +55,23 @@ struct inspect {
 };
 
 static const char usage_text[] =
-	"usage: " PROG " <summary|events|alerts|replay> FILE|DIR [options]\n"
+	"usage: " PROG " <summary|events|alerts|findings|replay> FILE|DIR [options]\n"
 	"\n"
 	"Reads credwatch trace dumps (a .cwd file, or a directory of them in time order).\n"
-	"  summary   time range, event and alert counts, top readers, top credentials,\n"
-	"            per-pod table, integrity status\n"
+	"  summary   time range, event, alert and finding counts, top readers, top\n"
+	"            credentials, per-pod table, findings table (latest status of each),\n"
+	"            integrity status\n"
 	"  events    every recorded credential access: a table, or NDJSON with --json\n"
 	"            (the same objects as the agent's --events stream)\n"
 	"  alerts    the alert lines the agent raised, as recorded (NDJSON)\n"
+	"  findings  the finding lines the agent wrote (--findings): a table, or the\n"
+	"            lines as recorded (NDJSON) with --json\n"
 	"  replay    evaluate recorded events with --rules and print the alerts they raise\n"
 	"\n"
 	"options:\n"
 	"  --filter COND   only events matching a rule condition,\n"
 	"                  e.g. 'proc.name in (cat, curl) and cred.kind = sa_token'\n"
-	"                  [default: every event]\n"
+	"                  (not for findings, which are not events) [default: every event]\n"
 	"  --rules FILE    rule file for replay (repeatable) [default: none; replay needs one]\n"
 	"  --json          machine-readable output [default: text tables]\n"
 	"  --since T       skip records before T (RFC3339 or epoch seconds) [default: the first]\n"
@@ -290,12 +295,100 @@ static void cmd_alerts(struct inspect *in, const struct dump_item *it)
 	putchar('\n');
 }
 
+/* ---- findings ---- */
+
+/*
+ * The parts of a finding line (docs/findings.md) the tables show. The line
+ * is recorded opaquely and the dump may come from anywhere: every part is
+ * bounded and may be missing ("").
+ */
+struct finding_view {
+	bool parsed;		/* a JSON object */
+	char id[128], type[64], severity[32], status[32], first[40], last[40];
+	char ns[256], pod[256], path[4096];
+};
+
+static void json_str(const cJSON *obj, const char *key, char *dst, size_t size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	record_strlcpy(dst, cJSON_IsString(v) ? v->valuestring : "", size);
+}
+
+static void finding_parse(const char *line, size_t len, struct finding_view *v)
+{
+	cJSON *root = cJSON_ParseWithLength(line, len);
+	const cJSON *res;
+
+	memset(v, 0, sizeof(*v));
+	if (!cJSON_IsObject(root))
+		goto cleanup;
+	v->parsed = true;
+	json_str(root, "id", v->id, sizeof(v->id));
+	json_str(root, "type", v->type, sizeof(v->type));
+	json_str(root, "severity", v->severity, sizeof(v->severity));
+	json_str(root, "status", v->status, sizeof(v->status));
+	json_str(root, "first_seen", v->first, sizeof(v->first));
+	json_str(root, "last_seen", v->last, sizeof(v->last));
+	res = cJSON_GetObjectItemCaseSensitive(root, "resource");
+	json_str(res, "namespace", v->ns, sizeof(v->ns));
+	json_str(res, "pod", v->pod, sizeof(v->pod));
+	json_str(res, "path", v->path, sizeof(v->path));
+cleanup:
+	cJSON_Delete(root);
+}
+
+/* "namespace/pod" for a pod's credential, else the host path; escaped. */
+static const char *finding_where(const struct finding_view *v, char *buf, size_t size)
+{
+	char tmp[600];
+
+	if (!v->pod[0])
+		return text_escape(v->path[0] ? v->path : "-", buf, size);
+	snprintf(tmp, sizeof(tmp), "%s/%s", v->ns[0] ? v->ns : "<NA>", v->pod);
+	return text_escape(tmp, buf, size);
+}
+
+#define FINDING_ROW_FMT "%-27s %-8s %-8s %-26s %-20s %s\n"
+
+static void print_finding_text(const struct dump_item *it)
+{
+	char t[40], st[40], sev[40], type[80], id[160], where[8200];
+	struct finding_view v;
+
+	finding_parse(it->finding_json, it->finding_len, &v);
+	fmt_time(it->time_ns, t, sizeof(t));
+	if (!v.parsed) {
+		printf(FINDING_ROW_FMT, t, "?", "?", "?", "?", "(not a JSON object)");
+		return;
+	}
+	printf(FINDING_ROW_FMT, t, text_escape(v.status[0] ? v.status : "?", st, sizeof(st)),
+	       text_escape(v.severity[0] ? v.severity : "?", sev, sizeof(sev)),
+	       text_escape(v.type[0] ? v.type : "?", type, sizeof(type)),
+	       text_escape(v.id[0] ? v.id : "?", id, sizeof(id)),
+	       finding_where(&v, where, sizeof(where)));
+}
+
+static void cmd_findings(struct inspect *in, const struct dump_item *it)
+{
+	if (it->type != DUMP_REC_FINDING)
+		return;
+	if (!in->json) {
+		print_finding_text(it);
+		return;
+	}
+	/* as the agent wrote them to --findings: byte for byte */
+	fwrite(it->finding_json, 1, it->finding_len, stdout);
+	putchar('\n');
+}
+
 /* ---- summary ---- */
 
 struct count_entry {
 	char *key;
 	uint64_t events, alerts, first_ns, last_ns;
 	uint32_t creds;		/* per-pod table: distinct credentials */
+	size_t row;		/* findings table: index into summary.frows */
 };
 
 struct count_table {
@@ -371,6 +464,8 @@ static struct count_entry *table_sorted(struct count_table *t)
 {
 	size_t n = 0;
 
+	if (!t->e)	/* nothing counted: a dump of findings only */
+		return NULL;
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->e[i].key)
 			t->e[n++] = t->e[i];
@@ -379,12 +474,154 @@ static struct count_entry *table_sorted(struct count_table *t)
 	return t->e;
 }
 
+/* The latest line recorded for one finding id. */
+struct finding_row {
+	char *id, *type, *severity, *status, *first, *last, *ns, *pod, *path;
+	uint64_t lines;		/* lines recorded for this id */
+};
+
 struct summary {
 	struct count_table readers, creds, pods, pod_creds;
 	uint64_t events, alerts, first_ns, last_ns;
 	char host[256], kernel[256], agent[64];
-	bool oom;
+	bool oom, have_host;
+	struct count_table fids;	/* finding id -> row */
+	struct finding_row *frows;
+	size_t nfrows, frows_cap;
+	uint64_t finding_lines, finding_unparsable;
 };
+
+static void finding_row_clear(struct finding_row *r)
+{
+	free(r->id);
+	free(r->type);
+	free(r->severity);
+	free(r->status);
+	free(r->first);
+	free(r->last);
+	free(r->ns);
+	free(r->pod);
+	free(r->path);
+}
+
+static void summary_free_findings(struct summary *s)
+{
+	for (size_t i = 0; i < s->nfrows; i++)
+		finding_row_clear(&s->frows[i]);
+	free(s->frows);
+	table_free(&s->fids);
+}
+
+/* Latest status per finding id: a later line replaces what an earlier one said. */
+static void summary_add_finding(struct summary *s, const struct dump_item *it)
+{
+	struct finding_view v;
+	struct finding_row *r, nr = { 0 };
+	struct count_entry *e;
+	bool created;
+
+	s->finding_lines++;
+	finding_parse(it->finding_json, it->finding_len, &v);
+	if (!v.parsed) {
+		s->finding_unparsable++;
+		return;
+	}
+	/* room for a new row first: an id in the table always has its row */
+	if (s->nfrows == s->frows_cap) {
+		size_t cap = s->frows_cap ? s->frows_cap * 2 : 64;
+		struct finding_row *p = realloc(s->frows, cap * sizeof(*p));
+
+		if (!p)
+			goto oom;
+		s->frows = p;
+		s->frows_cap = cap;
+	}
+	e = table_get(&s->fids, v.id, &created);
+	if (!e)
+		goto oom;
+	if (created) {
+		e->row = s->nfrows++;
+		memset(&s->frows[e->row], 0, sizeof(*s->frows));
+	}
+	r = &s->frows[e->row];
+	nr.id = strdup(v.id);
+	nr.type = strdup(v.type);
+	nr.severity = strdup(v.severity);
+	nr.status = strdup(v.status);
+	nr.first = strdup(v.first);
+	nr.last = strdup(v.last);
+	nr.ns = strdup(v.ns);
+	nr.pod = strdup(v.pod);
+	nr.path = strdup(v.path);
+	nr.lines = r->lines + 1;
+	if (!nr.id || !nr.type || !nr.severity || !nr.status || !nr.first || !nr.last ||
+	    !nr.ns || !nr.pod || !nr.path) {
+		finding_row_clear(&nr);
+		goto oom;
+	}
+	finding_row_clear(r);
+	*r = nr;
+	return;
+oom:
+	s->oom = true;
+}
+
+static int status_rank(const char *status)
+{
+	return !strcmp(status, "open") ? 0 : !strcmp(status, "resolved") ? 2 : 1;
+}
+
+static int severity_rank(const char *sev)
+{
+	static const char *const order[] = { "critical", "high", "medium", "low" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(sev, order[i]))
+			return i;
+	return 4;
+}
+
+/* Open first, then by severity (critical first), type, resource, id. */
+static int by_finding(const void *a, const void *b)
+{
+	const struct finding_row *x = a, *y = b;
+	int d;
+
+	if ((d = status_rank(x->status) - status_rank(y->status)))
+		return d;
+	if ((d = severity_rank(x->severity) - severity_rank(y->severity)))
+		return d;
+	if ((d = strcmp(x->type, y->type)) || (d = strcmp(x->ns, y->ns)) ||
+	    (d = strcmp(x->pod, y->pod)) || (d = strcmp(x->path, y->path)))
+		return d;
+	return strcmp(x->id, y->id);
+}
+
+struct finding_counts {
+	uint64_t open, resolved, other, open_by_sev[5];
+};
+
+/* Sort the rows (the id table's row indexes are not used after this). */
+static void summary_count_findings(struct summary *s, struct finding_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (s->nfrows)
+		qsort(s->frows, s->nfrows, sizeof(*s->frows), by_finding);
+	for (size_t i = 0; i < s->nfrows; i++) {
+		switch (status_rank(s->frows[i].status)) {
+		case 0:
+			c->open++;
+			c->open_by_sev[severity_rank(s->frows[i].severity)]++;
+			break;
+		case 2:
+			c->resolved++;
+			break;
+		default:
+			c->other++;
+			break;
+		}
+	}
+}
 
 static void pod_key(const struct cw_record *rec, char *buf, size_t size)
 {
@@ -419,19 +656,24 @@ static void cmd_summary_add(struct summary *s, const struct dump_item *it)
 	const struct cw_record *rec = it->rec;
 	bool created;
 
-	if (!s->events && !s->alerts) {
+	if (!s->have_host) {
 		record_strlcpy(s->host, it->file->hostname, sizeof(s->host));
 		record_strlcpy(s->kernel, it->file->kernel, sizeof(s->kernel));
 		record_strlcpy(s->agent, it->file->agent_version, sizeof(s->agent));
+		s->have_host = true;
+	}
+	if (!s->first_ns || it->time_ns < s->first_ns)
+		s->first_ns = it->time_ns;
+	if (it->time_ns > s->last_ns)
+		s->last_ns = it->time_ns;
+	if (it->type == DUMP_REC_FINDING) {
+		summary_add_finding(s, it);
+		return;
 	}
 	if (it->type == DUMP_REC_EVENT)
 		s->events++;
 	else
 		s->alerts++;
-	if (!s->first_ns || it->time_ns < s->first_ns)
-		s->first_ns = it->time_ns;
-	if (it->time_ns > s->last_ns)
-		s->last_ns = it->time_ns;
 	if (!rec)
 		return;
 	pod_key(rec, pod, sizeof(pod));
@@ -461,22 +703,55 @@ static void split_key(const char *key, char *a, char *b, size_t size)
 	text_escape(tab ? tab + 1 : "", b, size);
 }
 
+static void findings_print_text(struct summary *s)
+{
+	char st[40], sev[40], type[80], first[80], last[80], id[300], where[8200];
+
+	printf("\nfindings (latest status of each):\n  %-8s %-8s %-26s %-20s %-20s %-20s %s\n",
+	       "STATUS", "SEVERITY", "TYPE", "FIRST_SEEN", "LAST_SEEN", "ID", "RESOURCE");
+	for (size_t i = 0; i < s->nfrows; i++) {
+		const struct finding_row *r = &s->frows[i];
+		struct finding_view v = { .parsed = true };
+
+		record_strlcpy(v.ns, r->ns, sizeof(v.ns));
+		record_strlcpy(v.pod, r->pod, sizeof(v.pod));
+		record_strlcpy(v.path, r->path, sizeof(v.path));
+		printf("  %-8s %-8s %-26s %-20s %-20s %-20s %s\n",
+		       text_escape(r->status[0] ? r->status : "?", st, sizeof(st)),
+		       text_escape(r->severity[0] ? r->severity : "?", sev, sizeof(sev)),
+		       text_escape(r->type[0] ? r->type : "?", type, sizeof(type)),
+		       text_escape(r->first[0] ? r->first : "-", first, sizeof(first)),
+		       text_escape(r->last[0] ? r->last : "-", last, sizeof(last)),
+		       text_escape(r->id[0] ? r->id : "?", id, sizeof(id)),
+		       finding_where(&v, where, sizeof(where)));
+	}
+}
+
 static void summary_print_text(struct inspect *in, struct summary *s,
 			       const struct dump_reader_stats *st, bool damaged)
 {
 	char t1[40], t2[40], a[600], b[600];
+	struct finding_counts fc;
 	struct count_entry *e;
 	size_t n;
 
+	summary_count_findings(s, &fc);
 	printf("host:        %s (kernel %s, agent %s)\n", text_escape(s->host, a, sizeof(a)),
 	       text_escape(s->kernel, b, sizeof(b)), s->agent);
-	if (s->events || s->alerts)
+	if (s->events || s->alerts || s->finding_lines)
 		printf("time range:  %s .. %s (%.1f s)\n", fmt_time(s->first_ns, t1, sizeof(t1)),
 		       fmt_time(s->last_ns, t2, sizeof(t2)),
 		       (double)(s->last_ns - s->first_ns) / 1e9);
 	else
 		printf("time range:  (no records)\n");
 	printf("events:      %" PRIu64 "\nalerts:      %" PRIu64 "\n", s->events, s->alerts);
+	printf("findings:    %zu (%" PRIu64 " open: %" PRIu64 " critical, %" PRIu64 " high, %"
+	       PRIu64 " medium, %" PRIu64 " low; %" PRIu64 " resolved) from %" PRIu64 " lines\n",
+	       s->nfrows, fc.open, fc.open_by_sev[0], fc.open_by_sev[1], fc.open_by_sev[2],
+	       fc.open_by_sev[3], fc.resolved, s->finding_lines);
+	if (s->finding_unparsable)
+		printf("             %" PRIu64 " finding lines are not JSON objects (not in the table)\n",
+		       s->finding_unparsable);
 	printf("integrity:   %s: %" PRIu64 " files (%" PRIu64 " refused), %" PRIu64
 	       " blocks ok, %" PRIu64 " damaged, %" PRIu64 " truncated, %" PRIu64
 	       " bytes skipped\n", damaged ? "DAMAGED" : "ok", st->files, st->files_refused,
@@ -507,6 +782,8 @@ static void summary_print_text(struct inspect *in, struct summary *s,
 		printf("  %8" PRIu64 " %8" PRIu64 " %6u  %-27s %-27s %s\n", e[i].events,
 		       e[i].alerts, e[i].creds, fmt_time(e[i].first_ns, t1, sizeof(t1)),
 		       fmt_time(e[i].last_ns, t2, sizeof(t2)), text_escape(e[i].key, a, sizeof(a)));
+	if (s->nfrows)
+		findings_print_text(s);
 }
 
 static void json_top(struct jbuf *jb, const char *name, struct count_table *t,
@@ -534,6 +811,57 @@ static void json_top(struct jbuf *jb, const char *name, struct count_table *t,
 		}
 		jbuf_kv_u64(jb, "events", e[i].events);
 		jbuf_kv_u64(jb, "alerts", e[i].alerts);
+		jbuf_obj_end(jb);
+	}
+	jbuf_arr_end(jb);
+}
+
+/* "" as null: a part the finding line did not have. */
+static void kv_str_or_null(struct jbuf *jb, const char *key, const char *val)
+{
+	if (val[0])
+		jbuf_kv_str(jb, key, val);
+	else
+		jbuf_kv_null(jb, key);
+}
+
+static void findings_print_json(struct jbuf *jb, struct summary *s)
+{
+	static const char *const sev[] = { "critical", "high", "medium", "low", "other" };
+	struct finding_counts fc;
+
+	summary_count_findings(s, &fc);
+	jbuf_key(jb, "finding_counts");
+	jbuf_obj_begin(jb);
+	jbuf_kv_u64(jb, "findings", s->nfrows);
+	jbuf_kv_u64(jb, "open", fc.open);
+	jbuf_kv_u64(jb, "resolved", fc.resolved);
+	jbuf_kv_u64(jb, "other_status", fc.other);
+	jbuf_key(jb, "open_by_severity");
+	jbuf_obj_begin(jb);
+	for (int i = 0; i < 5; i++)
+		jbuf_kv_u64(jb, sev[i], fc.open_by_sev[i]);
+	jbuf_obj_end(jb);
+	jbuf_kv_u64(jb, "lines", s->finding_lines);
+	jbuf_kv_u64(jb, "unparsable_lines", s->finding_unparsable);
+	jbuf_obj_end(jb);
+	jbuf_key(jb, "findings");
+	jbuf_arr_begin(jb);
+	for (size_t i = 0; i < s->nfrows; i++) {
+		const struct finding_row *r = &s->frows[i];
+
+		jbuf_elem(jb);
+		jbuf_obj_begin(jb);
+		kv_str_or_null(jb, "id", r->id);
+		kv_str_or_null(jb, "type", r->type);
+		kv_str_or_null(jb, "severity", r->severity);
+		kv_str_or_null(jb, "status", r->status);
+		kv_str_or_null(jb, "namespace", r->ns);
+		kv_str_or_null(jb, "pod", r->pod);
+		kv_str_or_null(jb, "path", r->path);
+		kv_str_or_null(jb, "first_seen", r->first);
+		kv_str_or_null(jb, "last_seen", r->last);
+		jbuf_kv_u64(jb, "lines", r->lines);
 		jbuf_obj_end(jb);
 	}
 	jbuf_arr_end(jb);
@@ -567,6 +895,7 @@ static void summary_print_json(struct inspect *in, struct summary *s,
 	json_top(jb, "top_readers", &s->readers, "proc.name", "pod", in->top);
 	json_top(jb, "top_credentials", &s->creds, "cred.kind", "cred.path", in->top);
 	json_top(jb, "pods", &s->pods, "pod", NULL, -1);
+	findings_print_json(jb, s);
 	jbuf_obj_end(jb);
 	jbuf_raw(jb, "\n", 1);
 	fwrite(jb->buf, 1, jb->len, stdout);
@@ -736,17 +1065,19 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		}
 	}
 	if (!cmd)
-		return usage_error("missing command%s (summary, events, alerts or replay)", "");
+		return usage_error("missing command%s (summary, events, alerts, findings or replay)", "");
 	if (!strcmp(cmd, "summary"))
 		in->cmd = CMD_SUMMARY;
 	else if (!strcmp(cmd, "events"))
 		in->cmd = CMD_EVENTS;
 	else if (!strcmp(cmd, "alerts"))
 		in->cmd = CMD_ALERTS;
+	else if (!strcmp(cmd, "findings"))
+		in->cmd = CMD_FINDINGS;
 	else if (!strcmp(cmd, "replay"))
 		in->cmd = CMD_REPLAY;
 	else
-		return usage_error("unknown command '%s' (summary, events, alerts or replay)", cmd);
+		return usage_error("unknown command '%s' (summary, events, alerts, findings or replay)", cmd);
 	if (!in->input)
 		return usage_error("%s: missing FILE or DIR", cmd);
 	if (in->ropts.since_ns && in->ropts.until_ns && in->ropts.since_ns > in->ropts.until_ns)
@@ -755,6 +1086,8 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		return usage_error("replay: needs --rules FILE%s", "");
 	if (in->cmd != CMD_REPLAY && in->nrule_files)
 		return usage_error("--rules: only for replay%s", "");
+	if (in->cmd == CMD_FINDINGS && in->filter_text)
+		return usage_error("--filter: not for findings (a finding is not an event)%s", "");
 	return 0;
 }
 
@@ -791,6 +1124,9 @@ int main(int argc, char **argv)
 	if (in.cmd == CMD_EVENTS && !in.json)
 		printf("%-27s %7s %-16s %s %-10s %s %s\n", "TIME", "PID", "PROCESS", "NAMESPACE/POD",
 		       "KIND", "CREDENTIAL", "CMDLINE");
+	if (in.cmd == CMD_FINDINGS && !in.json)
+		printf(FINDING_ROW_FMT, "TIME", "STATUS", "SEVERITY", "TYPE", "ID",
+		       "RESOURCE (NAMESPACE/POD or PATH)");
 	while ((ret = dump_reader_next(in.reader, &it)) == 1) {
 		switch (in.cmd) {
 		case CMD_SUMMARY:
@@ -802,6 +1138,9 @@ int main(int argc, char **argv)
 			break;
 		case CMD_ALERTS:
 			cmd_alerts(&in, &it);
+			break;
+		case CMD_FINDINGS:
+			cmd_findings(&in, &it);
 			break;
 		case CMD_REPLAY:
 			cmd_replay(&in, &it);
@@ -834,6 +1173,7 @@ cleanup:
 	table_free(&sum.creds);
 	table_free(&sum.pods);
 	table_free(&sum.pod_creds);
+	summary_free_findings(&sum);
 	jbuf_free(&in.jb);
 	dump_reader_close(in.reader);
 	rules_teardown(&in);

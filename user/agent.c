@@ -347,6 +347,9 @@ static void emit_finding(void *ctx, const char *line, size_t len)
 
 	if (fwrite(line, 1, len, a->findings_out) != len || fputc('\n', a->findings_out) == EOF)
 		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+	/* the dump keeps the line as written, for credwatch-inspect findings/summary */
+	if (a->dump && dump_write_finding(a->dump, line, len))
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
 	/* same no-loss path as alerts */
 	if (a->ship)
 		ship_submit(a->ship, SPOOL_FINDING, line, len);

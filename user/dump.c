@@ -565,12 +565,13 @@ static int append(struct dump_writer *w, enum dump_rec_type type,
 	p[0] = (unsigned char)type;
 	dump_put_u64(p + 1, t);
 	/* body length as a fixed 3-byte varint, patched once the body is known */
-	if (type == DUMP_REC_ALERT) {
+	if (type == DUMP_REC_ALERT || type == DUMP_REC_FINDING) {
 		body += put_varint(p + DUMP_REC_HDR + body, json_len);
 		memcpy(p + DUMP_REC_HDR + body, json, json_len);
 		body += json_len;
-		p[DUMP_REC_HDR + body++] = rec != NULL;
 	}
+	if (type == DUMP_REC_ALERT)
+		p[DUMP_REC_HDR + body++] = rec != NULL;
 	if (rec)
 		body += encode_fields(w, rec, p + DUMP_REC_HDR + body);
 	p[9] = (unsigned char)(body | 0x80);
@@ -584,8 +585,10 @@ static int append(struct dump_writer *w, enum dump_rec_type type,
 		w->ts_max = t;
 	if (type == DUMP_REC_EVENT)
 		w->st.events++;
-	else
+	else if (type == DUMP_REC_ALERT)
 		w->st.alerts++;
+	else
+		w->st.findings++;
 	if (w->raw_len >= w->opts.block_bytes ||
 	    writer_now(w) - w->block_start_ns >= (uint64_t)w->opts.flush_ms * 1000000ull)
 		err2 = write_block(w);
@@ -607,6 +610,18 @@ int dump_write_alert(struct dump_writer *w, const struct cw_record *rec,
 		return -EMSGSIZE;
 	}
 	return append(w, DUMP_REC_ALERT, rec, alert_json, len);
+}
+
+int dump_write_finding(struct dump_writer *w, const char *json, size_t len)
+{
+	if (!json)
+		return -EINVAL;
+	if (len > DUMP_FINDING_MAX) {
+		w->st.dropped++;
+		return -EMSGSIZE;
+	}
+	/* no event: the writer's clock times it, and the delta state is untouched */
+	return append(w, DUMP_REC_FINDING, NULL, json, len);
 }
 
 int dump_flush(struct dump_writer *w)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dump.h - trace dumps: every sensor event and alert, in rotated,
+ * dump.h - trace dumps: every sensor event, alert and finding, in rotated,
  * zlib-compressed, CRC-checked files that credwatch-inspect reads offline.
  *
  * The byte layout is in dump_format.h and docs/dumps.md. A writer buffers
@@ -29,10 +29,12 @@
 #define DUMP_DEFAULT_BLOCK_BYTES	(256u << 10)	/* uncompressed */
 #define DUMP_DEFAULT_FLUSH_MS		1000
 #define DUMP_ALERT_MAX			(1u << 20)	/* longest alert line */
+#define DUMP_FINDING_MAX		(1u << 20)	/* longest finding line */
 
 enum dump_rec_type {
 	DUMP_REC_EVENT = 1,	/* one sensor event with its attribution */
 	DUMP_REC_ALERT = 2,	/* an alert line, with the event that raised it */
+	DUMP_REC_FINDING = 3,	/* a --findings line (docs/findings.md), no event */
 };
 
 struct dump_opts {
@@ -57,11 +59,12 @@ struct dump_writer;
 struct dump_writer_stats {
 	uint64_t events;	/* records accepted */
 	uint64_t alerts;
+	uint64_t findings;
 	uint64_t blocks;	/* blocks written */
 	uint64_t bytes;		/* bytes written, all files */
 	uint64_t files;		/* files created */
 	uint64_t files_deleted;	/* by keep */
-	uint64_t dropped;	/* records lost to write errors or oversize alerts */
+	uint64_t dropped;	/* records lost to write errors or oversize lines */
 	uint64_t write_errors;
 	uint64_t compress_ns;	/* time spent in deflate */
 };
@@ -82,6 +85,16 @@ int dump_writer_open(struct dump_writer **out, const struct dump_opts *opts);
 int dump_write_event(struct dump_writer *w, const struct cw_record *rec);
 int dump_write_alert(struct dump_writer *w, const struct cw_record *rec,
 		     const char *alert_json);
+
+/*
+ * dump_write_finding - append one finding line (the JSON object the agent
+ * writes to --findings, without its newline), stored opaquely and timed by
+ * the writer's clock. json need not be NUL-terminated. Returns 0, -EMSGSIZE
+ * for a line longer than DUMP_FINDING_MAX (counted as dropped), or -errno as
+ * dump_write_event. Readers older than the finding record skip it (counted in
+ * their fields_skipped) and read everything else.
+ */
+int dump_write_finding(struct dump_writer *w, const char *json, size_t len);
 
 /* dump_flush - write the buffered records as one block; rotate if due. */
 int dump_flush(struct dump_writer *w);
@@ -125,6 +138,8 @@ struct dump_item {
 	const struct cw_record *rec;	/* NULL: alert without an event */
 	const char *alert_json;		/* DUMP_REC_ALERT: NUL-terminated line */
 	size_t alert_len;
+	const char *finding_json;	/* DUMP_REC_FINDING: NUL-terminated line */
+	size_t finding_len;
 	const struct dump_file_info *file;
 	uint64_t block_offset;		/* where its block starts in the file */
 };
@@ -139,8 +154,8 @@ struct dump_reader_stats {
 	uint64_t bytes_total;	/* size of every input file */
 	uint64_t bytes_done;	/* input consumed so far (progress) */
 	uint64_t bytes_skipped;	/* input not read because it was damaged */
-	uint64_t events, alerts;	/* records returned */
-	uint64_t fields_skipped;	/* unknown or mistyped fields (newer writer) */
+	uint64_t events, alerts, findings;	/* records returned */
+	uint64_t fields_skipped;	/* unknown or mistyped fields or record types (newer writer) */
 };
 
 /*

@@ -22,6 +22,11 @@
  * record  = u8 type, u64 time_ns, varint body_len, body
  *   EVENT body = field*
  *   ALERT body = varint json_len, json bytes, u8 has_event, field* if has_event
+ *   FINDING body = varint json_len, json bytes (a --findings line); bytes
+ *     after the line are ignored. A record of a type a reader does not know
+ *     is skipped whole (body_len says how long it is) and counted, so new
+ *     types need no version change: a version-1 reader from before FINDING
+ *     reads the rest of the block.
  * field   = varint id, u8 index, u8 type[|DUMP_FIELD_CLEAR], varint len, bytes
  *   str: the bytes and a final NUL; u64/s64/bool: len bytes of the value,
  *   little-endian, leading zero bytes dropped (0 is len 0).

@@ -41,7 +41,7 @@ struct dump_reader {
 	bool block_bad;
 	z_stream zs;
 	bool zs_ready;
-	char *alert;
+	char *alert;		/* the alert or finding line returned last */
 	size_t alert_cap;
 	struct dump_reader_stats st;
 	bool damage;
@@ -533,6 +533,19 @@ static int decode_record(struct dump_reader *r, struct dump_item *it)
 			it->rec = &r->rec;
 		}
 		break;
+	case DUMP_REC_FINDING:
+		/* bytes after the line are a newer writer's; ignored */
+		if (!(k = get_varint(b, body, &jlen)) || jlen > body - k) {
+			bad = "finding cut";
+			break;
+		}
+		if (grow((unsigned char **)&r->alert, &r->alert_cap, (size_t)jlen + 1))
+			return -ENOMEM;
+		memcpy(r->alert, b + k, jlen);
+		r->alert[jlen] = '\0';
+		it->finding_json = r->alert;
+		it->finding_len = jlen;
+		break;
 	default:
 		r->st.fields_skipped++;	/* a record type of a newer writer */
 		return 0;
@@ -543,8 +556,10 @@ static int decode_record(struct dump_reader *r, struct dump_item *it)
 		return 0;
 	if (it->type == DUMP_REC_EVENT)
 		r->st.events++;
-	else
+	else if (it->type == DUMP_REC_ALERT)
 		r->st.alerts++;
+	else
+		r->st.findings++;
 	return 1;
 bad:
 	r->st.blocks_damaged++;

@@ -4,8 +4,10 @@
  * trace dump directory and reports the writer's cost: the rate of
  * dump_write_event() including the block compression and writes it causes.
  * Used by tests/bench/inspect_rate.sh and the inspect integration tests.
+ * With F > 0, a finding line (open, later resolved, of a few ids) follows
+ * every F-th event too: the fuzz seed with findings is made this way.
  *
- *   dump_gen DIR N [block_bytes] [zlib_level]
+ *   dump_gen DIR N [block_bytes] [zlib_level] [F]
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -88,18 +90,45 @@ static void make_event(struct cw_record *rec, uint64_t i)
 	field_set_str(rec, CW_F_CLOUD_REGION, 0, "eu-west-1");
 }
 
+/* A --findings line; each of 3 ids opens, then the one of i / F % 3 resolves. */
+static int make_finding(char *buf, size_t size, uint64_t k)
+{
+	static const char *const types[] = { "unused_sa_token", "exposed_host_credential",
+					     "shared_credential" };
+	static const char *const sev[] = { "low", "high", "high" };
+	unsigned id = (unsigned)(k % 3);
+
+	return snprintf(buf, size,
+		"{\"kind\":\"finding\",\"id\":\"cwf-00000000000000%02x\",\"type\":\"%s\","
+		"\"severity\":\"%s\",\"status\":\"%s\",\"source\":\"credwatch\","
+		"\"node\":\"worker-1\",\"cluster\":null,\"resource\":{\"namespace\":%s,"
+		"\"pod\":%s,\"pod_uid\":null,\"service_account\":null,\"path\":\"%s\","
+		"\"cred_kind\":\"%s\"},\"evidence\":{},\"recommendation\":null,"
+		"\"first_seen\":\"2023-11-14T22:13:20Z\",\"last_seen\":\"2023-11-14T22:13:2%uZ\"}",
+		id, types[id], sev[id], k >= 3 ? "resolved" : "open",
+		id == 1 ? "null" : "\"default\"", id == 1 ? "null" : "\"web-7d9f8-abcde\"",
+		id == 1 ? "/root/.kube/config" : "/var/lib/kubelet/pods/x/token",
+		id == 1 ? "kubeconfig" : "sa_token", (unsigned)(k % 10));
+}
+
+static uint64_t event_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
 int main(int argc, char **argv)
 {
 	struct dump_writer_stats st;
 	struct dump_writer *w;
 	struct cw_record *rec;
 	struct dump_opts o;
-	uint64_t n;
+	uint64_t n, every = 0, nf = 0, now = 1700000000000000000ull;
+	char finding[1024];
 	double t0, t;
 	int err;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: dump_gen DIR N [block_bytes] [zlib_level]\n");
+		fprintf(stderr, "usage: dump_gen DIR N [block_bytes] [zlib_level] [F]\n");
 		return 2;
 	}
 	dump_opts_default(&o);
@@ -111,6 +140,12 @@ int main(int argc, char **argv)
 		o.block_bytes = (uint32_t)strtoul(argv[3], NULL, 0);
 	if (argc > 4)
 		o.level = atoi(argv[4]);
+	if (argc > 5)
+		every = strtoull(argv[5], NULL, 10);
+	if (every) {	/* findings are timed by the writer's clock: the events' time */
+		o.clock_ns = event_clock;
+		o.clock_ctx = &now;
+	}
 	n = strtoull(argv[2], NULL, 10);
 	rec = malloc(sizeof(*rec) * 64);
 	if (!rec)
@@ -126,12 +161,15 @@ int main(int argc, char **argv)
 	for (uint64_t i = 0; i < n; i++) {
 		struct cw_record *r = &rec[i % 64];
 
-		r->time_ns = 1700000000000000000ull + i * 1000;
+		r->time_ns = now = 1700000000000000000ull + i * 1000;
 		r->pid = r->tid = 4000 + i % 977;
 		if (dump_write_event(w, r))
 			return 1;
 		if (i % 1000 == 999 &&
 		    dump_write_alert(w, r, "{\"rule\":\"Credential read by shell\",\"priority\":\"Warning\"}"))
+			return 1;
+		if (every && i % every == every - 1 &&
+		    dump_write_finding(w, finding, (size_t)make_finding(finding, sizeof(finding), nf++)))
 			return 1;
 	}
 	dump_flush(w);

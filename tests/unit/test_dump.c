@@ -164,11 +164,37 @@ static int count_files(const char *dir, char names[][64], int max)
 	return n;
 }
 
-/* Write NREC events (every 10th also as an alert) with small blocks. */
 static uint64_t fake_clock(void *ctx)
 {
 	return *(uint64_t *)ctx;
 }
+
+/*
+ * The finding line write_fixture records after event seed: hostile bytes
+ * (escapes, a raw newline, invalid UTF-8) and, on seed 45, 200 KiB long.
+ * The dump stores the line opaquely, so it need not even be JSON.
+ */
+static size_t fixture_finding(int seed, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "{\"kind\":\"finding\",\"id\":\"cwf-%016x\","
+			 "\"status\":\"%s\",\"evidence\":\"q\\\"\\u001b\n\xff\"",
+			 (unsigned)seed * 2654435761u, seed % 2 ? "resolved" : "open");
+	size_t len = (size_t)n;
+
+	if (seed == 45)
+		for (; len < (200u << 10) - 1 && len + 2 < size; len++)
+			buf[len] = (char)('a' + len % 26);
+	buf[len++] = '}';
+	buf[len] = '\0';
+	return len;
+}
+
+#define FINDING_BUF (256u << 10)
+
+/*
+ * Write NREC events (every 10th also as an alert, every 15th followed by a
+ * finding) with the given block size: the three record types interleaved.
+ */
 
 static void write_fixture(const char *dir, uint32_t block_bytes, char *path_out)
 {
@@ -176,8 +202,10 @@ static void write_fixture(const char *dir, uint32_t block_bytes, char *path_out)
 	struct cw_record rec;
 	struct dump_opts o;
 	uint64_t now = 1700000000000000000ull;
-	char json[128];
+	char json[128], *finding = malloc(FINDING_BUF);
+	size_t flen;
 
+	assert_non_null(finding);
 	writer_opts(&o, dir);
 	o.block_bytes = block_bytes;
 	o.clock_ns = fake_clock;	/* alerts without an event take the clock's time */
@@ -191,22 +219,42 @@ static void write_fixture(const char *dir, uint32_t block_bytes, char *path_out)
 			snprintf(json, sizeof(json), "{\"rule\":\"r%d\",\"output\":\"x\\u001b\"}", i);
 			assert_int_equal(dump_write_alert(w, i % 20 ? &rec : NULL, json), 0);
 		}
+		if (i % 15 == 0) {
+			flen = fixture_finding(i, finding, FINDING_BUF);
+			assert_int_equal(dump_write_finding(w, finding, flen), 0);
+		}
 	}
 	if (path_out)
 		snprintf(path_out, 4096, "%s", dump_writer_path(w));
+	{
+		struct dump_writer_stats st;
+
+		dump_writer_stats(w, &st);
+		assert_int_equal(st.events, NREC);
+		assert_int_equal(st.alerts, NREC / 10);
+		assert_int_equal(st.findings, NREC / 15);
+		assert_int_equal(st.dropped, 0);
+	}
 	assert_int_equal(dump_writer_close(w), 0);
+	free(finding);
 }
 
-/* Read everything; check each record against what write_fixture wrote. */
+/*
+ * Read everything; check each record against what write_fixture wrote, and
+ * that each seed's event, alert and finding come in the order written.
+ */
 static void read_and_check(const char *path, struct damage_log *dl, int *events,
 			   int *first_seed)
 {
 	struct dump_reader_opts ro = { .on_damage = on_damage, .ctx = dl };
+	struct dump_reader_stats st;
 	struct dump_reader *r;
 	struct dump_item it;
 	struct cw_record want;
-	int ret, last = -1;
+	char *finding = malloc(FINDING_BUF);
+	int ret, last = -1, findings = 0, last_type = 0;
 
+	assert_non_null(finding);
 	*events = 0;
 	*first_seed = -1;
 	assert_int_equal(dump_reader_open(&r, path, &ro), 0);
@@ -214,6 +262,23 @@ static void read_and_check(const char *path, struct damage_log *dl, int *events,
 		int seed = (int)((it.time_ns - 1700000000000000000ull) / 1000);
 
 		assert_true(seed >= 0 && seed < NREC);
+		if (it.type == DUMP_REC_FINDING) {
+			size_t flen = fixture_finding(seed, finding, FINDING_BUF);
+
+			assert_int_equal(seed % 15, 0);
+			assert_int_equal(seed, last);	/* right after its event (and alert) */
+			assert_true(last_type == DUMP_REC_EVENT || last_type == DUMP_REC_ALERT);
+			assert_null(it.rec);
+			assert_null(it.alert_json);
+			assert_int_equal(it.finding_len, flen);
+			assert_memory_equal(it.finding_json, finding, flen);
+			assert_int_equal(it.finding_json[flen], '\0');
+			findings++;
+			last_type = DUMP_REC_FINDING;
+			continue;
+		}
+		last_type = it.type;
+		assert_null(it.finding_json);
 		if (it.type == DUMP_REC_EVENT) {
 			assert_true(seed > last);	/* in order, each once */
 			last = seed;
@@ -239,7 +304,15 @@ static void read_and_check(const char *path, struct damage_log *dl, int *events,
 		assert_string_equal(it.file->agent_version, "9.9.9");
 	}
 	assert_int_equal(ret, 0);
+	if (*first_seed == 0) {		/* the whole fixture was read */
+		assert_int_equal(findings, NREC / 15);
+		dump_reader_stats(r, &st);
+		assert_int_equal(st.findings, NREC / 15);
+		assert_int_equal(st.alerts, NREC / 10);
+		assert_int_equal(st.fields_skipped, 0);
+	}
 	dump_reader_close(r);
+	free(finding);
 }
 
 static void test_dump_roundtrip_keeps_every_field(void **state)
@@ -707,6 +780,199 @@ static void test_dump_reader_skips_unknown_fields(void **state)
 	free(dir);
 }
 
+/* A finding longer than DUMP_FINDING_MAX is refused and counted; the writer goes on. */
+static void test_dump_refuses_oversize_finding_and_keeps_writing(void **state)
+{
+	char *dir = make_tmpdir(), *big = malloc(DUMP_FINDING_MAX + 1);
+	struct dump_writer_stats st;
+	struct damage_log dl = { 0 };
+	struct read_result res;
+	struct dump_writer *w;
+	struct cw_record rec;
+	struct dump_opts o;
+
+	assert_non_null(big);
+	memset(big, 'x', DUMP_FINDING_MAX + 1);
+	writer_opts(&o, dir);
+	assert_int_equal(dump_writer_open(&w, &o), 0);
+	assert_int_equal(dump_write_finding(w, big, DUMP_FINDING_MAX + 1), -EMSGSIZE);
+	assert_int_equal(dump_write_finding(w, NULL, 0), -EINVAL);
+	assert_int_equal(dump_write_finding(w, big, DUMP_FINDING_MAX), 0);
+	assert_int_equal(dump_write_finding(w, "", 0), 0);
+	fill_record(&rec, 3);
+	assert_int_equal(dump_write_event(w, &rec), 0);
+	dump_writer_stats(w, &st);
+	assert_int_equal(st.findings, 2);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(dump_writer_close(w), 0);
+	read_all(dir, NULL, &dl, &res, false);
+	assert_int_equal(res.events, 1);
+	assert_int_equal(res.st.findings, 2);
+	assert_false(res.damaged);
+	free(big);
+	rm_rf(dir);
+	free(dir);
+}
+
+typedef void (*patch_fn)(unsigned char *raw, size_t len, void *ctx);
+
+/*
+ * Inflate every block of path, let fn change its records in place, and
+ * write it back with its new length and CRCs: an intact file holding what
+ * fn made of the records.
+ */
+static void patch_blocks(const char *path, patch_fn fn, void *ctx)
+{
+	unsigned char *buf, *raw, *comp, hdr[DUMP_BLOCK_HDR];
+	uint64_t off;
+	size_t size;
+	struct stat sb;
+	FILE *f;
+
+	assert_int_equal(stat(path, &sb), 0);
+	size = (size_t)sb.st_size;
+	buf = malloc(size);
+	raw = malloc(DUMP_RAW_MAX);
+	comp = malloc(DUMP_COMP_MAX);
+	assert_true(buf && raw && comp);
+	f = fopen(path, "rb");
+	assert_int_equal(fread(buf, 1, size, f), size);
+	fclose(f);
+	f = fopen(path, "wb");
+	off = DUMP_FILE_HDR_FIXED + dump_get_u32(buf + 8) + 4;
+	fwrite(buf, 1, off, f);
+	while (off < size) {
+		uint32_t clen = dump_get_u32(buf + off + 4);
+		uLongf rlen = DUMP_RAW_MAX, nclen = DUMP_COMP_MAX;
+
+		assert_int_equal(uncompress(raw, &rlen, buf + off + DUMP_BLOCK_HDR, clen), Z_OK);
+		fn(raw, rlen, ctx);
+		assert_int_equal(compress(comp, &nclen, raw, rlen), Z_OK);
+		memcpy(hdr, buf + off, DUMP_BLOCK_HDR);
+		dump_put_u32(hdr + 4, (uint32_t)nclen);
+		dump_put_u32(hdr + 32, (uint32_t)crc32(0, comp, (uInt)nclen));
+		dump_put_u32(hdr + 36, (uint32_t)crc32(0, hdr, 36));
+		fwrite(hdr, 1, DUMP_BLOCK_HDR, f);
+		fwrite(comp, 1, nclen, f);
+		off += DUMP_BLOCK_HDR + clen;
+	}
+	fclose(f);
+	free(buf);
+	free(raw);
+	free(comp);
+}
+
+/* Length of the record at raw: type, time, varint body length, body. */
+static size_t record_len(const unsigned char *raw, size_t *body_at)
+{
+	uint64_t body = 0;
+	size_t k = 9;
+
+	for (int shift = 0;; shift += 7) {
+		body |= (uint64_t)(raw[k] & 0x7f) << shift;
+		if (!(raw[k++] & 0x80))
+			break;
+	}
+	if (body_at)
+		*body_at = k;
+	return k + body;
+}
+
+/* Finding records become type 0x7e, which no reader knows; ctx counts them. */
+static void retype_findings(unsigned char *raw, size_t len, void *ctx)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (raw[pos] == DUMP_REC_FINDING) {
+			raw[pos] = 0x7e;
+			(*(int *)ctx)++;
+		}
+		pos += record_len(raw + pos, NULL);
+	}
+	assert_int_equal(pos, len);
+}
+
+/* The first finding record's line length becomes 127: past its body. */
+static void cut_finding(unsigned char *raw, size_t len, void *ctx)
+{
+	size_t pos = 0, body_at;
+
+	(void)ctx;
+	while (pos < len && raw[pos] != DUMP_REC_FINDING)
+		pos += record_len(raw + pos, NULL);
+	assert_true(pos < len);
+	record_len(raw + pos, &body_at);
+	raw[pos + body_at] = 0x7f;
+}
+
+/*
+ * A record type this reader does not know (as findings were to the readers
+ * before them) is skipped whole and counted; every other record of its
+ * block is read, and nothing is reported as damage.
+ */
+static void test_dump_reader_skips_record_types_it_does_not_know(void **state)
+{
+	char *dir = make_tmpdir(), path[4096];
+	struct dump_reader_opts ro = { .on_damage = on_damage };
+	struct damage_log dl = { 0 };
+	struct dump_reader_stats st;
+	struct dump_reader *r;
+	struct dump_item it;
+	int events = 0, alerts = 0, changed = 0, ret;
+
+	write_fixture(dir, 4096, path);
+	patch_blocks(path, retype_findings, &changed);
+	assert_int_equal(changed, NREC / 15);
+	ro.ctx = &dl;
+	assert_int_equal(dump_reader_open(&r, path, &ro), 0);
+	while ((ret = dump_reader_next(r, &it)) == 1) {
+		assert_true(it.type == DUMP_REC_EVENT || it.type == DUMP_REC_ALERT);
+		events += it.type == DUMP_REC_EVENT;
+		alerts += it.type == DUMP_REC_ALERT;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(events, NREC);
+	assert_int_equal(alerts, NREC / 10);
+	assert_int_equal(dl.count, 0);
+	assert_false(dump_reader_saw_damage(r));
+	dump_reader_stats(r, &st);
+	assert_int_equal(st.fields_skipped, NREC / 15);
+	assert_int_equal(st.findings, 0);
+	assert_int_equal(st.blocks_damaged, 0);
+	dump_reader_close(r);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A finding whose line runs past its record is damage, reported; not a crash. */
+static void test_dump_reader_reports_cut_finding(void **state)
+{
+	char *dir = make_tmpdir(), path[4096];
+	struct damage_log dl = { 0 };
+	struct read_result res;
+	struct dump_writer *w;
+	struct dump_opts o;
+	struct cw_record rec;
+
+	writer_opts(&o, dir);
+	assert_int_equal(dump_writer_open(&w, &o), 0);
+	snprintf(path, sizeof(path), "%s", dump_writer_path(w));
+	fill_record(&rec, 2);
+	assert_int_equal(dump_write_event(w, &rec), 0);
+	assert_int_equal(dump_write_finding(w, "{}", 2), 0);
+	assert_int_equal(dump_writer_close(w), 0);
+	patch_blocks(path, cut_finding, NULL);
+	read_all(path, NULL, &dl, &res, false);
+	assert_int_equal(res.events, 1);
+	assert_int_equal(res.st.findings, 0);
+	assert_true(res.damaged);
+	assert_int_equal(dl.count, 1);
+	assert_non_null(strstr(dl.what[0], "finding cut"));
+	rm_rf(dir);
+	free(dir);
+}
+
 static void test_dump_reader_since_until_select_records(void **state)
 {
 	char *dir = make_tmpdir(), path[4096];
@@ -744,6 +1010,9 @@ int main(void)
 		cmocka_unit_test(test_dump_reader_open_reports_missing_input),
 		cmocka_unit_test(test_dump_reader_skips_unknown_fields),
 		cmocka_unit_test(test_dump_reader_since_until_select_records),
+		cmocka_unit_test(test_dump_refuses_oversize_finding_and_keeps_writing),
+		cmocka_unit_test(test_dump_reader_skips_record_types_it_does_not_know),
+		cmocka_unit_test(test_dump_reader_reports_cut_finding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

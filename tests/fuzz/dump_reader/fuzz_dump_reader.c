@@ -47,6 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			jbuf_record_fields(&jb, it.rec);
 		if (it.alert_json)
 			jbuf_strn(&jb, it.alert_json, it.alert_len);
+		if (it.finding_json)
+			jbuf_strn(&jb, it.finding_json, it.finding_len);
 		jbuf_obj_end(&jb);
 	}
 	jbuf_free(&jb);
