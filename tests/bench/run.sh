@@ -609,7 +609,7 @@ stage_delivery() {
 	done
 	local mbmed
 	mbmed=$(echo $mbs | tr ' ' '\n' | sort -n | head -1)
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	{
 	sample deliv.sink "delivery: alerts/s, ship_drive -> gzip NDJSON over HTTPS -> minimal receiver (sink_backend.py), $DELIV_SINK_N alerts" \
 		"alerts/s" - - $sink
