@@ -228,8 +228,12 @@ static int count_cb(void *ctx, size_t off, uint8_t kind, const uint8_t *p, uint3
 	return 0;
 }
 
-/* Records of segment g in [0, upto). */
-static uint64_t seg_count(struct spool *s, const struct seg *g, uint64_t upto)
+/*
+ * Records of segment g in [from, upto); from must be a record boundary (0 or
+ * an acknowledged position). Acks walk only the batch they cover: walking
+ * from 0 on every ack was quadratic in the segment's size.
+ */
+static uint64_t seg_count(struct spool *s, const struct seg *g, uint64_t from, uint64_t upto)
 {
 	uint64_t n = 0, c = 0, cb = 0;
 	uint8_t *map;
@@ -237,9 +241,9 @@ static uint64_t seg_count(struct spool *s, const struct seg *g, uint64_t upto)
 
 	if (upto > g->size)
 		upto = g->size;
-	if (!upto || seg_map(s, g, &map, &fd))
+	if (from >= upto || seg_map(s, g, &map, &fd))
 		return 0;
-	seg_walk(map, upto, 0, count_cb, &n, &c, &cb, &stop);
+	seg_walk(map, upto, from, count_cb, &n, &c, &cb, &stop);
 	seg_unmap(g, map, fd);
 	return n;
 }
@@ -938,10 +942,9 @@ int spool_ack(struct spool *s, const struct spool_pos *end)
 	if (i == s->nsegs)
 		s->cur_acked = 0;
 	else if (end->seg == old.seg)
-		s->cur_acked += seg_count(s, &s->segs[i], end->off) -
-				seg_count(s, &s->segs[i], old.off);
+		s->cur_acked += seg_count(s, &s->segs[i], old.off, end->off);
 	else
-		s->cur_acked = seg_count(s, &s->segs[i], end->off);
+		s->cur_acked = seg_count(s, &s->segs[i], 0, end->off);
 	snap = state_snap(s);
 	pthread_mutex_unlock(&s->mu);
 

@@ -8,13 +8,16 @@
 # medians with their spread: nothing here asserts an absolute time.
 #
 # One function per stage (stage_miss, stage_hit, ...); STAGES selects and
-# orders them ("miss hit memory discovery rotation" by default). Environment:
+# orders them ("miss bpfstats hit memory discovery rotation delivery dump"
+# by default). Environment:
 #   BENCH_AGENT_ARGS  extra agent flags for every agent run (e.g. --rules F
 #                     --output F --dump D once those land)
 #   BENCH_HIT_ARGS    extra agent flags for the hit-path run only
 #   BENCH_ROUNDS, BENCH_OPENS, BENCH_HIT_SECONDS, BENCH_HIT_PROCS,
 #   BENCH_ROT_ROUNDS  override the mode's defaults
 #   BENCH_HIT_PACE    opens/s of the paced hit-path run (default 300000)
+#   BENCH_DRAIN_MB    spool filled for the drain row (quick 8, full 64)
+#   BENCH_DUMP_HIT_SECONDS, BENCH_INSPECT_EVENTS  the dump stage's sizes
 #   BENCH_LOOP_CPU=1, BENCH_TRACER_CPU=0  where the loop and tracers run
 # A new stage: write stage_NAME, record samples with `sample KEY WHAT UNIT
 # BASELINE TARGET VALUE...`, add NAME to STAGES.
@@ -26,11 +29,15 @@ case $MODE in
 quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HIT_SECONDS:-2}
 	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace"
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation" ;;
+	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
+	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
 	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace opensnoop"
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation" ;;
+	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
+	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump" ;;
 *)	echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -59,7 +66,10 @@ die() { echo "bench: $*" >&2; exit 1; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF programs are loaded)"
-for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor"; do
+SHIP_DRIVE=$BUILD/itests/ship_drive
+INSPECT=$BUILD/credwatch-inspect
+for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor" "$SHIP_DRIVE" \
+	"$INSPECT"; do
 	[ -x "$b" ] || die "$b missing: run make first"
 done
 tests/lib/mount-tracefs.sh
@@ -206,6 +216,7 @@ config_what() {
 }
 
 cleanup() {
+	backend_stop 2>/dev/null || true
 	agent_stop 2>/dev/null || true
 	peer_stop 2>/dev/null || true
 }
@@ -302,13 +313,14 @@ stats_delta() {	# stats_delta "CNT NS" "CNT NS": ns per run in between
 # which shows where the ceiling is. "offered 300k/s" paces hitgen to
 # 300,000 opens/s (hitgen -r) against the main pipeline: the target's claim
 # (>= 300k/s with zero drops) measured directly.
-hit_run() {	# hit_run pipeline|events|sensor RATE|0 -> "rate drops exact cpu offered us/event"
+hit_run() {	# hit_run pipeline|nodump|events|sensor RATE|0 -> "rate drops exact cpu offered us/event"
 	local conf=$1 rate=$2 out opens secs events drops t0 t1 args=() gen=()
 	local toks=() ev=$WORK/hit.ndjson
 	for i in 0 1 2 3; do toks+=("$(pod_volume $i)/token"); done
 	rm -rf "$ev" "$WORK/hit.alerts" "$WORK/hit.dump"
 	case $conf in
 	pipeline) args=(--output "$WORK/hit.alerts" --dump "$WORK/hit.dump") ;;
+	nodump) args=(--output "$WORK/hit.alerts") ;;
 	events) args=(--output "$WORK/hit.alerts" --dump "$WORK/hit.dump" --events "$ev") ;;
 	sensor) printf -- '- list: nothing\n  items: []\n' > "$WORK/norules.yaml"
 		args=(--rules "$WORK/norules.yaml" --output /dev/null) ;;
@@ -337,7 +349,8 @@ EOF2
 	fi
 	if [ "$conf" != sensor ]; then	# the pipeline really ran: alerts out, a dump written
 		[ -s "$WORK/hit.alerts" ] || die "hit: $conf: no alert was written"
-		ls "$WORK/hit.dump"/* >/dev/null 2>&1 || die "hit: $conf: no dump file was written"
+		[ "$conf" = nodump ] || ls "$WORK/hit.dump"/* >/dev/null 2>&1 ||
+			die "hit: $conf: no dump file was written"
 	fi
 	log "hit: $conf${gen[*]:+ ${gen[*]}}: opens $opens events $events drops $drops in $secs s"
 	rm -rf "$ev" "$WORK/hit.dump"
@@ -449,6 +462,227 @@ stage_rotation() {
 		"median<=100" $(echo "$lat" | awk '{print $1}')
 	sample rot.old "token rotation: rename of ..data -> old inode gone from the map" "ms" - - \
 		$(echo "$lat" | awk '{print $2}')
+	}
+}
+
+# ------------------------------------------------------------ delivery
+# Alerts through user/ship.c (spool, batching, gzip NDJSON in the credwatch
+# format, HTTPS with a test CA) to a loopback receiver, driven by
+# build/itests/ship_drive (N generated ~345-byte alerts, counters as JSON).
+# Two receivers, interleaved: tests/bench/sink_backend.py (gunzip, count
+# lines, one-write reply: it does not limit the number, see its CPU row) and
+# tests/lib/fake_backend.py, the integration tests' backend (http.server,
+# JSON-encodes every request into its log).
+BACKEND_PID=
+
+deliv_pki() {
+	DPKI=$OUT/pki
+	[ -s "$DPKI/srv.crt" ] && openssl x509 -checkend 3600 -noout -in "$DPKI/srv.crt" >/dev/null &&
+		return 0
+	rm -rf "$DPKI"; mkdir -p "$DPKI"
+	# shellcheck source=tests/lib/pki.sh
+	. tests/lib/pki.sh
+	pki_make "$DPKI" || die "delivery: pki_make failed"
+}
+
+# backend_start sink|fake: a receiver on a free port, $BACKEND_URL ready
+backend_start() {
+	local kind=$1 port
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	rm -f "$WORK/backend.ready" "$WORK/backend.stats"
+	case $kind in
+	sink) python3 tests/bench/sink_backend.py --port "$port" --cert "$DPKI/srv.crt" \
+		--key "$DPKI/srv.key" --ready "$WORK/backend.ready" --stats "$WORK/backend.stats" \
+		2>"$WORK/backend.stderr" & ;;
+	fake) python3 tests/lib/fake_backend.py --port "$port" --cert "$DPKI/srv.crt" \
+		--key "$DPKI/srv.key" --log /dev/null --ready "$WORK/backend.ready" \
+		2>"$WORK/backend.stderr" & ;;
+	esac
+	BACKEND_PID=$!
+	BACKEND_URL=https://127.0.0.1:$port/v1/alerts
+	for _ in $(seq 1 500); do
+		[ -s "$WORK/backend.ready" ] && return 0
+		kill -0 "$BACKEND_PID" 2>/dev/null || { cat "$WORK/backend.stderr" >&2; die "$kind backend exited"; }
+		sleep 0.01
+	done
+	die "$kind backend not ready in 5 s"
+}
+
+backend_cpu() {	# seconds of CPU the backend used so far (all threads)
+	awk -v t="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / t}' "/proc/$BACKEND_PID/stat"
+}
+
+backend_stop() {
+	[ -n "$BACKEND_PID" ] || return 0
+	kill -TERM "$BACKEND_PID" 2>/dev/null || true
+	wait "$BACKEND_PID" 2>/dev/null || true
+	BACKEND_PID=
+}
+
+# ship_run N -> "alerts/s shipper_us_per_alert receiver_cpu_% exact" against $BACKEND_URL
+ship_run() {
+	local n=$1 sp=$WORK/spool t0 t1 out rcpu0 rcpu1
+	rm -rf "$sp"; mkdir -m 700 "$sp"
+	rcpu0=$(backend_cpu)
+	t0=$(date +%s%N)
+	out=$(/usr/bin/time -f '%U %S' -o "$WORK/ship.time" "$SHIP_DRIVE" --spool "$sp" \
+		--backend "$BACKEND_URL" --ca "$DPKI/ca.crt" --count "$n" --drain-ms 300000 \
+		2>"$WORK/ship.stderr") || die "delivery: ship_drive: $out $(tail -2 "$WORK/ship.stderr")"
+	t1=$(date +%s%N)
+	rcpu1=$(backend_cpu)
+	python3 - "$out" "$n" "$t0" "$t1" "$(cat "$WORK/ship.time")" "$rcpu0" "$rcpu1" <<'PY'
+import json, sys
+o, n, t0, t1 = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+u, s = (float(x) for x in sys.argv[5].split())
+secs = (t1 - t0) / 1e9
+rcpu = float(sys.argv[7]) - float(sys.argv[6])
+exact = int(o["acked"] == n and o["pending"] == 0 and o["dead_lettered"] == 0)
+print(round(n / secs), round((u + s) * 1e6 / n, 3), round(100 * rcpu / secs), exact)
+PY
+}
+
+# drain_run MB -> "MB records seconds exact": fill a spool with the backend
+# down (ship_drive --hold against a closed port), kill the shipper, start
+# the sink, time a fresh ship_drive (--count 0) until the spool is acknowledged.
+drain_run() {
+	local mb=$1 sp=$WORK/drain n port bytes t0 t1 out pid
+	# ~342 bytes per record on disk (measured: 13-byte header + ship_drive alert)
+	n=$(( mb * 1048576 / 342 ))
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	rm -rf "$sp"; mkdir -m 700 "$sp"
+	"$SHIP_DRIVE" --spool "$sp" --backend "https://127.0.0.1:$port/v1/alerts" --ca "$DPKI/ca.crt" \
+		--count "$n" --retry-base-ms 60000 --retry-max-ms 60000 --hold \
+		>"$WORK/fill.out" 2>"$WORK/fill.stderr" &
+	pid=$!
+	for _ in $(seq 1 6000); do
+		grep -q held "$WORK/fill.out" && break
+		kill -0 "$pid" 2>/dev/null || die "drain: filling ship_drive exited: $(tail -2 "$WORK/fill.stderr")"
+		sleep 0.01
+	done
+	grep -q held "$WORK/fill.out" || die "drain: spool not filled in 60 s"
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+	bytes=$(du -sb "$sp" | awk '{print $1}')
+	backend_start sink
+	t0=$(date +%s%N)
+	out=$("$SHIP_DRIVE" --spool "$sp" --backend "$BACKEND_URL" --ca "$DPKI/ca.crt" --count 0 \
+		--drain-ms 300000 2>"$WORK/drain.stderr") || die "drain: spool not drained: $out"
+	t1=$(date +%s%N)
+	backend_stop
+	python3 - "$out" "$n" "$t0" "$t1" "$bytes" "$WORK/backend.stats" <<'PY'
+import json, sys
+o, n = json.loads(sys.argv[1]), int(sys.argv[2])
+secs = (int(sys.argv[4]) - int(sys.argv[3])) / 1e9
+recv = json.load(open(sys.argv[6]))["records"]
+exact = int(o["acked"] == n and o["pending"] == 0 and recv == n)
+print(round(int(sys.argv[5]) / 1048576, 1), n, round(secs, 3), exact)
+PY
+	rm -rf "$sp"
+}
+
+stage_delivery() {
+	local r a b c d kind order sink="" scost="" scpu="" fake="" fcost="" fcpu="" exact=""
+	local dmb dn ds dx mbps="" rps="" secs="" dexact="" mbs=""
+	deliv_pki
+	for r in $(seq 1 "$DELIV_ROUNDS"); do
+		order="sink fake"
+		(( r % 2 == 0 )) && order="fake sink"
+		for kind in $order; do
+			backend_start "$kind"
+			if [ "$kind" = sink ]; then
+				read -r a b c d < <(ship_run "$DELIV_SINK_N")
+				sink="$sink $a"; scost="$scost $b"; scpu="$scpu $c"
+			else
+				read -r a b c d < <(ship_run "$DELIV_FAKE_N")
+				fake="$fake $a"; fcost="$fcost $b"; fcpu="$fcpu $c"
+			fi
+			[ -n "$d" ] || die "delivery: $kind run failed"
+			exact="$exact $d"
+			backend_stop
+			log "delivery: $kind: $a alerts/s, shipper $b us/alert, receiver $c% CPU"
+		done
+		read -r dmb dn ds dx < <(drain_run "$DRAIN_MB")
+		[ -n "$dx" ] || die "delivery: drain run failed"
+		mbs="$mbs $dmb"; secs="$secs $ds"; dexact="$dexact $dx"
+		mbps="$mbps $(python3 -c "print(round($dmb / $ds, 2))")"
+		rps="$rps $(python3 -c "print(round($dn / $ds))")"
+		log "delivery: drained $dmb MB ($dn records) in $ds s"
+	done
+	local mbmed
+	mbmed=$(echo $mbs | tr ' ' '\n' | sort -n | head -1)
+	# shellcheck disable=SC2086,SC2046
+	{
+	sample deliv.sink "delivery: alerts/s, ship_drive -> gzip NDJSON over HTTPS -> minimal receiver (sink_backend.py), $DELIV_SINK_N alerts" \
+		"alerts/s" - - $sink
+	sample deliv.sink_cost "delivery: shipper CPU per alert (submit + spool + gzip + TLS), minimal receiver" \
+		"us/alert" - - $scost
+	sample deliv.sink_rcpu "delivery: minimal receiver's CPU (not the bottleneck when well below 100)" \
+		"% of one CPU" - - $scpu
+	sample deliv.fake "delivery: alerts/s to tests/lib/fake_backend.py --log /dev/null (the integration tests' backend: http.server, JSON-encodes every request), $DELIV_FAKE_N alerts" \
+		"alerts/s" - - $fake
+	sample deliv.fake_rcpu "delivery: fake_backend.py's CPU" "% of one CPU" - - $fcpu
+	sample deliv.exact "delivery: every alert acknowledged once, none pending (1 = exact)" "bool" - \
+		"min==1" $exact
+	sample deliv.drain_mbps "spool drain after an outage: ${mbmed} MB spooled with the backend down, then drained to the minimal receiver" \
+		"MB/s" - - $mbps
+	sample deliv.drain_rps "spool drain after an outage: records/s (${mbmed} MB)" "records/s" - - $rps
+	sample deliv.drain_s "spool drain after an outage: time to empty ${mbmed} MB" "s" - - $secs
+	sample deliv.drain_exact "spool drain: every spooled record received and acknowledged (1 = exact)" \
+		"bool" - "min==1" $dexact
+	sample deliv.drain_1g "spool drain: 1 GB, EXTRAPOLATED linearly from ${mbmed} MB (not measured; needs --spool-max-bytes >= 1G)" \
+		"s" - - $(for m in $mbps; do python3 -c "print(round(1024 / $m, 1))"; done)
+	}
+}
+
+# ------------------------------------------------------------ dumps
+# Dump write cost on the hit path: the hit pipeline with and without
+# --dump DIR, interleaved in each round (order flipped every other round);
+# agent CPU per event is the measure (events/s depends on the CPU the agent
+# gets). Then the reader: dump_gen writes INSPECT_N realistic events and
+# credwatch-inspect reads them back (events --json, events, summary).
+stage_dump() {
+	local r a b c d e f conf order mode v with="" without="" wrate="" worate="" gen t0 t1 n=$INSPECT_N
+	local rj="" rt="" rs="" wr=""
+	for r in $(seq 1 "$DUMP_ROUNDS"); do
+		order="pipeline nodump"
+		(( r % 2 == 0 )) && order="nodump pipeline"
+		for conf in $order; do
+			read -r a b c d e f < <(HIT_S=$DUMP_HIT_S hit_run "$conf" 0)
+			[ -n "$f" ] || die "dump: hit run $conf failed"
+			if [ "$conf" = pipeline ]; then with="$with $f"; wrate="$wrate $a"
+			else without="$without $f"; worate="$worate $a"; fi
+		done
+	done
+	gen=$(tests/lib/build-dump-gen.sh)
+	rm -rf "$WORK/inspect"; mkdir -m 700 "$WORK/inspect"
+	# "dump_gen: N events in S s: R events/s, ..."
+	wr=$("$gen" "$WORK/inspect" "$n" | sed -n 's/.*s: \([0-9]*\) events\/s.*/\1/p')
+	for r in $(seq 1 "$DUMP_ROUNDS"); do
+		for mode in "events --json" events summary; do
+			t0=$(date +%s%N)
+			# shellcheck disable=SC2086
+			"$INSPECT" $mode "$WORK/inspect" >/dev/null || die "dump: credwatch-inspect $mode failed"
+			t1=$(date +%s%N)
+			v=$(python3 -c "print(round($n / (($t1 - $t0) / 1e9)))")
+			case $mode in
+			"events --json") rj="$rj $v" ;; events) rt="$rt $v" ;; summary) rs="$rs $v" ;;
+			esac
+		done
+	done
+	rm -rf "$WORK/inspect"
+	local p="hit path, pipeline (attribution, default rules, --output FILE)"
+	# shellcheck disable=SC2086
+	{
+	sample dump.nodump_cost "$p, no --dump: agent CPU per event" "us/event" - - $without
+	sample dump.dump_cost "$p + --dump DIR: agent CPU per event (ratio = dump write cost)" \
+		"us/event" dump.nodump_cost - $with
+	sample dump.nodump_rate "$p, no --dump: events/s received, flat out" "events/s" - - $worate
+	sample dump.dump_rate "$p + --dump DIR: events/s received, flat out" "events/s" - - $wrate
+	sample dump.write "dump writer alone (dump_gen: dump_write_event + deflate + write), $n events" \
+		"events/s" - - $wr
+	sample dump.inspect_json "credwatch-inspect events --json > /dev/null, $n events" "events/s" - \
+		"median>=1000000" $rj
+	sample dump.inspect_text "credwatch-inspect events (text) > /dev/null" "events/s" - - $rt
+	sample dump.inspect_summary "credwatch-inspect summary" "events/s" - - $rs
 	}
 }
 
