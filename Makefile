@@ -46,7 +46,11 @@ endif
 DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
-	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base
+	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
+	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools
+# libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
+# clang and deps installs --no-install-recommends; curl (the CLI) scrapes
+# /metrics in tests; bpftrace and libbpf-tools are the peers in make bench.
 
 ifeq ($(V),1)
 Q =

@@ -6,6 +6,10 @@
 # schema and template refusing bad values, and the README listing every value.
 # Needs node, npm, unzip and python3-yaml (make deps); nothing is skipped.
 set -euo pipefail
+# PyYAML comes from Debian's python3-yaml (make deps): use Debian's python3,
+# whatever python3 comes first in PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 cd "$(dirname "$0")/../.."
 
 chart=helm/credwatch
@@ -45,7 +49,7 @@ render token-value --set backend.url=https://audit.example.com --set backend.tok
 for name in default all token-value; do
 	run "OpenAPI validation of every manifest ($name)" \
 		node tests/lib/validate-manifests.mjs "$tmp/$name.yaml"
-	run "least-privilege checks ($name)" python3 tests/lib/check-chart.py "$name" "$tmp/$name.yaml"
+	run "least-privilege checks ($name)" "$PY" tests/lib/check-chart.py "$name" "$tmp/$name.yaml"
 done
 
 # NOTES.txt: helm shows it only on install, which needs a cluster; render a
@@ -110,7 +114,7 @@ reject "seccompLocalhostProfile is required" --set securityContext.seccompProfil
 
 # --- the agent accepts the config file the chart renders ---------------------------
 for name in default all token-value; do
-	python3 - "$tmp/$name.yaml" "$tmp/$name.credwatch.yaml" <<'PY'
+	"$PY" - "$tmp/$name.yaml" "$tmp/$name.credwatch.yaml" <<'PY'
 import sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
     if d and d["kind"] == "ConfigMap" and "credwatch.yaml" in d.get("data", {}):
@@ -122,7 +126,7 @@ done
 
 # --- documentation --------------------------------------------------------------
 run "README lists every value with its # -- comment" \
-	python3 tests/lib/chart-values.py check "$chart/values.yaml" "$chart/README.md"
+	"$PY" tests/lib/chart-values.py check "$chart/values.yaml" "$chart/README.md"
 run "dashboard is valid JSON" python3 -c "import json,sys; json.load(open(sys.argv[1]))" \
 	"$chart/dashboards/credwatch.json"
 
