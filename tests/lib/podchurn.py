@@ -3,7 +3,8 @@
 """podchurn.py ROOT ROUNDS PODS - create PODS pod directories with a projected
 token (kubelet's atomic-writer layout) under ROOT/var/lib/kubelet/pods, then
 delete them all, ROUNDS times. Tokens hold a CWMARKER line like
-tests/lib/fixture.sh's. Prints the number of pods created."""
+tests/lib/fixture.sh's. Prints the number of pods created.
+With ROUNDS 0, creates PODS pods, keeps them and prints their uids."""
 import os
 import shutil
 import sys
@@ -26,6 +27,12 @@ def make_pod(root, uid):
 def main():
     root, rounds, pods = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     made = 0
+    if rounds == 0:
+        for _ in range(pods):
+            u = str(uuid.uuid4())
+            make_pod(root, u)
+            print(u)
+        return
     for _ in range(rounds):
         uids = [str(uuid.uuid4()) for _ in range(pods)]
         for u in uids:
