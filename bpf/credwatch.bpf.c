@@ -25,6 +25,8 @@ const volatile __u64 wakeup_bytes = 64 * 1024;
 
 /* Pre-filter: one bit per cw_bloom_bit(); userspace keeps it in sync. */
 __u64 bloom[CW_BLOOM_WORDS] SEC(".bss");
+/* Bits in use (log2); userspace only ever raises it, after setting the new bits. */
+__u32 bloom_bits_log2 SEC(".data") = CW_BLOOM_MIN_LOG2;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -334,7 +336,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags)
 		return 0;
 	key.ino = inode->i_ino;
 	key.dev = inode->i_sb->s_dev;
-	bit = cw_bloom_bit(key.ino, key.dev);
+	bit = cw_bloom_bit(key.ino, key.dev, bloom_bits_log2);
 	if (!(bloom[(bit / 64) & (CW_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
 		return 0;		/* miss: what every other open pays */
 

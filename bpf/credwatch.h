@@ -23,20 +23,27 @@
 #define CW_PATH_OFF		(CW_EXE_MAX + CW_ARGS_MAX)
 #define CW_EXE_DEPTH		16	/* path components walked for the exe */
 
-/* Bits of the bitmap that pre-filters lookups of the watched hash map. */
-#define CW_BLOOM_BITS_LOG2	20
+/*
+ * The bitmap that pre-filters lookups of the watched hash map. Its array is
+ * sized for the most bits; only the first 2^bloom_bits_log2 are in use, so a
+ * node watching a few hundred credentials touches 4 KiB, not 128 KiB, on
+ * every open (cache misses on the bitmap were most of the miss-path cost
+ * over many distinct files). Userspace grows it as the watched set grows.
+ */
+#define CW_BLOOM_BITS_LOG2	20	/* the most */
+#define CW_BLOOM_MIN_LOG2	15	/* the start: 4 KiB */
 #define CW_BLOOM_WORDS		((1u << CW_BLOOM_BITS_LOG2) / 64)
 
 /*
- * Bit of the pre-filter bitmap for an inode. The kernel tests this bit, a
- * plain load from .bss, before it pays for a hash map lookup; userspace
- * sets it for every watched inode. Shared so both sides agree.
+ * Bit of the pre-filter bitmap for an inode: the top bits_log2 bits of a
+ * multiplicative hash, so the bit for 2^(b+1) bits shifted right by one is
+ * the bit for 2^b. Shared so the kernel and userspace agree.
  */
-static inline __u32 cw_bloom_bit(__u64 ino, __u32 dev)
+static inline __u32 cw_bloom_bit(__u64 ino, __u32 dev, __u32 bits_log2)
 {
 	__u64 h = (ino ^ ((__u64)dev << 32)) * 0x9E3779B97F4A7C15ULL;
 
-	return (__u32)(h >> (64 - CW_BLOOM_BITS_LOG2));
+	return (__u32)(h >> ((64 - bits_log2) & 63));
 }
 
 /* Which syscall path produced the event (evt.type). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -32,6 +33,9 @@ struct sensor {
 	int ncpus;
 	/* how many watched inodes share each bitmap bit: clear at zero */
 	uint16_t *bloom_refs;
+	uint32_t bloom_log2;		/* bits in use, as published to the kernel */
+	uint64_t watched;		/* entries in the watched map */
+	uint64_t bloom_clean_at_ns;	/* drop bits of the old size after this; 0 none */
 	struct sensor_hook_status hooks[SENSOR_HOOKS];
 };
 
@@ -182,6 +186,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 	s->ctx = ctx;
 	s->ncpus = libbpf_num_possible_cpus();
 	s->bloom_refs = calloc(1u << CW_BLOOM_BITS_LOG2, sizeof(*s->bloom_refs));
+	s->bloom_log2 = CW_BLOOM_MIN_LOG2;
 	if (s->ncpus <= 0 || !s->bloom_refs) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -267,6 +272,8 @@ void sensor_free(struct sensor *s)
 	free(s);
 }
 
+static void bloom_clean(struct sensor *s);
+
 int sensor_poll(struct sensor *s, int timeout_ms)
 {
 	int n, m;
@@ -276,6 +283,7 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 	 * wakeups cost far less on the hit path), so after the wait always
 	 * consume whatever is there.
 	 */
+	bloom_clean(s);
 	n = ring_buffer__poll(s->rb, timeout_ms);
 	if (n < 0 && n != -EINTR)
 		return n;
@@ -289,6 +297,7 @@ int sensor_consume(struct sensor *s)
 {
 	int m = ring_buffer__consume(s->rb);
 
+	bloom_clean(s);
 	return m < 0 && m != -EINTR ? m : (m > 0 ? m : 0);
 }
 
@@ -308,12 +317,72 @@ static void bloom_set(struct sensor *s, uint32_t bit, bool on)
 		__atomic_fetch_and(word, ~mask, __ATOMIC_RELAXED);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Double the bitmap while it is more than 1/16 full (a false positive costs
+ * one hash lookup). Safe against the kernel reading concurrently:
+ *  1. set every entry's bit for the new size, only adding bits, so a
+ *     program still using the old size sees extra bits, never fewer;
+ *  2. publish the new size;
+ *  3. a grace period later (no program runs for 100 ms), rewrite every word
+ *     from the reference counts, which drops the old size's stale bits.
+ */
+static void bloom_maybe_grow(struct sensor *s)
+{
+	struct cw_inode_key key, next;
+	uint32_t log2 = s->bloom_log2;
+	int fd = bpf_map__fd(s->skel->maps.watched);
+	void *prev = NULL;
+
+	while (log2 < CW_BLOOM_BITS_LOG2 && s->watched * 16 > (1ULL << log2))
+		log2++;
+	if (log2 == s->bloom_log2)
+		return;
+	memset(s->bloom_refs, 0, sizeof(*s->bloom_refs) << log2);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		uint32_t bit = cw_bloom_bit(next.ino, next.dev, log2);
+
+		if (s->bloom_refs[bit] < UINT16_MAX)
+			s->bloom_refs[bit]++;
+		bloom_set(s, bit, true);
+		key = next;
+		prev = &key;
+	}
+	__atomic_store_n(&s->skel->data->bloom_bits_log2, log2, __ATOMIC_RELEASE);
+	s->bloom_log2 = log2;
+	s->bloom_clean_at_ns = mono_ns() + 100000000ULL;
+}
+
+static void bloom_clean(struct sensor *s)
+{
+	uint32_t words = (1u << s->bloom_log2) / 64;
+
+	if (!s->bloom_clean_at_ns || mono_ns() < s->bloom_clean_at_ns)
+		return;
+	for (uint32_t w = 0; w < words; w++) {
+		__u64 v = 0;
+
+		for (int b = 0; b < 64; b++)
+			if (s->bloom_refs[w * 64 + b])
+				v |= 1ULL << b;
+		__atomic_store_n(&s->skel->bss->bloom[w], v, __ATOMIC_RELAXED);
+	}
+	s->bloom_clean_at_ns = 0;
+}
+
 int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 		     uint32_t cred_id, uint32_t kind)
 {
 	struct cw_inode_key key = { .ino = ino, .dev = kdev };
 	struct cw_watch_val val = { .cred_id = cred_id, .kind = kind };
-	uint32_t bit = cw_bloom_bit(ino, kdev);
+	uint32_t bit = cw_bloom_bit(ino, kdev, s->bloom_log2);
 	bool existed;
 	int err;
 
@@ -328,6 +397,8 @@ int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 		if (s->bloom_refs[bit] < UINT16_MAX)
 			s->bloom_refs[bit]++;
 		bloom_set(s, bit, true);
+		s->watched++;
+		bloom_maybe_grow(s);
 	}
 	return 0;
 }
@@ -335,10 +406,12 @@ int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
 {
 	struct cw_inode_key key = { .ino = ino, .dev = kdev };
-	uint32_t bit = cw_bloom_bit(ino, kdev);
+	uint32_t bit = cw_bloom_bit(ino, kdev, s->bloom_log2);
 
 	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.watched), &key))
 		return -errno;
+	if (s->watched)
+		s->watched--;
 	/* a saturated count stays set forever: only costs a map lookup */
 	if (s->bloom_refs[bit] && s->bloom_refs[bit] < UINT16_MAX &&
 	    --s->bloom_refs[bit] == 0)
