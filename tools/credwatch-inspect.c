@@ -817,14 +817,6 @@ static void json_top(struct jbuf *jb, const char *name, struct count_table *t,
 }
 
 /* "" as null: a part the finding line did not have. */
-static void kv_str_or_null(struct jbuf *jb, const char *key, const char *val)
-{
-	if (val[0])
-		jbuf_kv_str(jb, key, val);
-	else
-		jbuf_kv_null(jb, key);
-}
-
 static void findings_print_json(struct jbuf *jb, struct summary *s)
 {
 	static const char *const sev[] = { "critical", "high", "medium", "low", "other" };
@@ -852,15 +844,15 @@ static void findings_print_json(struct jbuf *jb, struct summary *s)
 
 		jbuf_elem(jb);
 		jbuf_obj_begin(jb);
-		kv_str_or_null(jb, "id", r->id);
-		kv_str_or_null(jb, "type", r->type);
-		kv_str_or_null(jb, "severity", r->severity);
-		kv_str_or_null(jb, "status", r->status);
-		kv_str_or_null(jb, "namespace", r->ns);
-		kv_str_or_null(jb, "pod", r->pod);
-		kv_str_or_null(jb, "path", r->path);
-		kv_str_or_null(jb, "first_seen", r->first);
-		kv_str_or_null(jb, "last_seen", r->last);
+		jbuf_kv_str_or_null(jb, "id", r->id);
+		jbuf_kv_str_or_null(jb, "type", r->type);
+		jbuf_kv_str_or_null(jb, "severity", r->severity);
+		jbuf_kv_str_or_null(jb, "status", r->status);
+		jbuf_kv_str_or_null(jb, "namespace", r->ns);
+		jbuf_kv_str_or_null(jb, "pod", r->pod);
+		jbuf_kv_str_or_null(jb, "path", r->path);
+		jbuf_kv_str_or_null(jb, "first_seen", r->first);
+		jbuf_kv_str_or_null(jb, "last_seen", r->last);
 		jbuf_kv_u64(jb, "lines", r->lines);
 		jbuf_obj_end(jb);
 	}

@@ -64,14 +64,6 @@ static void fput_sq(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-static void kv_str_or_null(struct jbuf *jb, const char *key, const char *val)
-{
-	if (val && val[0])
-		jbuf_kv_str(jb, key, val);
-	else
-		jbuf_kv_null(jb, key);
-}
-
 static void kv_time(struct jbuf *jb, const char *key, uint64_t s)
 {
 	char t[32];
@@ -135,7 +127,7 @@ static void render_unused(struct findings *f, struct jbuf *jb, const struct fnd_
 	jbuf_kv_u64(jb, "window_s", f->o.window_s);
 	jbuf_kv_u64(jb, "opens_by_pod", 0);
 	jbuf_kv_u64(jb, "opens_by_others", c->cs->opens);
-	kv_str_or_null(jb, "volume", c->cred->volume);
+	jbuf_kv_str_or_null(jb, "volume", c->cred->volume);
 	jbuf_kv_str(jb, "token_source", c->cred->legacy_token ? "secret" : "projected");
 	jbuf_obj_end(jb);
 
@@ -186,8 +178,8 @@ static void reader_obj(struct jbuf *jb, const struct reader *r, bool times)
 {
 	jbuf_elem(jb);
 	jbuf_obj_begin(jb);
-	kv_str_or_null(jb, "container.image.repository", r->image);
-	kv_str_or_null(jb, "proc.exepath", r->exe);
+	jbuf_kv_str_or_null(jb, "container.image.repository", r->image);
+	jbuf_kv_str_or_null(jb, "proc.exepath", r->exe);
 	if (times) {
 		kv_time(jb, "first_read", r->first_s);
 		kv_time(jb, "last_read", r->last_s);
@@ -316,8 +308,8 @@ static void render_legacy(struct jbuf *jb, const struct fnd_cand *c)
 	jbuf_key(jb, "evidence");
 	jbuf_obj_begin(jb);
 	jbuf_kv_str(jb, "token_type", "kubernetes.io/service-account-token");
-	kv_str_or_null(jb, "volume", c->cred->volume);
-	kv_str_or_null(jb, "secret_name", c->cred->secret_name);
+	jbuf_kv_str_or_null(jb, "volume", c->cred->volume);
+	jbuf_kv_str_or_null(jb, "secret_name", c->cred->secret_name);
 	jbuf_kv_bool(jb, "expires", false);
 	jbuf_obj_end(jb);
 
@@ -447,8 +439,8 @@ static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_
 		jbuf_elem(jb);
 		jbuf_obj_begin(jb);
 		jbuf_kv_str(jb, "pod_uid", cs->rpods[k].uid);
-		kv_str_or_null(jb, "namespace", rns[k]);
-		kv_str_or_null(jb, "pod", rname[k]);
+		jbuf_kv_str_or_null(jb, "namespace", rns[k]);
+		jbuf_kv_str_or_null(jb, "pod", rname[k]);
 		kv_time(jb, "first_read", cs->rpods[k].first_s);
 		kv_time(jb, "last_read", cs->rpods[k].last_s);
 		jbuf_obj_end(jb);
@@ -524,16 +516,16 @@ void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, u
 	jbuf_kv_str(jb, "severity", fnd_severity_name(c->severity));
 	jbuf_kv_str(jb, "status", c->resolved_why ? "resolved" : "open");
 	jbuf_kv_str(jb, "source", "credwatch");
-	kv_str_or_null(jb, "node", f->node);
-	kv_str_or_null(jb, "cluster", f->cluster);
+	jbuf_kv_str_or_null(jb, "node", f->node);
+	jbuf_kv_str_or_null(jb, "cluster", f->cluster);
 	jbuf_key(jb, "resource");
 	jbuf_obj_begin(jb);
-	kv_str_or_null(jb, "namespace", c->ns);
-	kv_str_or_null(jb, "pod", c->pod);
-	kv_str_or_null(jb, "pod_uid", c->pod_uid);
-	kv_str_or_null(jb, "service_account", c->sa);
-	kv_str_or_null(jb, "path", c->path);
-	kv_str_or_null(jb, "cred_kind", c->cred_kind);
+	jbuf_kv_str_or_null(jb, "namespace", c->ns);
+	jbuf_kv_str_or_null(jb, "pod", c->pod);
+	jbuf_kv_str_or_null(jb, "pod_uid", c->pod_uid);
+	jbuf_kv_str_or_null(jb, "service_account", c->sa);
+	jbuf_kv_str_or_null(jb, "path", c->path);
+	jbuf_kv_str_or_null(jb, "cred_kind", c->cred_kind);
 	jbuf_obj_end(jb);
 	if (c->resolved_why) {
 		jbuf_key(jb, "evidence");

@@ -265,6 +265,14 @@ void jbuf_kv_bool(struct jbuf *jb, const char *key, bool val)
 	jbuf_raw(jb, val ? "true" : "false", val ? 4 : 5);
 }
 
+void jbuf_kv_str_or_null(struct jbuf *jb, const char *key, const char *val)
+{
+	if (val && val[0])
+		jbuf_kv_str(jb, key, val);
+	else
+		jbuf_kv_null(jb, key);
+}
+
 void jbuf_kv_null(struct jbuf *jb, const char *key)
 {
 	jbuf_key(jb, key);

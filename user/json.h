@@ -49,6 +49,8 @@ void jbuf_kv_u64(struct jbuf *jb, const char *key, uint64_t val);
 void jbuf_kv_s64(struct jbuf *jb, const char *key, int64_t val);
 void jbuf_kv_bool(struct jbuf *jb, const char *key, bool val);
 void jbuf_kv_null(struct jbuf *jb, const char *key);
+/* val as a string, or null when val is NULL or "" (not known). */
+void jbuf_kv_str_or_null(struct jbuf *jb, const char *key, const char *val);
 
 /* A field's value under key: null when unset, else string, number or bool. */
 struct cw_value;
