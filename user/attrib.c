@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "fileio.h"
 #include "cgroup.h"
 #include "k8s.h"
 #include "kubeconfig.h"
@@ -82,21 +83,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t used = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
-		used += (size_t)n;
-	close(fd);
-	buf[used] = '\0';
-	return (ssize_t)used;
-}
-
 static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
 {
 	char path[PATH_MAX + 64], buf[1024], *open_p, *close_p;
@@ -105,7 +91,7 @@ static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
 	size_t cl;
 
 	snprintf(path, sizeof(path), "%s/proc/%u/stat", a->root, pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	if (read_file_small(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
 	/* comm may hold spaces and ')': it ends at the last ')'. */
 	open_p = strchr(buf, '(');
@@ -319,7 +305,7 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 		return false;
 	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cgroup_cache__root(a->cg), rel);
 	buf = malloc(PROCS_MAX * 12);
-	if (!buf || read_file(path, buf, PROCS_MAX * 12) <= 0) {
+	if (!buf || read_file_small(path, buf, PROCS_MAX * 12) <= 0) {
 		free(buf);
 		return false;
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "fileio.h"
 #include "kubeconfig.h"
 #include "log.h"
 
@@ -62,16 +63,12 @@ char *kube_base64_decode(const char *in, size_t *out_len)
 /* Read a small file whole (token, never logged). */
 static int read_small(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t used = 0;
-	ssize_t n;
+	ssize_t n = read_file_small(path, buf, size);
+	size_t used;
 
-	if (fd < 0)
-		return -errno;
-	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
-		used += (size_t)n;
-	close(fd);
-	buf[used] = '\0';
+	if (n < 0)
+		return (int)n;
+	used = (size_t)n;
 	while (used && (buf[used - 1] == '\n' || buf[used - 1] == '\r' || buf[used - 1] == ' '))
 		buf[--used] = '\0';
 	return 0;
