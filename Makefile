@@ -8,6 +8,7 @@
 #   make test        deps + build + every test (root), then all again under
 #                    ASan+UBSan+LSan (SANITIZE_STAGE=0: not); ends "N passed, N failed"
 #   make unit        unit tests only          make integration  integration tests only
+#   make redteam     the red-team suite (tests/redteam/: one real attack per script)
 #   make bench       benchmarks (build/bench/) make sanitize     tests under ASan+UBSan
 #   make fuzz        fuzz targets              make lint         static checks
 #   make install     install to $(DESTDIR)$(PREFIX) (config, rules, unit, man pages too)
@@ -75,7 +76,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench-bin/%,$(BENCH_SRCS))
 TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
-.PHONY: all deps run demo test unit integration bench bench-quick sanitize fuzz lint install clean \
+.PHONY: all deps run demo test unit integration redteam bench bench-quick sanitize fuzz lint install clean \
 	docs deb
 all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
@@ -191,6 +192,9 @@ unit: all
 
 integration: all
 	@$(RUN_TESTS) integration
+
+redteam: all
+	@$(RUN_TESTS) redteam
 
 # Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
 include tests/fuzz/fuzz.mk

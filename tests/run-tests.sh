@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Runs the test suites and ends with one line "N passed, N failed".
-#   tests/run-tests.sh [all|unit|integration]
+#   tests/run-tests.sh [all|unit|integration|redteam]
 # Unit tests: every build/tests/test_* binary (cmocka), one result per binary.
 # Integration tests: every tests/integration/test_*.sh, run as root with the
 # real eBPF programs. A test that cannot load eBPF fails; none is skipped.
+# Red-team tests: every tests/redteam/test_*.sh, one attack each, run the
+# same way as the integration tests (tests/redteam/README.md).
 #
 # Sanitizers: with CW_SANITIZER set (make sanitize: the build in $BUILD has
 # ASan+UBSan), every instrumented process writes its reports to files; a
@@ -82,6 +84,22 @@ run_suites() {	# prefix
 				fi
 				run_one "${prefix}integration/$(basename "$t" .sh)" bash "$t"
 			done
+		fi
+	fi
+	if [ "$suite" = all ] || [ "$suite" = redteam ]; then
+		shopt -s nullglob
+		local attacks=(tests/redteam/test_*.sh)
+		shopt -u nullglob
+		if [ ${#attacks[@]} -gt 0 ]; then
+			echo "${prefix}red-team tests:"
+			if [ "$(id -u)" != 0 ]; then
+				echo "  red-team tests load eBPF programs and must run as root" >&2
+				failed=$((failed + 1)); failures+=("${prefix}redteam (not root)")
+			else
+				for t in "${attacks[@]}"; do
+					run_one "${prefix}redteam/$(basename "$t" .sh)" bash "$t"
+				done
+			fi
 		fi
 	fi
 }
