@@ -124,7 +124,7 @@ static const struct opt_desc opts[] = {
 	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "8388608",
 	  "kernel ring buffer size (power of 2)"),
 	O("bpf-variant", OPT_STR, bpf_variant, "auto|fast|compat", "auto",
-	  "BPF programs to load: fast needs Linux 6.2+, compat runs from 5.8; "
+	  "BPF programs to load: fast needs Linux 6.2+, compat runs from 5.10; "
 	  "auto picks fast where the kernel has it"),
 	O("list-watched", OPT_BOOL, list_watched, NULL, NULL,
 	  "print the discovered credentials and exit"),
