@@ -7,7 +7,8 @@
 #           and trixie (6.12), fetched with apt-get into $CW_KERNEL_CACHE
 #           (default build/kernels, kept across runs and builds:
 #           tests/kernels/fetch-kernel.sh), booted under qemu-system-x86_64
-#           with software emulation (TCG; no KVM needed), one CPU, 768 MiB,
+#           with software emulation (TCG; no KVM needed), side by side, each
+#           with one CPU and 768 MiB,
 #           an initramfs made from this build (tests/kernels/mkinitramfs.sh)
 #           whose /init (tests/kernels/init) runs the checks;
 #   host:   the same checks on the running kernel, with the variant the
@@ -84,31 +85,41 @@ if [ -n "${CW_SANITIZER:-}" ]; then
 else
 	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 missing: make deps"
 	tests/kernels/mkinitramfs.sh "$T/initramfs.cpio.gz"
+	# fetch every kernel, then boot them side by side (TCG runs each guest
+	# mostly on one host thread; the matrix takes the time of the slowest)
+	pids=()
 	while IFS=: read -r suite variant hooks; do
 		[ -n "$suite" ] || continue
-		kdir=$CACHE/$suite
-		tests/kernels/fetch-kernel.sh "$suite" "$kdir" || fail "fetching the $suite kernel"
-		name="$suite $(cat "$kdir/release")"
-		log=$T/$suite.console data=$T/$suite.data out=$T/$suite.out
-		start=$SECONDS
+		tests/kernels/fetch-kernel.sh "$suite" "$CACHE/$suite" || fail "fetching the $suite kernel"
 		# TCG only: a fresh CI machine has no KVM. The guest powers off by
 		# itself; the timeout only bounds a hung one.
-		timeout --kill-after=10 "${CW_GUEST_TIMEOUT:-400}" qemu-system-x86_64 \
+		timeout --kill-after=10 "${CW_GUEST_TIMEOUT:-200}" qemu-system-x86_64 \
 			-accel tcg -cpu max -m 768 -smp 1 -nodefaults -display none -no-reboot \
-			-serial "file:$log" -serial "file:$data" \
-			-kernel "$kdir/vmlinuz" -initrd "$T/initramfs.cpio.gz" \
-			-append "console=ttyS0 panic=-1 loglevel=4 cw.args=" </dev/null ||
-			echo "$suite: qemu exited $? (timeout or crash)"
+			-serial "file:$T/$suite.console" -serial "file:$T/$suite.data" \
+			-kernel "$CACHE/$suite/vmlinuz" -initrd "$T/initramfs.cpio.gz" \
+			-append "console=ttyS0 panic=-1 loglevel=4 cw.args=" </dev/null \
+			>"$T/$suite.qemu" 2>&1 &
+		pids+=($!)
+	done <<< "$KERNELS"
+	start=$SECONDS
+	for pid in "${pids[@]}"; do
+		wait "$pid" || echo "qemu (pid $pid) exited $? (timeout or crash)"
+	done
+	echo "guests ran in $((SECONDS - start)) s"
+	while IFS=: read -r suite variant hooks; do
+		[ -n "$suite" ] || continue
+		name="$suite $(cat "$CACHE/$suite/release")"
+		out=$T/$suite.out
 		mkdir -p "$out"
-		if ! sed -n '/^CW-DATA-BEGIN/,/^CW-DATA-END/p' "$data" | tr -d '\r' | sed '1d;$d' |
-			base64 -d | tar -xzf - -C "$out" 2>"$T/$suite.untar"; then
+		if ! sed -n '/^CW-DATA-BEGIN/,/^CW-DATA-END/p' "$T/$suite.data" | tr -d '\r' |
+			sed '1d;$d' | base64 -d | tar -xzf - -C "$out" 2>"$T/$suite.untar"; then
 			echo "FAIL: $name: no results from the guest ($(cat "$T/$suite.untar"))"
-			tail -n 150 "$log"
+			cat "$T/$suite.qemu"
+			tail -n 150 "$T/$suite.console"
 			failed+=("$name")
 			continue
 		fi
-		echo "$name: guest ran in $((SECONDS - start)) s"
-		verify "$name" "$out" "$variant" "$hooks" "$log"
+		verify "$name" "$out" "$variant" "$hooks" "$T/$suite.console"
 	done <<< "$KERNELS"
 fi
 
