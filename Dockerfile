@@ -15,8 +15,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# vmlinux.h comes from the build host's /sys/kernel/btf/vmlinux; CO-RE
-# relocates the programs to each node's kernel at load time.
+# The kernel types come from the committed bpf/vmlinux/<arch>/vmlinux.h, not
+# the build host's kernel; CO-RE relocates the programs to each node's kernel
+# at load time (docs/deploy.md, Kernels).
 RUN make clean && make build/credwatch build/credwatch-inspect \
  && install -D -m 0755 build/credwatch /out/usr/bin/credwatch \
  && install -D -m 0755 build/credwatch-inspect /out/usr/bin/credwatch-inspect \

@@ -14,6 +14,7 @@
 #   make install     install to $(DESTDIR)$(PREFIX) (config, rules, unit, man pages too)
 #   make deb         build/credwatch_<version>_<arch>.deb (dpkg-deb, dpkg-shlibdeps)
 #   make docs        regenerate the option tables in docs/operations.md and man/credwatch.8
+#   make vmlinux-h   regenerate bpf/vmlinux/<arch>/vmlinux.h from the pinned Debian kernel
 
 BUILD      ?= build
 PREFIX     ?= /usr/local
@@ -48,10 +49,14 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
-	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools
+	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
+	      qemu-system-x86 busybox-static cpio zstd xz-utils
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
-# /metrics in tests; bpftrace and libbpf-tools are the peers in make bench.
+# /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
+# qemu-system-x86, busybox-static and cpio boot the kernel matrix
+# (tests/integration/test_kernel_matrix.sh), zstd and xz-utils unpack
+# kernel images for it and for make vmlinux-h.
 
 ifeq ($(V),1)
 Q =
@@ -77,7 +82,7 @@ TOOLS      := $(BUILD)/credwatch-inspect
 SKEL       := $(BUILD)/credwatch.skel.h
 
 .PHONY: all deps run demo test unit integration redteam bench bench-quick sanitize fuzz lint install clean \
-	docs deb
+	docs deb vmlinux-h
 all: $(BUILD)/credwatch $(TOOLS) $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
 deps:
@@ -97,13 +102,19 @@ deps:
 $(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
 
-$(BUILD)/vmlinux.h: | $(BUILD)
-	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+# Kernel types for the BPF programs: committed per architecture, generated
+# from a pinned Debian kernel's BTF (tools/gen-vmlinux-h.sh says which), so
+# the object never depends on the build host's kernel and builds the same
+# everywhere. `make vmlinux-h` regenerates it (downloads that kernel).
+VMLINUX_DIR := bpf/vmlinux/$(ARCH)
 
-$(BUILD)/credwatch.tmp.bpf.o: bpf/credwatch.bpf.c bpf/credwatch.h $(BUILD)/vmlinux.h
+vmlinux-h:
+	$(Q)BUILD=$(BUILD) tools/gen-vmlinux-h.sh $(ARCH) $(VMLINUX_DIR)/vmlinux.h
+
+$(BUILD)/credwatch.tmp.bpf.o: bpf/credwatch.bpf.c bpf/credwatch.h \
+			      $(VMLINUX_DIR)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I. \
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -I. \
 		$(CLANG_BPF_SYS_INCLUDES) -Wall -Werror -c $< -o $@
 
 $(BUILD)/credwatch.bpf.o: $(BUILD)/credwatch.tmp.bpf.o

@@ -8,6 +8,15 @@
  * is a few direct BTF loads, one bit test in .bss and no helper call; only
  * a bitmap hit consults the hash map, and only a map hit builds an event.
  *
+ * Each program exists twice, in two variants built from the same helpers
+ * (see "Two ways to read the kernel" below); the agent loads one set per
+ * kernel (user/sensor.c) and the verifier never sees the other:
+ *  - fast (Linux 6.2+: bpf_rdonly_cast, bpf_get_current_task_btf,
+ *    bpf_task_pt_regs): direct loads, no helper call on the miss path;
+ *  - compat (5.8+: ring buffer, BTF): bpf_get_current_task() and one
+ *    bpf_probe_read_kernel() per pointer hop; the syscall's registers are
+ *    found on the task's kernel stack.
+ *
  * Only tracepoints: kprobes, fentry and BPF LSM are not available on the
  * kernels we target (shared/DESIGN.md).
  */
@@ -62,8 +71,13 @@ struct {
 	__uint(max_entries, CW_STAT__MAX);
 } stats SEC(".maps");
 
-/* Verifier-inlined cast: lets us use direct loads on a probe-read pointer. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/*
+ * Verifier-inlined cast (6.2+): lets the fast variant use direct loads on a
+ * probe-read pointer. Weak, so an older kernel without it still loads the
+ * object: libbpf leaves the call unresolved and the agent does not load the
+ * programs that make it (the fast set) there.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline void count(void *map, __u32 idx)
 {
@@ -80,6 +94,37 @@ static __always_inline int count_drop(__u32 reason)
 }
 
 /*
+ * Two ways to read the kernel. Every helper below takes `fast`, always a
+ * constant (each program passes true or false, and the helpers are
+ * inlined), and reads kernel memory only through these macros, so a feature
+ * is written once and compiled into both variants; the compiler drops the
+ * other variant's branch before the verifier sees the program.
+ *
+ * CW_TASK(fast)            the current task: BTF-typed (5.11+) or a number
+ * CW_RD(fast, lval)        one load: a direct BTF load, or
+ *                          bpf_probe_read_kernel() of &lval (the helper
+ *                          zeroes it on a fault), as BPF_CORE_READ does;
+ *                          vmlinux.h's types carry preserve_access_index,
+ *                          so &lval is relocated like any field access
+ * CW_CAST(fast, p, type)   p as a BTF pointer to type for direct loads
+ *                          (bpf_rdonly_cast, 6.2+); compat: a plain cast
+ *
+ * Write a chain one hop per CW_RD: CW_RD(fast, CW_RD(fast, t->cred)->euid.val).
+ * A direct dereference without CW_RD builds on the fast kernels and is
+ * rejected by the compat verifier: the kernel matrix test loads both.
+ */
+#define CW_TASK(fast) \
+	((fast) ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task())
+#define CW_RD(fast, lval) \
+	((fast) ? (lval) : ({						\
+		typeof(lval) __cw_v;					\
+		bpf_probe_read_kernel((void *)&__cw_v, sizeof(__cw_v), &(lval)); \
+		__cw_v;							\
+	}))
+#define CW_CAST(fast, p, type) \
+	((fast) ? (type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)) : (type *)(p))
+
+/*
  * extract__file_from_fd - the struct file behind fd in the current task.
  * The verifier allows no variable offset into a BTF-typed pointer, so the
  * fd array slot cannot be indexed directly. Its address is plain
@@ -88,36 +133,41 @@ static __always_inline int count_drop(__u32 reason)
  * to a struct whose first member is a struct file * (struct kiocb's
  * ki_filp) and load it. That saves the bpf_probe_read_kernel() helper
  * call every open on the node used to pay (about 10 ns of the miss path).
+ * The compat variant pays it, and one per hop before it.
  */
-static __always_inline struct file *extract__file_from_fd(struct task_struct *task, long fd)
+static __always_inline struct file *extract__file_from_fd(struct task_struct *task, long fd,
+							  bool fast)
 {
-	struct files_struct *files = task->files;
+	struct files_struct *files = CW_RD(fast, task->files);
 	struct fdtable *fdt;
 	struct kiocb *slot;
 	struct file *file;
 
 	if (!files)
 		return NULL;
-	fdt = files->fdt;
-	if (!fdt || (unsigned long)fd >= fdt->max_fds)
+	fdt = CW_RD(fast, files->fdt);
+	if (!fdt || (unsigned long)fd >= CW_RD(fast, fdt->max_fds))
 		return NULL;
-	if (bpf_core_field_offset(struct kiocb, ki_filp) != 0) {
-		/* a kernel that moved ki_filp: the helper still works */
+	if (!fast || bpf_core_field_offset(struct kiocb, ki_filp) != 0) {
+		/* compat, or a kernel that moved ki_filp: the helper still works */
+		struct file **fds = CW_RD(fast, fdt->fd);
+
 		file = NULL;
-		if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
+		if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 			return NULL;
-		return bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		return CW_CAST(fast, file, struct file);
 	}
-	slot = bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(struct file *)),
-			       bpf_core_type_id_kernel(struct kiocb));
+	slot = CW_CAST(fast, (void *)((unsigned long)fdt->fd + fd * sizeof(struct file *)),
+		       struct kiocb);
 	file = slot->ki_filp;
 	return file;
 }
 
 /* extract__exe_path - walk the exe's dentries right to left into e->data. */
-static __always_inline void extract__exe_path(struct task_struct *task, struct cw_event *e)
+static __always_inline void extract__exe_path(struct task_struct *task, struct cw_event *e,
+					      bool fast)
 {
-	struct mm_struct *mm = task->mm;
+	struct mm_struct *mm = CW_RD(fast, task->mm);
 	struct dentry *dentry, *parent;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
@@ -127,32 +177,31 @@ static __always_inline void extract__exe_path(struct task_struct *task, struct c
 	e->data[pos] = '\0';
 	e->exe_off = pos;
 	e->exe_len = 1;
-	if (!mm || !(exe = mm->exe_file))
+	if (!mm || !(exe = CW_RD(fast, mm->exe_file)))
 		return;
-	dentry = exe->f_path.dentry;
-	vfsmnt = exe->f_path.mnt;
-	mnt = bpf_rdonly_cast((void *)((unsigned long)vfsmnt -
-				       bpf_core_field_offset(struct mount, mnt)),
-			      bpf_core_type_id_kernel(struct mount));
+	dentry = CW_RD(fast, exe->f_path.dentry);
+	vfsmnt = CW_RD(fast, exe->f_path.mnt);
+	mnt = CW_CAST(fast, (void *)((unsigned long)vfsmnt -
+				     bpf_core_field_offset(struct mount, mnt)), struct mount);
 	for (int i = 0; i < CW_EXE_DEPTH; i++) {
 		struct mount *mnt_parent;
 		const unsigned char *name;
 		__u32 len;
 
-		if (dentry == vfsmnt->mnt_root) {
-			mnt_parent = mnt->mnt_parent;
+		if (dentry == CW_RD(fast, vfsmnt->mnt_root)) {
+			mnt_parent = CW_RD(fast, mnt->mnt_parent);
 			if (mnt_parent == mnt)
 				break;		/* the root of the whole tree */
-			dentry = mnt->mnt_mountpoint;
+			dentry = CW_RD(fast, mnt->mnt_mountpoint);
 			mnt = mnt_parent;
 			vfsmnt = &mnt->mnt;
 			continue;
 		}
-		parent = dentry->d_parent;
+		parent = CW_RD(fast, dentry->d_parent);
 		if (parent == dentry)
 			break;
-		len = dentry->d_name.len;
-		name = dentry->d_name.name;
+		len = CW_RD(fast, dentry->d_name.len);
+		name = CW_RD(fast, dentry->d_name.name);
 		if (len + 1 > pos) {
 			e->flags |= CW_EVF_EXE_TRUNC;
 			break;
@@ -173,16 +222,17 @@ static __always_inline void extract__exe_path(struct task_struct *task, struct c
 }
 
 /* extract__args - argv of the current process, NUL-separated, bounded. */
-static __always_inline void extract__args(struct task_struct *task, struct cw_event *e)
+static __always_inline void extract__args(struct task_struct *task, struct cw_event *e,
+					  bool fast)
 {
-	struct mm_struct *mm = task->mm;
+	struct mm_struct *mm = CW_RD(fast, task->mm);
 	unsigned long start, end, len;
 
 	e->args_len = 0;
 	if (!mm)
 		return;
-	start = mm->arg_start;
-	end = mm->arg_end;
+	start = CW_RD(fast, mm->arg_start);
+	end = CW_RD(fast, mm->arg_end);
 	if (end <= start)
 		return;
 	len = end - start;
@@ -196,11 +246,12 @@ static __always_inline void extract__args(struct task_struct *task, struct cw_ev
 	e->args_len = len;
 }
 
-static __always_inline void fill_task(struct task_struct *task, struct cw_event *e)
+static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, bool fast)
 {
 	struct task_struct *p;
 	struct tty_struct *tty;
-	struct signal_struct *sig = task->signal;
+	struct signal_struct *sig = CW_RD(fast, task->signal);
+	struct nsproxy *ns = CW_RD(fast, task->nsproxy);
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 ugid = bpf_get_current_uid_gid();
 
@@ -208,42 +259,87 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->tid = (__u32)id;
 	e->uid = (__u32)ugid;
 	e->gid = ugid >> 32;
-	e->euid = task->cred->euid.val;
-	e->loginuid = task->loginuid.val;
+	e->euid = CW_RD(fast, CW_RD(fast, task->cred)->euid.val);
+	e->loginuid = CW_RD(fast, task->loginuid.val);
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->mnt_ns = task->nsproxy->mnt_ns->ns.inum;
-	e->pid_ns = task->nsproxy->pid_ns_for_children->ns.inum;
-	e->sid = sig->pids[PIDTYPE_SID]->numbers[0].nr;
+	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
+	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
+	e->sid = CW_RD(fast, CW_RD(fast, sig->pids[PIDTYPE_SID])->numbers[0].nr);
 	e->tty = 0;
-	tty = sig->tty;
-	if (tty)
-		e->tty = ((__u32)tty->driver->major << 20) |
-			 (__u32)(tty->driver->minor_start + tty->index);
+	tty = CW_RD(fast, sig->tty);
+	if (tty) {
+		struct tty_driver *driver = CW_RD(fast, tty->driver);
+
+		e->tty = ((__u32)CW_RD(fast, driver->major) << 20) |
+			 (__u32)(CW_RD(fast, driver->minor_start) + CW_RD(fast, tty->index));
+	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	p = task->real_parent;
+	p = CW_RD(fast, task->real_parent);
 	for (int i = 0; i < CW_ANCESTORS; i++) {
-		if (!p || p->tgid == 0) {
+		__u32 tgid = p ? CW_RD(fast, p->tgid) : 0;
+
+		if (!tgid) {
 			e->anc[i].tgid = 0;
 			e->anc[i].comm[0] = '\0';
 			continue;
 		}
-		e->anc[i].tgid = p->tgid;
+		e->anc[i].tgid = tgid;
 		bpf_probe_read_kernel(e->anc[i].comm, CW_COMM_LEN, p->comm);
-		p = p->real_parent;
+		p = CW_RD(fast, p->real_parent);
 	}
+}
+
+/*
+ * task_syscall_regs - the user registers saved at syscall entry, or NULL.
+ * @nr: the syscall number the sys_exit tracepoint reports
+ *
+ * fast: bpf_task_pt_regs() (5.15+). compat, x86_64: task_pt_regs() is
+ * task->stack + THREAD_SIZE - sizeof(struct pt_regs) (no top-of-stack
+ * padding on 64-bit). THREAD_SIZE is 16 KiB, or 32 KiB on a KASAN kernel;
+ * the registers' orig_ax holds the number of the syscall being traced, so
+ * try 16 KiB, then 32 KiB, and keep the one whose orig_ax matches: a
+ * wrong guess yields no path argument (CW_EVF_NO_PATH_ARG), never a wrong
+ * one. Other architectures get no path argument on pre-5.15 kernels.
+ * Only called on a hit.
+ */
+static __always_inline struct pt_regs *task_syscall_regs(struct task_struct *task, long nr,
+							 bool fast)
+{
+	if (fast)
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+#if defined(__TARGET_ARCH_x86)
+	unsigned long stack = (unsigned long)CW_RD(fast, task->stack);
+
+	if (!stack)
+		return NULL;
+	for (unsigned long size = 16384; size <= 32768; size *= 2) {
+		struct pt_regs *regs = (struct pt_regs *)(stack + size -
+							  bpf_core_type_size(struct pt_regs));
+
+		if (CW_RD(fast, regs->orig_ax) == nr)
+			return regs;
+	}
+#endif
+	return NULL;
 }
 
 /*
  * Path argument and flags as the process passed them, read from the
  * syscall's saved user registers: only on a hit, never on the miss path.
  */
-static __always_inline void fill_args(struct task_struct *task, struct cw_event *e, __u16 sys)
+static __always_inline void fill_args(struct task_struct *task, struct cw_event *e, __u16 sys,
+				      long nr, bool fast)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = task_syscall_regs(task, nr, fast);
 	const char *path = NULL;
 	long n;
 
+	e->path_len = 0;
+	if (!regs) {
+		e->flags |= CW_EVF_NO_PATH_ARG;
+		return;
+	}
 	switch (sys) {
 	case CW_SYS_OPEN:
 		path = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -270,7 +366,6 @@ static __always_inline void fill_args(struct task_struct *task, struct cw_event 
 	default:
 		break;
 	}
-	e->path_len = 0;
 	if (!path) {
 		e->flags |= CW_EVF_NO_PATH_ARG;
 		return;
@@ -317,25 +412,29 @@ static __always_inline int emit(struct cw_event *e)
  * @fd:  the descriptor the syscall (or io_uring request) returned
  * @sys: enum cw_syscall
  * @io_flags: open flags known from the io_uring request, else 0
+ * @nr:  the syscall number (sys_exit's id), -1 for io_uring
+ * @fast: which variant (a constant)
  */
-static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags)
+static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long nr, bool fast)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = CW_TASK(fast);
 	struct cw_inode_key key = {};
 	struct cw_watch_val *val;
 	struct file *file;
 	struct inode *inode;
+	struct super_block *sb;
 	struct cw_event *e;
 	__u32 bit, zero = 0;
 
-	file = extract__file_from_fd(task, fd);
+	file = extract__file_from_fd(task, fd, fast);
 	if (!file)
 		return 0;
-	inode = file->f_inode;
+	inode = CW_RD(fast, file->f_inode);
 	if (!inode)
 		return 0;
-	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key.ino = CW_RD(fast, inode->i_ino);
+	sb = CW_RD(fast, inode->i_sb);
+	key.dev = CW_RD(fast, sb->s_dev);
 	bit = cw_bloom_bit(key.ino, key.dev, bloom_bits_log2);
 	if (!(bloom[(bit / 64) & (CW_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
 		return 0;		/* miss: what every other open pays */
@@ -356,74 +455,85 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags)
 	e->cred_id = val->cred_id;
 	e->syscall = sys;
 	e->flags = 0;
-	e->f_mode = file->f_mode;
+	e->f_mode = CW_RD(fast, file->f_mode);
 	e->open_flags = io_flags;
 	e->pad = 0;
-	fill_task(task, e);
+	fill_task(task, e, fast);
 	if (sys == CW_SYS_IO_URING_OPENAT || sys == CW_SYS_IO_URING_OPENAT2) {
 		e->path_len = 0;
 		e->flags |= CW_EVF_NO_PATH_ARG;
 	} else {
-		fill_args(task, e, sys);
+		fill_args(task, e, sys, nr, fast);
 	}
-	extract__exe_path(task, e);
-	extract__args(task, e);
+	extract__exe_path(task, e, fast);
+	extract__args(task, e, fast);
 	return emit(e);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open")
-int tracepoint__syscalls__sys_exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, CW_SYS_OPEN, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int tracepoint__syscalls__sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, CW_SYS_OPENAT, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int tracepoint__syscalls__sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, CW_SYS_OPENAT2, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int tracepoint__syscalls__sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, CW_SYS_CREAT, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
-int tracepoint__syscalls__sys_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
-{
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, CW_SYS_OPEN_BY_HANDLE_AT, 0);
 }
 
 /*
  * io_uring opens never pass through the open syscalls. The completion
- * tracepoint carries the request; its result is the new fd in the
- * submitter's file table (io-wq workers share that table). Requests that
- * install a fixed (direct) descriptor return a slot, not an fd: a known
- * gap, documented in the README.
+ * tracepoint carries the request (5.17+; 6.0+ keeps the open's arguments in
+ * req->cmd); its result is the new fd in the submitter's file table (io-wq
+ * workers share that table). Requests that install a fixed (direct)
+ * descriptor return a slot, not an fd: a known gap, documented in the
+ * README. On kernels whose layout differs the agent leaves the program
+ * unloaded and says why (user/sensor.c); the guard below keeps the object
+ * loadable there all the same.
  */
-SEC("tracepoint/io_uring/io_uring_complete")
-int tracepoint__io_uring__io_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+static __always_inline int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx,
+						    bool fast)
 {
 	struct io_kiocb *req;
 	struct io_open *open;
 	__u8 op;
 
+	if (!bpf_core_field_exists(ctx->req) || !bpf_core_field_exists(struct io_kiocb, cmd) ||
+	    !bpf_core_field_exists(struct io_open, file_slot))
+		return 0;
 	if (ctx->res < 0)
 		return 0;
-	req = bpf_rdonly_cast(ctx->req, bpf_core_type_id_kernel(struct io_kiocb));
-	op = req->opcode;
+	req = CW_CAST(fast, ctx->req, struct io_kiocb);
+	op = CW_RD(fast, req->opcode);
 	if (op != IORING_OP_OPENAT && op != IORING_OP_OPENAT2)
 		return 0;
-	open = bpf_rdonly_cast(&req->cmd, bpf_core_type_id_kernel(struct io_open));
-	if (open->file_slot)
+	open = CW_CAST(fast, &req->cmd, struct io_open);
+	if (CW_RD(fast, open->file_slot))
 		return 0;		/* fixed-file open: res is not an fd */
 	return handle_open(ctx->res, op == IORING_OP_OPENAT ? CW_SYS_IO_URING_OPENAT :
-			   CW_SYS_IO_URING_OPENAT2, open->how.flags);
+			   CW_SYS_IO_URING_OPENAT2, CW_RD(fast, open->how.flags), -1, fast);
+}
+
+/*
+ * The programs: each hook once per variant. The fast ones keep the names
+ * they always had (tests/bench reads them); the compat ones add __compat.
+ * user/sensor.c lists them in the same order.
+ */
+#define CW_SYS_EXIT(name, sys)							\
+SEC("tracepoint/syscalls/sys_exit_" #name)					\
+int tracepoint__syscalls__sys_exit_##name(struct trace_event_raw_sys_exit *ctx)	\
+{										\
+	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, true);	\
+}										\
+SEC("tracepoint/syscalls/sys_exit_" #name)					\
+int tracepoint__syscalls__sys_exit_##name##__compat(struct trace_event_raw_sys_exit *ctx) \
+{										\
+	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, false);	\
+}
+
+CW_SYS_EXIT(open, CW_SYS_OPEN)
+CW_SYS_EXIT(openat, CW_SYS_OPENAT)
+CW_SYS_EXIT(openat2, CW_SYS_OPENAT2)
+CW_SYS_EXIT(creat, CW_SYS_CREAT)
+CW_SYS_EXIT(open_by_handle_at, CW_SYS_OPEN_BY_HANDLE_AT)
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int tracepoint__io_uring__io_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	return handle_io_uring_complete(ctx, true);
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int tracepoint__io_uring__io_uring_complete__compat(struct trace_event_raw_io_uring_complete *ctx)
+{
+	return handle_io_uring_complete(ctx, false);
 }

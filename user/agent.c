@@ -430,6 +430,7 @@ static void startup_summary(struct agent *a)
 
 	uname(&u);
 	log_info("credwatch %s on Linux %s (%s)", CW_VERSION, u.release, u.machine);
+	log_info("kernel %s: BPF variant %s", u.release, sensor_variant(a->sensor));
 	hooks = sensor_hooks(a->sensor, &nhooks);
 	for (int i = 0; i < nhooks; i++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s%s", i ? ", " : "",
@@ -614,6 +615,7 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 		}
 		so.max_watched = (uint32_t)cfg->max_watched;
 		so.ringbuf_bytes = (uint32_t)cfg->ringbuf_bytes;
+		so.variant = cfg->bpf_variant;
 		err = sensor_open(&a->sensor, &so, on_event, a);
 		if (err)
 			return err;

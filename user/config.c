@@ -123,6 +123,9 @@ static const struct opt_desc opts[] = {
 	  "size of the kernel's watched-inode map"),
 	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "8388608",
 	  "kernel ring buffer size (power of 2)"),
+	O("bpf-variant", OPT_STR, bpf_variant, "auto|fast|compat", "auto",
+	  "BPF programs to load: fast needs Linux 6.2+, compat runs from 5.10; "
+	  "auto picks fast where the kernel has it"),
 	O("list-watched", OPT_BOOL, list_watched, NULL, NULL,
 	  "print the discovered credentials and exit"),
 	O("print-config", OPT_BOOL, print_config, NULL, NULL,
@@ -751,6 +754,12 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 	if (c->rule_matching && strcmp(c->rule_matching, "first") &&
 	    strcmp(c->rule_matching, "all")) {
 		snprintf(err, err_size, "--rule-matching: '%s' is not first or all", c->rule_matching);
+		return -EINVAL;
+	}
+	if (c->bpf_variant && strcmp(c->bpf_variant, "auto") && strcmp(c->bpf_variant, "fast") &&
+	    strcmp(c->bpf_variant, "compat")) {
+		snprintf(err, err_size, "--bpf-variant: '%s' is not auto, fast or compat",
+			 c->bpf_variant);
 		return -EINVAL;
 	}
 	if (c->max_watched > (1u << 24)) {

@@ -61,6 +61,7 @@ struct config {
 	uint64_t duration_s;
 	uint64_t max_watched;
 	uint64_t ringbuf_bytes;
+	char *bpf_variant;	/* auto | fast | compat */
 	uint64_t findings_window_s;	/* --findings-window, 86400 */
 	uint64_t findings_interval_s;	/* --findings-interval, 300 */
 	bool list_watched;

@@ -3,8 +3,9 @@
  * sensor.c - loads and attaches the credwatch BPF programs, keeps the
  * watched inode map and its pre-filter bitmap in sync, drains events.
  *
- * open -> configure (map sizes, rodata, autoload off for absent
- * tracepoints) -> load -> attach, as libbpf-tools' opensnoop does.
+ * open -> configure (map sizes, rodata, the program variant this kernel
+ * runs, autoload off for absent tracepoints) -> load -> attach, as
+ * libbpf-tools' opensnoop does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "credwatch.skel.h"
@@ -37,6 +39,7 @@ struct sensor {
 	uint64_t watched;		/* entries in the watched map */
 	uint64_t bloom_clean_at_ns;	/* drop bits of the old size after this; 0 none */
 	struct sensor_hook_status hooks[SENSOR_HOOKS];
+	char variant[192];		/* sensor_variant() */
 };
 
 struct hook_desc {
@@ -53,18 +56,31 @@ static const struct hook_desc hook_descs[SENSOR_HOOKS] = {
 	{ "open_by_handle_at", "syscalls/sys_exit_open_by_handle_at" },
 	{ "io_uring", "io_uring/io_uring_complete" },
 };
+#define HOOK_IO_URING 5
 
-/* Programs and the skeleton's link slots (destroyed with the skeleton). */
-static void sensor_progs(struct credwatch_bpf *skel, struct bpf_program *progs[SENSOR_HOOKS],
-			 struct bpf_link **links[SENSOR_HOOKS])
+/*
+ * Each hook's program in both variants (bpf/credwatch.bpf.c) and the
+ * skeleton's link slots (destroyed with the skeleton); [0] fast, [1] compat.
+ */
+struct hook_progs {
+	struct bpf_program *prog[2];
+	struct bpf_link **link[2];
+};
+
+static void sensor_progs(struct credwatch_bpf *skel, struct hook_progs progs[SENSOR_HOOKS])
 {
-#define HOOK(i, name) do { progs[i] = skel->progs.name; links[i] = &skel->links.name; } while (0)
+#define HOOK(i, name) do {							\
+	progs[i].prog[0] = skel->progs.name;					\
+	progs[i].link[0] = &skel->links.name;					\
+	progs[i].prog[1] = skel->progs.name##__compat;				\
+	progs[i].link[1] = &skel->links.name##__compat;				\
+} while (0)
 	HOOK(0, tracepoint__syscalls__sys_exit_open);
 	HOOK(1, tracepoint__syscalls__sys_exit_openat);
 	HOOK(2, tracepoint__syscalls__sys_exit_openat2);
 	HOOK(3, tracepoint__syscalls__sys_exit_creat);
 	HOOK(4, tracepoint__syscalls__sys_exit_open_by_handle_at);
-	HOOK(5, tracepoint__io_uring__io_uring_complete);
+	HOOK(HOOK_IO_URING, tracepoint__io_uring__io_uring_complete);
 #undef HOOK
 }
 
@@ -169,13 +185,112 @@ static bool tracepoint_exists(const char *tp_dir)
 	return access(path, F_OK) == 0;
 }
 
+/* Does the struct or union `id` have `member`, directly or in an anonymous member? */
+static bool btf_type_has_member(const struct btf *btf, int id, const char *member, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	if (!t || !(btf_is_struct(t) || btf_is_union(t)) || depth > 4)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, m[i].name_off);
+
+		if (name && !strcmp(name, member))
+			return true;
+		if ((!name || !name[0]) &&
+		    btf_type_has_member(btf, (int)m[i].type, member, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* Does struct `type` in the kernel's BTF have a member named `member`? */
+static bool btf_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+
+	return id > 0 && btf_type_has_member(btf, id, member, 0);
+}
+
+static bool has_helper(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, id, NULL) == 1;
+}
+
+/*
+ * choose_variant - 0 for the fast programs, 1 for compat, or -errno.
+ * The fast set needs three things the compat set does without, each
+ * probed on the running kernel rather than guessed from its version
+ * (distributions backport): the bpf_rdonly_cast kfunc in the kernel's BTF
+ * (6.2+), and the helpers bpf_get_current_task_btf (5.11+) and
+ * bpf_task_pt_regs (5.15+) for tracepoint programs.
+ */
+static int choose_variant(struct sensor *s, const char *want, const struct btf *vmlinux)
+{
+	char missing[128] = "";
+	size_t o = 0;
+
+	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0)
+		o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%sno bpf_rdonly_cast",
+				      o ? ", " : "");
+	if (!has_helper(BPF_FUNC_get_current_task_btf))
+		o += (size_t)snprintf(missing + o, sizeof(missing) - o,
+				      "%sno bpf_get_current_task_btf", o ? ", " : "");
+	if (!has_helper(BPF_FUNC_task_pt_regs))
+		o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%sno bpf_task_pt_regs",
+				      o ? ", " : "");
+	if (want && !strcmp(want, "fast")) {
+		if (o) {
+			log_error("sensor: --bpf-variant fast: this kernel has %s (Linux 6.2+ "
+				  "has all three); use auto or compat", missing);
+			return -ENOTSUP;
+		}
+		snprintf(s->variant, sizeof(s->variant), "fast (--bpf-variant fast)");
+		return 0;
+	}
+	if (want && !strcmp(want, "compat")) {
+		snprintf(s->variant, sizeof(s->variant), "compat (--bpf-variant compat%s%s)",
+			 o ? "; the kernel has " : "", missing);
+		return 1;
+	}
+	if (o) {
+		snprintf(s->variant, sizeof(s->variant),
+			 "compat (%s: probe reads, syscall registers from the kernel stack)",
+			 missing);
+		return 1;
+	}
+	snprintf(s->variant, sizeof(s->variant),
+		 "fast (bpf_rdonly_cast, bpf_get_current_task_btf, bpf_task_pt_regs)");
+	return 0;
+}
+
+/*
+ * io_uring_unsupported - why this kernel's io_uring completions cannot be
+ * read, or NULL. The program needs the request in the completion
+ * tracepoint (5.10 passes only ctx, user_data and res) and the 6.0+
+ * request layout (the open's arguments in req->cmd, with file_slot).
+ */
+static const char *io_uring_unsupported(const struct btf *vmlinux)
+{
+	if (!btf_has_member(vmlinux, "trace_event_raw_io_uring_complete", "req"))
+		return "the io_uring_complete tracepoint carries no request on this kernel: "
+		       "io_uring opens are not seen";
+	if (!btf_has_member(vmlinux, "io_kiocb", "cmd") ||
+	    !btf_has_member(vmlinux, "io_open", "file_slot"))
+		return "io_uring request layout older than Linux 6.0: io_uring opens are not seen";
+	return NULL;
+}
+
 int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		sensor_event_fn fn, void *ctx)
 {
-	struct bpf_program *progs[SENSOR_HOOKS];
-	struct bpf_link **links[SENSOR_HOOKS];
+	struct hook_progs progs[SENSOR_HOOKS];
+	struct btf *vmlinux = NULL;
+	const char *io_uring_why;
 	struct sensor *s;
-	int err, attached = 0;
+	int err, v, attached = 0;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_print);
@@ -192,6 +307,19 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		goto cleanup;
 	}
 
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		log_error("sensor: reading the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			  strerror(-err));
+		goto cleanup;
+	}
+	v = choose_variant(s, opts->variant, vmlinux);
+	if (v < 0) {
+		err = v;
+		goto cleanup;
+	}
+
 	s->skel = credwatch_bpf__open();
 	if (!s->skel) {
 		err = -errno;
@@ -205,21 +333,28 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 	if (opts->wakeup_bytes)
 		s->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
 
-	sensor_progs(s->skel, progs, links);
+	/* only the chosen set is loaded: the verifier never sees the other */
+	sensor_progs(s->skel, progs);
+	io_uring_why = io_uring_unsupported(vmlinux);
 	for (int i = 0; i < SENSOR_HOOKS; i++) {
 		s->hooks[i].name = hook_descs[i].name;
-		if (!tracepoint_exists(hook_descs[i].tp_dir)) {
+		bpf_program__set_autoload(progs[i].prog[!v], false);
+		if (!tracepoint_exists(hook_descs[i].tp_dir))
 			snprintf(s->hooks[i].reason, sizeof(s->hooks[i].reason),
 				 "tracepoint %s absent on this kernel", hook_descs[i].tp_dir);
-			log_warn("sensor: %s: not attached: %s", hook_descs[i].name,
-				 s->hooks[i].reason);
-			bpf_program__set_autoload(progs[i], false);
-		}
+		else if (i == HOOK_IO_URING && io_uring_why)
+			snprintf(s->hooks[i].reason, sizeof(s->hooks[i].reason), "%s",
+				 io_uring_why);
+		else
+			continue;
+		log_warn("sensor: %s: not attached: %s", hook_descs[i].name, s->hooks[i].reason);
+		bpf_program__set_autoload(progs[i].prog[v], false);
 	}
 
 	err = credwatch_bpf__load(s->skel);
 	if (err) {
-		log_error("sensor: loading BPF programs: %s%s", strerror(-err),
+		log_error("sensor: loading BPF programs (%s variant): %s%s",
+			  v ? "compat" : "fast", strerror(-err),
 			  err == -EPERM ? " (run as root or grant CAP_BPF, CAP_PERFMON)" :
 			  " (run with -v for the verifier log)");
 		goto cleanup;
@@ -227,9 +362,9 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 	for (int i = 0; i < SENSOR_HOOKS; i++) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(progs[i]))
+		if (!bpf_program__autoload(progs[i].prog[v]))
 			continue;
-		link = bpf_program__attach(progs[i]);
+		link = bpf_program__attach(progs[i].prog[v]);
 		if (!link) {
 			err = -errno;
 			snprintf(s->hooks[i].reason, sizeof(s->hooks[i].reason),
@@ -238,7 +373,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 				 s->hooks[i].reason);
 			continue;
 		}
-		*links[i] = link;
+		*progs[i].link[v] = link;
 		s->hooks[i].attached = true;
 		attached++;
 	}
@@ -254,10 +389,12 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		log_error("sensor: creating ring buffer reader: %s", strerror(-err));
 		goto cleanup;
 	}
+	btf__free(vmlinux);
 	*out = s;
 	return 0;
 
 cleanup:
+	btf__free(vmlinux);
 	sensor_free(s);
 	return err;
 }
@@ -449,4 +586,9 @@ const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count
 {
 	*count = SENSOR_HOOKS;
 	return s->hooks;
+}
+
+const char *sensor_variant(const struct sensor *s)
+{
+	return s->variant;
 }

@@ -29,6 +29,7 @@ struct sensor_opts {
 	uint32_t max_watched;		/* watched map entries (--max-watched) */
 	uint32_t ringbuf_bytes;		/* ring buffer size, power of 2 (--ringbuf-bytes) */
 	uint64_t wakeup_bytes;		/* batch wakeups until this much is queued */
+	const char *variant;		/* "auto" (NULL), "fast" or "compat" (--bpf-variant) */
 };
 
 /* Called for each event; return 0 to go on, negative to stop the poll. */
@@ -80,5 +81,11 @@ void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX]);
 void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX]);
 
 const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count);
+
+/*
+ * sensor_variant - which program set runs and why, for the start-up
+ * summary: "fast" or "compat (no bpf_rdonly_cast, ...)". Never NULL.
+ */
+const char *sensor_variant(const struct sensor *s);
 
 #endif /* CW_SENSOR_H */

@@ -295,7 +295,8 @@ for fd in os.listdir("/proc/%s/fdinfo" % pid):
         continue
     p = json.loads(subprocess.check_output(["bpftool", "prog", "show", "id",
                                             info["prog_id"].strip(), "-j"]))
-    if p.get("name") == "tracepoint__syscalls__sys_exit_openat":
+    if p.get("name") in ("tracepoint__syscalls__sys_exit_openat",
+                         "tracepoint__syscalls__sys_exit_openat__compat"):
         print(p.get("run_cnt", 0), p.get("run_time_ns", 0))
         break
 EOF

@@ -26,6 +26,7 @@ expect_exit 2 "unknown option '--bogus'" --bogus
 expect_exit 2 "--duration: 'soon' is not" --duration soon
 expect_exit 2 "needs a value" --events
 expect_exit 2 "--output-format: 'yaml'" --output-format yaml
+expect_exit 2 "--bpf-variant: 'turbo' is not auto, fast or compat" --bpf-variant turbo
 expect_exit 2 "--host-root: $T/missing" --host-root "$T/missing"
 expect_exit 2 "unexpected argument" extra
 expect_exit 0 "" --version

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# checks.sh OUT [AGENT-ARGS...] - the sensor checks of the kernel matrix.
+#
+# Runs where the kernel under test runs: inside each guest (bash and
+# busybox, no python) and on the host. It only ACTS and RECORDS: it starts
+# the real agent on a fixture node, opens the watched token every way the
+# kernel offers, rotates it, and writes what it did to OUT/expect, one
+# record per line (fields separated by tabs), plus the agent's events and
+# stderr. tests/kernels/verify.py then judges OUT on the host, where the
+# tests' python tools are; this file never decides what passes.
+#
+# Records (verify.py documents what each asserts):
+#   open MODE TYPE COUNT KIND PATH OPENER-JSON
+#                                   an open of PATH by MODE must yield COUNT
+#                                   events of TYPE for that pid, fd, dev, ino
+#                                   (0 where the agent says TYPE's hook is not
+#                                   attached: see verify.py)
+#   none LABEL PID                  no event at all from PID
+#   session PID PPID                the event of PID carries proc.sid=PID
+#                                   (opener run under setsid) and lineage
+#   agent-exit RC                   the agent's exit status at SIGTERM
+#   uid PID UID                     the event of PID carries user.uid=UID
+#   start NAME RC STDERR-FILE       an agent start expected to be refused:
+#                                   exit 1 with one line on stderr
+#   log TEXT                        progress, echoed into the test's log
+#
+# Add a check: run the action here and append a record (or a new kind of
+# record and its assertion in verify.py). E.g. a 32-bit int 0x80 open:
+#   build the helper into the initramfs (tests/kernels/mkinitramfs.sh
+#   FILES), then here: expect_open int80 "$TOKEN" open
+set -u
+OUT=${1:?usage: checks.sh OUT [AGENT-ARGS...]}
+shift
+mkdir -p "$OUT"
+: > "$OUT/expect"
+BUILD=${BUILD:-build}
+. tests/lib/fixture.sh
+. tests/lib/agent.sh
+OPENER=$BUILD/itests/opener
+
+record() { local IFS=$'\t'; printf '%s\n' "$*" >> "$OUT/expect"; }
+note() { record log "$*"; echo "checks: $*" >&2; }
+
+T=$(mktemp -d /tmp/cw-kmatrix.XXXXXX)
+chmod 0755 "$T"		# the uid check's reader must reach the token
+BIND=$T/bind
+BOUND=
+cleanup() {
+	agent_stop >/dev/null 2>&1 || true
+	# not mountpoint(1): busybox's compares st_dev, equal for a bind mount
+	[ -z "$BOUND" ] || umount "$BIND"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# expect_open MODE PATH TYPE [COUNT] [KIND]: open PATH by MODE, record it
+expect_open() {
+	local mode=$1 path=$2 type=$3 count=${4:-1} kind=${5:-sa_token} out
+	if ! out=$("$OPENER" "$mode" "$path" 2>"$T/opener.err"); then
+		note "opener $mode $path failed: $(cat "$T/opener.err")"
+		record open "$mode" "$type" "$count" "$kind" "$path" "{}"
+		return
+	fi
+	record open "$mode" "$type" "$count" "$kind" "$path" "$out"
+}
+
+# pid of an opener run: its JSON's pid
+opener_pid() { sed -n 's/^{"pid":\([0-9]*\),.*/\1/p'; }
+
+record log "kernel $(uname -r)"
+ROOT=$T/root
+UID1=6f1d7c2e-1111-4a4a-9b9b-000000000025
+fixture_pod "$ROOT" team-a web "$UID1"
+fixture_host "$ROOT"
+mkdir -p "$ROOT/srv"
+fixture_marker > "$ROOT/srv/custom.key"
+TOKEN=$(fixture_token_path "$ROOT" "$UID1")
+VOL=$(dirname "$TOKEN")
+REAL="$VOL/..data/token"
+ln "$(readlink -f "$REAL")" "$T/hardlink"
+echo plain > "$VOL/../not-a-credential"
+
+agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key \
+	--events "$OUT/events.ndjson" --output /dev/null "$@" || {
+	cp "$T/agent.stderr" "$OUT/agent.stderr" 2>/dev/null
+	note "agent did not start"
+	exit 0
+}
+mkdir -p "$BIND"
+mount --bind "$VOL" "$BIND" && BOUND=1
+
+expect_open openat "$REAL" openat                      # plain
+expect_open open "$REAL" open
+expect_open openat "$TOKEN" openat                     # symlinks: token -> ..data/token
+expect_open openat "/proc/$$/root$TOKEN" openat        # /proc/<pid>/root/...
+expect_open openat "$T/hardlink" openat                # hard link
+expect_open openat "$BIND/token" openat                # bind mount of the volume
+expect_open procfd "$TOKEN" openat 2                   # O_PATH, then /proc/self/fd/N
+expect_open openat2 "$TOKEN" openat2
+expect_open handle "$TOKEN" open_by_handle_at
+expect_open uring "$TOKEN" io_uring_openat
+expect_open uring2 "$TOKEN" io_uring_openat2
+expect_open trunc "$ROOT/srv/custom.key" openat 1 custom
+expect_open creat "$ROOT/srv/custom.key" creat 1 custom
+record none unwatched "$("$OPENER" openat "$VOL/../not-a-credential" | opener_pid)"
+
+# session and lineage: a new session led by the opener itself
+out=$(setsid "$OPENER" openat "$TOKEN") && record session "$(echo "$out" | opener_pid)" $$
+# another user (the token is world-readable in the fixture)
+out=$(setpriv --reuid=4321 --regid=4321 --clear-groups "$OPENER" openat "$REAL") ||
+	note "opener as uid 4321 failed"
+record uid "$(echo "$out" | opener_pid)" 4321
+
+# rotation: the new inode is watched, the old one forgotten
+OLD_REAL=$(readlink -f "$REAL")
+ln "$OLD_REAL" "$T/old-token"
+fixture_rotate "$ROOT" "$UID1" kubernetes.io~projected "$(basename "$VOL")"
+# until the agent watches the new inode: an open of it shows up as an event
+for _ in $(seq 1 60); do
+	out=$("$OPENER" openat "$TOKEN") || break
+	grep -q "\"proc.pid\":$(echo "$out" | opener_pid)," "$OUT/events.ndjson" 2>/dev/null && break
+	sleep 0.5
+done
+record open rotated openat 1 sa_token "$TOKEN" "$out"
+record none rotated-away "$("$OPENER" openat "$T/old-token" | opener_pid)"
+
+sleep 0.5
+agent_stop
+record agent-exit "$?"
+cp "$T/agent.stderr" "$OUT/agent.stderr"
+
+# refusals: each must be exit 1 and one line saying what is missing
+if grep -q 'BPF variant compat (no ' "$OUT/agent.stderr"; then	# chosen, not forced
+	"$CREDWATCH" --host-root "$ROOT" --duration 1 --output /dev/null --bpf-variant fast \
+		2>"$OUT/fast-refused.stderr"
+	record start fast-variant "$?" fast-refused.stderr
+fi
+# no BTF: hide /sys/kernel/btf in a private mount namespace
+unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' sh \
+	"$CREDWATCH" --host-root "$ROOT" --duration 1 --output /dev/null 2>"$OUT/nobtf.stderr"
+record start no-btf "$?" nobtf.stderr
+exit 0
