@@ -655,7 +655,12 @@ static void apply_group(struct watch *w, const char *group, struct found *f,
 		struct cred_entry *c = found_lookup(&ix, f, e->path);
 
 		if (same_file(c, e)) {
-			c->id = 1;		/* mark: already present */
+			/*
+			 * mark: already present (1), or present with another kind
+			 * (its id): a legacy token Secret read while kubelet was
+			 * still writing its ca.crt and namespace was a plain secret
+			 */
+			c->id = c->kind == e->kind && c->legacy_token == e->legacy_token ? 1 : e->id;
 			continue;
 		}
 		if (c)
@@ -669,6 +674,8 @@ static void apply_group(struct watch *w, const char *group, struct found *f,
 	for (size_t i = 0; i < f->n; i++) {
 		const struct cred_entry *c = &f->v[i];
 
+		if (c->id > 1 && !creds_update(w->table, c->id, c) && w->sink.add)
+			w->sink.add(w->sink.ctx, creds_get(w->table, c->id));	/* the map's kind */
 		if (c->id || !add_entry(w, c))
 			continue;
 		if (before && same_file(found_lookup(&bix, before, c->path), c)) {

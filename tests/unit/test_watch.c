@@ -468,6 +468,45 @@ static void test_watch_pod_churn_leaves_no_watch_behind(void **state)
 	creds_free(t);
 }
 
+static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **state)
+{
+	static const char *const first[] = { "token" }, *const all[] = { "token", "ca.crt", "namespace" };
+	struct watch_opts o = { .host_root = root };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	const struct cred_entry *e;
+	struct creds *t;
+	struct watch *w;
+	uint64_t ino;
+
+	/* kubelet's writer has linked token, not yet ca.crt and namespace */
+	atomic_volume(POD "/volumes/kubernetes.io~secret/sa-tok", "..2026_01_01_00_00_00.5", first, 1);
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	e = find(t, POD "/volumes/kubernetes.io~secret/sa-tok/token");
+	assert_non_null(e);
+	assert_int_equal(e->kind, CW_CRED_SECRET);
+	ino = e->ino;
+	l.adds = l.dels = 0;
+	atomic_volume(POD "/volumes/kubernetes.io~secret/sa-tok", "..2026_01_01_00_00_00.5", all, 3);
+	for (int i = 0; i < 100; i++) {
+		e = find(t, POD "/volumes/kubernetes.io~secret/sa-tok/token");
+		if (e && e->kind == CW_CRED_SA_TOKEN)
+			break;
+		watch_process(w);
+		usleep(5000);
+	}
+	assert_int_equal(e->kind, CW_CRED_SA_TOKEN);
+	assert_true(e->legacy_token);
+	/* the kernel map's kind was updated in place: never unwatched meanwhile */
+	assert_int_equal(l.adds, 3);	/* token again, ca.crt, namespace */
+	assert_int_equal(l.dels, 0);
+	assert_int_equal(e->ino, ino);
+	watch_free(w);
+	creds_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_rescans_a_pod_when_a_volume_is_mounted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_recheck_counts_what_the_live_path_missed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_pod_churn_leaves_no_watch_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_reclassifies_a_token_secret_written_key_by_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
