@@ -885,7 +885,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		struct epoll_event evs[3];
 		int n;
 
-		n = epoll_wait(loop_fd, evs, 3, POLL_MS);
+		n = epoll_wait(loop_fd, evs, 3, watch_timeout_ms(a->watch, POLL_MS));
 		if (n < 0 && errno != EINTR) {
 			log_error("agent: epoll_wait: %s", strerror(errno));
 			goto cleanup;

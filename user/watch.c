@@ -1071,6 +1071,21 @@ int watch_process(struct watch *w)
 	return done;
 }
 
+int watch_timeout_ms(const struct watch *w, int max_ms)
+{
+	uint64_t now = mono_ns(), due = UINT64_MAX;
+
+	if (w->mounts_changed)
+		due = w->mounts_not_before_ns;
+	if (w->recheck_ns && w->recheck_next_ns < due)
+		due = w->recheck_next_ns;
+	if (due <= now)
+		return 0;
+	if (due == UINT64_MAX || due - now >= (uint64_t)max_ms * 1000000ULL)
+		return max_ms;
+	return (int)((due - now + 999999) / 1000000);
+}
+
 int watch_fd(const struct watch *w)
 {
 	return w->ifd;

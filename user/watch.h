@@ -68,6 +68,13 @@ int watch_scan_all(struct watch *w);
  */
 int watch_process(struct watch *w);
 
+/*
+ * How long the event loop may wait before watch_process() has work that is
+ * not signalled by a descriptor (a mount table re-read held back under a
+ * mount storm, the next re-check tick): 0..max_ms.
+ */
+int watch_timeout_ms(const struct watch *w, int max_ms);
+
 /* The inotify descriptor, for poll() with POLLIN; -1 without inotify. */
 int watch_fd(const struct watch *w);
 

@@ -90,14 +90,27 @@ kubelet_rotate() {
 
 # kubelet_mounts_under DIR: mount points at or below DIR, deepest first
 kubelet_mounts_under() {
-	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r
+	local dir
+	dir=$(realpath -m "$1")	# the mount table's paths are absolute and canonical
+	awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r
+}
+
+# kubelet_umount DIR: as kubelet, try again while it is busy (the agent may
+# have the volume directory open for a rescan for a moment)
+kubelet_umount() {
+	local i
+	for i in $(seq 100); do
+		umount "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	umount "$1"
 }
 
 kubelet_pod_delete() {
 	local root=$1 uid=$2 mp
 	local pod="$root/var/lib/kubelet/pods/$uid"
 	for mp in $(kubelet_mounts_under "$pod"); do
-		umount "$mp" || return 1
+		kubelet_umount "$mp" || return 1
 	done
 	rm -rf "$pod"
 }

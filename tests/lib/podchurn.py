@@ -18,6 +18,7 @@ Teardown unmounts, then removes. Run it in a private mount namespace
       READS (one per line); prints {"pods": N, "reads": N} as JSON.
 """
 import ctypes
+import errno
 import json
 import os
 import shutil
@@ -58,7 +59,15 @@ def make_pod(root, uid):
 
 def delete_pod(root, uid):
     pod = os.path.join(pods_dir(root), uid)
-    check(LIBC.umount2(os.path.join(pod, VOL).encode(), 0), "umount " + uid)
+    vol = os.path.join(pod, VOL).encode()
+    for _ in range(1000):   # as kubelet, again while the agent has the dir open
+        if LIBC.umount2(vol, 0) == 0:
+            break
+        if ctypes.get_errno() != errno.EBUSY:
+            check(-1, "umount " + uid)
+        time.sleep(0.001)
+    else:
+        check(-1, "umount " + uid)
     shutil.rmtree(pod)
 
 
