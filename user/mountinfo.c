@@ -253,7 +253,8 @@ int kvol_set_read(struct kvol_set *s, int fd, const char *pods_dir, kvol_plugin_
 		s->n = s->slen = 0;
 		return err;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), by_mnt_id);
+	if (s->n)	/* qsort's array must not be NULL, even for 0 */
+		qsort(s->v, s->n, sizeof(*s->v), by_mnt_id);
 	/* an id twice: the file changed under the read; the next read settles it */
 	for (size_t i = 0; i < s->n; i++)
 		if (!out || s->v[out - 1].mnt_id != s->v[i].mnt_id)

@@ -203,6 +203,22 @@ static void read_set(struct kvol_set *s, const char *content)
 	unlink(path);
 }
 
+static void test_kvol_set_read_of_an_empty_table(void **state)
+{
+	struct kvol_set s = { 0 }, t = { 0 };
+	struct changes *none = NULL;
+
+	read_set(&s, "");	/* found by fuzz-mountinfo: qsort(NULL, 0) */
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.lines, 0);
+	read_set(&t, "\n\n");
+	assert_int_equal(t.n, 0);
+	assert_int_equal(t.bad_lines, 2);
+	assert_int_equal(kvol_set_diff(&s, &t, record, none), 0);
+	kvol_set_free(&s);
+	kvol_set_free(&t);
+}
+
 static void test_kvol_set_diff_reports_mounts_that_came_went_or_moved(void **state)
 {
 	struct kvol_set a = { 0 }, b = { 0 };
@@ -233,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_mountinfo_parse_line_takes_id_and_mount_point),
 		cmocka_unit_test(test_mountinfo_volume_rel_accepts_only_volume_dirs),
 		cmocka_unit_test(test_kvol_set_read_keeps_volumes_sorted_and_survives_long_lines),
+		cmocka_unit_test(test_kvol_set_read_of_an_empty_table),
 		cmocka_unit_test(test_kvol_set_diff_reports_mounts_that_came_went_or_moved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
