@@ -103,7 +103,6 @@ struct watch {
 
 static const char *const volume_plugins[] = { "kubernetes.io~projected", "kubernetes.io~secret" };
 
-
 /* Host credential locations: (glob under host root, kind, recursive). */
 static const struct host_glob {
 	const char *pattern;
@@ -641,7 +640,7 @@ static void log_late(struct watch *w, const char *what, const struct cred_entry 
 static void apply_group(struct watch *w, const char *group, struct found *f,
 			const struct found *before)
 {
-	struct found_index ix, bix = { 0 };
+	struct found_index ix = { 0 }, bix = { 0 };
 	const struct cred_entry *e;
 	uint32_t cursor = 0;
 
@@ -657,8 +656,9 @@ static void apply_group(struct watch *w, const char *group, struct found *f,
 		if (same_file(c, e)) {
 			/*
 			 * mark: already present (1), or present with another kind
-			 * (its id): a legacy token Secret read while kubelet was
-			 * still writing its ca.crt and namespace was a plain secret
+			 * (its id, never 1: ids carry a generation above bit 24):
+			 * a legacy token Secret read while kubelet was still
+			 * writing its ca.crt and namespace was a plain secret
 			 */
 			c->id = c->kind == e->kind && c->legacy_token == e->legacy_token ? 1 : e->id;
 			continue;
