@@ -37,6 +37,9 @@
 #define DROP_CHECK_NS	1000000000ULL
 #define RULE_SLOTS	1024	/* rule -> metrics slot cache (power of 2) */
 
+/* What woke the loop (epoll data). */
+enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
+
 struct rule_slot {
 	const struct cw_rule *rule;
 	int slot;
@@ -623,6 +626,7 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	wo.host_root = cfg->host_root ? cfg->host_root : "/";
 	wo.extra = (const char *const *)cfg->watch.v;
 	wo.nextra = cfg->watch.n;
+	wo.recheck_ms = (uint32_t)cfg->discovery_recheck_ms;
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -707,6 +711,7 @@ static void update_metrics(struct agent *a)
 {
 	uint64_t drops[CW_DROP__MAX];
 	uint32_t kinds[CW_CRED__MAX];
+	struct watch_stats ws;
 
 	sensor_drops(a->sensor, drops);
 	for (int i = 0; i < CW_DROP__MAX; i++)
@@ -714,6 +719,13 @@ static void update_metrics(struct agent *a)
 	creds_count_by_kind(a->creds, kinds);
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		metrics_set(a->metrics, CW_M_WATCHED_CREDENTIALS, k, kinds[k]);
+	watch_stats(a->watch, &ws);
+	metrics_set(a->metrics, CW_M_DISCOVERY_LATE_FINDS_TOTAL, 0, (int64_t)ws.late_finds);
+	metrics_set(a->metrics, CW_M_DISCOVERY_LATE_REMOVALS_TOTAL, 0, (int64_t)ws.late_removals);
+	metrics_set(a->metrics, CW_M_DISCOVERY_RECHECKED_PODS_TOTAL, 0,
+		    (int64_t)ws.rechecked_pods);
+	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
+	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -854,26 +866,36 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
 
 	/*
-	 * One wait for both the ring buffer and inotify, so a token rotation
-	 * reaches the kernel map at once rather than after a poll timeout.
+	 * One wait for the ring buffer, inotify and the mount table, so a
+	 * token rotation or a new pod's volume mount reaches the kernel map at
+	 * once rather than after a poll timeout.
 	 */
 	loop_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop_fd < 0 ||
 	    epoll_ctl(loop_fd, EPOLL_CTL_ADD, sensor_epoll_fd(a->sensor),
-		      &(struct epoll_event){ .events = EPOLLIN }) ||
+		      &(struct epoll_event){ .events = EPOLLIN, .data.u32 = LOOP_SENSOR }) ||
 	    (watch_fd(a->watch) >= 0 &&
 	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_fd(a->watch),
-		       &(struct epoll_event){ .events = EPOLLIN }))) {
+		       &(struct epoll_event){ .events = EPOLLIN, .data.u32 = LOOP_INOTIFY })) ||
+	    (watch_mount_fd(a->watch) >= 0 &&
+	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_mount_fd(a->watch),
+		       &(struct epoll_event){ .events = EPOLLPRI, .data.u32 = LOOP_MOUNTS }))) {
 		log_error("agent: epoll: %s", strerror(errno));
 		goto cleanup;
 	}
 	while (!sig->stop) {
-		struct epoll_event evs[2];
+		struct epoll_event evs[3];
+		int n;
 
-		if (epoll_wait(loop_fd, evs, 2, POLL_MS) < 0 && errno != EINTR) {
+		n = epoll_wait(loop_fd, evs, 3, watch_timeout_ms(a->watch, POLL_MS));
+		if (n < 0 && errno != EINTR) {
 			log_error("agent: epoll_wait: %s", strerror(errno));
 			goto cleanup;
 		}
+		/* the wait consumed the mount table's signal: pass it on */
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.u32 == LOOP_MOUNTS)
+				watch_mounts_changed(a->watch);
 		err = sensor_consume(a->sensor);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));

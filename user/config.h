@@ -64,6 +64,7 @@ struct config {
 	char *bpf_variant;	/* auto | fast | compat */
 	uint64_t findings_window_s;	/* --findings-window, 86400 */
 	uint64_t findings_interval_s;	/* --findings-interval, 300 */
+	uint64_t discovery_recheck_ms;	/* --discovery-recheck-ms, 1000; 0 = off */
 	bool list_watched;
 	bool validate_rules;
 	bool print_config;

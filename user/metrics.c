@@ -85,6 +85,21 @@ static const struct family families[CW_M__COUNT] = {
 		"Unix time of the event loop's last iteration, in seconds.", false, LS_NONE },
 	[CW_M_READY] = { "credwatch_ready",
 		"1 once start-up discovery has finished, else 0.", false, LS_NONE },
+	[CW_M_DISCOVERY_LATE_FINDS_TOTAL] = { "credwatch_discovery_late_finds_total",
+		"Credentials the periodic re-check found that the live path (inotify, the mount "
+		"table) had missed; each is also logged. Should stay 0.", true, LS_NONE },
+	[CW_M_DISCOVERY_LATE_REMOVALS_TOTAL] = { "credwatch_discovery_late_removals_total",
+		"Credentials gone from the node that the periodic re-check removed from the "
+		"watched set, missed by the live path; each is also logged. Should stay 0.",
+		true, LS_NONE },
+	[CW_M_DISCOVERY_RECHECKED_PODS_TOTAL] = { "credwatch_discovery_rechecked_pods_total",
+		"Pods whose volumes the periodic re-check compared with the watched set.",
+		true, LS_NONE },
+	[CW_M_DISCOVERY_VOLUME_MOUNTS] = { "credwatch_discovery_volume_mounts",
+		"Kubelet Secret and projected volume mounts currently followed.", false, LS_NONE },
+	[CW_M_DISCOVERY_INOTIFY_WATCHES] = { "credwatch_discovery_inotify_watches",
+		"Directories currently watched with inotify (counts against "
+		"fs.inotify.max_user_watches).", false, LS_NONE },
 };
 
 static const char *const drop_names[CW_DROP__MAX] = {

@@ -56,6 +56,11 @@ enum cw_metric {
 	CW_M_K8S_API_WATCH_UP,		/* gauge 0/1 */
 	CW_M_HEARTBEAT_TIMESTAMP_SECONDS, /* gauge, set by metrics_heartbeat() */
 	CW_M_READY,			/* gauge 0/1, set by metrics_set_ready() */
+	CW_M_DISCOVERY_LATE_FINDS_TOTAL,	/* counter: found by the re-check, missed live */
+	CW_M_DISCOVERY_LATE_REMOVALS_TOTAL,	/* counter: stale entries the re-check removed */
+	CW_M_DISCOVERY_RECHECKED_PODS_TOTAL,	/* counter: pods the re-check looked at */
+	CW_M_DISCOVERY_VOLUME_MOUNTS,	/* gauge: kubelet volume mounts followed */
+	CW_M_DISCOVERY_INOTIFY_WATCHES,	/* gauge: directories watched with inotify */
 	CW_M__COUNT,
 };
 

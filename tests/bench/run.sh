@@ -14,7 +14,7 @@
 #                     --output F --dump D once those land)
 #   BENCH_HIT_ARGS    extra agent flags for the hit-path run only
 #   BENCH_ROUNDS, BENCH_OPENS, BENCH_HIT_SECONDS, BENCH_HIT_PROCS,
-#   BENCH_ROT_ROUNDS  override the mode's defaults
+#   BENCH_ROT_ROUNDS, BENCH_MOUNT_ROUNDS  override the mode's defaults
 #   BENCH_HIT_PACE    opens/s of the paced hit-path run (default 300000)
 #   BENCH_DRAIN_MB    spool filled for the drain row (quick 8, full 64)
 #   BENCH_DUMP_HIT_SECONDS, BENCH_INSPECT_EVENTS  the dump stage's sizes
@@ -27,13 +27,13 @@ cd "$(dirname "$0")/../.."
 MODE=${1:-quick}
 case $MODE in
 quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HIT_SECONDS:-2}
-	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2
+	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-30}
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace"
 	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
 	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
 	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
-	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5
+	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-100}
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace opensnoop"
 	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
 	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
@@ -66,6 +66,11 @@ die() { echo "bench: $*" >&2; exit 1; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF programs are loaded)"
+# the discovery and rotation stages mount tmpfs volumes as kubelet does: in a
+# mount namespace of this run's own, they go with it whatever happens
+. tests/lib/fixture.sh
+. tests/lib/kubelet.sh
+kubelet_isolate "$MODE"
 SHIP_DRIVE=$BUILD/itests/ship_drive
 INSPECT=$BUILD/credwatch-inspect
 for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor" "$SHIP_DRIVE" \
@@ -434,28 +439,59 @@ EOF
 
 # Start-up discovery of the 5,000-pod node: the agent's own scan timing
 # ("discovery: N credentials in X ms") and exec-to-"watching" (BPF load included).
+# Then new pods while it runs: rotlat --mount makes each one as kubelet
+# does (tmpfs mounted on the volume dir, then the atomic writer inside) and
+# times mount(2) -> the token's inode in the kernel map, and umount(2) ->
+# gone from it; once on the 5,000-pod node as it is, once with 1,000 more
+# pods' volumes mounted (a mount table of 1,000+ lines, re-read per change).
 stage_discovery() {
-	local scan="" ready="" r
+	local scan="" ready="" r lat lat1k
 	for r in $(seq 1 "$DISC_ROUNDS"); do
 		agent_start discovery --host-root "$FIX/node"
 		scan="$scan $(sed -n 's/.*discovery: [0-9]* credentials in \([0-9.]*\) ms.*/\1/p' "$AGENT_LOG")"
 		ready="$ready $AGENT_READY_MS"
 		agent_stop
 	done
+	agent_start mount --host-root "$FIX/node"
+	lat=$("$BIN/rotlat" --mount "$AGENT_PID" "$FIX/node/var/lib/kubelet/pods" "$MOUNT_ROUNDS") ||
+		die "discovery: rotlat --mount failed: $lat"
+	lat1k=$("$BIN/rotlat" --mount "$AGENT_PID" "$FIX/node/var/lib/kubelet/pods" "$MOUNT_ROUNDS" 1000) ||
+		die "discovery: rotlat --mount with 1,000 mounted pods failed: $lat1k"
+	agent_stop
 	# shellcheck disable=SC2086
 	{
 	sample disc.scan "discovery scan, 5,000 pods x 2 volumes (15k credentials), warm cache" \
 		"ms" - "median<=2000" $scan
 	sample disc.ready "agent exec to ready, 5,000 pods (BPF load + scan)" "ms" - "median<=2000" $ready
+	sample disc.mount "new pod, kubelet-style: mount(2) of its token volume's tmpfs -> token inode in the kernel map, 5,000-pod node" \
+		"ms" - "median<=100" $(echo "$lat" | awk '{print $1}')
+	sample disc.mount_p99 "new pod: mount -> watched, p99 of $MOUNT_ROUNDS" "ms" - - \
+		"$(echo "$lat" | awk '{print $1}' | p99)"
+	sample disc.umount "pod teardown: umount(2) of the volume -> token inode gone from the map" "ms" - - \
+		$(echo "$lat" | awk '{print $2}')
+	sample disc.mount1k "new pod: mount -> watched, with 1,000 pods' volumes mounted (1,000-line mount table)" \
+		"ms" - "median<=100" $(echo "$lat1k" | awk '{print $1}')
+	sample disc.mount1k_p99 "new pod: mount -> watched, 1,000 mounted pods, p99 of $MOUNT_ROUNDS" "ms" - - \
+		"$(echo "$lat1k" | awk '{print $1}' | p99)"
 	}
 }
 
-# Token rotation: rotlat swaps pod 0's token with the atomic-writer
-# sequence and times rename -> new inode in the kernel map.
+p99() {	# p99 of the numbers on stdin (nearest rank)
+	sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.999); if (i < 1) i = 1; print v[i] }'
+}
+
+# Token rotation: a pod started after the agent, kubelet-style (its token
+# volume a tmpfs, tests/lib/kubelet.sh); rotlat swaps its token with the
+# atomic-writer sequence inside that tmpfs and times rename -> new inode in
+# the kernel map.
 stage_rotation() {
+	local lat uid vol
 	agent_start rotation --host-root "$FIX/node"
-	local lat
-	lat=$("$BIN/rotlat" "$AGENT_PID" "$(pod_volume 0)" "$ROT_ROUNDS")
+	uid=$(kubelet_uid)
+	vol=$(kubelet_pod "$FIX/node" bench rotation "$uid") || die "rotation: kubelet_pod failed"
+	lat=$("$BIN/rotlat" "$AGENT_PID" "$vol" "$ROT_ROUNDS") || die "rotation: rotlat failed: $lat"
+	kubelet_pod_delete "$FIX/node" "$uid"
+	rm -rf "$FIX/node/var/log/pods/bench_rotation_$uid"
 	agent_stop
 	# shellcheck disable=SC2086
 	{
