@@ -186,7 +186,6 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 {
 	struct k8s_opts ko = { .node_name = a->node };
 	struct kube_config *cfg = NULL;
-	int err;
 
 	if (o->kubeconfig) {
 		if (kube_config_load_file(o->kubeconfig, &cfg))
@@ -206,12 +205,19 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 	a->k8s = k8s__new(&ko);	/* owns cfg from here */
 	if (!a->k8s)
 		return -errno;
-	err = k8s__start(a->k8s);
-	if (err) {
-		log_error("attrib: k8s: start thread: %s", strerror(-err));
-		return err;
-	}
 	return 0;
+}
+
+int attrib_start(struct attrib *a)
+{
+	int err;
+
+	if (!a->k8s)
+		return 0;
+	err = k8s__start(a->k8s);
+	if (err)
+		log_error("attrib: k8s: start thread: %s", strerror(-err));
+	return err;
 }
 
 int attrib_new(struct attrib **out, const struct attrib_opts *opts)

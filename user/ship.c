@@ -783,6 +783,7 @@ static void *sender(void *arg)
 	enum outcome out;
 	int n;
 
+	pthread_setname_np(pthread_self(), "cw-ship");	/* names it in /proc/<pid>/task */
 	while (wait_for_batch(s)) {
 		/* records are on disk before they leave: the group commit point */
 		spool_sync(s->spool, true);
@@ -938,18 +939,26 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	s->unsent_n = sst.pending;	/* replay what the last run left */
 	s->unsent_bytes = sst.bytes;
 	s->first_unsent_ms = now_ms() - s->o.flush_ms;
-	err = pthread_create(&s->thread, NULL, sender, s);
-	if (err) {
-		err = -err;
-		log_error("ship: cannot start the sender thread: %s", strerror(-err));
-		goto cleanup;
-	}
-	s->started = true;
 	*sp = s;
 	return 0;
 cleanup:
 	ship_free(s);
 	return err;
+}
+
+int ship_start(struct ship *s)
+{
+	int err;
+
+	if (s->started)
+		return 0;
+	err = pthread_create(&s->thread, NULL, sender, s);
+	if (err) {
+		log_error("ship: cannot start the sender thread: %s", strerror(err));
+		return -err;
+	}
+	s->started = true;
+	return 0;
 }
 
 int ship_submit(struct ship *s, enum spool_kind kind, const char *json, size_t len)
