@@ -18,6 +18,7 @@
 #include "lru.h"
 #include "passwd.h"
 #include "pods.h"
+#include "rootfs.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -65,6 +66,7 @@ struct attrib {
 	struct lru *users, *execs, *pcmds;
 	uint32_t host_mnt_ns;
 	uint64_t fills;
+	bool warned_rootfs;	/* said once that a container's root is out of reach */
 };
 
 /* What /proc/<pid>/stat says about a process. */
@@ -110,6 +112,14 @@ static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
 	ps->tty_nr = tty;
 	ps->start = start;
 	return 0;
+}
+
+/* The process still exists (its stat is readable): a vanished reader is no misconfiguration. */
+static bool proc_alive(const struct attrib *a, uint32_t pid)
+{
+	struct pstat ps;
+
+	return !proc_stat(a, pid, &ps);
 }
 
 bool attrib_is_runtime_shim(const char *comm)
@@ -401,6 +411,11 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 	return CW_FALSE;
 }
 
+/*
+ * user.name from the reader's own /etc/passwd: a container has its own
+ * users, and a name from the host's database would be a stranger's. Its
+ * root comes from rootfs_open(), which needs no ptrace access (rootfs.h).
+ */
 static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
 		      const struct cgroup_attr *ca)
 {
@@ -409,19 +424,37 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 	struct user_val *v = lru__get(a->users, key);
 	char root[PATH_MAX + 32], name[PASSWD_NAME_MAX] = "";
 	bool own = ca->kind != CG_HOST || (a->host_mnt_ns && e->mnt_ns != a->host_mnt_ns);
-	int err = -ENOENT;
+	int err, rfd;
 
 	if (v && v->uid == e->uid && v->mnt_ns == e->mnt_ns && !strcmp(v->cid, cid) &&
 	    v->expires_ms > now_ms()) {
 		record_strlcpy(rec->user_name, v->name, sizeof(rec->user_name));
 		return;
 	}
-	/* The reader's own mount namespace first: a container has its own users. */
 	if (own) {
-		snprintf(root, sizeof(root), "%s/proc/%u/root", a->root, e->tgid);
-		err = passwd_lookup(root, e->uid, name, sizeof(name));
-	}
-	if (!own || (err && err != -ENOENT)) {
+		struct exec_val init;
+
+		snprintf(root, sizeof(root), "%s/proc", a->root);
+		rfd = rootfs_open(root, e->tgid);
+		/*
+		 * A reader that already exited (cat, an exec session's one-shot
+		 * command) left no /proc entry: its container's init shares its
+		 * root and its users.
+		 */
+		if ((rfd == -ENOENT || rfd == -ESRCH) && ca->kind == CG_CONTAINER &&
+		    container_init(a, e, ca, &init) && init.init_pid != e->tgid)
+			rfd = rootfs_open(root, init.init_pid);
+		err = rfd < 0 ? rfd : passwd_lookup_at(rfd, e->uid, name, sizeof(name));
+		if (rfd >= 0)
+			close(rfd);
+		if (rfd < 0 && !a->warned_rootfs && proc_alive(a, e->tgid)) {
+			a->warned_rootfs = true;
+			log_warn("attrib: user.name: the root filesystem of pid %u (container %.12s) "
+				 "is not visible to the agent: %s; mount the container runtime's "
+				 "rootfs directory (chart value runtime.rootfsDirs)", e->tgid,
+				 ca->container_id[0] ? ca->container_id : "?", strerror(-rfd));
+		}
+	} else {
 		snprintf(root, sizeof(root), "%s/", a->root);
 		err = passwd_lookup(root, e->uid, name, sizeof(name));
 	}
