@@ -19,6 +19,7 @@
 #include "passwd.h"
 #include "pods.h"
 #include "rootfs.h"
+#include "sensor.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -65,6 +66,7 @@ struct attrib {
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
 	uint32_t host_mnt_ns;
+	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
 	bool warned_rootfs;	/* said once that a container's root is out of reach */
 };
@@ -112,14 +114,6 @@ static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
 	ps->tty_nr = tty;
 	ps->start = start;
 	return 0;
-}
-
-/* The process still exists (its stat is readable): a vanished reader is no misconfiguration. */
-static bool proc_alive(const struct attrib *a, uint32_t pid)
-{
-	struct pstat ps;
-
-	return !proc_stat(a, pid, &ps);
 }
 
 bool attrib_is_runtime_shim(const char *comm)
@@ -190,6 +184,27 @@ static uint32_t read_mnt_ns(const char *root, const char *pid)
 	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
 		return 0;
 	return (uint32_t)ns;
+}
+
+/*
+ * Whether we run in a pid namespace of our own: NSpid lists more than one
+ * pid when read through the host's procfs (our own /proc shows only ours).
+ */
+static bool own_pidns(const char *root)
+{
+	char path[PATH_MAX + 32], buf[4096], *l;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/proc/self/status", root);
+	if (read_file_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	l = strstr(buf, "\nNSpid:");
+	if (!l)
+		return false;
+	for (l += 7; *l && *l != '\n'; l++)
+		if ((*l == ' ' || *l == '\t') && l[1] >= '0' && l[1] <= '9')
+			n++;
+	return n > 1;
 }
 
 static int setup_api(struct attrib *a, const struct attrib_opts *o)
@@ -278,6 +293,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		goto cleanup;
 	}
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
+	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
 	if (err)
 		goto cleanup;
@@ -402,6 +418,22 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 		return ended ? CW_TRUE : CW_UNKNOWN;
 	if (!strncmp(ch[s].comm, "runc", 4) || !strncmp(ch[s].comm, "crun", 4))
 		return CW_TRUE;	/* the OCI runtime is still setting up an exec */
+	/* ch[s - 1], the shim's child: the kernel said what it is (credwatch.h) */
+	if (s - 1 <= CW_ANCESTORS) {
+		if (e->flags & CW_EVF_NSINIT(s - 1))	/* its container's init */
+			return e->tty && !proc_stat(a, ch[s - 1].pid, &ps) && !ps.tty_nr ?
+			       CW_TRUE : CW_FALSE;	/* a terminal init never had */
+		/*
+		 * In the container's own pid namespace but not its pid 1: an exec.
+		 * Or a pod sharing one process namespace (pause is pid 1): only
+		 * cgroup.procs, in the host's pid namespace, tells those apart.
+		 */
+		if (!(e->flags & CW_EVF_HOSTPID(s - 1)) && a->pidns_own)
+			return CW_TRUE;
+	}
+	/* cgroup.procs lists pids of our own pid namespace: useless from another */
+	if (a->pidns_own)
+		return CW_UNKNOWN;
 	if (!container_init(a, e, ca, &init))
 		return CW_UNKNOWN;
 	if (ch[s - 1].pid != init.init_pid)
@@ -432,22 +464,12 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 		return;
 	}
 	if (own) {
-		struct exec_val init;
-
 		snprintf(root, sizeof(root), "%s/proc", a->root);
-		rfd = rootfs_open(root, e->tgid);
-		/*
-		 * A reader that already exited (cat, an exec session's one-shot
-		 * command) left no /proc entry: its container's init shares its
-		 * root and its users.
-		 */
-		if ((rfd == -ENOENT || rfd == -ESRCH) && ca->kind == CG_CONTAINER &&
-		    container_init(a, e, ca, &init) && init.init_pid != e->tgid)
-			rfd = rootfs_open(root, init.init_pid);
+		rfd = rootfs_open(root, e->tgid, dev_from_kernel(e->root_dev), e->root_ino);
 		err = rfd < 0 ? rfd : passwd_lookup_at(rfd, e->uid, name, sizeof(name));
 		if (rfd >= 0)
 			close(rfd);
-		if (rfd < 0 && !a->warned_rootfs && proc_alive(a, e->tgid)) {
+		if (rfd < 0 && !a->warned_rootfs) {
 			a->warned_rootfs = true;
 			log_warn("attrib: user.name: the root filesystem of pid %u (container %.12s) "
 				 "is not visible to the agent: %s; mount the container runtime's "

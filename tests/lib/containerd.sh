@@ -14,12 +14,16 @@
 #   ctrd_cid                        a fresh 64-hex container id
 #   ctrd_busybox_image TAR REF [NAME:UID]...
 #                                   an OCI archive of a busybox root filesystem
-#                                   whose own /etc/passwd has root and NAME:UID...
+#                                   whose own /etc/passwd has root and NAME:UID...;
+#                                   its processes run as $CTRD_IMAGE_USER (0)
 #   ctrd_import TAR REF             import an OCI archive as REF
 #   ctrd_run CID CGROUP IMAGE [ctr run option]... -- CMD...
 #                                   run a detached container in cgroup CGROUP
 #                                   (kubelet's cgroupfs layout, e.g.
-#                                   /kubepods/besteffort/pod<uid>/<cid>)
+#                                   /kubepods/besteffort/pod<uid>/<cid>); its
+#                                   output goes to $CTRD_DIR/logs/CID.log
+#   ctrd_note_cgroup CGROUP         a cgroup ctrd_cleanup removes (for containers
+#                                   run with plain `ctrd run`)
 #   ctrd_pod_cgroup QOS UID CID     that path: QOS is besteffort, burstable or
 #                                   guaranteed (kubelet puts those in /kubepods)
 #   ctrd_task_pid CID               the host pid of the container's init
@@ -138,7 +142,7 @@ ctrd_busybox_image() {
 	chmod 1777 "$r/tmp"
 	cp /bin/busybox "$r/bin/busybox" 2>/dev/null || cp "$(command -v busybox)" "$r/bin/busybox" ||
 		{ echo "containerd.sh: no static busybox: run make deps (busybox-static)" >&2; rm -rf "$r"; return 1; }
-	for u in sh cat sleep id ls head dd true false echo test readlink stat ln rm mkdir; do
+	for u in sh cat sleep id ls head dd true false echo test readlink stat ln rm mkdir mkfifo; do
 		ln -s busybox "$r/bin/$u"
 	done
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
@@ -148,7 +152,7 @@ ctrd_busybox_image() {
 		echo "${u%%:*}:x:${u#*:}:" >>"$r/etc/group"
 	done
 	SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} "$CTRD_REPO/packaging/image/oci-pack.sh" \
-		"$r" "$tar" "$ref" --config.cmd /bin/sh >/dev/null
+		"$r" "$tar" "$ref" --config.cmd /bin/sh --config.user "${CTRD_IMAGE_USER:-0}" >/dev/null
 	local rc=$?
 	rm -rf "$r"
 	return $rc
@@ -161,13 +165,17 @@ ctrd_import() {
 		{ echo "containerd.sh: import of $1 did not give $2: $(ctrd image ls -q)" >&2; return 1; }
 }
 
+ctrd_note_cgroup() { echo "$1" >>"$CTRD_DIR/cgroups"; }
+
 # ctrd_run CID CGROUP IMAGE [option]... -- CMD...
 ctrd_run() {
 	local cid=$1 cg=$2 image=$3 opts=(); shift 3
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
-	echo "$cg" >>"$CTRD_DIR/cgroups"
-	ctrd run -d --cgroup "$cg" "${opts[@]}" "$image" "$cid" "$@" >/dev/null
+	ctrd_note_cgroup "$cg"
+	mkdir -p "$CTRD_DIR/logs"
+	ctrd run -d --cgroup "$cg" --log-uri "file://$CTRD_DIR/logs/$cid.log" "${opts[@]}" \
+		"$image" "$cid" "$@" >/dev/null
 }
 
 ctrd_task_pid() {
@@ -226,7 +234,7 @@ ctrd_reap() {
 	[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null
 	# shims of this containerd (their command line names its address)
 	for c in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' <"$c" 2>/dev/null | grep -qF -- "-address $addr " || continue
+		{ tr '\0' ' ' <"$c"; } 2>/dev/null | grep -qF -- "-address $addr " || continue
 		c=${c#/proc/}; kill -KILL "${c%/cmdline}" 2>/dev/null
 	done
 	# the pods' volumes (on the caller's node tree), newest first
@@ -251,11 +259,16 @@ ctrd_reap() {
 	rm -rf "$dir"
 }
 
+# Callers run under set -e: nothing here may stop it half-way.
 ctrd_cleanup() {
 	[ -n "$CTRD_DIR" ] || return 0
-	[ -z "$CTRD_REAPER" ] || { kill "$CTRD_REAPER" 2>/dev/null; wait "$CTRD_REAPER" 2>/dev/null; }
-	ctrd_reap "$CTRD_DIR"
+	( set +e; ctrd_reap "$CTRD_DIR" )
+	if [ -n "$CTRD_REAPER" ]; then
+		kill "$CTRD_REAPER" 2>/dev/null || true
+		wait "$CTRD_REAPER" 2>/dev/null || true
+	fi
 	CTRD_DIR= CTRD_REAPER=
+	return 0
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -25,7 +25,8 @@ tests/lib/mount-tracefs.sh
 
 T=$(mktemp -d /tmp/cw-rt-pw.XXXXXX)
 cleanup() {
-	agent_stop || true
+	set +e	# every step runs, whatever failed
+	agent_stop
 	ctrd_cleanup
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
