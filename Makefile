@@ -13,6 +13,8 @@
 #   make fuzz        fuzz targets              make lint         static checks
 #   make install     install to $(DESTDIR)$(PREFIX) (config, rules, unit, man pages too)
 #   make deb         build/credwatch_<version>_<arch>.deb (dpkg-deb, dpkg-shlibdeps)
+#   make image       build/credwatch-image.tar, the agent's OCI image, with no
+#                    container daemon (helm/image.mk, packaging/image/)
 #   make docs        regenerate the option tables in docs/operations.md and man/credwatch.8
 #   make vmlinux-h   regenerate bpf/vmlinux/<arch>/vmlinux.h from the pinned Debian kernel
 
@@ -50,13 +52,17 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
-	      qemu-system-x86 busybox-static cpio zstd xz-utils
+	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
+	      binutils
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
 # qemu-system-x86, busybox-static and cpio boot the kernel matrix
 # (tests/integration/test_kernel_matrix.sh), zstd and xz-utils unpack
 # kernel images for it and for make vmlinux-h.
+# mmdebstrap and umoci build the image without a daemon (make image);
+# containerd, runc and busybox-static (the test pods' userland) run it in
+# tests/integration/test_e2e_runtime.sh.
 
 ifeq ($(V),1)
 Q =
@@ -195,13 +201,14 @@ demo: deps all
 SANITIZE_STAGE ?= 1
 RUN_TESTS = BUILD=$(BUILD) CW_SANITIZER=$(SANITIZER) tests/run-tests.sh
 
-test: deps all
+# The image is a prerequisite: test_image.sh and test_e2e_runtime.sh use it.
+test: deps all image
 	@CW_SANITIZE_STAGE=$(SANITIZE_STAGE) $(RUN_TESTS) all
 
 unit: all
 	@$(RUN_TESTS) unit
 
-integration: all
+integration: all image
 	@$(RUN_TESTS) integration
 
 redteam: all

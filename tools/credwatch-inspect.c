@@ -284,15 +284,39 @@ static void cmd_events(struct inspect *in, const struct dump_item *it)
 		print_event_text(it->rec);
 }
 
+/*
+ * A recorded alert or finding line, as the agent wrote it. The dump may
+ * come from anywhere: a crafted one can put raw escape sequences in a
+ * "JSON" line. Control bytes, DEL and the C1 controls (UTF-8 C2 80..9F,
+ * which some terminals take as CSI) are written as \u00XX: a well-formed
+ * line holds none raw and stays byte for byte, and inside a string the
+ * escape means the same character.
+ */
+static void write_recorded_line(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			printf("\\u%04x", c);
+		} else if (c == 0xc2 && i + 1 < len && (unsigned char)line[i + 1] >= 0x80 &&
+			   (unsigned char)line[i + 1] <= 0x9f) {
+			printf("\\u%04x", (unsigned char)line[++i]);
+		} else {
+			putchar(c);
+		}
+	}
+	putchar('\n');
+}
+
 static void cmd_alerts(struct inspect *in, const struct dump_item *it)
 {
 	if (it->type != DUMP_REC_ALERT)
 		return;
 	if (in->filter_text && !passes_filter(in, it->rec))
 		return;
-	/* recorded alerts are JSON lines already; keep them byte for byte */
-	fwrite(it->alert_json, 1, it->alert_len, stdout);
-	putchar('\n');
+	/* recorded alerts are JSON lines already: as written, made terminal-safe */
+	write_recorded_line(it->alert_json, it->alert_len);
 }
 
 /* ---- findings ---- */
@@ -377,9 +401,8 @@ static void cmd_findings(struct inspect *in, const struct dump_item *it)
 		print_finding_text(it);
 		return;
 	}
-	/* as the agent wrote them to --findings: byte for byte */
-	fwrite(it->finding_json, 1, it->finding_len, stdout);
-	putchar('\n');
+	/* as the agent wrote them to --findings, made terminal-safe */
+	write_recorded_line(it->finding_json, it->finding_len);
 }
 
 /* ---- summary ---- */
@@ -730,14 +753,14 @@ static void findings_print_text(struct summary *s)
 static void summary_print_text(struct inspect *in, struct summary *s,
 			       const struct dump_reader_stats *st, bool damaged)
 {
-	char t1[40], t2[40], a[600], b[600];
+	char t1[40], t2[40], a[600], b[600], c[600];
 	struct finding_counts fc;
 	struct count_entry *e;
 	size_t n;
 
 	summary_count_findings(s, &fc);
 	printf("host:        %s (kernel %s, agent %s)\n", text_escape(s->host, a, sizeof(a)),
-	       text_escape(s->kernel, b, sizeof(b)), s->agent);
+	       text_escape(s->kernel, b, sizeof(b)), text_escape(s->agent, c, sizeof(c)));
 	if (s->events || s->alerts || s->finding_lines)
 		printf("time range:  %s .. %s (%.1f s)\n", fmt_time(s->first_ns, t1, sizeof(t1)),
 		       fmt_time(s->last_ns, t2, sizeof(t2)),

@@ -816,10 +816,17 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		log_error("out of memory");
 		goto cleanup;
 	}
+	/*
+	 * Threads start only after privs_drop_after_attach(): capset() changes
+	 * the calling thread alone, and a thread inherits its creator's
+	 * capabilities. So the endpoint binds now (a bad --listen fails before
+	 * BPF loads) but serves later, and the shipper and the API client are
+	 * set up here and started below.
+	 */
 	if (cfg->listen) {
-		a->health = health__start(cfg->listen, a->metrics, 0);
+		a->health = health__open(cfg->listen, a->metrics, 0);
 		if (!a->health) {
-			/* health__start names --listen and the reason itself */
+			/* health__open names --listen and the reason itself */
 			if (errno == ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->listen);
 			ret = errno == EINVAL ? 2 : 1;
@@ -856,8 +863,13 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		goto cleanup;
 	metrics_set(a->metrics, CW_M_BPF_PROGRAMS_ATTACHED, 0, attached_hooks(a));
 	err = privs_drop_after_attach();
+	if (err == -EBUSY)
+		goto cleanup;
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
+	if ((a->health && health__serve(a->health)) || (a->ship && ship_start(a->ship)) ||
+	    attrib_start(a->attrib))
+		goto cleanup;	/* each logged why */
 	update_metrics(a);
 	identity_detect(cfg->host_root, cfg->cluster_name, &a->identity);
 	metrics_set_ready(a->metrics, true);

@@ -18,6 +18,8 @@
 #include "lru.h"
 #include "passwd.h"
 #include "pods.h"
+#include "rootfs.h"
+#include "sensor.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -64,7 +66,9 @@ struct attrib {
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
 	uint32_t host_mnt_ns;
+	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
+	bool warned_rootfs;	/* said once that a container's root is out of reach */
 };
 
 /* What /proc/<pid>/stat says about a process. */
@@ -182,11 +186,31 @@ static uint32_t read_mnt_ns(const char *root, const char *pid)
 	return (uint32_t)ns;
 }
 
+/*
+ * Whether we run in a pid namespace of our own: NSpid lists more than one
+ * pid when read through the host's procfs (our own /proc shows only ours).
+ */
+static bool own_pidns(const char *root)
+{
+	char path[PATH_MAX + 32], buf[4096], *l;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/proc/self/status", root);
+	if (read_file_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	l = strstr(buf, "\nNSpid:");
+	if (!l)
+		return false;
+	for (l += 7; *l && *l != '\n'; l++)
+		if ((*l == ' ' || *l == '\t') && l[1] >= '0' && l[1] <= '9')
+			n++;
+	return n > 1;
+}
+
 static int setup_api(struct attrib *a, const struct attrib_opts *o)
 {
 	struct k8s_opts ko = { .node_name = a->node };
 	struct kube_config *cfg = NULL;
-	int err;
 
 	if (o->kubeconfig) {
 		if (kube_config_load_file(o->kubeconfig, &cfg))
@@ -206,12 +230,19 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 	a->k8s = k8s__new(&ko);	/* owns cfg from here */
 	if (!a->k8s)
 		return -errno;
-	err = k8s__start(a->k8s);
-	if (err) {
-		log_error("attrib: k8s: start thread: %s", strerror(-err));
-		return err;
-	}
 	return 0;
+}
+
+int attrib_start(struct attrib *a)
+{
+	int err;
+
+	if (!a->k8s)
+		return 0;
+	err = k8s__start(a->k8s);
+	if (err)
+		log_error("attrib: k8s: start thread: %s", strerror(-err));
+	return err;
 }
 
 int attrib_new(struct attrib **out, const struct attrib_opts *opts)
@@ -262,6 +293,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		goto cleanup;
 	}
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
+	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
 	if (err)
 		goto cleanup;
@@ -386,6 +418,22 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 		return ended ? CW_TRUE : CW_UNKNOWN;
 	if (!strncmp(ch[s].comm, "runc", 4) || !strncmp(ch[s].comm, "crun", 4))
 		return CW_TRUE;	/* the OCI runtime is still setting up an exec */
+	/* ch[s - 1], the shim's child: the kernel said what it is (credwatch.h) */
+	if (s - 1 <= CW_ANCESTORS) {
+		if (e->flags & CW_EVF_NSINIT(s - 1))	/* its container's init */
+			return e->tty && !proc_stat(a, ch[s - 1].pid, &ps) && !ps.tty_nr ?
+			       CW_TRUE : CW_FALSE;	/* a terminal init never had */
+		/*
+		 * In the container's own pid namespace but not its pid 1: an exec.
+		 * Or a pod sharing one process namespace (pause is pid 1): only
+		 * cgroup.procs, in the host's pid namespace, tells those apart.
+		 */
+		if (!(e->flags & CW_EVF_HOSTPID(s - 1)) && a->pidns_own)
+			return CW_TRUE;
+	}
+	/* cgroup.procs lists pids of our own pid namespace: useless from another */
+	if (a->pidns_own)
+		return CW_UNKNOWN;
 	if (!container_init(a, e, ca, &init))
 		return CW_UNKNOWN;
 	if (ch[s - 1].pid != init.init_pid)
@@ -395,6 +443,11 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 	return CW_FALSE;
 }
 
+/*
+ * user.name from the reader's own /etc/passwd: a container has its own
+ * users, and a name from the host's database would be a stranger's. Its
+ * root comes from rootfs_open(), which needs no ptrace access (rootfs.h).
+ */
 static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
 		      const struct cgroup_attr *ca)
 {
@@ -403,19 +456,27 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 	struct user_val *v = lru__get(a->users, key);
 	char root[PATH_MAX + 32], name[PASSWD_NAME_MAX] = "";
 	bool own = ca->kind != CG_HOST || (a->host_mnt_ns && e->mnt_ns != a->host_mnt_ns);
-	int err = -ENOENT;
+	int err, rfd;
 
 	if (v && v->uid == e->uid && v->mnt_ns == e->mnt_ns && !strcmp(v->cid, cid) &&
 	    v->expires_ms > now_ms()) {
 		record_strlcpy(rec->user_name, v->name, sizeof(rec->user_name));
 		return;
 	}
-	/* The reader's own mount namespace first: a container has its own users. */
 	if (own) {
-		snprintf(root, sizeof(root), "%s/proc/%u/root", a->root, e->tgid);
-		err = passwd_lookup(root, e->uid, name, sizeof(name));
-	}
-	if (!own || (err && err != -ENOENT)) {
+		snprintf(root, sizeof(root), "%s/proc", a->root);
+		rfd = rootfs_open(root, e->tgid, dev_from_kernel(e->root_dev), e->root_ino);
+		err = rfd < 0 ? rfd : passwd_lookup_at(rfd, e->uid, name, sizeof(name));
+		if (rfd >= 0)
+			close(rfd);
+		if (rfd < 0 && !a->warned_rootfs) {
+			a->warned_rootfs = true;
+			log_warn("attrib: user.name: the root filesystem of pid %u (container %.12s) "
+				 "is not visible to the agent: %s; mount the container runtime's "
+				 "rootfs directory (chart value runtime.rootfsDirs)", e->tgid,
+				 ca->container_id[0] ? ca->container_id : "?", strerror(-rfd));
+		}
+	} else {
 		snprintf(root, sizeof(root), "%s/", a->root);
 		err = passwd_lookup(root, e->uid, name, sizeof(name));
 	}

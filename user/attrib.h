@@ -32,11 +32,20 @@ struct attrib;
 
 /*
  * attrib_new - set up caches, the pod index and (when configured) the API
- * thread. Returns 0, -EINVAL for an unusable --kubeconfig or --cgroup-root
- * (logged, naming the flag and file), or -ENOMEM. A missing cgroup2 mount
- * or API only degrades attribution, with a warning.
+ * client, without starting its thread. Returns 0, -EINVAL for an unusable
+ * --kubeconfig or --cgroup-root (logged, naming the flag and file), or
+ * -ENOMEM. A missing cgroup2 mount or API only degrades attribution, with a
+ * warning.
  */
 int attrib_new(struct attrib **out, const struct attrib_opts *opts);
+
+/*
+ * attrib_start - start the API thread when an API is configured (a no-op
+ * otherwise). Separate from attrib_new so the agent starts it only after
+ * dropping capabilities: a thread keeps those of the thread that made it.
+ * 0 or -errno (logged).
+ */
+int attrib_start(struct attrib *a);
 
 /*
  * attrib_fill - complete rec for event e. The caller has filled evt, proc

@@ -771,6 +771,7 @@ static void *run(void *arg)
 	bool need_list = true;
 	unsigned int attempt = 0;
 
+	pthread_setname_np(pthread_self(), "cw-k8s-api");	/* names it in /proc/<pid>/task */
 	while (!atomic_load(&k->stop)) {
 		uint64_t events;
 		int err;
