@@ -23,12 +23,13 @@
 #include "user/fields.h"
 #include "user/json.h"
 #include "user/log.h"
+#include "tools/inspect/inspect.h"
 #ifdef CW_HAVE_RULES
 #include "user/cond.h"
 #include "user/rules.h"
 #endif
 
-#define PROG		"credwatch-inspect"
+#define PROG		INSPECT_PROG
 #define MAX_RULE_FILES	64
 #define PROGRESS_MIN	(32ull << 20)	/* show progress for inputs larger than this */
 
@@ -91,104 +92,6 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
 	return 2;
-}
-
-/* ---- time ---- */
-
-static int parse_digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++, (*s)++) {
-		if (**s < '0' || **s > '9')
-			return -EINVAL;
-		v = v * 10 + (**s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Nanoseconds from ".123" style fractions; advances *s. */
-static uint64_t parse_frac(const char **s)
-{
-	uint64_t ns = 0, scale = 100000000;
-
-	if (**s != '.')
-		return 0;
-	for ((*s)++; **s >= '0' && **s <= '9'; (*s)++, scale /= 10)
-		ns += (uint64_t)(**s - '0') * scale;
-	return ns;
-}
-
-/* RFC3339 ("2024-05-01T12:00:00.5Z", "+02:00" offsets) or epoch seconds. */
-static int parse_time(const char *s, uint64_t *out_ns)
-{
-	int y, mo, d, h, mi, sec, oh, om;
-	const char *p = s;
-	struct tm tm = { 0 };
-	int64_t t, off = 0;
-	uint64_t frac;
-
-	if (!strchr(s, '-') && !strchr(s, ':')) {
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		p = end;
-		frac = parse_frac(&p);
-		if (errno || end == s || *p || v > 18000000000ull)
-			return -EINVAL;
-		*out_ns = v * 1000000000ull + frac;
-		return 0;
-	}
-	if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
-	    *p++ != '-' || parse_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
-		return -EINVAL;
-	p++;
-	if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi) ||
-	    *p++ != ':' || parse_digits(&p, 2, &sec))
-		return -EINVAL;
-	frac = parse_frac(&p);
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p++ == '-' ? -1 : 1;
-
-		if (parse_digits(&p, 2, &oh) || *p++ != ':' || parse_digits(&p, 2, &om) ||
-		    oh > 23 || om > 59)
-			return -EINVAL;
-		off = sign * (oh * 3600 + om * 60);
-	} else {
-		return -EINVAL;
-	}
-	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (int64_t)timegm(&tm) - off;
-	if (t < 0)
-		return -EINVAL;
-	*out_ns = (uint64_t)t * 1000000000ull + frac;
-	return 0;
-}
-
-/* "2024-05-01T12:00:00.123456Z" (microseconds: enough for people). */
-static const char *fmt_time(uint64_t ns, char *buf, size_t size)
-{
-	time_t secs = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000ull / 1000));
-	return buf;
 }
 
 /* ---- input ---- */
@@ -263,7 +166,7 @@ static void print_event_text(const struct cw_record *rec)
 {
 	char t[40], pid[24], name[80], ns[300], pod[300], kind[40], path[512], cmd[512];
 
-	fmt_time(rec->time_ns, t, sizeof(t));
+	inspect_fmt_time(rec->time_ns, t, sizeof(t));
 	fmt_field(rec, CW_F_PROC_PID, pid, sizeof(pid));
 	fmt_field(rec, CW_F_PROC_NAME, name, sizeof(name));
 	fmt_field(rec, CW_F_K8S_NS_NAME, ns, sizeof(ns));
@@ -357,7 +260,7 @@ static void print_finding_text(const struct dump_item *it)
 	struct finding_view v;
 
 	finding_parse(it->finding_json, it->finding_len, &v);
-	fmt_time(it->time_ns, t, sizeof(t));
+	inspect_fmt_time(it->time_ns, t, sizeof(t));
 	if (!v.parsed) {
 		printf(FINDING_ROW_FMT, t, "?", "?", "?", "?", "(not a JSON object)");
 		return;
@@ -739,8 +642,9 @@ static void summary_print_text(struct inspect *in, struct summary *s,
 	printf("host:        %s (kernel %s, agent %s)\n", text_escape(s->host, a, sizeof(a)),
 	       text_escape(s->kernel, b, sizeof(b)), s->agent);
 	if (s->events || s->alerts || s->finding_lines)
-		printf("time range:  %s .. %s (%.1f s)\n", fmt_time(s->first_ns, t1, sizeof(t1)),
-		       fmt_time(s->last_ns, t2, sizeof(t2)),
+		printf("time range:  %s .. %s (%.1f s)\n",
+		       inspect_fmt_time(s->first_ns, t1, sizeof(t1)),
+		       inspect_fmt_time(s->last_ns, t2, sizeof(t2)),
 		       (double)(s->last_ns - s->first_ns) / 1e9);
 	else
 		printf("time range:  (no records)\n");
@@ -780,8 +684,9 @@ static void summary_print_text(struct inspect *in, struct summary *s,
 	e = table_sorted(&s->pods);
 	for (size_t i = 0; i < n; i++)
 		printf("  %8" PRIu64 " %8" PRIu64 " %6u  %-27s %-27s %s\n", e[i].events,
-		       e[i].alerts, e[i].creds, fmt_time(e[i].first_ns, t1, sizeof(t1)),
-		       fmt_time(e[i].last_ns, t2, sizeof(t2)), text_escape(e[i].key, a, sizeof(a)));
+		       e[i].alerts, e[i].creds, inspect_fmt_time(e[i].first_ns, t1, sizeof(t1)),
+		       inspect_fmt_time(e[i].last_ns, t2, sizeof(t2)),
+		       text_escape(e[i].key, a, sizeof(a)));
 	if (s->nfrows)
 		findings_print_text(s);
 }
@@ -902,7 +807,7 @@ static void on_rule_match(void *ctx, const struct cw_rule *rule, const struct cw
 	char t[40], name[512], pid[24], proc[80], ns[300], pod[300], path[512];
 
 	in->replay_alerts++;
-	fmt_time(rec->time_ns, t, sizeof(t));
+	inspect_fmt_time(rec->time_ns, t, sizeof(t));
 	if (in->json) {
 		jbuf_reset(&in->jb);
 		jbuf_obj_begin(&in->jb);
@@ -1038,7 +943,7 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 			break;
 		case 's':
 		case 'u':
-			if (parse_time(optarg, c == 's' ? &in->ropts.since_ns : &in->ropts.until_ns))
+			if (inspect_parse_time(optarg, c == 's' ? &in->ropts.since_ns : &in->ropts.until_ns))
 				return usage_error(c == 's' ? "--since: cannot parse '%s' (RFC3339 or epoch seconds)"
 					: "--until: cannot parse '%s' (RFC3339 or epoch seconds)", optarg);
 			break;
