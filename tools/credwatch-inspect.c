@@ -57,6 +57,7 @@ struct inspect {
 
 static const char usage_text[] =
 	"usage: " PROG " <summary|events|alerts|findings|replay> FILE|DIR [options]\n"
+	"       " PROG " report DUMP... [--since T] [--until T] [--top N] [--output FILE]\n"
 	"\n"
 	"Reads credwatch trace dumps (a .cwd file, or a directory of them in time order).\n"
 	"  summary   time range, event, alert and finding counts, top readers, top\n"
@@ -68,6 +69,9 @@ static const char usage_text[] =
 	"  findings  the finding lines the agent wrote (--findings): a table, or the\n"
 	"            lines as recorded (NDJSON) with --json\n"
 	"  replay    evaluate recorded events with --rules and print the alerts they raise\n"
+	"  report    one self-contained HTML page from one or many dumps (many nodes):\n"
+	"            access graph, timeline, alerts, findings and their fixes, integrity\n"
+	"            (" PROG " report --help)\n"
 	"\n"
 	"options:\n"
 	"  --filter COND   only events matching a rule condition,\n"
@@ -962,7 +966,7 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		}
 	}
 	if (!cmd)
-		return usage_error("missing command%s (summary, events, alerts, findings or replay)", "");
+		return usage_error("missing command%s (summary, events, alerts, findings, replay or report)", "");
 	if (!strcmp(cmd, "summary"))
 		in->cmd = CMD_SUMMARY;
 	else if (!strcmp(cmd, "events"))
@@ -973,8 +977,11 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		in->cmd = CMD_FINDINGS;
 	else if (!strcmp(cmd, "replay"))
 		in->cmd = CMD_REPLAY;
+	else if (!strcmp(cmd, "report"))
+		return usage_error("report: the command comes first: " PROG
+				   " report DUMP... [options]%s", "");
 	else
-		return usage_error("unknown command '%s' (summary, events, alerts, findings or replay)", cmd);
+		return usage_error("unknown command '%s' (summary, events, alerts, findings, replay or report)", cmd);
 	if (!in->input)
 		return usage_error("%s: missing FILE or DIR", cmd);
 	if (in->ropts.since_ns && in->ropts.until_ns && in->ropts.since_ns > in->ropts.until_ns)
@@ -997,6 +1004,9 @@ int main(int argc, char **argv)
 	uint64_t n = 0;
 	int ret, code;
 
+	/* a command in its own file parses its own arguments */
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
 	code = parse_args(&in, argc, argv);
 	if (code)
 		return code;

@@ -2,7 +2,7 @@
 /*
  * inspect.h - what the credwatch-inspect commands share: the program name,
  * time parsing and formatting, and one entry point per command that lives in
- * its own file under tools/inspect/ (the commands are still in
+ * its own file under tools/inspect/ (report.c so far; the others are still in
  * tools/credwatch-inspect.c).
  *
  * A command's entry point takes the arguments after the command name
@@ -26,5 +26,8 @@ int inspect_parse_time(const char *s, uint64_t *out_ns);
 
 /* "2024-05-01T12:00:00.123456Z" (microseconds); returns buf. */
 const char *inspect_fmt_time(uint64_t ns, char *buf, size_t size);
+
+/* credwatch-inspect report DUMP... (tools/inspect/report.c) */
+int report_main(int argc, char **argv);
 
 #endif /* CW_INSPECT_H */
