@@ -48,10 +48,11 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libcjson-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev \
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
-	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools
+	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools chromium
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
-# /metrics in tests; bpftrace and libbpf-tools are the peers in make bench.
+# /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
+# chromium is the headless browser the report tests open the page in.
 
 ifeq ($(V),1)
 Q =
@@ -96,6 +97,7 @@ deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 	@tests/lib/get-helm.sh >/dev/null
+	@tests/lib/get-playwright.sh >/dev/null
 
 $(BUILD) $(BUILD)/obj $(BUILD)/obj/inspect $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
