@@ -53,7 +53,7 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
 	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
-	      binutils
+	      binutils chromium
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
@@ -62,7 +62,8 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 # kernel images for it and for make vmlinux-h.
 # mmdebstrap and umoci build the image without a daemon (make image);
 # containerd, runc and busybox-static (the test pods' userland) run it in
-# tests/integration/test_e2e_runtime.sh.
+# tests/integration/test_e2e_runtime.sh. chromium is the headless browser the
+# report tests open the page in.
 
 ifeq ($(V),1)
 Q =
@@ -78,6 +79,9 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+# credwatch-inspect's commands that live in their own files (tools/inspect/)
+INSPECT_SRCS := $(wildcard tools/inspect/*.c)
+INSPECT_OBJS := $(patsubst tools/inspect/%.c,$(BUILD)/obj/inspect/%.o,$(INSPECT_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ITEST_SRCS := $(wildcard tests/integration/*.c)
@@ -104,8 +108,9 @@ deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 	@tests/lib/get-helm.sh >/dev/null
+	@tests/lib/get-playwright.sh >/dev/null
 
-$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
+$(BUILD) $(BUILD)/obj $(BUILD)/obj/inspect $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
 
 # Kernel types for the BPF programs: committed per architecture, generated
@@ -143,7 +148,15 @@ $(BUILD)/credwatch: $(BUILD)/obj/main.o $(BUILD)/libcredwatch.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-$(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | $(BUILD)
+$(BUILD)/obj/inspect/%.o: tools/inspect/%.c | $(BUILD)/obj/inspect
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libinspect.a: $(INSPECT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -DCW_HAVE_RULES $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
@@ -169,6 +182,11 @@ docs: $(BUILD)/config-doc
 	$(Q)mv $(BUILD)/credwatch.8 man/credwatch.8
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
+# test_report covers tools/inspect/ (escaping, the report model and graph).
+$(BUILD)/tests/test_report: tests/unit/test_report.c $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
 
@@ -314,4 +332,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)

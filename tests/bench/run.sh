@@ -18,6 +18,8 @@
 #   BENCH_HIT_PACE    opens/s of the paced hit-path run (default 300000)
 #   BENCH_DRAIN_MB    spool filled for the drain row (quick 8, full 64)
 #   BENCH_DUMP_HIT_SECONDS, BENCH_INSPECT_EVENTS  the dump stage's sizes
+#   BENCH_REPORT_EVENTS, BENCH_REPORT_PODS  the report stage's dump (quick:
+#                     300,000 events, full: 1,000,000; 5,000 pods)
 #   BENCH_LOOP_CPU=1, BENCH_TRACER_CPU=0  where the loop and tracers run
 # A new stage: write stage_NAME, record samples with `sample KEY WHAT UNIT
 # BASELINE TARGET VALUE...`, add NAME to STAGES.
@@ -31,13 +33,15 @@ quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HI
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace"
 	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
 	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump" ;;
+	REPORT_ROUNDS=1; REPORT_N=${BENCH_REPORT_EVENTS:-300000}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
 	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-100}
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace opensnoop"
 	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
 	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump" ;;
+	REPORT_ROUNDS=3; REPORT_N=${BENCH_REPORT_EVENTS:-1000000}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report" ;;
 *)	echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -720,6 +724,49 @@ stage_dump() {
 		"median>=1000000" $rj
 	sample dump.inspect_text "credwatch-inspect events (text) > /dev/null" "events/s" - - $rt
 	sample dump.inspect_summary "credwatch-inspect summary" "events/s" - - $rs
+	}
+}
+
+# run_measured CMD...: "SECONDS PEAK_RSS_KIB" of one run of CMD (stdout to /dev/null)
+run_measured() {
+	python3 - "$@" <<'EOF'
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+d = time.monotonic() - t
+if rc:
+    sys.exit("bench: %s exited %d" % (" ".join(sys.argv[1:]), rc))
+print("%.3f %d" % (d, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+EOF
+}
+
+# The HTML access report of a dump: REPORT_N events of 5,000 pods (dump_gen
+# --pods: each reads its own token, one read in 97 another pod's; an alert
+# every 1,000 events, a finding line every 1,000), wall time and peak RSS of
+# `credwatch-inspect report DIR --output FILE`, and `summary` of the same dump
+# for scale (the same read, a smaller model).
+stage_report() {
+	local r gen n=$REPORT_N pods=${BENCH_REPORT_PODS:-5000} secs rss t="" m="" rate="" st=""
+	gen=$(tests/lib/build-dump-gen.sh)
+	rm -rf "$WORK/report"; mkdir -m 700 "$WORK/report" "$WORK/report/dump"
+	"$gen" --pods "$pods" "$WORK/report/dump" "$n" 0 1 1000 >/dev/null || die "report: dump_gen failed"
+	for r in $(seq 1 "$REPORT_ROUNDS"); do
+		read -r secs rss < <(run_measured "$INSPECT" report "$WORK/report/dump" \
+			--output "$WORK/report/report.html") || die "report: credwatch-inspect report failed"
+		t="$t $secs"; m="$m $rss"
+		rate="$rate $(python3 -c "print(round($n / $secs))")"
+		read -r secs rss < <(run_measured "$INSPECT" summary "$WORK/report/dump") ||
+			die "report: credwatch-inspect summary failed"
+		st="$st $secs"
+	done
+	rm -rf "$WORK/report"
+	# shellcheck disable=SC2086
+	{
+	sample report.summary_s "credwatch-inspect summary of the same dump (for scale)" s - - $st
+	sample report.time_s "credwatch-inspect report DIR --output FILE, $(printf %s "$n" | sed -e :a -e 's/\B[0-9]\{3\}\>/,&/;ta') events of $pods pods (ratio: to summary)" \
+		s report.summary_s "median<=60" $t
+	sample report.rate "credwatch-inspect report: events/s" "events/s" - - $rate
+	sample report.rss "credwatch-inspect report: peak RSS (ru_maxrss)" KiB - "median<=131072" $m
 	}
 }
 

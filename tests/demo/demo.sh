@@ -12,7 +12,9 @@
 #   tests/demo/demo.sh [--out DIR] [--no-pause]
 #     --out DIR    keep the outputs in DIR: alerts.ndjson (Falco JSON, from the
 #                  dump), findings.ndjson, events.ndjson, steps.tsv (step, start
-#                  ns, end ns), agent.log; tests/integration/test_demo.sh reads them
+#                  ns, end ns), agent.log; tests/integration/test_demo.sh reads them;
+#                  report.html and the dump/ it was made from
+#                  (without --out the report is $BUILD/demo-report.html)
 #     --no-pause   no pauses between steps (the default when stdout is not a terminal)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -273,3 +275,10 @@ if [ -n "$OUT" ]; then
 fi
 say
 say "Done: the agent stopped, and every cgroup, mount and file the demo made is removed."
+
+# --- the report: one HTML page of the dump ------------------------------------------
+if [ -n "$OUT" ]; then REPORT=$OUT/report.html; cp -r "$T/dump" "$OUT/dump"
+else REPORT=$BUILD/demo-report.html; fi
+"$BUILD/credwatch-inspect" report "$T/dump" --output "$REPORT" || fail "credwatch-inspect report failed"
+[ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$REPORT"
+say "Report: $(realpath "$REPORT") (credwatch-inspect report DIR --output FILE; open it in a browser)"
