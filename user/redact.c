@@ -118,12 +118,16 @@ static bool word_set_has(const struct word_set *ws, const char *c, size_t n, boo
 {
 	for (size_t plural = 0; plural < 2; plural++) {
 		const struct index_list *ix;
-		int cls;
+		int cls, cls2;
 
 		if (plural && (n < 2 || lower((unsigned char)c[n - 1]) != 's'))
 			break;
 		cls = name_class((unsigned char)c[n - 1 - plural]);
 		if (cls < 0)
+			continue;
+		/* most words of most flags end in no word's last two letters */
+		cls2 = n >= 2 + plural ? name_class((unsigned char)c[n - 2 - plural]) : -1;
+		if (!ws->has_one_letter && (cls2 < 0 || !ws->tail2[cls2][cls]))
 			continue;
 		ix = &ws->by_last[cls];
 		for (size_t k = 0; k < ix->n; k++) {
@@ -193,9 +197,9 @@ static bool name_is_secret(const struct redact *r, const char *s, size_t n)
 	/* the words joined: api-key is apikey, session-id is sessionid */
 	if (nwords > 1 && jl <= NAME_WORD_MAX && word_set_has(&r->names, joined, jl, false))
 		return true;
-	if (nwords > 1 && (negated || word_set_has(&r->refs, s + last, last_len, false)))
-		return false;
-	return hit;
+	if (!hit || nwords == 1)
+		return hit;
+	return !negated && !word_set_has(&r->refs, s + last, last_len, false);
 }
 
 /* ---- marking ------------------------------------------------------------- */
@@ -621,6 +625,91 @@ static void select_programs(struct redact *r, const char *comm, const char *args
 	}
 }
 
+/* ---- memo ------------------------------------------------------------------ */
+
+static inline uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPROUND(v0, v1, v2, v3) do {						\
+	v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);		\
+	v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;					\
+	v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;					\
+	v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);		\
+} while (0)
+
+struct sip {
+	uint64_t v0, v1, v2, v3, tail;
+	size_t len;
+};
+
+/* SipHash-1-3 (Aumasson and Bernstein; one compression, three finalisation rounds) */
+static void sip_init(struct sip *h, const uint64_t key[2])
+{
+	h->v0 = key[0] ^ 0x736f6d6570736575ULL;
+	h->v1 = key[1] ^ 0x646f72616e646f6dULL;
+	h->v2 = key[0] ^ 0x6c7967656e657261ULL;
+	h->v3 = key[1] ^ 0x7465646279746573ULL;
+	h->tail = 0;
+	h->len = 0;
+}
+
+static void sip_word(struct sip *h, uint64_t m)
+{
+	h->v3 ^= m;
+	SIPROUND(h->v0, h->v1, h->v2, h->v3);
+	h->v0 ^= m;
+}
+
+static void sip_update(struct sip *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n && h->len % 8) {	/* finish a partial word */
+		h->tail |= (uint64_t)*p++ << (8 * (h->len++ % 8));
+		n--;
+		if (h->len % 8 == 0) {
+			sip_word(h, h->tail);
+			h->tail = 0;
+		}
+	}
+	for (; n >= 8; n -= 8, p += 8, h->len += 8) {
+		uint64_t m;
+
+		memcpy(&m, p, 8);	/* little endian hosts: the reference's byte order */
+		sip_word(h, m);
+	}
+	for (; n; n--)
+		h->tail |= (uint64_t)*p++ << (8 * (h->len++ % 8));
+}
+
+static uint64_t sip_final(struct sip *h)
+{
+	sip_word(h, h->tail | (uint64_t)(h->len & 0xff) << 56);
+	h->v2 ^= 0xff;
+	for (int i = 0; i < 3; i++)
+		SIPROUND(h->v0, h->v1, h->v2, h->v3);
+	return h->v0 ^ h->v1 ^ h->v2 ^ h->v3;
+}
+
+/* The memo key of one call: what decides its result. Never 0 (empty slot). */
+static uint64_t memo_hash(const struct redact *r, const char *comm, const char *args,
+			  size_t len, bool cut)
+{
+	struct sip h;
+	uint64_t v;
+	char c = cut;
+
+	sip_init(&h, r->memo_key);
+	if (comm)
+		sip_update(&h, comm, strlen(comm) + 1);
+	sip_update(&h, &c, 1);
+	sip_update(&h, args, len);
+	v = sip_final(&h);
+	return v ? v : 1;
+}
+
 static int mask_reserve(struct redact *r, size_t len)
 {
 	uint8_t *m;
@@ -643,11 +732,35 @@ size_t redact_argv(struct redact *r, const char *comm, const char *args, size_t 
 {
 	struct scan sc = { .r = r, .s = args, .cut_end = cut ? len : SIZE_MAX };
 	struct pending pd = { 0 }, next;
+	uint64_t before[REDACT__MAX], hash = 0;
+	struct memo *m = NULL;
 	size_t o = 0, i, b, arg;
 
 	*out_cut = false;
 	if (!len)
 		return 0;
+	if (r->memo && len <= MEMO_OUT_MAX) {
+		struct memo *set;
+
+		hash = memo_hash(r, comm, args, len, cut);
+		set = &r->memo[hash % (MEMO_SLOTS / MEMO_WAYS) * MEMO_WAYS];
+		r->calls++;
+		for (int w = 0; w < MEMO_WAYS; w++) {
+			if (set[w].hash == hash) {
+				m = &set[w];	/* the same reader again: its result, counted again */
+				m->used = r->calls;
+				o = m->out_len < size ? m->out_len : size;
+				memcpy(out, m->out, o);
+				*out_cut = o < m->out_len;
+				for (int k = 0; k < REDACT__MAX; k++)
+					r->counts[k] += m->counts[k];
+				return o;
+			}
+			if (!m || set[w].used < m->used)
+				m = &set[w];	/* the least recently used way (empty ones are 0) */
+		}
+		memcpy(before, r->counts, sizeof(before));
+	}
 	if (mask_reserve(r, len)) {
 		/* no scratch: nothing of this argv may pass unexamined */
 		o = size < REDACT_MARK_LEN ? size : REDACT_MARK_LEN;
@@ -678,7 +791,7 @@ size_t redact_argv(struct redact *r, const char *comm, const char *args, size_t 
 		o = len < size ? len : size;
 		memcpy(out, args, o);
 		*out_cut = o < len;
-		return o;
+		goto done;
 	}
 	for (i = 0; i < len;) {
 		if (!sc.mask[i]) {
@@ -697,6 +810,15 @@ size_t redact_argv(struct redact *r, const char *comm, const char *args, size_t 
 		o += REDACT_MARK_LEN;
 		while (i < len && sc.mask[i])
 			i++;
+	}
+done:
+	if (m && !*out_cut && o <= MEMO_OUT_MAX) {
+		m->hash = hash;
+		m->used = r->calls;
+		m->out_len = (uint32_t)o;
+		memcpy(m->out, out, o);
+		for (int k = 0; k < REDACT__MAX; k++)
+			m->counts[k] = (uint16_t)(r->counts[k] - before[k]);
 	}
 	return o;
 full:

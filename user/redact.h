@@ -42,8 +42,11 @@
  * argument with a 256-entry trigger table; each recogniser reads forward
  * from a trigger and either marks what it read and the pass jumps past it,
  * or fails and does not start again before the point it read to. No
- * backtracking regex is involved. Not thread-safe (one scratch buffer):
- * one instance per thread; the agent's event loop owns one.
+ * backtracking regex is involved. A process opening tokens in a loop sends
+ * the same argv with every event: a memo of 64 results, keyed by a keyed
+ * hash (SipHash-1-3, random key) of everything that decides the result,
+ * answers repeats; it holds only redacted output. Not thread-safe (scratch
+ * buffer, memo): one instance per thread; the agent's event loop owns one.
  */
 #ifndef CW_REDACT_H
 #define CW_REDACT_H

@@ -61,6 +61,27 @@ struct word_set {
 	size_t n;
 	size_t min_len;		/* of the shortest word: shorter names are no match */
 	struct index_list by_last[NAME_CLASSES];
+	/* [a][b]: some word of 2 or more ends "ab"; a word matching one ends so too */
+	bool tail2[NAME_CLASSES][NAME_CLASSES];
+	bool has_one_letter;	/* a word of one letter: tail2 says nothing about it */
+};
+
+/*
+ * Memo of recent results: a process opening tokens in a loop sends the same
+ * argv with every event. Keyed by SipHash-1-3 (key drawn at redact_new) of
+ * comm, the cut flag and argv, so no reader can aim a collision at another
+ * reader's entry; it holds only redacted output, never an argv.
+ */
+#define MEMO_SLOTS	64	/* 16 sets of 4, least recently used replaced */
+#define MEMO_WAYS	4
+#define MEMO_OUT_MAX	1056	/* a 1 KiB argv and a few marks; longer is not kept */
+
+struct memo {
+	uint64_t hash;			/* 0: empty */
+	uint64_t used;			/* the redactor's call count when last used */
+	uint32_t out_len;
+	uint16_t counts[REDACT__MAX];	/* what the result replaced, counted again on a hit */
+	char out[MEMO_OUT_MAX];
 };
 
 struct redact {
@@ -79,6 +100,9 @@ struct redact {
 	uint8_t *mask;			/* per input byte: 0 kept, else kind + 1 */
 	size_t mask_cap;
 	uint64_t counts[REDACT__MAX];
+	struct memo *memo;		/* MEMO_SLOTS; NULL: no key could be drawn */
+	uint64_t memo_key[2];
+	uint64_t calls;
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

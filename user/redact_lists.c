@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "redact_int.h"
 
@@ -238,6 +239,11 @@ static int word_set_add(struct word_set *ws, const char *item)
 		ws->w[ws->n].w[i] = (char)lower((unsigned char)item[i]);
 	ws->w[ws->n].w[len] = '\0';
 	ws->w[ws->n++].len = len;
+	if (len >= 2)
+		ws->tail2[name_class((unsigned char)item[len - 2])]
+			 [name_class((unsigned char)item[len - 1])] = true;
+	else
+		ws->has_one_letter = true;
 	if (!ws->min_len || len < ws->min_len)
 		ws->min_len = len;
 	return 0;
@@ -330,6 +336,9 @@ struct redact *redact_new(void)
 	for (size_t i = 0; i < ARRAY_LEN(reference_words); i++)
 		if (word_set_add(&r->refs, reference_words[i]))
 			goto cleanup;
+	/* the memo is an optimisation: without a random key there is none */
+	if (getrandom(r->memo_key, sizeof(r->memo_key), GRND_NONBLOCK) == sizeof(r->memo_key))
+		r->memo = calloc(MEMO_SLOTS, sizeof(*r->memo));
 	r->trig['='] |= T_SEP;
 	r->trig[':'] |= T_SEP;
 	r->trig['e'] |= T_JWT;
@@ -357,6 +366,7 @@ void redact_free(struct redact *r)
 		free(r->progs_by_first[i].v);
 	free(r->active);
 	free(r->mask);
+	free(r->memo);
 	free(r);
 }
 

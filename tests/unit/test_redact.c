@@ -410,6 +410,48 @@ static void test_redact_hostile_100k_argv(void **state)
 	free(out);
 }
 
+/*
+ * A repeated argv is answered from the memo: the same output, counted
+ * again; what decides the result (comm, cut, every byte) is in its key.
+ */
+static void test_redact_memo_answers_repeats_by_everything_that_decides(void **state)
+{
+	static const char in[] = "mysql\0-phunter2\0--token=abc";
+	struct redact *r = with_defaults();
+	char out[128], small[8];
+	uint64_t c[REDACT__MAX];
+	size_t n, n2;
+	bool cut;
+
+	for (int i = 1; i <= 3; i++) {
+		n = redact_argv(r, "mysql", in, sizeof(in), false, out, sizeof(out), &cut);
+		assert_int_equal(n, sizeof("mysql\0-p<redacted>\0--token=<redacted>"));
+		assert_memory_equal(out, "mysql\0-p<redacted>\0--token=<redacted>", n);
+		redact_counts(r, c);
+		assert_int_equal(c[REDACT_PROGRAM_FLAG], i);
+		assert_int_equal(c[REDACT_NAME], i);
+	}
+	/* a hit into a short buffer: a prefix, cut */
+	n2 = redact_argv(r, "mysql", in, sizeof(in), false, small, sizeof(small), &cut);
+	assert_int_equal(n2, sizeof(small));
+	assert_true(cut);
+	assert_memory_equal(small, out, sizeof(small));
+	/* the same bytes under another program: -p is not a password there */
+	n = redact_argv(r, "ssh", "ssh\0-phunter2\0--token=abc", sizeof(in) - 2, false, out,
+			sizeof(out), &cut);
+	assert_memory_equal(out, "ssh\0-phunter2\0--token=<redacted>", n);
+	/* one byte changed: a new result */
+	n = redact_argv(r, "mysql", "mysql\0-phunter2\0--tokem=abc", sizeof(in), false, out,
+			sizeof(out), &cut);
+	assert_memory_equal(out, "mysql\0-p<redacted>\0--tokem=abc", n);
+	/* cut: a short token at the end counts only then */
+	n = redact_argv(r, NULL, "gh\0ghp_abc", 10, true, out, sizeof(out), &cut);
+	assert_memory_equal(out, "gh\0ghp_<redacted>", n);
+	n = redact_argv(r, NULL, "gh\0ghp_abc", 10, false, out, sizeof(out), &cut);
+	assert_memory_equal(out, "gh\0ghp_abc", n);
+	redact_free(r);
+}
+
 static void test_redact_kinds_are_named(void **state)
 {
 	for (int k = 0; k < REDACT__MAX; k++)
@@ -432,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_redact_nothing_configured_keeps_only_fixed_shapes),
 		cmocka_unit_test(test_redact_configured_items),
 		cmocka_unit_test(test_redact_hostile_100k_argv),
+		cmocka_unit_test(test_redact_memo_answers_repeats_by_everything_that_decides),
 		cmocka_unit_test(test_redact_kinds_are_named),
 	};
 
