@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "privs.h"
 #include "record.h"
+#include "redact.h"
 #include "rules.h"
 #include "sensor.h"
 #include "ship.h"
@@ -60,6 +61,8 @@ struct agent {
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
+	struct redact *redact;		/* NULL with --no-redact */
+	uint64_t redactions_reported;
 	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
@@ -267,6 +270,17 @@ static void close_ship(struct agent *a)
 		 err == -EAGAIN ? " for the next start" : "", kernel_drops_total(a));
 }
 
+/* credwatch_redactions_total follows the redactor's counters. */
+static void report_redactions(struct agent *a)
+{
+	uint64_t counts[REDACT__MAX];
+
+	redact_counts(a->redact, counts);
+	for (int k = 0; k < REDACT__MAX; k++)
+		metrics_set(a->metrics, CW_M_REDACTIONS_TOTAL, (unsigned)k, (int64_t)counts[k]);
+	a->redactions_reported = redact_total(a->redact);
+}
+
 static int on_event(void *ctx, const struct cw_event *e, size_t size)
 {
 	struct agent *a = ctx;
@@ -276,11 +290,13 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (size < CW_EVENT_HDR_SIZE)
 		return 0;
 	cred = creds_get(a->creds, e->cred_id);
-	if (event_to_record(e, size, cred, a->boot_to_real_ns, rec))
+	if (event_to_record(e, size, cred, a->boot_to_real_ns, a->redact, rec))
 		return 0;
 	fill_fd_name(a, rec);
 	if (a->attrib)
 		attrib_fill(a->attrib, rec, e);
+	if (a->redact && redact_total(a->redact) != a->redactions_reported)
+		report_redactions(a);
 	identity_apply(&a->identity, rec);
 	a->events++;
 	a->events_by_sys[rec->syscall]++;
@@ -578,6 +594,55 @@ static int open_dump(struct agent *a)
 	return dump_writer_open(&a->dump, &o);
 }
 
+/*
+ * The redactor every command line passes through before a record is made
+ * of it (event.c, attrib.c): the configured lists and their extras. Off
+ * only when asked, and then said at every start.
+ */
+static int open_redact(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	const struct { enum redact_list list; const char *key; const struct strlist *items; }
+	lists[] = {
+		{ REDACT_LIST_NAMES, "redact-names", &cfg->redact_names },
+		{ REDACT_LIST_NAMES, "redact-extra-names", &cfg->redact_extra_names },
+		{ REDACT_LIST_PREFIXES, "redact-prefixes", &cfg->redact_prefixes },
+		{ REDACT_LIST_PREFIXES, "redact-extra-prefixes", &cfg->redact_extra_prefixes },
+		{ REDACT_LIST_PROGRAMS, "redact-programs", &cfg->redact_programs },
+		{ REDACT_LIST_PROGRAMS, "redact-extra-programs", &cfg->redact_extra_programs },
+	};
+	char why[256];
+	int err;
+
+	if (cfg->no_redact) {
+		log_warn("redact: --no-redact: command lines go to events, alerts, dumps, the "
+			 "spool and the backend as they are, with any secret they carry");
+		return 0;
+	}
+	a->redact = redact_new();
+	if (!a->redact) {
+		log_error("redact: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (int i = 0; i < lists[l].items->n; i++) {
+			err = redact_add(a->redact, lists[l].list, lists[l].items->v[i], why,
+					 sizeof(why));
+			if (err == -EINVAL)
+				log_error("redact: --%s: %s", lists[l].key, why);
+			else if (err)
+				log_error("redact: out of memory");
+			if (err)
+				return err;
+		}
+	}
+	log_info("redact: on: %d names, %d token prefixes, %d program flags",
+		 cfg->redact_names.n + cfg->redact_extra_names.n,
+		 cfg->redact_prefixes.n + cfg->redact_extra_prefixes.n,
+		 cfg->redact_programs.n + cfg->redact_extra_programs.n);
+	return 0;
+}
+
 static void resolve_node_name(struct agent *a)
 {
 	const char *env = getenv("NODE_NAME");
@@ -682,6 +747,7 @@ static void agent_teardown(struct agent *a)
 	}
 	close_ship(a);
 	attrib_free(a->attrib);
+	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	if (a->findings_out && a->findings_owned)
 		fclose(a->findings_out);
@@ -843,10 +909,15 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		ret = (err == -EINVAL || err == -ENOENT || err == -EACCES) ? 2 : 1;
 		goto cleanup;
 	}
+	err = open_redact(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
 	err = attrib_new(&a->attrib, &(struct attrib_opts){
 		.host_root = cfg->host_root, .cgroup_root = cfg->cgroup_root,
 		.kubeconfig = cfg->kubeconfig, .node_name = a->node_name,
-		.in_cluster = true, .cache_max = cfg->attrib_cache_max });
+		.in_cluster = true, .cache_max = cfg->attrib_cache_max, .redact = a->redact });
 	if (err) {
 		if (err != -EINVAL)
 			log_error("attribution: %s", strerror(-err));

@@ -20,6 +20,7 @@
 #include "pods.h"
 #include "rootfs.h"
 #include "sensor.h"
+#include "redact.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -65,6 +66,7 @@ struct attrib {
 	struct pods *pods;
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
+	struct redact *redact;	/* borrowed; NULL: --no-redact */
 	uint32_t host_mnt_ns;
 	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
@@ -292,6 +294,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	a->redact = o->redact;
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
 	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
@@ -491,12 +494,18 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 	record_strlcpy(rec->user_name, err ? "" : name, sizeof(rec->user_name));
 }
 
-/* proc.pcmdline from /proc, only when the parent is still the same process. */
+/*
+ * proc.pcmdline from /proc, only when the parent is still the same process;
+ * redacted here, before it is formatted or cached, as the kernel's argv is
+ * in event_to_record().
+ */
 static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, char *out,
 			  size_t size)
 {
-	char path[PATH_MAX + 32], args[CW_ARGS_MAX];
+	char path[PATH_MAX + 32], args[CW_ARGS_MAX], clean[REDACT_OUT_SIZE(CW_ARGS_MAX)];
+	const char *argv = args;
 	struct pstat ps;
+	bool cut;
 	ssize_t n;
 	int fd;
 
@@ -512,7 +521,13 @@ static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, cha
 	close(fd);
 	if (n <= 0)
 		return;
-	attrib_cmdline_format(comm, args, (size_t)n, out, size);
+	if (a->redact) {
+		/* a full buffer may have cut the last argument inside a secret */
+		n = (ssize_t)redact_argv(a->redact, comm, args, (size_t)n,
+					 (size_t)n == sizeof(args), clean, sizeof(clean), &cut);
+		argv = clean;
+	}
+	attrib_cmdline_format(comm, argv, (size_t)n, out, size);
 }
 
 static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct cw_event *e)

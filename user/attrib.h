@@ -19,6 +19,8 @@
 
 #define ATTRIB_SHORT_ID_LEN	12	/* container.id is shortened like Falco's */
 
+struct redact;
+
 struct attrib_opts {
 	const char *host_root;	/* --host-root; NULL: "/" */
 	const char *cgroup_root;/* --cgroup-root; NULL: detect the cgroup2 mount */
@@ -26,6 +28,7 @@ struct attrib_opts {
 	const char *node_name;	/* --node-name; NULL: $NODE_NAME, then the hostname */
 	bool in_cluster;	/* try the pod's service account when no kubeconfig */
 	size_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
+	struct redact *redact;	/* argv read from /proc goes through it; NULL: as is */
 };
 
 struct attrib;
@@ -54,7 +57,8 @@ int attrib_start(struct attrib *a);
  * container.id/name/image.repository, k8s.pod.uid/name, k8s.ns.name,
  * k8s.pod.sa, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
  * API knows the volume), cred.same_pod, user.name, proc.pcmdline (from
- * /proc when the parent still lives and the caller had none) and
+ * /proc when the parent still lives and the caller had none, redacted
+ * before it is formatted or cached) and
  * proc.is_exec_session. Never fails: what is not known stays empty/unknown.
  * Call it from one thread (the event loop): its caches are not locked.
  */

@@ -20,6 +20,7 @@
 
 #include "metrics.h"
 #include "record.h"
+#include "redact.h"
 
 enum label_set {
 	LS_NONE,	/* one unlabeled value */
@@ -28,6 +29,7 @@ enum label_set {
 	LS_DROP,	/* {reason}: enum cw_drop */
 	LS_LOST,	/* {reason}: enum cw_lost_reason */
 	LS_KIND,	/* {kind}: enum cw_cred_kind */
+	LS_REDACT,	/* {kind}: enum redact_kind */
 	LS_RULE,	/* {rule,priority}: the slot table, no fixed cells */
 };
 
@@ -100,6 +102,9 @@ static const struct family families[CW_M__COUNT] = {
 	[CW_M_DISCOVERY_INOTIFY_WATCHES] = { "credwatch_discovery_inotify_watches",
 		"Directories currently watched with inotify (counts against "
 		"fs.inotify.max_user_watches).", false, LS_NONE },
+	[CW_M_REDACTIONS_TOTAL] = { "credwatch_redactions_total",
+		"Secrets replaced by <redacted> in command lines before anything kept them, "
+		"by what recognised them.", true, LS_REDACT },
 };
 
 static const char *const drop_names[CW_DROP__MAX] = {
@@ -148,6 +153,7 @@ static unsigned label_cells(enum label_set ls)
 	case LS_DROP: return CW_DROP__MAX;
 	case LS_LOST: return CW_LOST__MAX;
 	case LS_KIND: return CW_CRED__MAX;
+	case LS_REDACT: return REDACT__MAX;
 	case LS_RULE: return 0;
 	case LS_NONE:
 	case LS_VERSION:
@@ -411,8 +417,10 @@ static void put_family(FILE *f, const struct metrics *m, enum cw_metric id)
 		}
 		break;
 	case LS_KIND:
-		for (unsigned i = 0; i < CW_CRED__MAX; i++) {
-			put_one_label(f, fam->name, "kind", cred_kind_name(i));
+	case LS_REDACT:
+		for (unsigned i = 0; i < label_cells(fam->labels); i++) {
+			put_one_label(f, fam->name, "kind", fam->labels == LS_KIND ?
+				      cred_kind_name(i) : redact_kind_name(i));
 			put_value(f, fam, atomic_load_explicit(&v[i], memory_order_relaxed));
 		}
 		break;

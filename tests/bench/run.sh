@@ -8,8 +8,8 @@
 # medians with their spread: nothing here asserts an absolute time.
 #
 # One function per stage (stage_miss, stage_hit, ...); STAGES selects and
-# orders them ("miss bpfstats hit memory discovery rotation delivery dump"
-# by default). Environment:
+# orders them ("miss bpfstats hit memory discovery rotation delivery dump
+# redact" by default). Environment:
 #   BENCH_AGENT_ARGS  extra agent flags for every agent run (e.g. --rules F
 #                     --output F --dump D once those land)
 #   BENCH_HIT_ARGS    extra agent flags for the hit-path run only
@@ -34,14 +34,16 @@ quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HI
 	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
 	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
 	REPORT_ROUNDS=1; REPORT_N=${BENCH_REPORT_EVENTS:-300000}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report" ;;
+	REDACT_ROUNDS=3; REDACT_ITERS=100000
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
 	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-100}
 	MISS_CONFIGS="none floor cw10k cw100k bpftrace opensnoop"
 	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
 	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
 	REPORT_ROUNDS=3; REPORT_N=${BENCH_REPORT_EVENTS:-1000000}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report" ;;
+	REDACT_ROUNDS=7; REDACT_ITERS=200000
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact" ;;
 *)	echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -78,7 +80,7 @@ kubelet_isolate "$MODE"
 SHIP_DRIVE=$BUILD/itests/ship_drive
 INSPECT=$BUILD/credwatch-inspect
 for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor" "$SHIP_DRIVE" \
-	"$INSPECT"; do
+	"$INSPECT" "$BIN/redact_cost"; do
 	[ -x "$b" ] || die "$b missing: run make first"
 done
 tests/lib/mount-tracefs.sh
@@ -767,6 +769,38 @@ stage_report() {
 		s report.summary_s "median<=60" $t
 	sample report.rate "credwatch-inspect report: events/s" "events/s" - - $rate
 	sample report.rss "credwatch-inspect report: peak RSS (ru_maxrss)" KiB - "median<=131072" $m
+	}
+}
+
+# ------------------------------------------------------------ redaction
+# What redaction (user/redact.c) adds to building a record, which happens
+# only for events of watched inodes (the miss path never reaches user
+# space): tests/bench/redact_cost.c times event_to_record() without and with
+# the default redactor, alternating, in on-CPU ns per event, over a
+# realistic argv mix (each argv new to the redactor, and the same argv
+# repeated, which its memo answers) and over 1 KiB of the slowest input;
+# and redact_argv() alone over 100 KiB and 800 KiB of it (ns per byte:
+# equal when linear).
+stage_redact() {
+	local out
+	out=$(taskset -c "$LOOP_CPU" "$BIN/redact_cost" "$REDACT_ROUNDS" "$REDACT_ITERS") ||
+		die "redact: redact_cost failed"
+	col() { python3 -c 'import json,sys; print(" ".join(str(json.loads(l)[sys.argv[1]]) for l in sys.stdin))' "$1" <<<"$out"; }
+	# shellcheck disable=SC2046
+	{
+	sample redact.base "hit path, record build (event_to_record), realistic argv mix, no redaction" \
+		"ns/event" - - $(col real_base)
+	sample redact.first "hit path, record build, realistic argv mix, default redaction, each argv new (ratio = its cost)" \
+		"ns/event" redact.base - $(col real_first)
+	sample redact.repeat "hit path, record build, realistic argv mix, default redaction, argv seen before (memo)" \
+		"ns/event" redact.base - $(col real_repeat)
+	sample redact.hostile_base "hit path, record build, 1 KiB hostile argv (\"x:\" repeated), no redaction" \
+		"ns/event" - - $(col hostile_base)
+	sample redact.hostile_first "hit path, record build, 1 KiB hostile argv, default redaction, each new" \
+		"ns/event" redact.hostile_base - $(col hostile_first)
+	sample redact.big_100k "redact_argv alone, 100 KiB hostile argv" "ns/byte" - - $(col big_100k)
+	sample redact.big_800k "redact_argv alone, 800 KiB hostile argv (ratio 1 = linear)" "ns/byte" \
+		redact.big_100k - $(col big_800k)
 	}
 }
 

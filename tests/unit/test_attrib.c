@@ -24,6 +24,7 @@
 
 #include "user/attrib.h"
 #include "user/cgroup.h"
+#include "user/redact.h"
 #include "tests/lib/fake_apiserver.h"
 
 #define UA "11111111-2222-3333-4444-555555555555"
@@ -428,6 +429,60 @@ static void test_attrib_api_adds_service_accounts_images_and_secrets(void **stat
 	fake_api_stop(&api);
 }
 
+/*
+ * proc.pcmdline is read from /proc: it is redacted before it is formatted
+ * or cached, and a second reader of the same parent (from the cache while
+ * it is fresh) gets the redacted line too.
+ */
+static void test_attrib_parent_cmdline_is_redacted(void **state)
+{
+	struct world *w = *state;
+	struct attrib_opts o = { .host_root = w->hostroot, .node_name = "node-1" };
+	static struct cw_event e;
+	static struct cw_record rec;
+	char path[64], buf[256], why[128];
+	struct redact *r = redact_new();
+	struct attrib *a;
+	pid_t child;
+	ssize_t n = 0;
+
+	assert_non_null(r);
+	assert_int_equal(redact_add(r, REDACT_LIST_NAMES, "password", why, sizeof(why)), 0);
+	o.redact = r;
+	assert_int_equal(attrib_new(&a, &o), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		execl("/bin/sh", "sh", "-c", "sleep 60; :", "sh", "--password", "MKPCMD01",
+		      "https://u:MKPCMD02@h", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", child);
+	for (int i = 0; i < 400; i++) {	/* until the exec is done */
+		FILE *f = fopen(path, "r");
+
+		n = f ? (ssize_t)fread(buf, 1, sizeof(buf), f) : 0;
+		if (f)
+			fclose(f);
+		if (n > 0 && memmem(buf, (size_t)n, "MKPCMD02", 8))
+			break;
+		usleep(10000);
+	}
+	assert_non_null(memmem(buf, (size_t)n, "MKPCMD02", 8));
+	for (int round = 0; round < 2; round++) {
+		event(&e, &rec, w->host_id, 4000100 + (uint32_t)round, "cat", NULL, NULL);
+		anc(&e, 0, (uint32_t)child, "sh");
+		attrib_fill(a, &rec, &e);
+		assert_string_equal(rec.proc_pcmdline,
+				    "sh -c sleep 60; : sh --password <redacted> https://u:<redacted>@h");
+	}
+	assert_true(redact_total(r) >= 2);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	attrib_free(a);
+	redact_free(r);
+}
+
 static void test_attrib_cmdline_format_matches_falco(void **state)
 {
 	char out[64];
@@ -469,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
 		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
 		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),
+		cmocka_unit_test(test_attrib_parent_cmdline_is_redacted),
 		cmocka_unit_test(test_attrib_cmdline_format_matches_falco),
 		cmocka_unit_test(test_attrib_rejects_bad_flags),
 	};
