@@ -17,8 +17,7 @@
 #                  (without --out the report is $BUILD/demo-report.html)
 #     --no-pause   no pauses between steps (the default when stdout is not a terminal)
 set -eu
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"	# the repository root, BUILD, fail
 . tests/lib/fixture.sh
 . tests/lib/cgroup.sh
 . tests/lib/agent.sh

@@ -23,9 +23,13 @@ FUZZ_CFLAGS  ?= -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
 		-DCW_VERSION='"$(FUZZ_VERSION)"' -DCW_RULES_DIR='"/etc/credwatch/rules"'
 FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf zlib libcjson libcurl yaml-0.1 \
 		libmicrohttpd 2>/dev/null) -lpthread -lm
-# Every target; the top Makefile's FUZZ_TARGETS lists the ones `make fuzz` runs.
+# Every target, the one list: `make fuzz` runs them all, `make fuzz-list`
+# prints them (tests/integration/test_fuzz_smoke.sh reads it). A new target
+# is a directory tests/fuzz/<name_with_underscores>/ plus its name here and
+# a FUZZ_MAXLEN_ line below.
 FUZZ_ALL     := dump-reader rules-load cond cgroup-path k8s-json spool-reader \
 		json-writer ndjson config-load mountinfo redact
+FUZZ_TARGETS := $(addprefix fuzz-,$(FUZZ_ALL))
 
 FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
@@ -43,7 +47,10 @@ FUZZ_MAXLEN_config-load  := 8192
 FUZZ_MAXLEN_mountinfo    := 16384
 FUZZ_MAXLEN_redact       := 4096
 
-.PHONY: $(addprefix fuzz-,$(FUZZ_ALL)) fuzz-build
+.PHONY: $(FUZZ_TARGETS) fuzz-build fuzz-list
+
+fuzz-list:
+	@echo $(FUZZ_TARGETS)
 
 $(BUILD)/fuzz/obj/%.o: user/%.c
 	@mkdir -p $(@D)

@@ -12,20 +12,16 @@
 #    delivery summary agree with what the backend saw.
 # Everything listens on 127.0.0.1; every wait is bounded.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-delivery.XXXXXX)
+test_tmpdir delivery
 BPID=
-cleanup() {
-	agent_stop || true
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit agent_stop
+kill_at_exit BPID
 step() { echo "--- $*"; }
 
 # wait_for DESC SECONDS CMD...: poll CMD every 0.1 s, fail with DESC after SECONDS

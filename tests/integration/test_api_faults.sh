@@ -6,20 +6,16 @@
 # bounded (VmHWM measured, generous bound), the agent keeps seeing
 # credential reads throughout, and it reconnects after the server returns.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-api.XXXXXX)
+test_tmpdir api
 APID=
-cleanup() {
-	agent_stop || true
-	api_down
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit api_down
+on_exit agent_stop
 # Measured: 45-75 MB (a 16 MiB page cap; pods stored at their real size).
 # Before, a 50 MB list peaked at 170 MB and an endless stream reached 235 MB.
 RSS_MAX_KB=$((128 * 1024))
@@ -27,9 +23,8 @@ RSS_MAX_KB=$((128 * 1024))
 # redzones add to the footprint, and freed memory waits in a quarantine of
 # 256 MB by default: keep 16 MB of it here and double the bound, which
 # still catches growth.
-if [ -n "${CW_SANITIZER:-}" ]; then
+if asan_bounds; then
 	RSS_MAX_KB=$((RSS_MAX_KB * 2))
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 fi
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 metric() { curl -sf "http://127.0.0.1:$HPORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }

@@ -6,16 +6,12 @@
 # and while running (6,000 more: one more), including right after a growth,
 # before the old size's bits are cleaned.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-bloom.XXXXXX)
-cleanup() {
-	agent_stop || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir bloom
+on_exit agent_stop
 
 ROOT=$T/root
 mkdir -p "$ROOT/srv/a" "$ROOT/srv/b"

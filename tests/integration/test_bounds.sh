@@ -15,34 +15,29 @@
 #    while RSS stays flat and bounded.
 # Bounds are generous (measured values are far below); nothing is timed.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
 . tests/lib/kubelet.sh
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/hostile" ] || make -s "$BUILD/itests/hostile" >/dev/null
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 CHURN_SECONDS=${CHURN_SECONDS:-60}
 
-T=$(mktemp -d /tmp/cw-bounds.XXXXXX)
-cleanup() {
-	agent_stop || true
-	kubelet_cleanup "$T/root"
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir bounds
+on_exit 'kubelet_cleanup "$T/root"'
+on_exit agent_stop
 RSS_MAX_KB=$((200 * 1024))
 RSS_GROWTH_KB=$((4 * 1024))
 # Under ASan (make sanitize, make test's last stage) shadow memory and
 # redzones add to the footprint, and freed memory waits in a quarantine of
 # 256 MB by default: keep 16 MB of it here and double the bound, which
 # still catches growth.
-if [ -n "${CW_SANITIZER:-}" ]; then
+if asan_bounds; then
 	RSS_MAX_KB=$((RSS_MAX_KB * 2))
-	RSS_GROWTH_KB=$((RSS_GROWTH_KB + 16 * 1024))	# the quarantine below fills up
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
+	RSS_GROWTH_KB=$((RSS_GROWTH_KB + 16 * 1024))	# the quarantine fills up
 fi
 
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }

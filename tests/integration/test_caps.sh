@@ -7,14 +7,13 @@
 # 64 KiB RLIMIT_MEMLOCK; dropping any one of them makes a step fail.
 # Root only (it loads eBPF). Nothing is skipped.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 fails=0
 ok()   { echo "ok   $*"; }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 [ "$(id -u)" = 0 ] || { echo "test_caps: must run as root"; exit 1; }
-tests/lib/mount-tracefs.sh
+need_tracefs
 
 # The capability list, exactly as the chart renders it by default.
 bin=$(tests/lib/get-helm.sh)
@@ -34,8 +33,8 @@ cc -O2 -Wall -Wextra -Werror -I"$BUILD" -I. tests/lib/caps-probe.c \
 
 # A credential as kubelet lays them out for a pod with its own uid: a
 # directory only that user may search.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+test_tmpdir caps
+tmp=$T
 mkdir -p "$tmp/pod/volumes/secret"
 echo "not-a-real-token" >"$tmp/pod/volumes/secret/token"
 chown -R 65534:65534 "$tmp/pod"

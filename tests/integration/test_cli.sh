@@ -3,12 +3,11 @@
 # The command-line contract: exit codes, one-line errors, --help, --version,
 # --list-watched, --duration, and a clear refusal without BPF privileges.
 set -u
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 CW=$BUILD/credwatch
-T=$(mktemp -d /tmp/cw-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+test_tmpdir cli
 
 # expect_exit CODE PATTERN ARGS...: exit status, and stderr is one line matching PATTERN
 expect_exit() {
@@ -59,7 +58,7 @@ expect_flag() {	# CODE FLAG ARGS...: exit status and a stderr line naming FLAG
 	[ "$rc" = "$code" ] || fail "credwatch $* exited $rc, expected $code: $(cat "$T/err")"
 	grep -q -- "$flag" "$T/err" || fail "credwatch $*: error does not name $flag: $(cat "$T/err")"
 }
-tests/lib/mount-tracefs.sh
+need_tracefs
 expect_flag 1 "--output $T/missing/a" --output "$T/missing/a" --duration 1 --host-root "$T"
 expect_flag 1 "--events $T/missing/e" --events "$T/missing/e" --duration 1 --host-root "$T"
 expect_flag 1 "--dump $T/missing/d" --dump "$T/missing/d" --duration 1 --host-root "$T"
@@ -84,7 +83,7 @@ expect_exit 0 "" --host-root "$ROOT" --watch /srv --list-watched
 grep -q 'evil\\n\\x1b\[31mname' "$T/out" || fail "hostile name not escaped: $(cat -v "$T/out")"
 
 # --duration exits 0 by itself and prints a start-up summary
-tests/lib/mount-tracefs.sh
+need_tracefs
 timeout 20 "$CW" --host-root "$ROOT" --duration 1 2>"$T/err" || fail "--duration 1 exit $?"
 grep -q "hooks: open, openat, openat2, creat, open_by_handle_at, io_uring" "$T/err" || fail "summary hooks"
 grep -q "watching 6 credentials" "$T/err" || fail "summary count: $(cat "$T/err")"

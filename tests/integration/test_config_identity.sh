@@ -5,12 +5,12 @@
 # event carries the cluster identity (name from the file, provider from
 # the fixture DMI tree under --host-root, region unknown offline).
 set -u
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 CW=$BUILD/credwatch
-T=$(mktemp -d /tmp/cw-cfgid.XXXXXX)
-trap 'agent_stop; rm -rf "$T"' EXIT
+test_tmpdir cfgid
+on_exit agent_stop
 
 ROOT=$T/root
 fixture_pod "$ROOT" ns web 0c0c0c0c-0000-4000-8000-000000000001
@@ -50,7 +50,7 @@ cmp -s <(grep -v '^#' "$T/printed.yaml") <(grep -v '^#' "$T/printed2.yaml") \
 	|| fail "--print-config does not round-trip"
 
 # the agent runs from the file; events carry the identity
-tests/lib/mount-tracefs.sh
+need_tracefs
 agent_start "$T/agent" --config "$T/cw.yaml" --events "$T/events.json" || fail "agent start"
 grep -q "cluster prod-eu-1, cloud provider gcp (from dmi), region <NA>" "$AGENT_ERR" \
 	|| fail "identity summary: $(cat "$AGENT_ERR")"

@@ -6,18 +6,10 @@
 # `dpkg -r` then `dpkg -P` leave nothing behind. Needs dpkg-dev (make deb)
 # and systemd (systemd-analyze) installed; root.
 set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-T=$(mktemp -d /tmp/cw-deb.XXXXXX)
+. "$(dirname "$0")/../lib/preamble.sh"
+test_tmpdir deb
 INSTALLED=0
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-	if [ "$INSTALLED" = 1 ]; then
-		dpkg -P credwatch >/dev/null 2>&1 || echo "cleanup: dpkg -P credwatch failed" >&2
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit '[ "$INSTALLED" != 1 ] || dpkg -P credwatch >/dev/null 2>&1 || echo "cleanup: dpkg -P credwatch failed" >&2'
 trap 'exit 1' INT TERM
 
 status() { dpkg-query -W -f='${Status}' credwatch 2>/dev/null; }

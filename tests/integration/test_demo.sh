@@ -9,16 +9,11 @@
 # terminal; and that everything the demo made is gone afterwards, also when
 # it is interrupted.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lib/agent.sh	# fail
+. "$(dirname "$0")/../lib/preamble.sh"
 
-T=$(mktemp -d /tmp/cw-demo-test.XXXXXX)
+test_tmpdir demo-test
 DPID=
-cleanup() {
-	[ -z "$DPID" ] || kill "$DPID" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit '[ -z "$DPID" ] || kill "$DPID" 2>/dev/null'
 
 # demo_gone OUTPUT: nothing of the run that printed OUTPUT is left behind
 demo_gone() {

@@ -7,18 +7,14 @@
 # resolved while the agent ran), a truncated dump still yields the findings
 # before the damage with exit 1, and --dump alone records no findings.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 INSPECT=$BUILD/credwatch-inspect
 
-T=$(mktemp -d /tmp/cw-dump-findings.XXXXXX)
-cleanup() {
-	agent_stop || true
-	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir dump-findings
+on_exit agent_stop
 
 ROOT=$T/root
 UID_IDLE=7d000000-0000-4000-8000-00000000000d

@@ -40,28 +40,20 @@
 #     (the share with user.name is printed: all of them).
 # Root; loads eBPF (inside the container); about a minute.
 set -eu
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-. tests/lib/agent.sh	# fail
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/containerd.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
 IMG=$BUILD/credwatch-image.tar
 [ -s "$IMG" ] || fail "$IMG missing: run make image"
-T=$(mktemp -d /tmp/cw-e2e.XXXXXX)
+test_tmpdir e2e
 NETNS=cw-e2e-$$-$(ctrd_hex 3)
 PIDS=()
-cleanup() {
-	local p
-	set +e	# every step runs, whatever failed
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ctrd_cleanup
-	ip netns del "$NETNS" 2>/dev/null
-	umount -l "$T/node" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit 'umount -l "$T/node" 2>/dev/null'
+on_exit 'ip netns del "$NETNS" 2>/dev/null'
+on_exit ctrd_cleanup
+on_exit 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done'
 in_pod_net() { ip netns exec "$NETNS" "$@"; }
 wait_for() {	# DESCRIPTION SECONDS COMMAND...
 	local desc=$1 secs=$2 i; shift 2

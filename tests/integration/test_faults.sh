@@ -10,21 +10,17 @@
 #  - the spool on a full disk: alerts still reach --output, the loss is counted;
 #  - clocks: evt.time and alert times are CLOCK_REALTIME (boot offset applied).
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-faults.XXXXXX)
+test_tmpdir faults
 BPID=
-cleanup() {
-	agent_stop || true
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit '! mountpoint -q "$T/full" 2>/dev/null || umount "$T/full"'
+kill_at_exit BPID
+on_exit agent_stop
 step() { echo "--- $*"; }
 
 ROOT=$T/root

@@ -8,19 +8,15 @@
 # deleted; a corrupt state file moved aside. Window 6 s, interval 1 s; each
 # run lasts until what it checks has happened, never a fixed time.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-findings.XXXXXX)
-cleanup() {
-	agent_stop || true
-	cg_cleanup
-	rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir findings
+on_exit cg_cleanup
+on_exit agent_stop
 
 ROOT=$T/root
 STATE=$T/state

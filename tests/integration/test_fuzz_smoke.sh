@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Every fuzz target (FUZZ_TARGETS in the Makefile) on its committed corpus
+# Every fuzz target (FUZZ_TARGETS in tests/fuzz/fuzz.mk) on its committed corpus
 # plus a few seconds of new inputs (FUZZ_SECONDS, default 3). A crash, a
 # leak or a UBSan report fails the run. `make fuzz` runs them longer.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-targets=$(sed -n 's/^FUZZ_TARGETS := //p' Makefile)
-[ -n "$targets" ] || { echo "no fuzz targets found in Makefile"; exit 1; }
+. "$(dirname "$0")/../lib/preamble.sh"
+targets=$(make --no-print-directory -s fuzz-list)
+[ -n "$targets" ] || fail "no fuzz targets in tests/fuzz/fuzz.mk (make fuzz-list)"
 # The harnesses are clang builds with their own sanitizers: not the caller's.
 unset ASAN_OPTIONS UBSAN_OPTIONS
 make --no-print-directory -s -j2 fuzz-build BUILD="${BUILD:-build}"

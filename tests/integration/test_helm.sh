@@ -10,12 +10,12 @@ set -euo pipefail
 # whatever python3 comes first in PATH.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 
 chart=helm/credwatch
 all=tests/fixtures/helm/all-values.yaml
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+test_tmpdir helm
+tmp=$T
 fails=0
 
 bin=$(tests/lib/get-helm.sh)

@@ -7,18 +7,14 @@
 # JSON carrying the exact names; text alerts, credwatch-inspect tables and
 # --list-watched carry no raw control bytes; every cut is marked "...".
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/hostile" ] || make -s "$BUILD/itests/hostile" >/dev/null
 
-T=$(mktemp -d /tmp/cw-hostile.XXXXXX)
-cleanup() {
-	agent_stop || true
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir hostile
+on_exit agent_stop
 
 ROOT=$T/root
 UID1=0badf00d-1111-4a4a-9b9b-000000000001

@@ -15,12 +15,9 @@
 #     reads its default config.
 # Prints the image's size and digest. Root (mmdebstrap --mode=root, chroot).
 set -eu
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-. tests/lib/agent.sh	# fail
+. "$(dirname "$0")/../lib/preamble.sh"
 
-T=$(mktemp -d /tmp/cw-image.XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+test_tmpdir image
 
 # 1. the package list is the binaries' real dependencies
 want=$(cd "$T" && mkdir -p debian && printf 'Source: x\n\nPackage: x\nArchitecture: any\n' >debian/control &&

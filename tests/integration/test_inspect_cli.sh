@@ -6,12 +6,9 @@
 # clears it at the end, and shows none when stderr is a file or the input is
 # small. stdout is identical either way.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lib/agent.sh	# fail
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 INSPECT=$BUILD/credwatch-inspect
-T=$(mktemp -d /tmp/cw-progress.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+test_tmpdir progress
 
 GEN=$(BUILD=$BUILD tests/lib/build-dump-gen.sh)
 mkdir -m 0700 "$T/big" "$T/small"

@@ -5,12 +5,11 @@
 # must give the documented exit code and message, and still print every
 # readable event. See docs/dumps.md "Damaged input".
 set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 gen=$(tests/lib/build-dump-gen.sh) || { echo "FAIL: cannot build dump_gen"; exit 1; }
 inspect=$BUILD/credwatch-inspect
-tmp=$(mktemp -d /tmp/test_inspect.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+test_tmpdir inspect-corrupt
+tmp=$T
 fails=0
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }

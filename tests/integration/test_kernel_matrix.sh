@@ -36,11 +36,10 @@
 # the guests cannot hand ASan reports to the runner, and the plain stage
 # booted them already with the same sources.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-BUILD=${BUILD:-build}
 CACHE=${CW_KERNEL_CACHE:-build/kernels}
 ALL=open,openat,openat2,creat,open_by_handle_at,io_uring
 # suite:variant the agent must choose:hooks it must attach
@@ -48,8 +47,7 @@ KERNELS=${CW_KERNELS:-"bullseye:compat:open,openat,openat2,creat,open_by_handle_
 bookworm:compat:$ALL
 trixie:fast:$ALL"}
 
-T=$(mktemp -d /tmp/cw-matrix.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+test_tmpdir matrix
 failed=()
 
 # verify NAME OUT VARIANT HOOKS [LOG]: judge one run, print the log if it failed

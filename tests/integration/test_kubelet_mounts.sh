@@ -19,28 +19,23 @@
 #    (credwatch_discovery_late_finds_total stays 0); then a key hidden from
 #    every live path is found by it, counted and logged with pod and path.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh
 . tests/lib/kubelet.sh
-. tests/lib/pki.sh	# free_port
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
-T=$(mktemp -d /tmp/cw-kmounts.XXXXXX)
+test_tmpdir kmounts
 HOLDER=
 HOST=
-cleanup() {
-	agent_stop || true
-	[ -z "$HOLDER" ] || kill "$HOLDER" 2>/dev/null || true
-	cg_cleanup
-	kubelet_cleanup "$HOST"
-	for mp in $(kubelet_mounts_under "$T"); do umount "$mp" 2>/dev/null || umount -l "$mp"; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit 'for mp in $(kubelet_mounts_under "$T"); do umount "$mp" 2>/dev/null || umount -l "$mp"; done'
+on_exit 'kubelet_cleanup "$HOST"'
+on_exit cg_cleanup
+kill_at_exit HOLDER
+on_exit agent_stop
 WATCHED=$BUILD/itests/watched
 REAL_CREDWATCH=$(realpath "$CREDWATCH")
 

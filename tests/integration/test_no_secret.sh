@@ -8,20 +8,16 @@
 # the agent's pid, and what it created must be 0700 directories and 0600
 # files (outputs 0640 at most, created parents never group- or world-writable).
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-nosecret.XXXXXX)
+test_tmpdir nosecret
 BPID=
-cleanup() {
-	agent_stop || true
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+kill_at_exit BPID
+on_exit agent_stop
 
 ROOT=$T/root
 UIDS=(0a000000-0000-4000-8000-000000000001 0a000000-0000-4000-8000-000000000002)

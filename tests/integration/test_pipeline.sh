@@ -8,26 +8,22 @@
 # (identical through credwatch-inspect), and move /metrics. A kubelet-like
 # host process reading the same token raises nothing.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh
 . tests/lib/pki.sh
 . tests/lib/kubelet.sh
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
-T=$(mktemp -d /tmp/cw-pipe.XXXXXX)
+test_tmpdir pipe
 BPID=
-cleanup() {
-	agent_stop || true
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	cg_cleanup
-	kubelet_cleanup "$T/root"
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit 'kubelet_cleanup "$T/root"'
+on_exit cg_cleanup
+kill_at_exit BPID
+on_exit agent_stop
 
 ROOT=$T/root
 WEB=$(kubelet_uid)

@@ -15,15 +15,12 @@
 # output that cannot be written (exit 1, nothing left behind), usage errors
 # (exit 2), a terminal on stdout (exit 2), a period with no records.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lib/agent.sh	# fail
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 INSPECT=$BUILD/credwatch-inspect
 PW=$(tests/lib/get-playwright.sh) || fail "cannot install playwright-core (tests/lib/get-playwright.sh)"
 export PLAYWRIGHT_MODULES=$PW
 
-T=$(mktemp -d /tmp/cw-report.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+test_tmpdir report
 
 BUILD=$BUILD tests/demo/demo.sh --out "$T/out" >"$T/demo.out" 2>"$T/demo.err" ||
 	fail "demo failed: $(tail -n 20 "$T/demo.out" "$T/demo.err")"

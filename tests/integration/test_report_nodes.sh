@@ -10,16 +10,13 @@
 # "N more" node, whose counts add up to every access. Opened in chromium:
 # no request, no console message. The order of the dumps does not matter.
 set -eu
-cd "$(dirname "$0")/../.."
-. tests/lib/agent.sh	# fail
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 INSPECT=$BUILD/credwatch-inspect
 PW=$(tests/lib/get-playwright.sh) || fail "cannot install playwright-core (tests/lib/get-playwright.sh)"
 export PLAYWRIGHT_MODULES=$PW
 GEN=$(BUILD=$BUILD tests/lib/build-dump-gen.sh)
 
-T=$(mktemp -d /tmp/cw-report-nodes.XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+test_tmpdir report-nodes
 mkdir -m 0700 "$T/w1" "$T/w2"
 "$GEN" --node worker-1 --pods 5000 "$T/w1" 60000 >/dev/null || fail "dump_gen worker-1"
 "$GEN" --node worker-2 --pods 40 "$T/w2" 3000 0 1 500 >/dev/null || fail "dump_gen worker-2"

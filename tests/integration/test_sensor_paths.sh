@@ -7,23 +7,19 @@
 # way kubelet starts it (tests/lib/kubelet.sh: its token volume is a tmpfs
 # mounted before the files are written, and rotates inside that tmpfs).
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/kubelet.sh
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
-T=$(mktemp -d /tmp/cw-sensor.XXXXXX)
+test_tmpdir sensor
 BIND=$T/bind
-cleanup() {
-	agent_stop || true
-	mountpoint -q "$BIND" && umount "$BIND"
-	kubelet_cleanup "$T/root"
-	rm -rf "$T"
-}
-trap cleanup EXIT
+on_exit 'kubelet_cleanup "$T/root"'
+on_exit '! mountpoint -q "$BIND" || umount "$BIND"'
+on_exit agent_stop
 
 ROOT=$T/root
 UID1=$(kubelet_uid)

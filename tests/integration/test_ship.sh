@@ -4,22 +4,16 @@
 # delivery, outages, retries, dead letters, TLS failures, kill -9, eviction, disk full,
 # the falcosidekick format. Everything listens on 127.0.0.1; every wait is bounded.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../lib/preamble.sh"
 # `make all` builds the driver; build it here only when run on its own
 [ -x "$BUILD/itests/ship_drive" ] || make -s "$BUILD/itests/ship_drive" >/dev/null
 DRIVE=$PWD/$BUILD/itests/ship_drive
 BACKEND=$PWD/tests/lib/fake_backend.py
 
-T=$(mktemp -d /tmp/cw-ship-test.XXXXXX)
+test_tmpdir ship-test
 BPID=""
-cleanup() {
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null || true
-	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full" || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+on_exit '! mountpoint -q "$T/full" 2>/dev/null || umount "$T/full"'
+kill_at_exit BPID
 step() { echo "--- $*"; }
 
 # --- a test PKI: the CA the agent trusts, another CA it does not, a client CA for mTLS

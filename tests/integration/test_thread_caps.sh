@@ -16,20 +16,17 @@
 # To watch it fail: move health__serve() (or ship_start()/attrib_start())
 # in agent_run() above privs_drop_after_attach().
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-tcaps.XXXXXX)
+test_tmpdir tcaps
 BPID= APID=
-cleanup() {
-	agent_stop || true
-	for p in $BPID $APID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+kill_at_exit APID
+kill_at_exit BPID
+on_exit agent_stop
 
 wait_for() {	# DESCRIPTION SECONDS COMMAND...
 	local desc=$1 secs=$2 i; shift 2

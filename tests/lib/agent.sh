@@ -36,6 +36,3 @@ agent_stop() {
 	AGENT_PID=
 	return $rc
 }
-
-# fail MESSAGE: print and exit 1
-fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -12,6 +12,3 @@ pki_make() {
 	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
 		-out "$d/srv.crt" -days 2 -extfile "$d/srv.ext" 2>/dev/null
 }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}

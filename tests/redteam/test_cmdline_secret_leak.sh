@@ -21,22 +21,18 @@
 # --no-redact (or delete the redact_argv() calls in user/event.c and
 # user/attrib.c): the markers then reach every sink and the test fails.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-rt-cmdline.XXXXXX)
+test_tmpdir rt-cmdline
 BPID= TPID= PARENT=
-cleanup() {
-	[ -n "$PARENT" ] && { touch "$T/release"; kill "$PARENT" 2>/dev/null; }
-	agent_stop || true
-	[ -n "$TPID" ] && { kill "$TPID" 2>/dev/null; wait "$TPID" 2>/dev/null; }
-	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+kill_at_exit BPID
+kill_at_exit TPID
+on_exit agent_stop
+on_exit '[ -z "$PARENT" ] || { touch "$T/release"; kill "$PARENT" 2>/dev/null; }'
 
 OFF=()
 [ -z "${REDTEAM_DEFENCE_OFF:-}" ] || OFF=(--no-redact)

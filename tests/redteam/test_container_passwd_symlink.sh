@@ -18,19 +18,14 @@
 # watch it fail: in open_in_root() replace the openat2 call with
 # openat(rootfd, "etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC).
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
 . tests/lib/containerd.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-rt-pw.XXXXXX)
-cleanup() {
-	set +e	# every step runs, whatever failed
-	agent_stop
-	ctrd_cleanup
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir rt-pw
+on_exit ctrd_cleanup
+on_exit agent_stop
 
 ctrd_start
 ctrd_busybox_image "$T/bb.tar" cw.test/busybox:1 podrunner:4343

@@ -16,12 +16,9 @@
 # (tools/credwatch-inspect.c). To watch it fail: print s->agent unescaped in
 # summary_print_text(), or fwrite(it->alert_json, ...) in cmd_alerts().
 set -eu
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-. tests/lib/agent.sh	# fail
+. "$(dirname "$0")/../lib/preamble.sh"
 
-T=$(mktemp -d /tmp/cw-rt-esc.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+test_tmpdir rt-esc
 make -s "$BUILD/libcredwatch.a" "$BUILD/credwatch-inspect" >/dev/null
 san=""
 nm "$BUILD/libcredwatch.a" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"

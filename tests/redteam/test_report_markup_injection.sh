@@ -26,21 +26,16 @@
 # (`case '<': fputc('<', f); return 1;`): the DOM then holds <img>, <script>
 # and <svg onload> elements.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
-BUILD=${BUILD:-build}
+need_tracefs
 PW=$(tests/lib/get-playwright.sh) || fail "cannot install playwright-core (tests/lib/get-playwright.sh)"
 export PLAYWRIGHT_MODULES=$PW
 [ -x "$BUILD/itests/hostile" ] || make -s "$BUILD/itests/hostile" >/dev/null
 
-T=$(mktemp -d /tmp/cw-rt-report.XXXXXX)
-cleanup() {
-	agent_stop >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+test_tmpdir rt-report
+on_exit 'agent_stop >/dev/null 2>&1'
 
 ROOT=$T/root
 NS=team-rt

@@ -20,21 +20,16 @@
 # it fail: in spool_file_open() drop O_NOFOLLOW and the S_ISREG/st_nlink
 # check (or make it return the fd unconditionally).
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-rt-spool.XXXXXX)
+test_tmpdir rt-spool
 BPID=
-cleanup() {
-	set +e
-	agent_stop
-	[ -z "$BPID" ] || { kill "$BPID"; wait "$BPID"; } 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+kill_at_exit BPID
+on_exit agent_stop
 wait_for() {	# DESCRIPTION SECONDS COMMAND...
 	local desc=$1 secs=$2 i; shift 2
 	for ((i = 0; i < secs * 10; i++)); do
