@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "creds.h"
+#include "hash.h"
 
 #define SLOT_BITS	24
 #define SLOT_MASK	((1u << SLOT_BITS) - 1)
@@ -35,11 +36,7 @@ struct creds {
 
 static uint32_t hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h & (BUCKETS - 1);
+	return hash_fnv32_str(s) & (BUCKETS - 1);
 }
 
 static uint32_t hash_inode(uint64_t ino, uint32_t kdev)

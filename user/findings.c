@@ -54,19 +54,10 @@ int fnd_severity_parse(const char *s)
 	return -EINVAL;
 }
 
-uint64_t fnd_hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)	/* FNV-1a */
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* The string and its terminator, so ("ab","c") and ("a","bc") differ. */
 uint64_t fnd_hash_str(uint64_t h, const char *s)
 {
-	return fnd_hash_bytes(h, s, strlen(s) + 1);
+	return hash_fnv64(h, s, strlen(s) + 1);
 }
 
 static uint64_t nonzero(uint64_t h)

@@ -64,20 +64,20 @@ static uint64_t cand_digest(const struct findings *f, const struct fnd_cand *c)
 		h = fnd_hash_str(fnd_hash_str(h, c->cred->volume), c->cred->secret_name);
 		break;
 	case FND_EXPOSED_HOST_CRED:
-		h = fnd_hash_bytes(h, &c->mode, sizeof(c->mode));
+		h = hash_fnv64(h, &c->mode, sizeof(c->mode));
 		break;
 	case FND_UNEXPECTED_READER:
 		/* the set of unexpected readers, in any order */
 		for (int k = 0; k < c->cs->nreaders; k++)
 			if (c->cs->readers[k].unexpected)
 				set ^= c->cs->readers[k].h * 0x9E3779B97F4A7C15ULL;
-		h = fnd_hash_bytes(h, &set, sizeof(set));
+		h = hash_fnv64(h, &set, sizeof(set));
 		break;
 	case FND_SHARED_CRED:
 		for (int k = 0; k < c->cs->nrpods; k++)
 			if (fnd_rpod_active(f, &c->cs->rpods[k], c->now_s))
 				set ^= fnd_hash_str(FND_HASH_INIT, c->cs->rpods[k].uid);
-		h = fnd_hash_bytes(h, &set, sizeof(set));
+		h = hash_fnv64(h, &set, sizeof(set));
 		break;
 	default:
 		break;

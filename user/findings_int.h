@@ -11,6 +11,7 @@
 #include <limits.h>
 
 #include "findings.h"
+#include "hash.h"
 #include "json.h"
 
 enum fnd_type {
@@ -113,9 +114,9 @@ void fnd_finding_remove(struct findings *f, uint32_t i);
 bool fnd_rpod_active(const struct findings *f, const struct rpod *p, uint64_t now_s);
 /* Forget reader pods and unexpected readers not seen for a whole window. */
 void fnd_age_readers(struct findings *f, struct cstate *cs, uint64_t now_s);
-uint64_t fnd_hash_bytes(uint64_t h, const void *p, size_t n);
+/* FNV-1a (hash.h) of s and its terminator: ids of credentials and findings, kept in the state file. */
 uint64_t fnd_hash_str(uint64_t h, const char *s);
-#define FND_HASH_INIT 14695981039346656037ULL
+#define FND_HASH_INIT HASH_FNV64_INIT
 int fnd_cstate_insert(struct findings *f, uint64_t key, uint64_t first_seen_s,
 		      struct cstate **out);
 int fnd_reader_add(struct findings *f, struct cstate *cs, const struct reader *r);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "hash.h"
 #include "identity.h"
 #include "k8s.h"
 #include "kubeconfig.h"
@@ -127,11 +128,7 @@ const char *k8s_state_name(enum k8s_state s)
 
 static unsigned int hash_uid(const char *s)
 {
-	unsigned int h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % BUCKETS;
+	return hash_fnv32_str(s) % BUCKETS;
 }
 
 static void pod_free(struct kpod *p)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "lru.h"
 
 #define NIL UINT32_MAX
@@ -34,11 +35,7 @@ static uint32_t bucket_of(const struct lru *l, uint64_t key)
 
 uint64_t lru_hash_str(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
+	return hash_fnv64_str(HASH_FNV64_INIT, s);
 }
 
 struct lru *lru__new(size_t max_entries, size_t value_size)

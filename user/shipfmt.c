@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "hash.h"
 #include "shipfmt.h"
 
 static const char *const falco_priorities[] = {
@@ -340,7 +341,7 @@ int shipfmt_gzip(const void *in, size_t n, unsigned char **out, size_t *outlen)
 
 void shipfmt_key_init(struct shipfmt_key *k)
 {
-	k->h1 = 0xcbf29ce484222325ULL;	/* FNV-1a offset basis */
+	k->h1 = HASH_FNV64_INIT;
 	k->h2 = 0x84222325cbf29ce4ULL;	/* a second, independent lane */
 }
 
@@ -349,12 +350,11 @@ void shipfmt_key_add(struct shipfmt_key *k, const void *p, size_t n)
 	const unsigned char *b = p;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		k->h1 = (k->h1 ^ b[i]) * 0x100000001b3ULL;
+	k->h1 = hash_fnv64(k->h1, b, n);
+	for (i = 0; i < n; i++)
 		k->h2 = (k->h2 ^ b[i] ^ (k->h2 >> 29)) * 0x9e3779b97f4a7c15ULL;
-	}
 	/* separate records so ("ab","c") and ("a","bc") differ */
-	k->h1 = (k->h1 ^ n) * 0x100000001b3ULL;
+	k->h1 = (k->h1 ^ n) * HASH_FNV64_PRIME;
 	k->h2 = (k->h2 ^ n) * 0x9e3779b97f4a7c15ULL;
 }
 

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "json.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -179,15 +180,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t path_hash(const char *s)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
 static struct wd_entry *wd_find(const struct watch *w, int wd)
 {
 	for (struct wd_entry *e = w->wds[wd % WD_BUCKETS]; e; e = e->next)
@@ -237,7 +229,7 @@ static void wd_add(struct watch *w, const char *dir, const char *group)
 	snprintf(e->group, sizeof(e->group), "%s", group);
 	e->next = w->wds[wd % WD_BUCKETS];
 	w->wds[wd % WD_BUCKETS] = e;
-	head = &w->gwds[path_hash(e->group) % GROUP_BUCKETS];
+	head = &w->gwds[hash_fnv32_str(e->group) % GROUP_BUCKETS];
 	e->gnext = *head;
 	if (*head)
 		(*head)->gprev = &e->gnext;
@@ -278,7 +270,7 @@ static void wd_forget(struct watch *w, int wd)
  */
 static void wd_sweep_group(struct watch *w, const char *group)
 {
-	struct wd_entry *e = w->gwds[path_hash(group) % GROUP_BUCKETS], *next;
+	struct wd_entry *e = w->gwds[hash_fnv32_str(group) % GROUP_BUCKETS], *next;
 
 	for (; e; e = next) {
 		next = e->gnext;
@@ -597,7 +589,7 @@ static int found_index_build(struct found_index *ix, const struct found *f)
 	for (uint32_t i = 0; i < size; i++)
 		ix->slots[i] = SIZE_MAX;
 	for (size_t i = 0; i < f->n; i++) {
-		uint32_t h = path_hash(f->v[i].path) & ix->mask;
+		uint32_t h = hash_fnv32_str(f->v[i].path) & ix->mask;
 
 		while (ix->slots[h] != SIZE_MAX)
 			h = (h + 1) & ix->mask;
@@ -609,7 +601,7 @@ static int found_index_build(struct found_index *ix, const struct found *f)
 static struct cred_entry *found_lookup(const struct found_index *ix, const struct found *f,
 				       const char *path)
 {
-	for (uint32_t h = path_hash(path) & ix->mask; ix->slots[h] != SIZE_MAX; h = (h + 1) & ix->mask)
+	for (uint32_t h = hash_fnv32_str(path) & ix->mask; ix->slots[h] != SIZE_MAX; h = (h + 1) & ix->mask)
 		if (!strcmp(f->v[ix->slots[h]].path, path))
 			return &f->v[ix->slots[h]];
 	return NULL;

@@ -4,30 +4,18 @@
 #include <string.h>
 
 #include "rmap.h"
+#include "user/hash.h"
 
 /* FNV-1a; rmap spreads it over the slots with a 64-bit finalizer. */
 uint64_t rmap_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ h >> 33;
+	return hash_fnv64_str(HASH_FNV64_INIT, s);
 }
 
 /* The slot of (h, key): its own when present, else the empty one to fill. */
 static struct rmap_slot *find(const struct rmap *m, uint64_t h, const char *key)
 {
-	size_t i = mix64(h) & (m->cap - 1);
+	size_t i = hash_mix64(h) & (m->cap - 1);
 
 	while (m->s[i].used && (m->s[i].h != h || (key && strcmp(m->s[i].key, key))))
 		i = (i + 1) & (m->cap - 1);
