@@ -392,18 +392,10 @@ static int open_findings(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
 	struct findings_opts fo = { 0 };
-	const char *env = getenv("NODE_NAME");
-	struct utsname u;
 	int err;
 
 	if (!cfg->findings)
 		return 0;
-	if (cfg->node_name)
-		snprintf(a->node_name, sizeof(a->node_name), "%s", cfg->node_name);
-	else if (env && env[0])
-		snprintf(a->node_name, sizeof(a->node_name), "%s", env);
-	else if (!uname(&u))
-		snprintf(a->node_name, sizeof(a->node_name), "%s", u.nodename);
 	if (!strcmp(cfg->findings, "-")) {
 		a->findings_out = stdout;
 	} else {
@@ -643,18 +635,6 @@ static int open_redact(struct agent *a)
 	return 0;
 }
 
-static void resolve_node_name(struct agent *a)
-{
-	const char *env = getenv("NODE_NAME");
-
-	if (a->cfg->node_name)
-		snprintf(a->node_name, sizeof(a->node_name), "%s", a->cfg->node_name);
-	else if (env && *env)
-		snprintf(a->node_name, sizeof(a->node_name), "%s", env);
-	else if (gethostname(a->node_name, sizeof(a->node_name)))
-		snprintf(a->node_name, sizeof(a->node_name), "unknown");
-}
-
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = { 0 };
@@ -876,7 +856,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	}
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
-	resolve_node_name(a);
+	identity_node_name(cfg->node_name, a->node_name, sizeof(a->node_name));
 	a->metrics = metrics_new(0);
 	if (!a->metrics) {
 		log_error("out of memory");

@@ -21,6 +21,7 @@
 #include "rootfs.h"
 #include "sensor.h"
 #include "redact.h"
+#include "identity.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -159,19 +160,6 @@ void attrib_cmdline_format(const char *comm, const char *args, size_t len, char 
 	out[o] = '\0';
 }
 
-void attrib_node_name(const char *flag, char *buf, size_t size)
-{
-	const char *env = getenv("NODE_NAME");
-
-	if (flag && flag[0])
-		snprintf(buf, size, "%s", flag);
-	else if (env && env[0])
-		snprintf(buf, size, "%s", env);
-	else if (gethostname(buf, size))
-		buf[0] = '\0';
-	buf[size - 1] = '\0';
-}
-
 static uint32_t read_mnt_ns(const char *root, const char *pid)
 {
 	char path[PATH_MAX + 32], link[64];
@@ -265,7 +253,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		 o->host_root && strcmp(o->host_root, "/") ? o->host_root : "");
 	while (a->root[0] && a->root[strlen(a->root) - 1] == '/')
 		a->root[strlen(a->root) - 1] = '\0';
-	attrib_node_name(o->node_name, a->node, sizeof(a->node));
+	identity_node_name(o->node_name, a->node, sizeof(a->node));
 
 	if (o->cgroup_root) {
 		snprintf(cgroot, sizeof(cgroot), "%s", o->cgroup_root);

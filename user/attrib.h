@@ -25,7 +25,7 @@ struct attrib_opts {
 	const char *host_root;	/* --host-root; NULL: "/" */
 	const char *cgroup_root;/* --cgroup-root; NULL: detect the cgroup2 mount */
 	const char *kubeconfig;	/* --kubeconfig; NULL: in-cluster when in_cluster */
-	const char *node_name;	/* --node-name; NULL: $NODE_NAME, then the hostname */
+	const char *node_name;	/* --node-name; NULL: identity_node_name()'s default */
 	bool in_cluster;	/* try the pod's service account when no kubeconfig */
 	size_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
 	struct redact *redact;	/* argv read from /proc goes through it; NULL: as is */
@@ -94,9 +94,6 @@ bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t n
 
 /* Stops the API thread. Accepts NULL. */
 void attrib_free(struct attrib *a);
-
-/* The node name to use: flag, else $NODE_NAME, else the hostname. */
-void attrib_node_name(const char *flag, char *buf, size_t size);
 
 /*
  * attrib_cmdline_format - Falco's proc.cmdline shape: comm, then argv[1..]

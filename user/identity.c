@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-/* identity.c - cluster name, cloud provider and region: from flags, DMI, the node object. */
+/* identity.c - node name; cluster name, cloud provider and region: from flags, DMI, the node object. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,19 @@ struct dmi {
 	char board_vendor[128];
 	char chassis_asset_tag[128];
 };
+
+void identity_node_name(const char *option, char *buf, size_t size)
+{
+	const char *env = getenv("NODE_NAME");
+
+	if (option && option[0])
+		snprintf(buf, size, "%s", option);
+	else if (env && env[0])
+		snprintf(buf, size, "%s", env);
+	else if (gethostname(buf, size) || !buf[0])
+		snprintf(buf, size, "unknown");
+	buf[size - 1] = '\0';	/* gethostname does not terminate a cut name */
+}
 
 /* One DMI attribute, trailing whitespace stripped; "" when absent. */
 static void dmi_read(const char *dir, const char *name, char *buf, size_t size)

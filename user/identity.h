@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * identity.h - which cluster and cloud this node belongs to, for the
- * k8s.cluster.name, cloud.provider and cloud.region fields.
+ * identity.h - this node's name, and which cluster and cloud it belongs
+ * to, for the k8s.cluster.name, cloud.provider and cloud.region fields.
  *
  * Detected, never guessed, never fetched from a cloud metadata endpoint:
  *   cluster name  --cluster-name only (nothing on a node says it reliably)
@@ -17,8 +17,19 @@
 #define CW_IDENTITY_H
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 #include "record.h"
+
+/*
+ * identity_node_name - this node's name, as documented for --node-name:
+ * the option when given (non-empty), else $NODE_NAME (the DaemonSet sets
+ * it from the downward API) when non-empty, else the host name, else
+ * "unknown". Always NUL-terminated. The one place the agent decides it:
+ * alerts (hostname), findings, dumps, the backend and the API client's
+ * pod selector all use what it returns.
+ */
+void identity_node_name(const char *option, char *buf, size_t size);
 
 /* "" = unknown, printed <NA>. */
 struct cluster_identity {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "user/identity.h"
@@ -151,6 +152,29 @@ static void test_identity_apply_sets_record_fields(void **state)
 	free(rec);
 }
 
+/* --node-name, else a non-empty $NODE_NAME, else the host name (docs/operations.md). */
+static void test_identity_node_name_option_then_env_then_hostname(void **state)
+{
+	char host[256] = "", buf[256], small[4];
+
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	setenv("NODE_NAME", "from-env", 1);
+	identity_node_name("from-flag", buf, sizeof(buf));
+	assert_string_equal(buf, "from-flag");
+	identity_node_name(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "from-env");
+	identity_node_name("", buf, sizeof(buf));	/* an empty option is no option */
+	assert_string_equal(buf, "from-env");
+	setenv("NODE_NAME", "", 1);			/* nor is an empty variable */
+	identity_node_name(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, host);
+	unsetenv("NODE_NAME");
+	identity_node_name(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, host);
+	identity_node_name("node-with-a-long-name", small, sizeof(small));
+	assert_string_equal(small, "nod");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_identity_from_node_objects),
 		cmocka_unit_test(test_identity_node_overrides_dmi_and_keeps_what_it_lacks),
 		cmocka_unit_test(test_identity_apply_sets_record_fields),
+		cmocka_unit_test(test_identity_node_name_option_then_env_then_hostname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
