@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "findings_int.h"
 #include "log.h"
 
@@ -362,45 +363,22 @@ static int put_line(struct jbuf *jb, FILE *out)
 	return err;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 int fnd_state_save(struct findings *f)
 {
-	char tmp[PATH_MAX + 16];
-	const char *op = "write";
+	struct file_replace r;
 	struct jbuf jb;
-	FILE *out = NULL;
-	int fd, err = 0;
+	FILE *out;
+	int err;
 
 	jbuf_init(&jb);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		err = -errno;
-		op = "create";
+	err = file_replace_open(&r, AT_FDCWD, f->state_path, ".tmp", 0600);
+	if (err)
 		goto cleanup;
-	}
-	if (fchmod(fd, 0600)) {		/* a leftover temp file keeps its old mode */
-		err = -errno;
-		op = "chmod";
-		close(fd);
-		goto cleanup;
-	}
-	out = fdopen(fd, "w");
+	out = file_replace_stream(&r);
 	if (!out) {
 		err = -errno;
-		close(fd);
+		r.op = "write";
+		file_replace_abort(&r);
 		goto cleanup;
 	}
 	jbuf_obj_begin(&jb);
@@ -426,30 +404,19 @@ int fnd_state_save(struct findings *f)
 		jbuf_obj_end(&jb);
 		err = put_line(&jb, out);
 	}
-	if (!err && fflush(out))
-		err = -errno;
-	if (!err && fsync(fileno(out))) {
-		err = -errno;
-		op = "fsync";
+	if (err) {
+		r.op = "write";
+		file_replace_abort(&r);
+	} else {
+		err = file_replace_commit(&r);
 	}
-	if (fclose(out) && !err)
-		err = -errno;
-	out = NULL;
-	if (!err && rename(tmp, f->state_path)) {
-		err = -errno;
-		op = "rename";
-	}
-	if (!err) {
-		err = fsync_dir(f->state_dir);
-		if (err)
-			log_warn("findings: %s: fsync: %s", f->state_dir, strerror(-err));
+	if (err && !strcmp(r.op, "fsync dir")) {
+		log_warn("findings: %s: fsync: %s", f->state_dir, strerror(-err));
 		err = 0;	/* renamed: the state is in place, only its durability is late */
 	}
 cleanup:
-	if (err) {
-		log_warn("findings: %s: %s: %s", tmp, op, strerror(-err));
-		unlink(tmp);
-	}
+	if (err)
+		log_warn("findings: %s: %s: %s", r.tmp, r.op, strerror(-err));
 	jbuf_free(&jb);
 	return err;
 }

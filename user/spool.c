@@ -17,12 +17,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "spool.h"
 
 #define REC_MAGIC     0x31525743u	/* "CWR1" little endian */
 #define STATE_FILE    "state"
-#define STATE_TMP     "state.tmp"
+#define STATE_TMP_SUFFIX ".tmp"	/* state.tmp while it is written */
 #define STATE_VERSION 1
 #define SEG_FMT       "seg-%020" PRIu64 ".log"
 
@@ -325,8 +326,9 @@ static struct state_snap state_snap(struct spool *s)
 /* Replace the state file atomically: temp, fsync, rename, fsync dir. */
 static int state_write_snap(struct spool *s, const struct state_snap *snap)
 {
+	struct file_replace r;
 	char buf[160];
-	int fd, n, err = 0;
+	int n, err = 0;
 
 	pthread_mutex_lock(&s->state_mu);
 	if (snap->gen <= s->state_written_gen)
@@ -337,36 +339,19 @@ static int state_write_snap(struct spool *s, const struct state_snap *snap)
 	 * A fresh file every time: O_TRUNC on whatever is there would truncate
 	 * the target of a planted hard link before any check could refuse it.
 	 */
-	if (unlinkat(s->dirfd, STATE_TMP, 0) && errno != ENOENT) {
-		err = -errno;
-		log_warn("spool: %s/%s: unlink: %s", s->dir, STATE_TMP, strerror(-err));
-		goto unlock;
-	}
-	fd = spool_file_open(s, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		err = fd;
-		goto unlock;
-	}
-	if (write(fd, buf, n) != n) {
+	err = file_replace_open(&r, s->dirfd, STATE_FILE, STATE_TMP_SUFFIX, 0600);
+	if (!err && write(r.fd, buf, n) != n) {
 		err = errno ? -errno : -EIO;
-		log_warn("spool: %s/%s: write: %s", s->dir, STATE_TMP, strerror(-err));
-		goto cleanup;
+		r.op = "write";
+		file_replace_abort(&r);
+	} else if (!err) {
+		err = file_replace_commit(&r);
 	}
-	if (fsync(fd)) {
-		err = -errno;
-		log_warn("spool: %s/%s: fsync: %s", s->dir, STATE_TMP, strerror(-err));
-		goto cleanup;
-	}
-	if (renameat(s->dirfd, STATE_TMP, s->dirfd, STATE_FILE)) {
-		err = -errno;
-		log_warn("spool: %s/%s: rename: %s", s->dir, STATE_FILE, strerror(-err));
-		goto cleanup;
-	}
-	err = fsync_dir(s);
-cleanup:
-	close(fd);
-	if (err)
-		unlinkat(s->dirfd, STATE_TMP, 0);
+	if (err && !strcmp(r.op, "fsync dir"))
+		log_warn("spool: %s: fsync dir: %s", s->dir, strerror(-err));
+	else if (err)
+		log_warn("spool: %s/%s: %s: %s", s->dir, strcmp(r.op, "rename") ? r.tmp : STATE_FILE,
+			 r.op, strerror(-err));
 	else
 		s->state_written_gen = snap->gen;
 unlock:

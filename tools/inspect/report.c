@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "inspect.h"
 #include "report.h"
+#include "user/fileio.h"
 #include "user/json.h"
 
 #define CMD		INSPECT_PROG " report"
@@ -187,74 +187,39 @@ cleanup:
 	return code;
 }
 
-/* fsync the directory holding path, so that a rename in it is durable. */
-static void sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd;
-
-	if (!copy)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(copy);
-}
-
 /* Write the page to a temporary file next to path, then rename it over path. */
 static int write_file(const struct report *r, const char *path, int top)
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
+	struct file_replace fr;
 	mode_t mask;
-	FILE *f = NULL;
-	int fd = -1, err = 0;
+	FILE *f;
+	int err;
 
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, CMD ": %s: cannot create: %s\n", path, strerror(errno));
-		goto cleanup;
-	}
 	/* a page to share, not a secret: the mode any new file would get */
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "w"))) {
+	err = file_replace_open(&fr, AT_FDCWD, path, ".tmp-XXXXXX", 0666 & ~mask);
+	if (err) {
+		fprintf(stderr, CMD ": %s: cannot create: %s\n", path, strerror(-err));
+		return err;
+	}
+	f = file_replace_stream(&fr);
+	if (!f) {
 		err = -errno;
+		file_replace_abort(&fr);
 		goto failed;
 	}
-	fd = -1;
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	if (report_html(f, r, top) || fflush(f) || fsync(fileno(f))) {
+	if (report_html(f, r, top)) {
 		err = -(errno ? errno : EIO);
+		file_replace_abort(&fr);
 		goto failed;
 	}
-	if (fclose(f)) {
-		f = NULL;
-		err = -errno;
-		goto failed;
-	}
-	f = NULL;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto failed;
-	}
-	sync_dir(path);
-	goto cleanup;
+	err = file_replace_commit(&fr);
+	if (!err || !strcmp(fr.op, "fsync dir"))
+		return 0;	/* in place; a late directory sync is not the page's fault */
 failed:
 	fprintf(stderr, CMD ": %s: write: %s\n", path, strerror(-err));
-	unlink(tmp);
-cleanup:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
 	return err;
 }
 
