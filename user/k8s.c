@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "hash.h"
+#include "http.h"
 #include "identity.h"
 #include "k8s.h"
 #include "kubeconfig.h"
@@ -69,36 +70,20 @@ struct k8s {
 	 * credential. Read it again only when stat() says it changed (kubelet
 	 * rotates it about hourly), so the agent's own reads stay rare.
 	 */
-	char token[8192];
-	struct stat token_st;
-	bool token_cached;
+	struct http_token token;
 	/* this node's cloud identity from its Node object, fetched once */
 	struct cluster_identity node_id;
 	bool node_id_ready, node_id_tried;
 };
 
-/* The bearer token, from the cache unless the file changed. 0 or -errno. */
-static int token_get(struct k8s *k, char *out, size_t size)
+/* The bearer token: the file's, read again when it changed, else the kubeconfig's. */
+static const char *token_get(struct k8s *k)
 {
-	struct stat st;
-	int err;
-
 	if (!k->cfg->token_file)
-		return kube_config_token(k->cfg, out, size);
-	if (stat(k->cfg->token_file, &st))
-		return -errno;
-	if (!k->token_cached || st.st_ino != k->token_st.st_ino || st.st_dev != k->token_st.st_dev ||
-	    st.st_size != k->token_st.st_size ||
-	    st.st_mtim.tv_sec != k->token_st.st_mtim.tv_sec ||
-	    st.st_mtim.tv_nsec != k->token_st.st_mtim.tv_nsec) {
-		err = kube_config_token(k->cfg, k->token, sizeof(k->token));
-		if (err)
-			return err;
-		k->token_st = st;
-		k->token_cached = true;
-	}
-	snprintf(out, size, "%s", k->token);
-	return 0;
+		return k->cfg->token ? k->cfg->token : "";
+	if (http_token_refresh(&k->token) < 0 && !k->token.value)
+		return NULL;
+	return k->token.value;	/* a failed re-read keeps the previous token */
 }
 
 /* The first failure of a streak is a warning; the rest would only flood. */
@@ -458,64 +443,34 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 /* GET url into x. 0 with *status set, or -EIO/-EINTR (stopped)/-E2BIG. */
 static int http_get(struct k8s *k, const char *url, struct xfer *x, long timeout_s, long *status)
 {
+	const struct kube_config *cfg = k->cfg;
 	struct curl_slist *hdrs = NULL;
-	char token[8192], auth[8300];
+	const char *token;
 	CURLcode rc;
 	int err = 0;
 
 	*status = 0;
-	if (token_get(k, token, sizeof(token))) {
-		fail_log(k, "k8s: %s: token file %s unreadable", k->cfg->source, k->cfg->token_file);
+	token = token_get(k);
+	if (!token) {
+		fail_log(k, "k8s: %s: token file %s unreadable", cfg->source, cfg->token_file);
 		return -EACCES;
 	}
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (token[0]) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-		explicit_bzero(auth, sizeof(auth));
-	}
-	explicit_bzero(token, sizeof(token));
+	hdrs = http_bearer(hdrs, token);
 	curl_easy_reset(k->curl);
+	http_setup(k->curl, &(struct http_opts){
+		.protocols = "https", .connect_timeout_ms = 10000,
+		.ca = { cfg->ca.file, cfg->ca.data, cfg->ca.len },
+		.cert = { cfg->cert.file, cfg->cert.data, cfg->cert.len },
+		.key = { cfg->key.file, cfg->key.data, cfg->key.len },
+		.skip_verify = cfg->insecure, .abort_cb = on_progress, .abort_ctx = k });
 	curl_easy_setopt(k->curl, CURLOPT_URL, url);
 	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(k->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(k->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(k->curl, CURLOPT_XFERINFODATA, k);
-	curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(k->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(k->curl, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(k->curl, CURLOPT_ACCEPT_ENCODING, "");
-	if (k->cfg->ca.file)
-		curl_easy_setopt(k->curl, CURLOPT_CAINFO, k->cfg->ca.file);
-	if (k->cfg->ca.data) {
-		struct curl_blob b = { k->cfg->ca.data, k->cfg->ca.len, CURL_BLOB_COPY };
-
-		curl_easy_setopt(k->curl, CURLOPT_CAINFO_BLOB, &b);
-	}
-	if (k->cfg->cert.file)
-		curl_easy_setopt(k->curl, CURLOPT_SSLCERT, k->cfg->cert.file);
-	if (k->cfg->cert.data) {
-		struct curl_blob b = { k->cfg->cert.data, k->cfg->cert.len, CURL_BLOB_COPY };
-
-		curl_easy_setopt(k->curl, CURLOPT_SSLCERT_BLOB, &b);
-		curl_easy_setopt(k->curl, CURLOPT_SSLCERTTYPE, "PEM");
-	}
-	if (k->cfg->key.file)
-		curl_easy_setopt(k->curl, CURLOPT_SSLKEY, k->cfg->key.file);
-	if (k->cfg->key.data) {
-		struct curl_blob b = { k->cfg->key.data, k->cfg->key.len, CURL_BLOB_COPY };
-
-		curl_easy_setopt(k->curl, CURLOPT_SSLKEY_BLOB, &b);
-		curl_easy_setopt(k->curl, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	if (k->cfg->insecure) {
-		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(k->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	rc = curl_easy_perform(k->curl);
 	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, status);
 	curl_slist_free_all(hdrs);
@@ -845,6 +800,7 @@ struct k8s *k8s__new(const struct k8s_opts *opts)
 		return NULL;
 	}
 	k->cfg = opts->config;
+	k->token.path = k->cfg->token_file;
 	k->node = strdup(opts->node_name);
 	k->max_pods = opts->max_pods ? opts->max_pods : K8S_DEFAULT_MAX_PODS;
 	k->max_body = opts->max_body ? opts->max_body : K8S_DEFAULT_MAX_BODY;
@@ -887,7 +843,7 @@ void k8s__free(struct k8s *k)
 		pthread_join(k->thread, NULL);
 	}
 	store_clear(&k->store);
-	explicit_bzero(k->token, sizeof(k->token));
+	http_token_clear(&k->token);
 	if (k->curl)
 		curl_easy_cleanup(k->curl);
 	curl_global_cleanup();

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "fileio.h"
+#include "http.h"
 #include "kubeconfig.h"
 #include "log.h"
 
@@ -60,28 +60,22 @@ char *kube_base64_decode(const char *in, size_t *out_len)
 	return out;
 }
 
-/* Read a small file whole (token, never logged). */
-static int read_small(const char *path, char *buf, size_t size)
-{
-	ssize_t n = read_file_small(path, buf, size);
-	size_t used;
-
-	if (n < 0)
-		return (int)n;
-	used = (size_t)n;
-	while (used && (buf[used - 1] == '\n' || buf[used - 1] == '\r' || buf[used - 1] == ' '))
-		buf[--used] = '\0';
-	return 0;
-}
-
 int kube_config_token(const struct kube_config *c, char *buf, size_t size)
 {
+	struct http_token t = { .path = c->token_file };
+	int err;
+
 	buf[0] = '\0';
-	if (c->token_file)
-		return read_small(c->token_file, buf, size);
-	if (c->token)
-		snprintf(buf, size, "%s", c->token);
-	return 0;
+	if (!c->token_file) {
+		if (c->token)
+			snprintf(buf, size, "%s", c->token);
+		return 0;
+	}
+	err = http_token_refresh(&t);	/* the same reading as every request's */
+	if (err >= 0)
+		snprintf(buf, size, "%s", t.value);
+	http_token_clear(&t);
+	return err < 0 ? err : 0;
 }
 
 void kube_config_free(struct kube_config *c)

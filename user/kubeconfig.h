@@ -11,7 +11,7 @@
  * directory. exec and auth-provider users are refused with a clear error.
  *
  * In cluster: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT,
- * <sa_dir>/token (re-read before every request: bound tokens rotate) and
+ * <sa_dir>/token (re-read when it changes: bound tokens rotate) and
  * <sa_dir>/ca.crt. The token is never logged.
  */
 #ifndef CW_KUBECONFIG_H
@@ -33,7 +33,7 @@ struct kube_config {
 	char *server;		/* https://host:port, no trailing '/' */
 	struct kube_pem ca, cert, key;
 	char *token;		/* static bearer token */
-	char *token_file;	/* re-read per request */
+	char *token_file;	/* re-read when it changes (http.h) */
 	bool insecure;		/* insecure-skip-tls-verify: true */
 	char *source;		/* file or "in-cluster", for messages */
 };

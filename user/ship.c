@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "http.h"
 #include "json.h"
 #include "log.h"
 #include "ship.h"
@@ -24,7 +25,6 @@
 #endif
 
 #define REPLY_MAX         1024		/* server reply kept for a dead letter */
-#define TOKEN_MAX         16384
 #define RETRY_AFTER_MAX_MS (15 * 60 * 1000)	/* never let one header stall us longer */
 #define LOG_EVERY_MS      30000		/* repeat a persisting failure this often */
 #define DEADLETTER        "deadletter.ndjson"
@@ -46,18 +46,13 @@ struct batch {
 enum outcome { OUT_OK, OUT_RETRY, OUT_DEAD, OUT_STOP };
 
 struct token {
-	char *path;
-	char *value;			/* never logged */
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
-	off_t size;
-	bool warned;
+	struct http_token file;		/* --backend-token-file; value never logged */
+	bool warned;			/* a failure was logged: say it once */
 };
 
 struct ship {
 	struct ship_opts o;
-	char *url, *url_safe, *hostname;
+	char *url, *url_safe, *hostname, *token_path;
 	struct spool *spool;
 	struct token token;
 	CURL *curl;
@@ -115,77 +110,18 @@ int ship_format_parse(const char *s, enum ship_format *out)
 /* (Re-)read the token when the file changed: a rotated Secret is a new inode. */
 static int token_refresh(struct token *t, bool first)
 {
-	char buf[TOKEN_MAX + 1], *v, *b;
-	struct stat st;
-	ssize_t n;
-	size_t len, i;
-	int fd, err;
+	int err = http_token_refresh(&t->file);
 
-	if (!t->path)
+	if (err == 1 && !first)
+		log_info("ship: %s: token reloaded", t->file.path);
+	if (err >= 0) {
+		t->warned = false;
 		return 0;
-	if (stat(t->path, &st)) {
-		err = -errno;
-		goto fail;
 	}
-	if (!first && st.st_dev == t->dev && st.st_ino == t->ino && st.st_size == t->size &&
-	    st.st_mtim.tv_sec == t->mtime.tv_sec && st.st_mtim.tv_nsec == t->mtime.tv_nsec)
-		return 0;
-	fd = open(t->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	close(fd);
-	if (n > TOKEN_MAX) {
-		err = -EFBIG;
-		goto fail;
-	}
-	buf[n] = '\0';
-	b = buf;
-	len = n;
-	while (len && (b[len - 1] == '\n' || b[len - 1] == '\r' || b[len - 1] == ' ' ||
-		       b[len - 1] == '\t'))
-		len--;
-	while (len && (*b == ' ' || *b == '\t')) {
-		b++;
-		len--;
-	}
-	b[len] = '\0';
-	/* a byte outside visible ASCII would break or inject into the header */
-	for (i = 0; i < len; i++)
-		if (b[i] <= 0x20 || b[i] >= 0x7f)
-			break;
-	if (len == 0 || i < len) {
-		err = -EINVAL;
-		goto fail;
-	}
-	v = strdup(b);
-	explicit_bzero(buf, sizeof(buf));
-	if (!v)
-		return -ENOMEM;
-	if (t->value) {
-		explicit_bzero(t->value, strlen(t->value));
-		free(t->value);
-	}
-	t->value = v;
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
-	t->size = st.st_size;
-	t->mtime = st.st_mtim;
-	if (!first)
-		log_info("ship: %s: token reloaded", t->path);
-	t->warned = false;
-	return 0;
-fail:
-	explicit_bzero(buf, sizeof(buf));
+	if (err == -ENOMEM)
+		return err;
 	if (first || !t->warned)
-		log_warn("ship: --backend-token-file %s: %s%s", t->path,
+		log_warn("ship: --backend-token-file %s: %s%s", t->file.path,
 			 err == -EINVAL ? "empty or not a single printable token" : strerror(-err),
 			 first ? "" : ": keeping the previous token");
 	t->warned = true;
@@ -417,7 +353,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 			 const char *idem_key, size_t records)
 {
 	struct curl_slist *h = NULL;
-	char *auth = NULL, what[CURL_ERROR_SIZE + 128];
+	char what[CURL_ERROR_SIZE + 128];
 	long status = 0, timeout_ms = s->o.timeout_ms;
 	enum outcome out;
 	CURLcode rc;
@@ -450,8 +386,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 		snprintf(kh, sizeof(kh), "Idempotency-Key: %s", idem_key);
 		h = curl_slist_append(h, kh);
 	}
-	if (s->token.value && asprintf(&auth, "Authorization: Bearer %s", s->token.value) > 0)
-		h = curl_slist_append(h, auth);
+	h = http_bearer(h, s->token.file.value);
 	s->reply_len = 0;
 	s->reply[0] = '\0';
 	s->errbuf[0] = '\0';
@@ -462,11 +397,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	rc = curl_easy_perform(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
-	if (auth) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
+	curl_slist_free_all(h);	/* the token's copy is freed here; curl wipes nothing */
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
 
@@ -792,35 +723,27 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-static int curl_setup(struct ship *s)
+/* Certificates are verified for https always; --backend-insecure only allows http://. */
+static int curl_setup(struct ship *s, const struct ship_opts *o)
 {
 	CURL *c = curl_easy_init();
 
 	if (!c)
 		return -ENOMEM;
 	s->curl = c;
+	http_setup(c, &(struct http_opts){
+		.protocols = o->insecure ? "http,https" : "https",
+		.connect_timeout_ms = (long)o->connect_timeout_ms,
+		.ca.file = o->ca_file, .cert.file = o->cert_file, .key.file = o->key_file,
+		.abort_cb = on_progress, .abort_ctx = s });
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)s->o.connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, s->o.insecure ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (s->o.ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->o.ca_file);
-	if (s->o.cert_file) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT, s->o.cert_file);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, s->o.key_file);
-	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	return 0;
 }
 
@@ -831,11 +754,8 @@ static void ship_free(struct ship *s)
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
 	spool_close(s->spool);
-	if (s->token.value) {
-		explicit_bzero(s->token.value, strlen(s->token.value));
-		free(s->token.value);
-	}
-	free(s->token.path);
+	http_token_clear(&s->token.file);
+	free(s->token_path);
 	free(s->url);
 	free(s->url_safe);
 	free(s->hostname);
@@ -870,16 +790,17 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	s->url = strdup(o->url);
 	s->url_safe = shipfmt_url_redact(o->url);
 	s->hostname = strdup(o->hostname && *o->hostname ? o->hostname : host);
-	s->token.path = o->token_file ? strdup(o->token_file) : NULL;
-	if (!s->url || !s->url_safe || !s->hostname || (o->token_file && !s->token.path)) {
+	s->token_path = o->token_file ? strdup(o->token_file) : NULL;
+	s->token.file.path = s->token_path;
+	if (!s->url || !s->url_safe || !s->hostname || (o->token_file && !s->token_path)) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	/* pointers into the caller's options must not outlive ship_new */
 	s->o.url = s->url;
 	s->o.hostname = s->hostname;
-	s->o.token_file = s->token.path;
-	s->o.ca_file = s->o.cert_file = s->o.key_file = NULL;
+	s->o.token_file = s->token_path;
+	s->o.ca_file = s->o.cert_file = s->o.key_file = NULL;	/* read by curl_setup only */
 	s->o.spool.dir = NULL;
 	if (!s->o.spool.max_bytes)
 		s->o.spool.max_bytes = SPOOL_DEFAULT_MAX_BYTES;
@@ -890,11 +811,7 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	s->o.ca_file = o->ca_file;	/* read by curl_setup only */
-	s->o.cert_file = o->cert_file;
-	s->o.key_file = o->key_file;
-	err = curl_setup(s);
-	s->o.ca_file = s->o.cert_file = s->o.key_file = NULL;
+	err = curl_setup(s, o);
 	if (err)
 		goto cleanup;
 	err = spool_open(&s->spool, &o->spool);
