@@ -130,40 +130,40 @@ static int cmp_ctr(const void *a, const void *b)
 	return strcmp(((const struct ctr_ent *)a)->id, ((const struct ctr_ent *)b)->id);
 }
 
-static int scan_pods(struct pods *p, struct pod_ident **out, size_t *n)
+/*
+ * One directory index: every entry parse() accepts, at most max, sorted
+ * with cmp into a new array. parse() fills the zeroed entry and returns
+ * false to skip it; finish() (optional) completes an entry that will be
+ * kept. Skipped entries are counted; *over says the bound cut the rest.
+ */
+struct dir_index {
+	const char *dir;
+	size_t elem, max;
+	bool (*parse)(struct pods *p, const char *dir, const char *name, void *entry);
+	void (*finish)(struct pods *p, const char *dir, const char *name, void *entry);
+	int (*cmp)(const void *, const void *);
+};
+
+static int scan_index(struct pods *p, const struct dir_index *ix, void **out, size_t *n,
+		      bool *over)
 {
-	char dir[PATH_MAX + 32], sub[PATH_MAX * 2];
-	struct pod_ident *v = NULL;
 	struct dirent *de;
+	char *v = NULL;
 	size_t cap = 0;
-	bool over = false;
 	DIR *d;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(dir, sizeof(dir), "%s/var/log/pods", p->root);
-	d = opendir(dir);
+	*over = false;
+	d = opendir(ix->dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		struct pod_ident pi;
-
 		if (de->d_name[0] == '.')
 			continue;
-		memset(&pi, 0, sizeof(pi));
-		if (!parse_pod_dir(de->d_name, &pi)) {
-			p->skipped++;
-			log_debug("pods: %s/%s: not <namespace>_<pod>_<uid>", dir, de->d_name);
-			continue;
-		}
-		if (*n >= p->max_pods) {
-			p->skipped++;
-			over = true;
-			continue;
-		}
 		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 32;
-			struct pod_ident *nv = realloc(v, nc * sizeof(*v));
+			char *nv = realloc(v, nc * ix->elem);
 
 			if (!nv) {
 				free(v);
@@ -173,26 +173,71 @@ static int scan_pods(struct pods *p, struct pod_ident **out, size_t *n)
 			v = nv;
 			cap = nc;
 		}
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		scan_containers_of(p, sub, &pi);
-		v[(*n)++] = pi;
+		memset(v + *n * ix->elem, 0, ix->elem);
+		if (!ix->parse(p, ix->dir, de->d_name, v + *n * ix->elem)) {
+			p->skipped++;
+			continue;
+		}
+		if (*n >= ix->max) {
+			p->skipped++;
+			*over = true;
+			continue;
+		}
+		if (ix->finish)
+			ix->finish(p, ix->dir, de->d_name, v + *n * ix->elem);
+		(*n)++;
 	}
 	closedir(d);
-	if (over)
-		log_warn("pods: %s: more than %zu pods, the rest is not indexed", dir, p->max_pods);
 	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_pod);
+		qsort(v, *n, ix->elem, ix->cmp);
 	*out = v;
 	return 0;
 }
 
-/* "<pod>_<ns>_<container>-<id>.log" whose link target names the pod uid. */
-static bool parse_ctr_link(const char *dir, const char *fn, struct ctr_ent *ce)
+static bool parse_pod_entry(struct pods *p, const char *dir, const char *name, void *entry)
 {
+	(void)p;
+	if (parse_pod_dir(name, entry))
+		return true;
+	log_debug("pods: %s/%s: not <namespace>_<pod>_<uid>", dir, name);
+	return false;
+}
+
+static void finish_pod_entry(struct pods *p, const char *dir, const char *name, void *entry)
+{
+	char sub[PATH_MAX * 2];
+
+	snprintf(sub, sizeof(sub), "%s/%s", dir, name);
+	scan_containers_of(p, sub, entry);
+}
+
+static int scan_pods(struct pods *p, struct pod_ident **out, size_t *n)
+{
+	char dir[PATH_MAX + 32];
+	struct dir_index ix = { dir, sizeof(**out), p->max_pods, parse_pod_entry,
+				finish_pod_entry, cmp_pod };
+	bool over;
+	void *v;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/var/log/pods", p->root);
+	err = scan_index(p, &ix, &v, n, &over);
+	*out = v;
+	if (!err && over)
+		log_warn("pods: %s: more than %zu pods, the rest is not indexed", dir, p->max_pods);
+	return err;
+}
+
+/* "<pod>_<ns>_<container>-<id>.log" whose link target names the pod uid. */
+static bool parse_ctr_link(struct pods *p, const char *dir, const char *fn, void *entry)
+{
+	struct ctr_ent *ce = entry;
 	size_t len = strlen(fn);
 	const char *dash, *a, *b, *target_uid;
 	char link[PATH_MAX * 2], target[PATH_MAX], poddir[PATH_MAX];
 	ssize_t tn;
+
+	(void)p;
 
 	if (len < 5 || strcmp(fn + len - 4, ".log"))
 		return false;
@@ -227,46 +272,15 @@ static bool parse_ctr_link(const char *dir, const char *fn, struct ctr_ent *ce)
 static int scan_ctrs(struct pods *p, struct ctr_ent **out, size_t *n)
 {
 	char dir[PATH_MAX + 32];
-	struct ctr_ent *v = NULL;
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
+	struct dir_index ix = { dir, sizeof(**out), p->max_ctrs, parse_ctr_link, NULL, cmp_ctr };
+	bool over;
+	void *v;
+	int err;
 
-	*out = NULL;
-	*n = 0;
 	snprintf(dir, sizeof(dir), "%s/var/log/containers", p->root);
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		struct ctr_ent ce;
-
-		if (de->d_name[0] == '.')
-			continue;
-		memset(&ce, 0, sizeof(ce));
-		if (!parse_ctr_link(dir, de->d_name, &ce) || *n >= p->max_ctrs) {
-			p->skipped++;
-			continue;
-		}
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct ctr_ent *nv = realloc(v, nc * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[(*n)++] = ce;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_ctr);
+	err = scan_index(p, &ix, &v, n, &over);	/* a cut is counted in skipped */
 	*out = v;
-	return 0;
+	return err;
 }
 
 int pods__refresh(struct pods *p)
