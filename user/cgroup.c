@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "clock.h"
 #include "log.h"
 #include "lru.h"
 
@@ -319,14 +320,6 @@ struct cgroup_cache {
 	uint64_t hits, misses, walks, handle_resolves, not_found;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
 {
 	struct cgroup_cache *c = NULL;
@@ -530,7 +523,7 @@ int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr
 	char *path;
 	int err;
 
-	if (v && (!v->expires_ms || v->expires_ms > now_ms())) {
+	if (v && (!v->expires_ms || v->expires_ms > clock_ms(CLOCK_MONOTONIC))) {
 		c->hits++;
 		*out = v->attr;
 		return v->found ? 0 : -ENOENT;
@@ -551,7 +544,7 @@ int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr
 	if (v) {
 		v->attr = *out;
 		v->found = !err;
-		v->expires_ms = err ? now_ms() + c->negative_ttl_ms : 0;
+		v->expires_ms = err ? clock_ms(CLOCK_MONOTONIC) + c->negative_ttl_ms : 0;
 	}
 	if (err)
 		c->not_found++;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "http.h"
 #include "identity.h"
@@ -644,13 +645,7 @@ static bool backoff(struct k8s *k, unsigned int attempt)
 	if (d > k->backoff_max_ms)
 		d = k->backoff_max_ms;
 	d = d / 2 + (uint64_t)rand_r(&k->seed) % (d / 2 + 1);	/* jitter: [d/2, d] */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(d / 1000);
-	ts.tv_nsec += (long)(d % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_after_ms(&ts, CLOCK_REALTIME, d);
 	pthread_mutex_lock(&k->mu);
 	k->st.state = K8S_BACKOFF;
 	k->st.errors++;

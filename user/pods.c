@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pods.h"
 
@@ -31,14 +32,6 @@ struct pods {
 	size_t nctrs;
 	uint64_t scans, skipped;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct pods *pods__new(const struct pods_opts *opts)
 {
@@ -290,7 +283,7 @@ int pods__refresh(struct pods *p)
 	size_t npods = 0, nctrs = 0;
 	int err;
 
-	p->last_scan_ms = now_ms();
+	p->last_scan_ms = clock_ms(CLOCK_MONOTONIC);
 	p->scanned = true;
 	p->scans++;
 	err = scan_pods(p, &pods, &npods);
@@ -316,7 +309,7 @@ int pods__refresh(struct pods *p)
 /* Rescan when due: periodically, or on a miss at most every min_refresh_ms. */
 static bool maybe_refresh(struct pods *p, bool missed)
 {
-	uint64_t age = now_ms() - p->last_scan_ms;
+	uint64_t age = clock_ms(CLOCK_MONOTONIC) - p->last_scan_ms;
 
 	if (!p->scanned || age >= p->refresh_ms || (missed && age >= p->min_refresh_ms)) {
 		pods__refresh(p);

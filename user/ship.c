@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -73,14 +74,6 @@ struct ship {
 	uint64_t fail_streak, last_fail_log_ms;
 	struct ship_stats st;		/* under mu */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void ship_opts_default(struct ship_opts *o)
 {
@@ -313,7 +306,7 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
 
 	(void)a; (void)b; (void)c; (void)d;
 	pthread_mutex_lock(&s->mu);
-	stop = s->closing && now_ms() >= s->deadline_ms;
+	stop = s->closing && clock_ms(CLOCK_MONOTONIC) >= s->deadline_ms;
 	pthread_mutex_unlock(&s->mu);
 	return stop;
 }
@@ -337,7 +330,7 @@ static const char *tls_hint(CURLcode rc)
 /* A failing backend logs once, then every LOG_EVERY_MS; config faults as errors. */
 static void log_failure(struct ship *s, const char *what, bool is_config)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms(CLOCK_MONOTONIC);
 
 	s->fail_streak++;
 	if (s->fail_streak == 1 || now - s->last_fail_log_ms >= LOG_EVERY_MS) {
@@ -360,7 +353,7 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 
 	pthread_mutex_lock(&s->mu);
 	if (s->closing) {
-		uint64_t now = now_ms();
+		uint64_t now = clock_ms(CLOCK_MONOTONIC);
 
 		if (now >= s->deadline_ms) {
 			pthread_mutex_unlock(&s->mu);
@@ -434,17 +427,6 @@ static enum outcome post(struct ship *s, const void *body, size_t len, bool gzip
 
 /* --- sender ------------------------------------------------------------- */
 
-static void abs_time(struct timespec *ts, uint64_t delta_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += delta_ms / 1000;
-	ts->tv_nsec += (delta_ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 /*
  * Sleep until t (monotonic ms); wakes early when closing makes t unreachable.
  * Syncs the spool on the way so --spool-fsync-ms holds while we wait.
@@ -460,7 +442,7 @@ static bool sleep_until(struct ship *s, uint64_t t)
 	for (;;) {
 		spool_sync(s->spool, false);
 		pthread_mutex_lock(&s->mu);
-		now = now_ms();
+		now = clock_ms(CLOCK_MONOTONIC);
 		if (s->closing && (now >= s->deadline_ms || t > s->deadline_ms)) {
 			ok = false;
 			pthread_mutex_unlock(&s->mu);
@@ -471,7 +453,7 @@ static bool sleep_until(struct ship *s, uint64_t t)
 			break;
 		}
 		until = t - now < slice ? t : now + slice;
-		abs_time(&ts, until - now);
+		clock_after_ms(&ts, CLOCK_MONOTONIC, until - now);
 		pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -526,7 +508,7 @@ static enum outcome deliver(struct ship *s, const struct batch *b, size_t from, 
 			}
 			/* could not keep them: retrying is the only way not to lose them */
 		}
-		if (!sleep_until(s, now_ms() + backoff_ms(s, ++attempt)))
+		if (!sleep_until(s, clock_ms(CLOCK_MONOTONIC) + backoff_ms(s, ++attempt)))
 			return OUT_STOP;
 	}
 }
@@ -656,7 +638,7 @@ static bool wait_for_batch(struct ship *s)
 	for (;;) {
 		spool_sync(s->spool, false);
 		pthread_mutex_lock(&s->mu);
-		now = now_ms();
+		now = clock_ms(CLOCK_MONOTONIC);
 		if (s->closing && (now >= s->deadline_ms || !s->unsent_n)) {
 			pthread_mutex_unlock(&s->mu);
 			return false;
@@ -669,7 +651,7 @@ static bool wait_for_batch(struct ship *s)
 			return true;
 		}
 		due = s->unsent_n ? s->first_unsent_ms + s->o.flush_ms - now : slice;
-		abs_time(&ts, due < slice ? due : slice);
+		clock_after_ms(&ts, CLOCK_MONOTONIC, due < slice ? due : slice);
 		pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -696,12 +678,12 @@ static void *sender(void *arg)
 			s->unsent_bytes -= b.raw_len < s->unsent_bytes ? b.raw_len : s->unsent_bytes;
 			if (!s->unsent_n)
 				s->unsent_bytes = 0;
-			s->first_unsent_ms = now_ms() - s->o.flush_ms; /* backlog: send now */
+			s->first_unsent_ms = clock_ms(CLOCK_MONOTONIC) - s->o.flush_ms; /* backlog: send now */
 		}
 		pthread_mutex_unlock(&s->mu);
 		if (n < 0) {
 			log_error("ship: spool %s: read: %s", spool_dir(s->spool), strerror(-n));
-			sleep_until(s, now_ms() + s->o.retry_base_ms);
+			sleep_until(s, clock_ms(CLOCK_MONOTONIC) + s->o.retry_base_ms);
 		}
 		if (n <= 0)
 			continue;
@@ -717,7 +699,7 @@ static void *sender(void *arg)
 			s->unsent_n += n;
 		pthread_mutex_unlock(&s->mu);
 		if (out == OUT_RETRY)	/* out of memory: give the allocator a moment */
-			sleep_until(s, now_ms() + s->o.retry_base_ms);
+			sleep_until(s, clock_ms(CLOCK_MONOTONIC) + s->o.retry_base_ms);
 	}
 	batch_free(&b);
 	return NULL;
@@ -823,7 +805,7 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	spool_stats(s->spool, &sst);
 	s->unsent_n = sst.pending;	/* replay what the last run left */
 	s->unsent_bytes = sst.bytes;
-	s->first_unsent_ms = now_ms() - s->o.flush_ms;
+	s->first_unsent_ms = clock_ms(CLOCK_MONOTONIC) - s->o.flush_ms;
 	*sp = s;
 	return 0;
 cleanup:
@@ -859,7 +841,7 @@ int ship_submit(struct ship *s, enum spool_kind kind, const char *json, size_t l
 		s->unsent_bytes += len;
 		/* wake the sender to start the flush clock, or because a batch is full */
 		if (s->unsent_n == 1) {
-			s->first_unsent_ms = now_ms();
+			s->first_unsent_ms = clock_ms(CLOCK_MONOTONIC);
 			pthread_cond_signal(&s->cond);
 		} else if (s->unsent_n == s->o.batch_max || s->unsent_bytes >= s->o.batch_bytes) {
 			pthread_cond_signal(&s->cond);
@@ -890,7 +872,7 @@ int ship_close(struct ship *s, unsigned drain_timeout_ms, struct ship_stats *fin
 	if (s->started) {
 		pthread_mutex_lock(&s->mu);
 		s->closing = true;
-		s->deadline_ms = now_ms() + drain_timeout_ms;
+		s->deadline_ms = clock_ms(CLOCK_MONOTONIC) + drain_timeout_ms;
 		pthread_cond_signal(&s->cond);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "log.h"
 #include "spool.h"
@@ -68,14 +69,6 @@ struct state_snap {
 };
 
 enum rec_status { REC_OK, REC_BAD, REC_SHORT };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -784,7 +777,7 @@ int spool_open(struct spool **sp, const struct spool_opts *o)
 			goto cleanup;
 		}
 	}
-	s->last_sync_ms = now_ms();
+	s->last_sync_ms = clock_ms(CLOCK_MONOTONIC);
 	spool_stats(s, &st0);
 	if (st0.pending)
 		log_info("spool: %s: %" PRIu64 " unacknowledged records to replay", s->dir,
@@ -891,7 +884,7 @@ cleanup:
 
 int spool_sync(struct spool *s, bool force)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms(CLOCK_MONOTONIC);
 	int fd, err = 0;
 
 	pthread_mutex_lock(&s->mu);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
@@ -170,14 +171,6 @@ static void found_free(struct found *f)
 static void host_path(const struct watch *w, const char *hpath, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s", w->root, hpath);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static struct wd_entry *wd_find(const struct watch *w, int wd)
@@ -825,7 +818,7 @@ static void on_mount_change(void *ctx, const char *rel)
  */
 static void mounts_refresh(struct watch *w, bool baseline)
 {
-	uint64_t t0 = mono_ns(), took;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), took;
 	struct kvol_set tmp;
 	int err;
 
@@ -851,8 +844,8 @@ static void mounts_refresh(struct watch *w, bool baseline)
 	w->stats.volume_mounts = 0;
 	for (size_t i = 0; i < w->mounts.n; i++)
 		w->stats.volume_mounts += kvol_rel(&w->mounts, &w->mounts.v[i])[0] != '\0';
-	took = mono_ns() - t0;
-	w->mounts_not_before_ns = mono_ns() + MOUNT_READ_BACKOFF * took;
+	took = clock_ns(CLOCK_MONOTONIC) - t0;
+	w->mounts_not_before_ns = clock_ns(CLOCK_MONOTONIC) + MOUNT_READ_BACKOFF * took;
 }
 
 int watch_scan_all(struct watch *w)
@@ -935,7 +928,7 @@ static int process_pending(struct watch *w, bool now_mounts)
 	err = drain_inotify(w);
 	if (now_mounts && mounts_signalled(w))
 		w->mounts_changed = true;
-	if (w->mounts_changed && (now_mounts || mono_ns() >= w->mounts_not_before_ns))
+	if (w->mounts_changed && (now_mounts || clock_ns(CLOCK_MONOTONIC) >= w->mounts_not_before_ns))
 		mounts_refresh(w, false);
 	if (w->dirty_all) {
 		w->dirty_all = false;
@@ -1056,7 +1049,7 @@ int watch_process(struct watch *w)
 	int done = process_pending(w, false);
 	uint64_t now;
 
-	if (w->recheck_ns && (now = mono_ns()) >= w->recheck_next_ns) {
+	if (w->recheck_ns && (now = clock_ns(CLOCK_MONOTONIC)) >= w->recheck_next_ns) {
 		recheck_tick(w);
 		w->recheck_next_ns = now + w->recheck_ns;
 	}
@@ -1065,7 +1058,7 @@ int watch_process(struct watch *w)
 
 int watch_timeout_ms(const struct watch *w, int max_ms)
 {
-	uint64_t now = mono_ns(), due = UINT64_MAX;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), due = UINT64_MAX;
 
 	if (w->mounts_changed)
 		due = w->mounts_not_before_ns;
@@ -1116,7 +1109,7 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->sink = *sink;
 	w->max_depth = opts->max_depth > 0 ? opts->max_depth : 8;
 	w->recheck_ns = (uint64_t)opts->recheck_ms * 1000000ULL;
-	w->recheck_next_ns = mono_ns() + w->recheck_ns;
+	w->recheck_next_ns = clock_ns(CLOCK_MONOTONIC) + w->recheck_ns;
 	w->recheck_pos = -1;
 	snprintf(w->root, sizeof(w->root), "%s", opts->host_root ? opts->host_root : "/");
 	len = strlen(w->root);
