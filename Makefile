@@ -79,8 +79,9 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
-# credwatch-inspect's commands that live in their own files (tools/inspect/)
-INSPECT_SRCS := $(wildcard tools/inspect/*.c)
+# credwatch-inspect: main.c and one file per command (tools/inspect/inspect.h);
+# the commands are a library test_report links too
+INSPECT_SRCS := $(filter-out tools/inspect/main.c,$(wildcard tools/inspect/*.c))
 INSPECT_OBJS := $(patsubst tools/inspect/%.c,$(BUILD)/obj/inspect/%.o,$(INSPECT_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -156,9 +157,9 @@ $(BUILD)/libinspect.a: $(INSPECT_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)
+$(BUILD)/credwatch-inspect: $(BUILD)/obj/inspect/main.o $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) -DCW_HAVE_RULES $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/config-doc: tools/config-doc.c $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)

@@ -11,10 +11,11 @@
 # inspect command that shows the strings runs, text and --json. No output may
 # hold ESC, BEL or a C1 CSI (UTF-8 C2 9B); the payload must still be visible,
 # escaped (so the test cannot pass by printing nothing).
-# Defence: text_escape() on the agent version in the summary and
-# write_recorded_line() for recorded alert and finding lines
-# (tools/credwatch-inspect.c). To watch it fail: print s->agent unescaped in
-# summary_print_text(), or fwrite(it->alert_json, ...) in cmd_alerts().
+# Defence: text_escape() on the agent version in the summary
+# (tools/inspect/summary.c) and inspect_write_recorded_line() for recorded
+# alert and finding lines (tools/inspect/alerts.c). To watch it fail: print
+# s->agent unescaped in summary_print_text(), or fwrite(it->alert_json, ...)
+# in inspect_alerts_add().
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 
