@@ -64,11 +64,13 @@ static bool unchanged(const struct http_token *t, const struct stat *st)
 	       st->st_mtim.tv_nsec == t->mtime.tv_nsec;
 }
 
-/* One printable token in buf[0..n): trimmed in place; its length, or -EINVAL. */
+/* One printable token in buf[0..n) (buf holds n + 1): trimmed in place; its length, or -EINVAL. */
 static ssize_t trim_token(char *buf, size_t n, char **start)
 {
 	char *b = buf;
 	size_t len = n, i;
+
+	buf[n] = '\0';	/* buf has room for it */
 
 	while (len && (b[len - 1] == '\n' || b[len - 1] == '\r' || b[len - 1] == ' ' ||
 		       b[len - 1] == '\t'))
@@ -90,7 +92,7 @@ static ssize_t trim_token(char *buf, size_t n, char **start)
 
 int http_token_refresh(struct http_token *t)
 {
-	char buf[HTTP_TOKEN_MAX + 1], *b, *v;
+	char buf[HTTP_TOKEN_MAX + 1], *b = NULL, *v;
 	struct stat st;
 	ssize_t n;
 	int fd, err;
@@ -107,11 +109,9 @@ int http_token_refresh(struct http_token *t)
 	n = read(fd, buf, sizeof(buf));
 	err = n < 0 ? -errno : 0;
 	close(fd);
-	if (!err && n > HTTP_TOKEN_MAX)
+	if (n > HTTP_TOKEN_MAX)
 		err = -EFBIG;
-	if (!err)
-		buf[n] = '\0';
-	if (!err && trim_token(buf, (size_t)n, &b) < 0)
+	else if (n >= 0 && trim_token(buf, (size_t)n, &b) < 0)
 		err = -EINVAL;
 	v = err ? NULL : strdup(b);
 	explicit_bzero(buf, sizeof(buf));

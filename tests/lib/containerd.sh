@@ -5,7 +5,8 @@
 # state, sockets, the containerd namespace, container ids, pod uids and
 # cgroup paths are all unique, under one mktemp directory.
 #
-# Source it, set an EXIT trap that calls ctrd_cleanup, then:
+# Source it, register ctrd_cleanup at exit (on_exit ctrd_cleanup, from
+# tests/lib/preamble.sh; or an EXIT trap that calls it), then:
 #   ctrd_start                      start containerd; sets CTRD_DIR, CTRD_ADDR,
 #                                   CTRD_NS, CTRD_STATE (its state dir, shared
 #                                   mount: rootfs mounts propagate from it)
@@ -75,9 +76,12 @@ ctrd_start() {
 	local t
 	t=$(trap -p EXIT)
 	t=${t#trap -- \'}; t=${t%%\'*}
-	# the trap, or the function it calls, must run ctrd_cleanup
-	if ! { grep -q ctrd_cleanup <<<"$t" || declare -f "${t%% *}" 2>/dev/null | grep -q ctrd_cleanup; }; then
-		echo "containerd.sh: set an EXIT trap that calls ctrd_cleanup before ctrd_start" >&2
+	# an exit hook (tests/lib/preamble.sh), the trap, or the function it calls
+	# must run ctrd_cleanup
+	if ! { printf '%s\n' "${CW_EXIT_HOOKS[@]:-}" | grep -qw ctrd_cleanup ||
+	       grep -q ctrd_cleanup <<<"$t" ||
+	       declare -f "${t%% *}" 2>/dev/null | grep -q ctrd_cleanup; }; then
+		echo "containerd.sh: run ctrd_cleanup at exit (on_exit ctrd_cleanup) before ctrd_start" >&2
 		return 1
 	fi
 	command -v containerd >/dev/null && command -v runc >/dev/null ||
