@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hash.h - the one string hash of the agent and its tools: FNV-1a
- * (Fowler, Noll, Vo), 32 and 64 bits, and a 64-bit finalizer to spread it
- * over table slots. Small enough to inline into every hash table's lookup.
+ * hash.h - the hashes of the agent and its tools: FNV-1a (Fowler, Noll,
+ * Vo), 32 and 64 bits, and a 64-bit finalizer to spread it over table
+ * slots, small enough to inline into every hash table's lookup; and
+ * SipHash-1-3, keyed, where the input is an attacker's (a reader's argv)
+ * and a collision aimed at another entry must not be possible.
  *
  * Some values are kept: finding ids (findings.c, saved in the state file
  * and shipped) and the batch Idempotency-Key (shipfmt.c, the same on every
@@ -56,5 +58,15 @@ static inline uint64_t hash_mix64(uint64_t h)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	return h ^ h >> 33;
 }
+
+/* SipHash-1-3 with a 128-bit key, fed in pieces (hash.c). */
+struct hash_sip {
+	uint64_t v0, v1, v2, v3, tail;
+	size_t len;
+};
+
+void hash_sip_init(struct hash_sip *h, const uint64_t key[2]);
+void hash_sip_update(struct hash_sip *h, const void *data, size_t n);
+uint64_t hash_sip_final(struct hash_sip *h);
 
 #endif /* CW_HASH_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * redact_int.h - the redactor's state, shared by redact.c (the recognisers
- * and redact_argv) and redact_lists.c (built-in lists, the item grammar,
+ * redact_int.h - the redactor's state, shared by redact.c (redact_argv:
+ * per-argument rules, the memo), redact_scan.c (the recognisers over an
+ * argument's bytes) and redact_lists.c (built-in lists, the item grammar,
  * building a redactor). Not for other modules: they use redact.h.
  */
 #ifndef CW_REDACT_INT_H
@@ -107,6 +108,35 @@ struct redact {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* ---- one call of redact_argv() -------------------------------------------- */
+
+#define NAME_SCAN_MAX	256	/* the last bytes of a key that are examined */
+#define PEM_LABEL_MAX	64	/* "RSA PRIVATE KEY" between the dashes */
+#define JWT_HEADER_MIN	10	/* eyJ + 7: shorter is a word, not a header */
+#define B64_WORD_MIN	32	/* a bare name's next argument: an AWS secret is 40 */
+
+/* High-water marks of the recognisers in scan_bytes() */
+enum { HW_SEP, HW_JWT, HW_AUTH, HW_PEM, HW__MAX };
+
+/* What the previous argument said about this one. */
+struct pending {
+	bool on;
+	enum redact_kind kind;
+	char user_sep;		/* only what follows the first user_sep */
+	bool b64_only;		/* only a long base64 or hex word after the bare */
+	size_t bare, bare_len;	/* word at argv[bare], when that word names a secret */
+	bool not_flags;		/* not an argument that looks like --another-flag */
+};
+
+struct scan {
+	struct redact *r;
+	const char *s;		/* the whole argv */
+	uint8_t *mask;
+	bool marked;		/* anything at all: else the copy is one memcpy */
+	size_t cut_end;		/* len when the input was cut, else SIZE_MAX */
+};
+
+
 /* ---- bytes --------------------------------------------------------------- */
 
 static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -134,5 +164,16 @@ static inline int name_class(unsigned char c)
 	c = lower(c);
 	return is_lower(c) ? c - 'a' : is_digit(c) ? 26 + c - '0' : -1;
 }
+
+/* redact_scan.c */
+/*
+ * Whether s[0..n), a flag or key name with its leading dashes, names a
+ * secret (the rules are in redact.h). Reads at most NAME_SCAN_MAX bytes.
+ */
+bool redact_name_is_secret(const struct redact *r, const char *s, size_t n);
+/* Mark the value s[b..e) (after user_sep when given) as a kind secret. */
+void redact_mark_value(struct scan *sc, size_t b, size_t e, char user_sep, enum redact_kind kind);
+/* One pass of the recognisers over the argument s[b..e). */
+void redact_scan_bytes(struct scan *sc, size_t b, size_t e);
 
 #endif /* CW_REDACT_INT_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_hash.c - the one FNV-1a of user/hash.h: the published test vectors,
- * and the values the agent keeps (finding ids, the batch Idempotency-Key)
- * staying what they were when each module had its own copy.
+ * test_hash.c - the hashes of user/hash.h: FNV-1a's published test
+ * vectors, the values the agent keeps (finding ids, the batch
+ * Idempotency-Key) staying what they were when each module had its own
+ * copy, and SipHash-1-3 fed in pieces.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,35 @@ static void test_hash_idempotency_key_is_stable(void **state)
 	assert_string_equal(key, "cw-fec9f25809300d77720845511c983488");	/* before hash.h */
 }
 
+static uint64_t sip(const uint64_t key[2], const void *p, size_t n, size_t piece)
+{
+	const unsigned char *b = p;
+	struct hash_sip h;
+
+	hash_sip_init(&h, key);
+	for (size_t o = 0; o < n; o += piece)
+		hash_sip_update(&h, b + o, n - o < piece ? n - o : piece);
+	return hash_sip_final(&h);
+}
+
+/*
+ * SipHash-1-3 (the redactor's memo key): values pinned from the code as it
+ * was in redact.c, and any split of the input hashes the same.
+ */
+static void test_hash_siphash13_pinned_and_streaming(void **state)
+{
+	static const uint64_t key[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	unsigned char in[64];
+
+	for (int i = 0; i < 64; i++)
+		in[i] = (unsigned char)i;
+	assert_true(sip(key, in, 0, 1) == 0xabac0158050fc4dcULL);
+	assert_true(sip(key, in, 15, 15) == 0xd320d86d2a519956ULL);
+	for (size_t piece = 1; piece <= 17; piece++)
+		assert_true(sip(key, in, 64, piece) == sip(key, in, 64, 64));
+	assert_true(sip(key, in, 15, 15) != sip(key, in, 14, 14));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -62,6 +92,7 @@ int main(void)
 		cmocka_unit_test(test_hash_fnv64_continues_across_calls),
 		cmocka_unit_test(test_hash_mix64_spreads_neighbours),
 		cmocka_unit_test(test_hash_idempotency_key_is_stable),
+		cmocka_unit_test(test_hash_siphash13_pinned_and_streaming),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
