@@ -985,7 +985,9 @@ void cond_free(struct cond *c)
 	free(c);
 }
 
-static bool cmp_str(const struct cnode *n, const char *s)
+/* inlined in both callers of cmp_value: per comparison per event */
+static inline __attribute__((always_inline)) bool
+cmp_str(const struct cnode *n, const char *s)
 {
 	size_t len;
 
@@ -1062,7 +1064,9 @@ static bool cmp_str(const struct cnode *n, const char *s)
 	}								\
 } while (0)
 
-static bool cmp_value(const struct cnode *n, const struct cw_value *v)
+/* inlined in both callers: per comparison per event */
+static inline __attribute__((always_inline)) bool
+cmp_value(const struct cnode *n, const struct cw_value *v)
 {
 	if (n->op == OP_EXISTS || !v->is_set)
 		return v->is_set;

@@ -14,6 +14,7 @@ struct field_slot {
 	size_t offset;		/* member of struct cw_record */
 	size_t size;		/* for strings: buffer size */
 	bool hidden;		/* not found by name (evt.res compared as text) */
+	bool zero_unset;	/* a number whose 0 means "not known" */
 };
 
 #define SLOT(n, t, m, d, k, w) { { n, t, false, d, k, w }, offsetof(struct cw_record, m), \
@@ -22,6 +23,9 @@ struct field_slot {
 #define U64(n, m, d)  SLOT(n, CW_FT_U64, m, d, CW_FK_STORED, 0)
 #define S64(n, m, d)  SLOT(n, CW_FT_S64, m, d, CW_FK_STORED, 0)
 #define BOOL(n, m, d) SLOT(n, CW_FT_BOOL, m, d, CW_FK_STORED, 0)
+/* a number whose 0 means "not known" */
+#define U64Z(n, m, d, k, w) { { n, CW_FT_U64, false, d, k, w }, offsetof(struct cw_record, m), \
+			      8, false, true }
 /* computed in field_get(), or a record member attribution fills on demand */
 #define CALC(n, t, d, w)	{ { n, t, false, d, CW_FK_DERIVED, w }, 0, 0, false }
 #define CALCM(n, t, m, d, w)	SLOT(n, t, m, d, CW_FK_DERIVED, w)
@@ -72,7 +76,7 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_PROC_EXE] = STR("proc.exe", proc_exe, "argv[0] of the reader"),
 	[CW_F_PROC_PEXE] = STR("proc.pexe", proc_pexe, "argv[0] of the parent (from /proc while it lives)"),
 	[CW_F_GROUP_GID] = U64("group.gid", gid, "real group id"),
-	[CW_F_EVT_NUM] = U64("evt.num", evt_num, "the agent's event sequence number, from 1"),
+	[CW_F_EVT_NUM] = U64Z("evt.num", evt_num, "the agent's event sequence number, from 1", CW_FK_STORED, 0),
 
 	[CW_F_EVT_DIR] = CALC("evt.dir", CW_FT_STR, "'<': every credwatch event is a syscall exit", 0),
 	[CW_F_EVT_RAWRES] = CALC("evt.rawres", CW_FT_S64, "syscall result as a number", 0),
@@ -94,9 +98,9 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_PROC_PEXEPATH] = CALCM("proc.pexepath", CW_FT_STR, proc_pexepath, "executable path of the parent (/proc, on demand)", CW_WANT_PEXEPATH),
 	[CW_F_PROC_AEXE] = CALCI("proc.aexe", CW_FT_STR, "argv[0] of the N-th ancestor: [0] and [1] only", 0),
 	[CW_F_PROC_AEXEPATH] = CALCI("proc.aexepath", CW_FT_STR, "executable path of the N-th ancestor: [0] and [1] only", CW_WANT_PEXEPATH),
-	[CW_F_PROC_PID_TS] = CALCM("proc.pid.ts", CW_FT_U64, proc_start_ns, "process start, ns since the epoch (/proc, on demand)", CW_WANT_PROC_START),
+	[CW_F_PROC_PID_TS] = U64Z("proc.pid.ts", proc_start_ns, "process start, ns since the epoch (/proc, on demand)", CW_FK_DERIVED, CW_WANT_PROC_START),
 	[CW_F_PROC_DURATION] = CALC("proc.duration", CW_FT_U64, "ns from the process start to the open (/proc, on demand)", CW_WANT_PROC_START),
-	[CW_F_PROC_VPID] = CALCM("proc.vpid", CW_FT_U64, vpid, "pid in the process's own pid namespace (/proc, on demand)", CW_WANT_STATUS),
+	[CW_F_PROC_VPID] = U64Z("proc.vpid", vpid, "pid in the process's own pid namespace (/proc, on demand)", CW_FK_DERIVED, CW_WANT_STATUS),
 	[CW_F_PROC_SNAME] = CALCM("proc.sname", CW_FT_STR, proc_sname, "name of the session leader (/proc, on demand)", CW_WANT_SESSION),
 	[CW_F_PROC_IS_EXE_FROM_MEMFD] = CALC("proc.is_exe_from_memfd", CW_FT_BOOL, "the executable is a memfd", 0),
 	[CW_F_THREAD_TID] = CALC("thread.tid", CW_FT_U64, "thread id (proc.tid)", 0),
@@ -540,9 +544,6 @@ static bool derived(const struct cw_record *rec, int id, int index, struct cw_va
 		set_str(out, index == 0 ? rec->proc_exepath : index == 1 || index == CW_INDEX_ANY ?
 			rec->proc_pexepath : "");
 		return true;
-	case CW_F_PROC_PID_TS:
-	case CW_F_PROC_VPID:
-		return false;		/* a member, 0 when unknown: below */
 	case CW_F_PROC_DURATION:
 		out->is_set = rec->proc_start_ns && rec->time_ns >= rec->proc_start_ns;
 		out->u64 = out->is_set ? rec->time_ns - rec->proc_start_ns : 0;
@@ -577,13 +578,14 @@ void field_get(const struct cw_record *rec, int id, int index, struct cw_value *
 	out->str = NULL;
 	out->u64 = 0;
 	out->s64 = 0;
-	if (id < 0 || id >= CW_F__ALL) {	/* Falco-only: never set */
+	if ((unsigned)id >= CW_F__ALL) {	/* Falco-only: never set */
 		out->str = "";
 		return;
 	}
 	s = &slots[id];
 	out->type = s->info.type;
-	if (derived(rec, id, index, out))
+	/* per field per event: a record member (s->size) skips the computed ones' switch */
+	if (!s->size && derived(rec, id, index, out))
 		return;
 	switch (s->info.type) {
 	case CW_FT_STR:
@@ -593,8 +595,7 @@ void field_get(const struct cw_record *rec, int id, int index, struct cw_value *
 	case CW_FT_U64:
 		memcpy(&out->u64, base + s->offset, 8);
 		/* evt.num, proc.vpid, proc.pid.ts: 0 is "not known" */
-		out->is_set = s->info.kind == CW_FK_STORED && id != CW_F_EVT_NUM ?
-			      true : out->u64 != 0;
+		out->is_set = !s->zero_unset || out->u64 != 0;
 		break;
 	case CW_FT_S64:
 		memcpy(&out->s64, base + s->offset, 8);

@@ -1450,7 +1450,8 @@ static void load_dir(struct loader *L, const char *dir)
 	closedir(d);
 	if (!n && !L->oom)
 		diag_at(L, &whole, "rules directory has no *.yaml or *.yml file");
-	qsort(names, (size_t)n, sizeof(char *), cmp_names);
+	if (n)
+		qsort(names, (size_t)n, sizeof(char *), cmp_names);
 	for (int i = 0; i < n; i++) {
 		if (!L->oom)
 			add_file(L, names[i]);
