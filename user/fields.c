@@ -62,7 +62,7 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_K8S_POD_NAME] = STR("k8s.pod.name", pod_name, "reader pod name"),
 	[CW_F_K8S_POD_UID] = STR("k8s.pod.uid", pod_uid, "reader pod uid"),
 	[CW_F_K8S_POD_SA] = STR("k8s.pod.sa", pod_sa, "reader pod service account"),
-	[CW_F_CRED_KIND] = STR("cred.kind", cred_kind, "sa_token, secret, kubeconfig, pki, cloud or custom"),
+	[CW_F_CRED_KIND] = STR("cred.kind", cred_kind, "sa_token, secret, kubeconfig, pki, cloud or custom (environ: another process's /proc/PID/environ, once the sensor reports those reads)"),
 	[CW_F_CRED_PATH] = STR("cred.path", cred_path, "canonical host path of the credential"),
 	[CW_F_CRED_OWNER_NS] = STR("cred.owner.ns", owner_ns, "namespace of the pod owning the credential"),
 	[CW_F_CRED_OWNER_POD] = STR("cred.owner.pod", owner_pod, "pod owning the credential"),
@@ -77,6 +77,7 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_PROC_PEXE] = STR("proc.pexe", proc_pexe, "argv[0] of the parent (from /proc while it lives)"),
 	[CW_F_GROUP_GID] = U64("group.gid", gid, "real group id"),
 	[CW_F_EVT_NUM] = U64Z("evt.num", evt_num, "the agent's event sequence number, from 1", CW_FK_STORED, 0),
+	[CW_F_CRED_OWNER_PID] = U64Z("cred.owner.pid", owner_pid, "cred.kind environ: the process whose environment was read", CW_FK_STORED, 0),
 
 	[CW_F_EVT_DIR] = CALC("evt.dir", CW_FT_STR, "'<': every credwatch event is a syscall exit", 0),
 	[CW_F_EVT_RAWRES] = CALC("evt.rawres", CW_FT_S64, "syscall result as a number", 0),

@@ -78,6 +78,7 @@ enum cw_field_id {
 	CW_F_CRED_OWNER_SA, CW_F_CRED_SECRET_NAME, CW_F_CRED_SAME_POD,
 	CW_F_K8S_CLUSTER_NAME, CW_F_CLOUD_PROVIDER, CW_F_CLOUD_REGION,
 	CW_F_FD_NAMERAW, CW_F_PROC_EXE, CW_F_PROC_PEXE, CW_F_GROUP_GID, CW_F_EVT_NUM,
+	CW_F_CRED_OWNER_PID,
 	CW_F__COUNT,
 
 	/* Falco's fields computed from the ones above, or filled on demand */

@@ -113,6 +113,7 @@ void record_reset(struct cw_record *rec)
 	rec->owner_pod[0] = '\0';
 	rec->owner_pod_uid[0] = '\0';
 	rec->owner_sa[0] = '\0';
+	rec->owner_pid = 0;
 	rec->secret_name[0] = '\0';
 	rec->same_pod = CW_UNKNOWN;
 	rec->cluster_name[0] = '\0';

@@ -112,6 +112,7 @@ struct cw_record {
 	char owner_pod[CW_REC_NAME_MAX];
 	char owner_pod_uid[CW_REC_NAME_MAX];
 	char owner_sa[CW_REC_NAME_MAX];
+	uint64_t owner_pid;		/* cred.owner.pid: whose environ was read, 0 unset */
 	char secret_name[CW_REC_NAME_MAX];
 	int8_t same_pod;		/* enum cw_tristate */
 

@@ -30,9 +30,10 @@
 
 /*
  * Every field the upstream files use in a condition, an exception or an
- * output (falcosecurity/rules main, rules/falco_rules.yaml,
- * falco-incubating_rules.yaml and falco-sandbox_rules.yaml), plus the ones
- * the Falco docs name for open events.
+ * output (falcosecurity/rules main at c72713e, rules/falco_rules.yaml,
+ * falco-incubating_rules.yaml and falco-sandbox_rules.yaml, as
+ * tests/lib/falco-rule-fields.py lists them), plus the ones the Falco docs
+ * name for open events.
  */
 static const char *const upstream_fields[] = {
 	"container.id", "container.image.repository", "container.mount.dest[/var/run/docker.sock]",

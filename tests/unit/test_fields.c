@@ -217,6 +217,10 @@ static void test_fields_falco_views_of_an_open(void **state)
 	assert_string_equal(get_str(&rec, "proc.duration"), "6000000000");
 	assert_string_equal(get_str(&rec, "proc.vpid"), "<NA>");
 	assert_string_equal(get_str(&rec, "evt.num"), "<NA>");
+	/* ready for environ reads: the process whose environment was read */
+	assert_string_equal(get_str(&rec, "cred.owner.pid"), "<NA>");
+	assert_int_equal(field_set_u64(&rec, CW_F_CRED_OWNER_PID, 0, 42), 0);
+	assert_string_equal(get_str(&rec, "cred.owner.pid"), "42");
 	/* O_CREAT: is_open_exec needs the mode, which is not captured */
 	strcpy(rec.fd_flags, "O_WRONLY|O_CREAT");
 	assert_string_equal(get_str(&rec, "evt.is_open_exec"), "<NA>");
