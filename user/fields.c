@@ -18,7 +18,7 @@ struct field_slot {
 };
 
 #define SLOT(n, t, m, d, k, w) { { n, t, false, d, k, w }, offsetof(struct cw_record, m), \
-				 sizeof(((struct cw_record *)0)->m), false }
+				 sizeof(((struct cw_record *)0)->m), false, false }
 #define STR(n, m, d)  SLOT(n, CW_FT_STR, m, d, CW_FK_STORED, 0)
 #define U64(n, m, d)  SLOT(n, CW_FT_U64, m, d, CW_FK_STORED, 0)
 #define S64(n, m, d)  SLOT(n, CW_FT_S64, m, d, CW_FK_STORED, 0)
@@ -27,13 +27,13 @@ struct field_slot {
 #define U64Z(n, m, d, k, w) { { n, CW_FT_U64, false, d, k, w }, offsetof(struct cw_record, m), \
 			      8, false, true }
 /* computed in field_get(), or a record member attribution fills on demand */
-#define CALC(n, t, d, w)	{ { n, t, false, d, CW_FK_DERIVED, w }, 0, 0, false }
+#define CALC(n, t, d, w)	{ { n, t, false, d, CW_FK_DERIVED, w }, 0, 0, false, false }
 #define CALCM(n, t, m, d, w)	SLOT(n, t, m, d, CW_FK_DERIVED, w)
-#define CALCI(n, t, d, w)	{ { n, t, true, d, CW_FK_DERIVED, w }, 0, 0, false }
+#define CALCI(n, t, d, w)	{ { n, t, true, d, CW_FK_DERIVED, w }, 0, 0, false, false }
 
 static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_EVT_TIME] = U64("evt.time", time_ns, "time of the open, ns since the epoch"),
-	[CW_F_EVT_TYPE] = { { "evt.type", CW_FT_STR, false, "syscall path: open, openat, openat2, creat, open_by_handle_at, io_uring_openat, io_uring_openat2", CW_FK_STORED, 0 }, 0, 0, false },
+	[CW_F_EVT_TYPE] = { { "evt.type", CW_FT_STR, false, "syscall path: open, openat, openat2, creat, open_by_handle_at, io_uring_openat, io_uring_openat2", CW_FK_STORED, 0 }, 0, 0, false, false },
 	[CW_F_EVT_RES] = S64("evt.res", res, "syscall result (the fd); compared with a word (SUCCESS, E...) it is Falco's text form"),
 	[CW_F_PROC_PID] = U64("proc.pid", pid, "process id of the reader"),
 	[CW_F_PROC_TID] = U64("proc.tid", tid, "thread id of the reader"),
@@ -43,8 +43,8 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_PROC_PPID] = U64("proc.ppid", ppid, "parent process id"),
 	[CW_F_PROC_PNAME] = STR("proc.pname", proc_pname, "parent command name"),
 	[CW_F_PROC_PCMDLINE] = STR("proc.pcmdline", proc_pcmdline, "parent command line"),
-	[CW_F_PROC_ANAME] = { { "proc.aname", CW_FT_STR, true, "name of the N-th ancestor (0 = self, 1 = parent); without [N]: any ancestor", CW_FK_STORED, 0 }, 0, 0, false },
-	[CW_F_PROC_APID] = { { "proc.apid", CW_FT_U64, true, "pid of the N-th ancestor (0 = self, 1 = parent); without [N]: any ancestor", CW_FK_STORED, 0 }, 0, 0, false },
+	[CW_F_PROC_ANAME] = { { "proc.aname", CW_FT_STR, true, "name of the N-th ancestor (0 = self, 1 = parent); without [N]: any ancestor", CW_FK_STORED, 0 }, 0, 0, false, false },
+	[CW_F_PROC_APID] = { { "proc.apid", CW_FT_U64, true, "pid of the N-th ancestor (0 = self, 1 = parent); without [N]: any ancestor", CW_FK_STORED, 0 }, 0, 0, false, false },
 	[CW_F_PROC_TTY] = U64("proc.tty", tty, "controlling terminal device, 0 for none"),
 	[CW_F_PROC_SID] = U64("proc.sid", sid, "session id"),
 	[CW_F_PROC_IS_EXEC_SESSION] = BOOL("proc.is_exec_session", is_exec_session, "true for an interactive kubectl exec style session"),
@@ -81,7 +81,7 @@ static const struct field_slot slots[CW_F__ALL] = {
 
 	[CW_F_EVT_DIR] = CALC("evt.dir", CW_FT_STR, "'<': every credwatch event is a syscall exit", 0),
 	[CW_F_EVT_RAWRES] = CALC("evt.rawres", CW_FT_S64, "syscall result as a number", 0),
-	[CW_F_EVT_RES_STR] = { { "evt.res", CW_FT_STR, false, "SUCCESS, or the error name", CW_FK_DERIVED, 0 }, 0, 0, true },
+	[CW_F_EVT_RES_STR] = { { "evt.res", CW_FT_STR, false, "SUCCESS, or the error name", CW_FK_DERIVED, 0 }, 0, 0, true, false },
 	[CW_F_EVT_IS_OPEN_READ] = CALC("evt.is_open_read", CW_FT_BOOL, "opened for reading (O_RDONLY or O_RDWR; not creat)", 0),
 	[CW_F_EVT_IS_OPEN_WRITE] = CALC("evt.is_open_write", CW_FT_BOOL, "opened for writing (O_WRONLY or O_RDWR; not creat)", 0),
 	[CW_F_EVT_IS_OPEN_EXEC] = CALC("evt.is_open_exec", CW_FT_BOOL, "created with execute permission: false without O_CREAT/O_TMPFILE, else unknown (the mode is not captured)", 0),
