@@ -27,6 +27,7 @@ struct kctr {
 	char name[64];
 	char image[256];
 	char id[129];
+	bool privileged;	/* securityContext.privileged (absent: false) */
 };
 
 struct kvol {
