@@ -29,6 +29,11 @@ run_one() {	# name, command...
 	local start=$SECONDS ok=1 reports=()
 	[ -z "$SANLOG" ] || rm -f "$SANLOG"/*
 	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1 || ok=0
+	# a script starts with the one preamble (tests/README.md)
+	if [ "$1" = bash ] && ! grep -q '^\. "$(dirname "$0")/../lib/preamble.sh"' "$2"; then
+		echo "$2: does not source tests/lib/preamble.sh (tests/README.md)" >>"$log"
+		ok=0
+	fi
 	if [ -n "$SANLOG" ]; then
 		shopt -s nullglob
 		reports=("$SANLOG"/*)

@@ -15,22 +15,18 @@
 #    requires of falcosidekick bodies.
 # Nothing is fetched: the rule files are the repository's own fixtures.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-falco-rules.XXXXXX)
+test_tmpdir falco-rules
 BPID=
 DEEP=
-cleanup() {
-	# the reader tree is its own process group: all of it, even blocked on the fifo
-	if [ -n "$DEEP" ]; then kill -- -"$DEEP" 2>/dev/null || true; fi
-	agent_stop || true
-	if [ -n "$BPID" ]; then kill "$BPID" 2>/dev/null || true; fi
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+kill_at_exit BPID
+on_exit agent_stop
+# the reader tree is its own process group: all of it, even blocked on the fifo
+on_exit '[ -z "$DEEP" ] || kill -- -"$DEEP" 2>/dev/null'
 step() { echo "--- $*"; }
 wait_for() {	# DESC SECONDS CMD...: poll CMD every 0.1 s
 	local desc=$1 secs=$2 i; shift 2

@@ -16,23 +16,21 @@
 # matcher (try every split at each '*', as old fnmatch implementations did;
 # glibc's own fnmatch no longer blows up on these patterns) and rebuild.
 set -eu
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 
-T=$(mktemp -d /tmp/cw-rt-glob.XXXXXX)
-cleanup() {
-	# a stalled agent does not act on SIGTERM: give it 10 s, then SIGKILL
-	if [ -n "$AGENT_PID" ]; then
-		kill -TERM "$AGENT_PID" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$AGENT_PID" 2>/dev/null || true
-		wait "$AGENT_PID" 2>/dev/null || true
-		AGENT_PID=
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
+test_tmpdir rt-glob
+# a stalled agent does not act on SIGTERM: give it 10 s, then SIGKILL
+stop_stalled_agent() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	for _ in $(seq 1 100); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$AGENT_PID" 2>/dev/null || true
+	wait "$AGENT_PID" 2>/dev/null || true
+	AGENT_PID=
 }
-trap cleanup EXIT
+on_exit stop_stalled_agent
 
 mkdir -p "$T/d/x"
 echo "secret-$$" >"$T/d/token"
