@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "lru.h"
 
 #define NIL UINT32_MAX
@@ -31,11 +30,6 @@ static uint32_t bucket_of(const struct lru *l, uint64_t key)
 	key *= 0xff51afd7ed558ccdULL;
 	key ^= key >> 33;
 	return (uint32_t)(key & (l->nbuckets - 1));
-}
-
-uint64_t lru_hash_str(const char *s)
-{
-	return hash_fnv64_str(HASH_FNV64_INIT, s);
 }
 
 struct lru *lru__new(size_t max_entries, size_t value_size)

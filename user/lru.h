@@ -34,7 +34,4 @@ size_t lru__count(const struct lru *l);
 size_t lru__max(const struct lru *l);
 uint64_t lru__evictions(const struct lru *l);
 
-/* FNV-1a of a string, for string-keyed users (keep the string in the value). */
-uint64_t lru_hash_str(const char *s);
-
 #endif /* CW_LRU_H */
