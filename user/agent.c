@@ -203,35 +203,12 @@ static void on_alert_line(void *ctx, const char *json, size_t len)
 
 static int open_ship(struct agent *a)
 {
-	const struct config *cfg = a->cfg;
-	struct ship_opts o;
-	int err;
+	struct ship_opts o = a->cfg->ship;
 
-	if (!cfg->backend)
+	if (!o.url)
 		return 0;
-	ship_opts_default(&o);
-	o.url = cfg->backend;
-	if (cfg->backend_format && ship_format_parse(cfg->backend_format, &o.format))
-		return -EINVAL;
-	o.insecure = cfg->backend_insecure;
-	o.token_file = cfg->backend_token_file;
-	o.ca_file = cfg->backend_ca;
-	o.cert_file = cfg->backend_cert;
-	o.key_file = cfg->backend_key;
-	o.connect_timeout_ms = (unsigned)cfg->backend_connect_timeout_ms;
-	o.timeout_ms = (unsigned)cfg->backend_timeout_ms;
-	o.batch_max = (unsigned)cfg->backend_batch_max;
-	o.batch_bytes = (unsigned)cfg->backend_batch_bytes;
-	o.flush_ms = (unsigned)cfg->backend_flush_ms;
-	o.retry_base_ms = (unsigned)cfg->backend_retry_base_ms;
-	o.retry_max_ms = (unsigned)cfg->backend_retry_max_ms;
 	o.hostname = a->node_name;
-	if (cfg->spool)
-		o.spool.dir = cfg->spool;
-	o.spool.max_bytes = cfg->spool_max_bytes;
-	o.spool.fsync_ms = (unsigned)cfg->spool_fsync_ms;
-	err = ship_new(&a->ship, &o);
-	return err;
+	return ship_new(&a->ship, &o);
 }
 
 static uint64_t kernel_drops_total(struct agent *a)
@@ -258,7 +235,7 @@ static void close_ship(struct agent *a)
 
 	if (!a->ship)
 		return;
-	err = ship_close(a->ship, (unsigned)a->cfg->backend_drain_ms, &st);
+	err = ship_close(a->ship, (unsigned)a->cfg->ship.drain_ms, &st);
 	a->ship = NULL;
 	log_info("backend: delivery summary: %" PRIu64 " records submitted, %" PRIu64 " sent, %"
 		 PRIu64 " retried, %" PRIu64 " acknowledged, %" PRIu64 " dead-lettered, %" PRIu64
@@ -365,7 +342,7 @@ static void emit_finding(void *ctx, const char *line, size_t len)
 	struct agent *a = ctx;
 
 	if (fwrite(line, 1, len, a->findings_out) != len || fputc('\n', a->findings_out) == EOF)
-		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+		log_warn("findings: %s: write: %s", a->cfg->outputs.findings, strerror(errno));
 	/* the dump keeps the line as written, for credwatch-inspect findings/summary */
 	if (a->dump && dump_write_finding(a->dump, line, len))
 		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
@@ -384,35 +361,33 @@ static void run_findings(struct agent *a)
 	if (n < 0)
 		log_warn("findings: evaluate: %s", strerror(-n));
 	if (fflush(a->findings_out))
-		log_warn("findings: %s: write: %s", a->cfg->findings, strerror(errno));
+		log_warn("findings: %s: write: %s", a->cfg->outputs.findings, strerror(errno));
 	findings_save(a->findings);	/* logs its own failure; retried next interval */
 }
 
 static int open_findings(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
-	struct findings_opts fo = { 0 };
+	struct findings_opts fo;
 	int err;
 
-	if (!cfg->findings)
+	if (!cfg->outputs.findings)
 		return 0;
-	if (!strcmp(cfg->findings, "-")) {
+	if (!strcmp(cfg->outputs.findings, "-")) {
 		a->findings_out = stdout;
 	} else {
-		a->findings_out = fopen(cfg->findings, "ae");
+		a->findings_out = fopen(cfg->outputs.findings, "ae");
 		if (!a->findings_out) {
 			err = -errno;
-			log_error("findings: --findings %s: %s", cfg->findings, strerror(-err));
+			log_error("findings: --findings %s: %s", cfg->outputs.findings, strerror(-err));
 			return err;
 		}
 		a->findings_owned = true;
 	}
-	fo.window_s = cfg->findings_window_s;
-	fo.interval_s = cfg->findings_interval_s;
-	fo.state_dir = cfg->state_dir;
-	fo.host_root = cfg->host_root;
+	fo = cfg->findings;
+	fo.host_root = cfg->agent.host_root;
 	fo.node_name = a->node_name;
-	fo.cluster_name = cfg->cluster_name;
+	fo.cluster_name = cfg->identity.cluster_name;
 	return findings_new(&a->findings, &fo);
 }
 
@@ -462,7 +437,7 @@ static void startup_summary(struct agent *a)
 		 a->identity.source[0] ? ")" : "",
 		 a->identity.region[0] ? a->identity.region : "<NA>");
 	log_info("watching %u credentials under %s: %s", creds_count(a->creds),
-		 a->cfg->host_root ? a->cfg->host_root : "/", line);
+		 a->cfg->agent.host_root ? a->cfg->agent.host_root : "/", line);
 	if (!creds_count(a->creds))
 		log_info("no credentials found: add files with --watch PATH, or point "
 			 "--host-root at a node's root filesystem");
@@ -470,7 +445,7 @@ static void startup_summary(struct agent *a)
 
 static int open_events(struct agent *a)
 {
-	const char *path = a->cfg->events;
+	const char *path = a->cfg->outputs.events;
 
 	if (!path)
 		return 0;
@@ -484,46 +459,6 @@ static int open_events(struct agent *a)
 		return -errno;
 	}
 	a->events_owned = true;
-	return 0;
-}
-
-int agent_rules_files(const struct config *cfg, const char ***files, int *n)
-{
-	static const char *defaults[1];
-	static char near_build[4096];
-	char exe[4096];
-	ssize_t len;
-
-	if (cfg->rules.n) {
-		*files = (const char **)cfg->rules.v;
-		*n = cfg->rules.n;
-		return 0;
-	}
-	/*
-	 * installed, else the source tree's rules/ a few levels above the
-	 * binary (build/credwatch, build/sanitize/credwatch)
-	 */
-	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
-	if (access(defaults[0], R_OK)) {
-		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		for (int up = 1; len > 0 && up <= 3; up++) {
-			char *slash;
-
-			exe[len] = '\0';
-			slash = strrchr(exe, '/');
-			if (!slash)
-				break;
-			*slash = '\0';
-			len = slash - exe;
-			snprintf(near_build, sizeof(near_build), "%s/rules/credwatch_rules.yaml", exe);
-			if (up > 1 && !access(near_build, R_OK)) {
-				defaults[0] = near_build;
-				break;
-			}
-		}
-	}
-	*files = defaults;
-	*n = 1;
 	return 0;
 }
 
@@ -541,39 +476,35 @@ static int open_alerts(struct agent *a)
 	const struct config *cfg = a->cfg;
 	struct alert_opts ao = { 0 };
 	struct rules_diag diag = { 0 };
-	const char **files;
-	int nfiles;
 	bool tty;
 
-	agent_rules_files(cfg, &files, &nfiles);
-	a->rules = rules_load(files, nfiles, &diag);
+	a->rules = rules_open(&cfg->rules, &diag);
 	if (!a->rules) {
 		rules_diag_print(&diag, stderr);
 		return -EINVAL;
 	}
-	rules_set_match_all(a->rules, cfg->rule_matching && !strcmp(cfg->rule_matching, "all"));
 	metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
 	log_info("loaded %d rules from %d file%s", rules_count(a->rules), rules_nfiles(a->rules),
 		 rules_nfiles(a->rules) == 1 ? "" : "s");
 	log_rules_summary(a->rules);
 
-	if (!cfg->output || !strcmp(cfg->output, "-")) {
+	if (!cfg->outputs.output || !strcmp(cfg->outputs.output, "-")) {
 		a->alert_out = stdout;
 	} else {
-		a->alert_out = fopen(cfg->output, "ae");
+		a->alert_out = fopen(cfg->outputs.output, "ae");
 		if (!a->alert_out) {
-			log_error("output: --output %s: %s", cfg->output, strerror(errno));
+			log_error("output: --output %s: %s", cfg->outputs.output, strerror(errno));
 			return -errno;
 		}
 		a->alert_out_owned = true;
 	}
 	tty = isatty(fileno(a->alert_out));
-	ao.rate = (double)cfg->alert_rate;
-	ao.burst = cfg->alert_burst ? (double)cfg->alert_burst : 1.0;
-	ao.summary_interval_ns = cfg->alert_summary_interval_s * 1000000000ULL;
+	ao.rate = (double)cfg->outputs.alert_rate;
+	ao.burst = cfg->outputs.alert_burst ? (double)cfg->outputs.alert_burst : 1.0;
+	ao.summary_interval_ns = cfg->outputs.alert_summary_interval_s * 1000000000ULL;
 	ao.hostname = a->node_name;
-	ao.text = cfg->output_format ? !strcmp(cfg->output_format, "text") : tty;
-	ao.color = ao.text && tty && !cfg->no_color && !getenv("NO_COLOR");
+	ao.text = cfg->outputs.format ? !strcmp(cfg->outputs.format, "text") : tty;
+	ao.color = ao.text && tty && !cfg->outputs.no_color && !getenv("NO_COLOR");
 	ao.sink = on_alert_line;
 	ao.sink_ctx = a;
 	a->alerts = alert_writer_new(&ao, a->alert_out);
@@ -584,71 +515,17 @@ static int open_alerts(struct agent *a)
 
 static int open_dump(struct agent *a)
 {
-	struct dump_opts o;
+	struct dump_opts o = a->cfg->dump;
 
-	if (!a->cfg->dump)
+	if (!o.dir)
 		return 0;
-	dump_opts_default(&o);
-	o.dir = a->cfg->dump;
 	o.hostname = a->node_name;
-	o.max_bytes = a->cfg->dump_max_bytes;
-	o.max_age_s = (uint32_t)a->cfg->dump_max_age_s;
-	o.keep = (uint32_t)a->cfg->dump_keep;
 	return dump_writer_open(&a->dump, &o);
-}
-
-/*
- * The redactor every command line passes through before a record is made
- * of it (event.c, attrib.c): the configured lists and their extras. Off
- * only when asked, and then said at every start.
- */
-static int open_redact(struct agent *a)
-{
-	const struct config *cfg = a->cfg;
-	const struct { enum redact_list list; const char *key; const struct strlist *items; }
-	lists[] = {
-		{ REDACT_LIST_NAMES, "redact-names", &cfg->redact_names },
-		{ REDACT_LIST_NAMES, "redact-extra-names", &cfg->redact_extra_names },
-		{ REDACT_LIST_PREFIXES, "redact-prefixes", &cfg->redact_prefixes },
-		{ REDACT_LIST_PREFIXES, "redact-extra-prefixes", &cfg->redact_extra_prefixes },
-		{ REDACT_LIST_PROGRAMS, "redact-programs", &cfg->redact_programs },
-		{ REDACT_LIST_PROGRAMS, "redact-extra-programs", &cfg->redact_extra_programs },
-	};
-	char why[256];
-	int err;
-
-	if (cfg->no_redact) {
-		log_warn("redact: --no-redact: command lines go to events, alerts, dumps, the "
-			 "spool and the backend as they are, with any secret they carry");
-		return 0;
-	}
-	a->redact = redact_new();
-	if (!a->redact) {
-		log_error("redact: out of memory");
-		return -ENOMEM;
-	}
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-		for (int i = 0; i < lists[l].items->n; i++) {
-			err = redact_add(a->redact, lists[l].list, lists[l].items->v[i], why,
-					 sizeof(why));
-			if (err == -EINVAL)
-				log_error("redact: --%s: %s", lists[l].key, why);
-			else if (err)
-				log_error("redact: out of memory");
-			if (err)
-				return err;
-		}
-	}
-	log_info("redact: on: %d names, %d token prefixes, %d program flags",
-		 cfg->redact_names.n + cfg->redact_extra_names.n,
-		 cfg->redact_prefixes.n + cfg->redact_extra_prefixes.n,
-		 cfg->redact_programs.n + cfg->redact_extra_programs.n);
-	return 0;
 }
 
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
-	struct watch_opts wo = { 0 };
+	struct watch_opts wo = cfg->watch;
 	struct watch_sink sink = { sink_add, sink_del, a };
 	struct sensor_opts so = { 0 };
 	char why[512];
@@ -658,9 +535,9 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
 	snprintf(a->host_root, sizeof(a->host_root), "%s",
-		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
+		 cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ? cfg->agent.host_root : "");
 	snprintf(a->proc_root, sizeof(a->proc_root), "%s/proc",
-		 cfg->host_root && strcmp(cfg->host_root, "/") ? cfg->host_root : "");
+		 cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ? cfg->agent.host_root : "");
 	if (access(a->proc_root, X_OK))
 		snprintf(a->proc_root, sizeof(a->proc_root), "/proc");
 	err = creds_new(&a->creds, 0);
@@ -672,17 +549,14 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 			log_error("%s", why);
 			return err;
 		}
-		so.max_watched = (uint32_t)cfg->max_watched;
-		so.ringbuf_bytes = (uint32_t)cfg->ringbuf_bytes;
-		so.variant = cfg->bpf_variant;
+		so.max_watched = (uint32_t)cfg->agent.max_watched;
+		so.ringbuf_bytes = (uint32_t)cfg->agent.ringbuf_bytes;
+		so.variant = cfg->agent.bpf_variant;
 		err = sensor_open(&a->sensor, &so, on_event, a);
 		if (err)
 			return err;
 	}
-	wo.host_root = cfg->host_root ? cfg->host_root : "/";
-	wo.extra = (const char *const *)cfg->watch.v;
-	wo.nextra = cfg->watch.n;
-	wo.recheck_ms = (uint32_t)cfg->discovery_recheck_ms;
+	wo.host_root = cfg->agent.host_root ? cfg->agent.host_root : "/";
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -705,19 +579,14 @@ static void agent_reload(struct agent *a)
 {
 	struct rules_diag diag = { 0 };
 	struct rules *next;
-	const char **files;
-	int nfiles;
 
 	reload_config(a);
-	agent_rules_files(a->cfg, &files, &nfiles);
-	next = rules_load(files, nfiles, &diag);
+	next = rules_open(&a->cfg->rules, &diag);
 	if (!next) {
 		log_error("SIGHUP: rules not reloaded, keeping the %d running rules:",
 			  rules_count(a->rules));
 		rules_diag_print(&diag, stderr);
 	} else {
-		rules_set_match_all(next, a->cfg->rule_matching &&
-				    !strcmp(a->cfg->rule_matching, "all"));
 		rules_free(a->rules);
 		a->rules = next;
 		/* rule pointers changed: forget their metrics slots (slots persist by name) */
@@ -862,6 +731,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
+	struct attrib_opts ao;
 	int err, ret = 1, loop_fd = -1;
 
 	if (!a) {
@@ -870,7 +740,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	}
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
-	identity_node_name(cfg->node_name, a->node_name, sizeof(a->node_name));
+	identity_node_name(cfg->identity.node_name, a->node_name, sizeof(a->node_name));
 	a->metrics = metrics_new(0);
 	if (!a->metrics) {
 		log_error("out of memory");
@@ -883,12 +753,12 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	 * BPF loads) but serves later, and the shipper and the API client are
 	 * set up here and started below.
 	 */
-	if (cfg->listen) {
-		a->health = health__open(cfg->listen, a->metrics, 0);
+	if (cfg->health.listen) {
+		a->health = health__open(cfg->health.listen, a->metrics, 0);
 		if (!a->health) {
 			/* health__open names --listen and the reason itself */
 			if (errno == ENOMEM)
-				log_error("listen: --listen %s: out of memory", cfg->listen);
+				log_error("listen: --listen %s: out of memory", cfg->health.listen);
 			ret = errno == EINVAL ? 2 : 1;
 			goto cleanup;
 		}
@@ -903,15 +773,17 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		ret = (err == -EINVAL || err == -ENOENT || err == -EACCES) ? 2 : 1;
 		goto cleanup;
 	}
-	err = open_redact(a);
+	err = redact_open(&a->redact, &cfg->redact);
 	if (err) {
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}
-	err = attrib_new(&a->attrib, &(struct attrib_opts){
-		.host_root = cfg->host_root, .cgroup_root = cfg->cgroup_root,
-		.kubeconfig = cfg->kubeconfig, .node_name = a->node_name,
-		.in_cluster = true, .cache_max = cfg->attrib_cache_max, .redact = a->redact });
+	ao = cfg->attrib;
+	ao.host_root = cfg->agent.host_root;
+	ao.node_name = a->node_name;
+	ao.in_cluster = true;
+	ao.redact = a->redact;
+	err = attrib_new(&a->attrib, &ao);
 	if (err) {
 		if (err != -EINVAL)
 			log_error("attribution: %s", strerror(-err));
@@ -938,11 +810,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	    attrib_start(a->attrib))
 		goto cleanup;	/* each logged why */
 	update_metrics(a);
-	identity_detect(cfg->host_root, cfg->cluster_name, &a->identity);
+	identity_detect(cfg->agent.host_root, cfg->identity.cluster_name, &a->identity);
 	metrics_set_ready(a->metrics, true);
 	startup_summary(a);
-	if (cfg->duration_s)
-		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
+	if (cfg->agent.duration_s)
+		deadline = now_ns(CLOCK_MONOTONIC) + cfg->agent.duration_s * 1000000000ULL;
 
 	/*
 	 * One wait for the ring buffer, inotify and the mount table, so a
@@ -1004,7 +876,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		}
 		if (a->findings && t >= next_findings) {
 			run_findings(a);
-			next_findings = t + cfg->findings_interval_s * 1000000000ULL;
+			next_findings = t + cfg->findings.interval_s * 1000000000ULL;
 		}
 		if (deadline && t >= deadline)
 			break;

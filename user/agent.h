@@ -19,12 +19,6 @@ struct agent_signals {
 /* Run until stopped or --duration ends. Returns 0, 1 (runtime failure) or 2 (bad rules or --listen). */
 int agent_run(const struct config *cfg, struct agent_signals *sig);
 
-/*
- * The rules files in effect: --rules, else the installed default, else the
- * source tree's rules/ next to the binary. Pointers stay valid.
- */
-int agent_rules_files(const struct config *cfg, const char ***files, int *n);
-
 /* --list-watched: discover, print, exit code. Needs no BPF. */
 int agent_list_watched(const struct config *cfg);
 

@@ -322,3 +322,16 @@ bool attrib_node_identity(struct attrib *a, struct cluster_identity *out)
 {
 	return a && k8s__node_identity(a->k8s, out);
 }
+
+static const struct opt_desc attrib_option_list[] = {
+	OPT_STR(struct attrib_opts, kubeconfig, "kubeconfig", "FILE",
+		"in-cluster service account when present",
+		"Kubernetes API access for pod enrichment (the agent works without it)"),
+	OPT_STR(struct attrib_opts, cgroup_root, "cgroup-root", "DIR",
+		"the cgroup2 mount under --host-root",
+		"cgroup v2 hierarchy used to map cgroup ids to containers and pods"),
+	OPT_UINT(struct attrib_opts, cache_max, "attrib-cache-max", "N", 0, "16384",
+		 "cgroup ids kept in the attribution cache"),
+};
+
+const struct opt_table attrib_options = OPT_TABLE(attrib_option_list, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opt.h"
 #include "record.h"
 
 #define ATTRIB_SHORT_ID_LEN	12	/* container.id is shortened like Falco's */
@@ -22,14 +23,18 @@
 struct redact;
 
 struct attrib_opts {
-	const char *host_root;	/* --host-root; NULL: "/" */
-	const char *cgroup_root;/* --cgroup-root; NULL: detect the cgroup2 mount */
-	const char *kubeconfig;	/* --kubeconfig; NULL: in-cluster when in_cluster */
-	const char *node_name;	/* --node-name; NULL: identity_node_name()'s default */
+	char *kubeconfig;	/* --kubeconfig; NULL: in-cluster when in_cluster */
+	char *cgroup_root;	/* --cgroup-root; NULL: detect the cgroup2 mount */
+	uint64_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
+	/* not options: */
+	const char *host_root;	/* --host-root (the agent's); NULL: "/" */
+	const char *node_name;	/* identity_node_name(); NULL: its default */
 	bool in_cluster;	/* try the pod's service account when no kubeconfig */
-	size_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
 	struct redact *redact;	/* argv read from /proc goes through it; NULL: as is */
 };
+
+/* --kubeconfig, --cgroup-root, --attrib-cache-max (opt.h) */
+extern const struct opt_table attrib_options;
 
 struct attrib;
 

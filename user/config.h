@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * config.h - every agent option, from the command line (and the config
- * file, which uses the same names as keys). One table in config.c drives
- * parsing, --help, --print-config and the README's option table.
+ * config.h - the agent's configuration: every module's options struct,
+ * filled from the command line and the config file (which uses the same
+ * names as keys). Each module declares its options in a table next to its
+ * struct (opt.h); config.c lists the modules, and from those tables come
+ * parsing, --help, --print-config and the documentation's option table.
  */
 #ifndef CW_CONFIG_H
 #define CW_CONFIG_H
@@ -11,80 +13,44 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/*
- * A list option. borrowed: v is a built-in default array (config_init),
- * never freed or written; replacing the list (the file, argv) makes it
- * owned.
- */
-struct strlist {
-	char **v;
-	int n;
-	bool borrowed;
+#include "attrib.h"
+#include "dump.h"
+#include "findings.h"
+#include "health.h"
+#include "identity.h"
+#include "opt.h"
+#include "outputs.h"
+#include "redact.h"
+#include "rules.h"
+#include "ship.h"
+#include "watch.h"
+
+/* The agent's own options (config.c declares them). */
+struct agent_opts {
+	char *config_file;		/* --config */
+	char *host_root;		/* --host-root; NULL: "/" */
+	uint64_t duration_s;		/* --duration; 0: until signalled */
+	/* the sensor's */
+	uint64_t max_watched;		/* --max-watched; 0: the sensor's default */
+	uint64_t ringbuf_bytes;		/* --ringbuf-bytes; 0: the sensor's default */
+	char *bpf_variant;		/* --bpf-variant auto | fast | compat */
+	/* actions: main does them instead of running the agent */
+	bool validate_rules, list_watched, print_config, version, help;
+	bool verbose;			/* -v: debug logging */
 };
 
 struct config {
-	char *config_file;
-	char *host_root;
-	struct strlist watch;
-	struct strlist rules;
-	char *output;
-	char *output_format;	/* json | text | auto */
-	char *events;
-	char *dump;
-	char *findings;		/* --findings FILE|-: NDJSON findings; off when NULL */
-	char *state_dir;	/* --state-dir; NULL: /var/lib/credwatch */
-	char *backend;
-	char *backend_format;
-	char *backend_token_file;
-	char *backend_ca;
-	char *backend_cert;
-	char *backend_key;
-	bool backend_insecure;
-	uint64_t backend_connect_timeout_ms;
-	uint64_t backend_timeout_ms;
-	uint64_t backend_batch_max;
-	uint64_t backend_batch_bytes;
-	uint64_t backend_flush_ms;
-	uint64_t backend_retry_base_ms;
-	uint64_t backend_retry_max_ms;
-	uint64_t backend_drain_ms;
-	char *spool;
-	uint64_t spool_max_bytes;
-	uint64_t spool_fsync_ms;
-	char *kubeconfig;
-	char *node_name;
-	char *cluster_name;
-	char *listen;
-	char *cgroup_root;
-	uint64_t attrib_cache_max;
-	uint64_t alert_rate;		/* alerts per second per rule and reader */
-	uint64_t alert_burst;
-	uint64_t alert_summary_interval_s;
-	char *rule_matching;	/* first | all */
-	uint64_t dump_max_bytes;
-	uint64_t dump_max_age_s;
-	uint64_t dump_keep;
-	uint64_t duration_s;
-	uint64_t max_watched;
-	uint64_t ringbuf_bytes;
-	char *bpf_variant;	/* auto | fast | compat */
-	uint64_t findings_window_s;	/* --findings-window, 86400 */
-	uint64_t findings_interval_s;	/* --findings-interval, 300 */
-	uint64_t discovery_recheck_ms;	/* --discovery-recheck-ms, 1000; 0 = off */
-	bool list_watched;
-	bool validate_rules;
-	bool print_config;
-	bool version;
-	bool help;
-	bool verbose;
-	bool no_color;
-	bool no_redact;		/* --no-redact: command lines as they are */
-	struct strlist redact_names;		/* default: redact_defaults() */
-	struct strlist redact_extra_names;	/* added to redact_names */
-	struct strlist redact_prefixes;
-	struct strlist redact_extra_prefixes;
-	struct strlist redact_programs;
-	struct strlist redact_extra_programs;
+	struct agent_opts agent;
+	struct watch_opts watch;		/* discovery */
+	struct identity_opts identity;
+	struct attrib_opts attrib;
+	struct redact_opts redact;
+	struct rules_opts rules;
+	struct outputs_opts outputs;
+	struct dump_opts dump;
+	struct ship_opts ship;			/* with its spool */
+	struct findings_opts findings;
+	struct health_opts health;
 
 	/*
 	 * Where this configuration came from, for a SIGHUP reload: the argv
@@ -97,7 +63,7 @@ struct config {
 /* Read when --config is not given and this file exists. */
 #define CONFIG_DEFAULT_FILE "/etc/credwatch/credwatch.yaml"
 
-/* Fill defaults. */
+/* Fill every module's defaults. */
 void config_init(struct config *c);
 void config_free(struct config *c);
 
@@ -150,7 +116,7 @@ int config_reload(const struct config *current, struct config *next, char *err, 
  */
 int config_diff(const struct config *a, const struct config *b, char *buf, size_t buf_size);
 
-/* Check values that depend on each other; -EINVAL with a reason. */
+/* Every module's checks (opt_table.check); -EINVAL with a reason naming the flag. */
 int config_validate(const struct config *c, char *err, size_t err_size);
 
 void config_usage(FILE *out);

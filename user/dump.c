@@ -71,12 +71,28 @@ static uint64_t writer_now(const struct dump_writer *w)
 	return w->opts.clock_ns ? w->opts.clock_ns(w->opts.clock_ctx) : clock_realtime_ns();
 }
 
+static const struct opt_desc dump_option_list[] = {
+	OPT_STR(struct dump_opts, dir, "dump", "DIR", "off",
+		"record every event and alert to compressed trace dumps in DIR"),
+	OPT_UINT(struct dump_opts, max_bytes, "dump-max-bytes", "BYTES", DUMP_DEFAULT_MAX_BYTES,
+		 "67108864", "start a new dump file past this size (0: no limit)"),
+	OPT_UINT(struct dump_opts, max_age_s, "dump-max-age", "SECONDS", DUMP_DEFAULT_MAX_AGE_S,
+		 "3600", "start a new dump file past this age (0: no limit)"),
+	OPT_UINT(struct dump_opts, keep, "dump-keep", "N", DUMP_DEFAULT_KEEP, "8",
+		 "dump files kept; older ones are deleted (0: all)"),
+};
+
+static void dump_opts_init(void *opts)
+{
+	dump_opts_default(opts);
+}
+
+const struct opt_table dump_options = OPT_TABLE(dump_option_list, dump_opts_init, NULL);
+
 void dump_opts_default(struct dump_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->max_bytes = DUMP_DEFAULT_MAX_BYTES;
-	opts->max_age_s = DUMP_DEFAULT_MAX_AGE_S;
-	opts->keep = DUMP_DEFAULT_KEEP;
+	opt_table_defaults(&dump_options, opts);
 	opts->block_bytes = DUMP_DEFAULT_BLOCK_BYTES;
 	opts->flush_ms = DUMP_DEFAULT_FLUSH_MS;
 	opts->level = Z_BEST_SPEED;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opt.h"
 #include "record.h"
 
 #define DUMP_DEFAULT_MAX_BYTES		(64ull << 20)	/* --dump-max-bytes */
@@ -38,10 +39,11 @@ enum dump_rec_type {
 };
 
 struct dump_opts {
-	const char *dir;	/* created 0700 when absent */
-	uint64_t max_bytes;	/* start a new file before passing this; 0 = no limit */
-	uint32_t max_age_s;	/* start a new file when older; 0 = no limit */
-	uint32_t keep;		/* delete the oldest dump files beyond N; 0 = keep all */
+	char *dir;		/* --dump; created 0700 when absent */
+	uint64_t max_bytes;	/* --dump-max-bytes: a new file before this; 0 = no limit */
+	uint64_t max_age_s;	/* --dump-max-age: a new file when older; 0 = no limit */
+	uint64_t keep;		/* --dump-keep: delete the oldest files beyond N; 0 = all */
+	/* not options: */
 	uint32_t block_bytes;	/* compress when this much is buffered */
 	uint32_t flush_ms;	/* a buffered record is written at most this late */
 	int level;		/* zlib level, 1 (fast) .. 9 */
@@ -124,6 +126,9 @@ struct dump_file_info {
 /* Called once per damaged region; what is one line, no trailing newline. */
 typedef void (*dump_damage_fn)(void *ctx, const char *file, uint64_t offset,
 			       const char *what);
+
+/* --dump, --dump-max-bytes, --dump-max-age, --dump-keep (opt.h) */
+extern const struct opt_table dump_options;
 
 struct dump_reader_opts {
 	uint64_t since_ns;	/* skip records before (0: no bound) */

@@ -591,3 +591,32 @@ void findings_free(struct findings *f)
 	jbuf_free(&f->jb);
 	free(f);
 }
+
+static const struct opt_desc findings_option_list[] = {
+	OPT_UINT(struct findings_opts, window_s, "findings-window", "SECONDS",
+		 FINDINGS_WINDOW_S_DEFAULT, "86400",
+		 "observation window: unused tokens, learning of token readers"),
+	OPT_UINT(struct findings_opts, interval_s, "findings-interval", "SECONDS",
+		 FINDINGS_INTERVAL_S_DEFAULT, "300", "how often findings are evaluated (and state saved)"),
+	OPT_STR(struct findings_opts, state_dir, "state-dir", "DIR", FINDINGS_STATE_DIR_DEFAULT,
+		"where findings state survives restarts (created 0700)"),
+};
+
+static int findings_opts_check(const void *opts, char *err, size_t err_size)
+{
+	const struct findings_opts *o = opts;
+
+	if (!o->window_s || !o->interval_s) {
+		snprintf(err, err_size, "--findings-%s: must be at least 1 second",
+			 o->window_s ? "interval" : "window");
+		return -EINVAL;
+	}
+	if (o->state_dir && !o->state_dir[0]) {
+		snprintf(err, err_size, "--state-dir: empty path");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct opt_table findings_options = OPT_TABLE(findings_option_list, NULL,
+						    findings_opts_check);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "creds.h"
+#include "opt.h"
 #include "record.h"
 
 #define FINDINGS_WINDOW_S_DEFAULT	86400
@@ -46,12 +47,16 @@
 struct findings_opts {
 	uint64_t window_s;	/* --findings-window, default 86400 */
 	uint64_t interval_s;	/* --findings-interval, default 300 (the caller's clock) */
-	const char *state_dir;	/* --state-dir, default /var/lib/credwatch; created 0700 */
-	const char *host_root;	/* --host-root, default "/": host files are stat()ed there */
+	char *state_dir;	/* --state-dir, default /var/lib/credwatch; created 0700 */
+	/* not options: */
+	const char *host_root;	/* --host-root (the agent's), default "/": host files are stat()ed there */
 	const char *node_name;	/* put on every finding and in host resource ids */
 	const char *cluster_name; /* NULL: null in findings */
 	uint32_t max_creds, max_readers, max_reader_pods, max_open;	/* 0: defaults */
 };
+
+/* --findings-window, --findings-interval, --state-dir (opt.h) */
+extern const struct opt_table findings_options;
 
 /* One finding line, JSON without the trailing newline. */
 typedef void (*findings_emit_fn)(void *ctx, const char *json_line, size_t len);

@@ -325,3 +325,10 @@ void health__stop(struct health *h)
 		close(h->fd);
 	free(h);
 }
+
+static const struct opt_desc health_option_list[] = {
+	OPT_STR(struct health_opts, listen, "listen", "ADDR:PORT", "off",
+		"serve /healthz, /readyz and /metrics (Prometheus) on this address"),
+};
+
+const struct opt_table health_options = OPT_TABLE(health_option_list, NULL, NULL);

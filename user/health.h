@@ -20,6 +20,14 @@
 #include <sys/socket.h>
 
 #include "metrics.h"
+#include "opt.h"
+
+struct health_opts {
+	char *listen;		/* --listen ADDR:PORT; NULL: no endpoint */
+};
+
+/* --listen (opt.h) */
+extern const struct opt_table health_options;
 
 struct health;
 

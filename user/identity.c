@@ -287,3 +287,12 @@ void identity_apply(const struct cluster_identity *id, struct cw_record *rec)
 	record_strlcpy(rec->cloud_provider, id->provider, sizeof(rec->cloud_provider));
 	record_strlcpy(rec->cloud_region, id->region, sizeof(rec->cloud_region));
 }
+
+static const struct opt_desc identity_option_list[] = {
+	OPT_STR(struct identity_opts, node_name, "node-name", "NAME",
+		"$NODE_NAME, else the host name", "this node's name"),
+	OPT_STR(struct identity_opts, cluster_name, "cluster-name", "NAME", "unset (<NA>)",
+		"cluster name put on every event and alert"),
+};
+
+const struct opt_table identity_options = OPT_TABLE(identity_option_list, NULL, NULL);

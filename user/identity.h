@@ -19,7 +19,16 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "opt.h"
 #include "record.h"
+
+struct identity_opts {
+	char *node_name;	/* --node-name; NULL: identity_node_name()'s default */
+	char *cluster_name;	/* --cluster-name; NULL: unset */
+};
+
+/* --node-name, --cluster-name (opt.h) */
+extern const struct opt_table identity_options;
 
 /*
  * identity_node_name - this node's name, as documented for --node-name:

@@ -58,36 +58,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "credwatch: %s\n", err);
 		goto out;
 	}
-	if (cfg.help) {
+	if (cfg.agent.help) {
 		config_usage(stdout);
 		ret = 0;
 		goto out;
 	}
-	if (cfg.version) {
+	if (cfg.agent.version) {
 		printf("credwatch %s\n", CW_VERSION);
 		ret = 0;
 		goto out;
 	}
-	if (cfg.verbose)
+	if (cfg.agent.verbose)
 		cw_log_level = CW_LOG_DEBUG;
-	if (cfg.print_config) {
+	if (cfg.agent.print_config) {
 		config_print(&cfg, stdout);
 		ret = 0;
 		goto out;
 	}
-	if (cfg.host_root && access(cfg.host_root, R_OK | X_OK)) {
-		fprintf(stderr, "credwatch: --host-root: %s: %s\n", cfg.host_root, strerror(errno));
+	if (cfg.agent.host_root && access(cfg.agent.host_root, R_OK | X_OK)) {
+		fprintf(stderr, "credwatch: --host-root: %s: %s\n", cfg.agent.host_root, strerror(errno));
 		goto out;
 	}
-	if (cfg.validate_rules) {
+	if (cfg.agent.validate_rules) {
 		const char **files;
 		int n;
 
-		agent_rules_files(&cfg, &files, &n);
-		ret = rules_validate(files, n, cfg.verbose, stdout, stderr);
+		rules_files(&cfg.rules, &files, &n);
+		ret = rules_validate(files, n, cfg.agent.verbose, stdout, stderr);
 		goto out;
 	}
-	if (cfg.list_watched) {
+	if (cfg.agent.list_watched) {
 		ret = agent_list_watched(&cfg);
 		goto out;
 	}

@@ -55,6 +55,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opt.h"
+
 #define REDACT_MARK		"<redacted>"
 #define REDACT_MARK_LEN		(sizeof(REDACT_MARK) - 1)
 #define REDACT_PREFIX_BODY_MIN	16	/* bytes of [A-Za-z0-9_-] after a prefix */
@@ -82,6 +84,31 @@ enum redact_list {
 };
 
 struct redact;
+
+/*
+ * What the operator sets: off, or the lists (each replaces the built-in
+ * one) and their extras (added to it).
+ */
+struct redact_opts {
+	bool off;			/* --no-redact */
+	struct strlist names;		/* --redact-names (default: the built-in list) */
+	struct strlist extra_names;	/* --redact-extra-names */
+	struct strlist prefixes;	/* --redact-prefixes */
+	struct strlist extra_prefixes;	/* --redact-extra-prefixes */
+	struct strlist programs;	/* --redact-programs */
+	struct strlist extra_programs;	/* --redact-extra-programs */
+};
+
+/* --no-redact and the redact-* lists (opt.h); checks every item's form. */
+extern const struct opt_table redact_options;
+
+/*
+ * redact_open - the redactor every command line passes through before a
+ * record is made of it (event.c, attrib.c), from o's lists and extras;
+ * *out NULL with o->off, which is said in a warning at every start.
+ * Logs what it loaded. 0, -EINVAL naming a malformed item, or -ENOMEM.
+ */
+int redact_open(struct redact **out, const struct redact_opts *o);
 
 /* An empty redactor: the fixed shapes only, no names, prefixes or programs. */
 struct redact *redact_new(void);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "log.h"
 #include "redact_int.h"
 
 #define ITEM_MAX	160	/* a configured program item */
@@ -370,3 +371,119 @@ void redact_free(struct redact *r)
 	free(r);
 }
 
+/* The built-in lists as the option table's defaults. */
+static const char *const *default_name_list(size_t *n)
+{
+	return redact_defaults(REDACT_LIST_NAMES, n);
+}
+
+static const char *const *default_prefix_list(size_t *n)
+{
+	return redact_defaults(REDACT_LIST_PREFIXES, n);
+}
+
+static const char *const *default_program_list(size_t *n)
+{
+	return redact_defaults(REDACT_LIST_PROGRAMS, n);
+}
+
+static const struct opt_desc redact_option_list[] = {
+	OPT_BOOL(struct redact_opts, off, "no-redact",
+		 "keep secrets in command lines (proc.cmdline, proc.pcmdline) as they are; "
+		 "warned at every start"),
+	OPT_LIST(struct redact_opts, names, "redact-names", "WORD", "token, password, secret, "
+		 "key, auth and more (--print-config lists them)", "flag and key names whose "
+		 "value is redacted from command lines; replaces the list",
+		 .def_list = default_name_list),
+	OPT_LIST(struct redact_opts, extra_names, "redact-extra-names", "WORD", "none",
+		 "names added to redact-names; repeatable"),
+	OPT_LIST(struct redact_opts, prefixes, "redact-prefixes", "PREFIX", "ghp_, glpat-, "
+		 "xoxb-, AKIA and more (--print-config lists them)", "token formats by prefix, "
+		 "redacted after the prefix; replaces the list", .def_list = default_prefix_list),
+	OPT_LIST(struct redact_opts, extra_prefixes, "redact-extra-prefixes", "PREFIX", "none",
+		 "prefixes added to redact-prefixes; repeatable"),
+	OPT_LIST(struct redact_opts, programs, "redact-programs", "'PROG -FLAG VALUE'",
+		 "mysql -pVALUE, sshpass -p VALUE, curl -u USER:VALUE and more (--print-config "
+		 "lists them)", "password flags of one program; replaces the list",
+		 .def_list = default_program_list),
+	OPT_LIST(struct redact_opts, extra_programs, "redact-extra-programs", "'PROG -FLAG VALUE'",
+		 "none", "program flags added to redact-programs; repeatable"),
+};
+
+/* Each list of o with its option name and the grammar its items follow. */
+struct opts_list {
+	enum redact_list list;
+	const char *key;
+	const struct strlist *items;
+};
+
+static void opts_lists(const struct redact_opts *o, struct opts_list out[6])
+{
+	out[0] = (struct opts_list){ REDACT_LIST_NAMES, "redact-names", &o->names };
+	out[1] = (struct opts_list){ REDACT_LIST_NAMES, "redact-extra-names", &o->extra_names };
+	out[2] = (struct opts_list){ REDACT_LIST_PREFIXES, "redact-prefixes", &o->prefixes };
+	out[3] = (struct opts_list){ REDACT_LIST_PREFIXES, "redact-extra-prefixes",
+				     &o->extra_prefixes };
+	out[4] = (struct opts_list){ REDACT_LIST_PROGRAMS, "redact-programs", &o->programs };
+	out[5] = (struct opts_list){ REDACT_LIST_PROGRAMS, "redact-extra-programs",
+				     &o->extra_programs };
+}
+
+/* Every redact-* item well formed: a bad one is named with its key. */
+static int redact_opts_check(const void *opts, char *err, size_t err_size)
+{
+	struct opts_list lists[6];
+	char why[384];
+
+	opts_lists(opts, lists);
+	for (size_t k = 0; k < ARRAY_LEN(lists); k++) {
+		for (int i = 0; i < lists[k].items->n; i++) {
+			if (redact_item_valid(lists[k].list, lists[k].items->v[i], why, sizeof(why)))
+				continue;
+			snprintf(err, err_size, "--%s: %s", lists[k].key, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+const struct opt_table redact_options = OPT_TABLE(redact_option_list, NULL, redact_opts_check);
+
+int redact_open(struct redact **out, const struct redact_opts *o)
+{
+	struct opts_list lists[6];
+	struct redact *r;
+	char why[256];
+	int err;
+
+	*out = NULL;
+	if (o->off) {
+		log_warn("redact: --no-redact: command lines go to events, alerts, dumps, the "
+			 "spool and the backend as they are, with any secret they carry");
+		return 0;
+	}
+	r = redact_new();
+	if (!r) {
+		log_error("redact: out of memory");
+		return -ENOMEM;
+	}
+	opts_lists(o, lists);
+	for (size_t l = 0; l < ARRAY_LEN(lists); l++) {
+		for (int i = 0; i < lists[l].items->n; i++) {
+			err = redact_add(r, lists[l].list, lists[l].items->v[i], why, sizeof(why));
+			if (err == -EINVAL)
+				log_error("redact: --%s: %s", lists[l].key, why);
+			else if (err)
+				log_error("redact: out of memory");
+			if (err) {
+				redact_free(r);
+				return err;
+			}
+		}
+	}
+	log_info("redact: on: %d names, %d token prefixes, %d program flags",
+		 o->names.n + o->extra_names.n, o->prefixes.n + o->extra_prefixes.n,
+		 o->programs.n + o->extra_programs.n);
+	*out = r;
+	return 0;
+}

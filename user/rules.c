@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cond.h"
 #include "log.h"
@@ -389,3 +391,73 @@ int rules_validate(const char *const *files, int nfiles, bool verbose, FILE *out
 	free(diag);
 	return 0;
 }
+
+void rules_files(const struct rules_opts *o, const char ***files, int *n)
+{
+	static const char *defaults[1];
+	static char near_build[4096];
+	char exe[4096];
+	ssize_t len;
+
+	if (o->files.n) {
+		*files = (const char **)o->files.v;
+		*n = o->files.n;
+		return;
+	}
+	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
+	if (access(defaults[0], R_OK)) {
+		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		for (int up = 1; len > 0 && up <= 3; up++) {
+			char *slash;
+
+			exe[len] = '\0';
+			slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			len = slash - exe;
+			snprintf(near_build, sizeof(near_build), "%s/rules/credwatch_rules.yaml", exe);
+			if (up > 1 && !access(near_build, R_OK)) {
+				defaults[0] = near_build;
+				break;
+			}
+		}
+	}
+	*files = defaults;
+	*n = 1;
+}
+
+struct rules *rules_open(const struct rules_opts *o, struct rules_diag *diag)
+{
+	const char **files;
+	struct rules *r;
+	int n;
+
+	rules_files(o, &files, &n);
+	r = rules_load(files, n, diag);
+	if (r)
+		rules_set_match_all(r, o->matching && !strcmp(o->matching, "all"));
+	return r;
+}
+
+static const struct opt_desc rules_option_list[] = {
+	OPT_LIST(struct rules_opts, files, "rules", "FILE", "/etc/credwatch/rules/"
+		 "credwatch_rules.yaml, else rules/credwatch_rules.yaml next to the build",
+		 "Falco rules file, or a directory of *.yaml/*.yml rules files (name order); "
+		 "repeatable, applied in order"),
+	OPT_STR(struct rules_opts, matching, "rule-matching", "first|all", "first",
+		"raise only the first matching rule per access (as Falco), or all"),
+};
+
+static int rules_opts_check(const void *opts, char *err, size_t err_size)
+{
+	const struct rules_opts *o = opts;
+
+	if (o->matching && strcmp(o->matching, "first") && strcmp(o->matching, "all")) {
+		snprintf(err, err_size, "--rule-matching: '%s' is not first or all", o->matching);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct opt_table rules_options = OPT_TABLE(rules_option_list, NULL, rules_opts_check);

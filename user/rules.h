@@ -38,6 +38,7 @@
 
 #include "cond.h"
 #include "json.h"
+#include "opt.h"
 #include "record.h"
 
 struct rules;
@@ -64,6 +65,24 @@ enum cw_priority {
 
 /* NULL on error (diag filled; errno EINVAL, or ENOMEM). */
 struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag *diag);
+
+struct rules_opts {
+	struct strlist files;	/* --rules; none: rules_files()'s default */
+	char *matching;		/* --rule-matching first | all; NULL: first */
+};
+
+/* --rules, --rule-matching (opt.h) */
+extern const struct opt_table rules_options;
+
+/*
+ * rules_files - the rules files in effect: --rules, else the installed
+ * default, else the source tree's rules/ a few levels above the binary
+ * (build/credwatch, build/sanitize/credwatch). Pointers stay valid.
+ */
+void rules_files(const struct rules_opts *o, const char ***files, int *n);
+
+/* rules_open - rules_load() of the files in effect, with --rule-matching applied. */
+struct rules *rules_open(const struct rules_opts *o, struct rules_diag *diag);
 void rules_free(struct rules *r);
 /* Enabled rules that will be evaluated. */
 int rules_count(const struct rules *r);

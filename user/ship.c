@@ -21,17 +21,63 @@
 #include "ship_int.h"
 #include "shipfmt.h"
 
+static const struct opt_desc ship_option_list[] = {
+	OPT_STR(struct ship_opts, url, "backend", "URL", "off",
+		"ship alerts and findings to this https:// audit backend (spooled, at-least-once)"),
+	OPT_STR(struct ship_opts, format, "backend-format", "credwatch|falcosidekick", "credwatch",
+		"gzip NDJSON batches, or one Falco JSON alert per POST for falcosidekick"),
+	OPT_STR(struct ship_opts, token_file, "backend-token-file", "FILE", "none",
+		"bearer token, re-read when the file changes; never logged"),
+	OPT_STR(struct ship_opts, ca_file, "backend-ca", "FILE", "system CAs",
+		"CA bundle to verify the backend"),
+	OPT_STR(struct ship_opts, cert_file, "backend-cert", "FILE", "none",
+		"client certificate for mTLS"),
+	OPT_STR(struct ship_opts, key_file, "backend-key", "FILE", "none", "client key for mTLS"),
+	OPT_BOOL(struct ship_opts, insecure, "backend-insecure",
+		 "allow an http:// backend (certificates are always verified for https)"),
+	OPT_UINT(struct ship_opts, connect_timeout_ms, "backend-connect-timeout-ms", "MS", 5000,
+		 "5000", "connect timeout per request"),
+	OPT_UINT(struct ship_opts, timeout_ms, "backend-timeout-ms", "MS", 10000, "10000",
+		 "total timeout per request"),
+	OPT_UINT(struct ship_opts, batch_max, "backend-batch-max", "N", 500, "500",
+		 "records per batch"),
+	OPT_UINT(struct ship_opts, batch_bytes, "backend-batch-bytes", "BYTES", 1 << 20, "1048576",
+		 "uncompressed bytes per batch"),
+	OPT_UINT(struct ship_opts, flush_ms, "backend-flush-ms", "MS", 1000, "1000",
+		 "send a partial batch after this long"),
+	OPT_UINT(struct ship_opts, retry_base_ms, "backend-retry-base-ms", "MS", 500, "500",
+		 "first retry delay (exponential backoff with jitter, Retry-After honoured)"),
+	OPT_UINT(struct ship_opts, retry_max_ms, "backend-retry-max-ms", "MS", 60000, "60000",
+		 "longest retry delay"),
+	OPT_UINT(struct ship_opts, drain_ms, "backend-drain-ms", "MS", 5000, "5000",
+		 "at exit, how long to keep sending; the rest stays spooled for the next start"),
+};
+
+static int ship_opts_check(const void *opts, char *err, size_t err_size)
+{
+	const struct ship_opts *o = opts;
+	enum ship_format f;
+
+	if (o->format && ship_format_parse(o->format, &f)) {
+		snprintf(err, err_size, "--backend-format: '%s' is not credwatch or falcosidekick",
+			 o->format);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void ship_opts_init(void *opts)
+{
+	ship_opts_default(opts);
+}
+
+const struct opt_table ship_options = OPT_TABLE(ship_option_list, ship_opts_init,
+						ship_opts_check);
+
 void ship_opts_default(struct ship_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->format = SHIP_FORMAT_CREDWATCH;
-	o->connect_timeout_ms = 5000;
-	o->timeout_ms = 10000;
-	o->batch_max = 500;
-	o->batch_bytes = 1 << 20;
-	o->flush_ms = 1000;
-	o->retry_base_ms = 500;
-	o->retry_max_ms = 60000;
+	opt_table_defaults(&ship_options, o);
 	spool_opts_default(&o->spool);
 }
 
@@ -63,6 +109,11 @@ static int validate(const struct ship_opts *o)
 
 	if (!o->url || !*o->url) {
 		log_error("ship: --backend: no URL given");
+		return -EINVAL;
+	}
+	if (o->format && ship_format_parse(o->format, &(enum ship_format){ 0 })) {
+		log_error("ship: --backend-format: '%s' is not credwatch or falcosidekick",
+			  o->format);
 		return -EINVAL;
 	}
 	if (strncasecmp(o->url, "https://", 8)) {
@@ -327,8 +378,11 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	s->o.url = s->url;
 	s->o.hostname = s->hostname;
 	s->o.token_file = s->token_path;
+	s->o.format = NULL;
 	s->o.ca_file = s->o.cert_file = s->o.key_file = NULL;	/* read by curl_setup only */
 	s->o.spool.dir = NULL;
+	if (o->format)
+		ship_format_parse(o->format, &s->format);	/* checked by validate() */
 	if (!s->o.spool.max_bytes)
 		s->o.spool.max_bytes = SPOOL_DEFAULT_MAX_BYTES;
 	err = ship_token_refresh(&s->token, true);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opt.h"
 #include "spool.h"
 
 enum ship_format {
@@ -29,23 +30,28 @@ enum ship_format {
 };
 
 struct ship_opts {
-	const char *url;		/* --backend (required) */
-	enum ship_format format;	/* --backend-format */
+	char *url;			/* --backend (required) */
+	char *format;			/* --backend-format credwatch | falcosidekick; NULL: credwatch */
 	bool insecure;			/* --backend-insecure: allow http:// */
-	const char *token_file;		/* --backend-token-file */
-	const char *ca_file;		/* --backend-ca */
-	const char *cert_file;		/* --backend-cert */
-	const char *key_file;		/* --backend-key */
-	unsigned connect_timeout_ms;	/* --backend-connect-timeout-ms, 5000 */
-	unsigned timeout_ms;		/* --backend-timeout-ms, 10000 */
-	unsigned batch_max;		/* --backend-batch-max, 500 records */
-	unsigned batch_bytes;		/* --backend-batch-bytes, 1 MiB uncompressed */
-	unsigned flush_ms;		/* --backend-flush-ms, 1000 */
-	unsigned retry_base_ms;		/* --backend-retry-base-ms, 500 */
-	unsigned retry_max_ms;		/* --backend-retry-max-ms, 60000 */
-	const char *hostname;		/* for credwatch's own summary alerts; NULL = gethostname */
+	char *token_file;		/* --backend-token-file */
+	char *ca_file;			/* --backend-ca */
+	char *cert_file;		/* --backend-cert */
+	char *key_file;			/* --backend-key */
+	uint64_t connect_timeout_ms;	/* --backend-connect-timeout-ms, 5000 */
+	uint64_t timeout_ms;		/* --backend-timeout-ms, 10000 */
+	uint64_t batch_max;		/* --backend-batch-max, 500 records */
+	uint64_t batch_bytes;		/* --backend-batch-bytes, 1 MiB uncompressed */
+	uint64_t flush_ms;		/* --backend-flush-ms, 1000 */
+	uint64_t retry_base_ms;		/* --backend-retry-base-ms, 500 */
+	uint64_t retry_max_ms;		/* --backend-retry-max-ms, 60000 */
+	uint64_t drain_ms;		/* --backend-drain-ms, 5000: the caller's ship_close() */
 	struct spool_opts spool;	/* --spool, --spool-max-bytes, --spool-fsync-ms */
+	/* not an option: */
+	const char *hostname;		/* for credwatch's own summary alerts; NULL = gethostname */
 };
+
+/* --backend and the backend-* options (opt.h); the spool's are spool_options. */
+extern const struct opt_table ship_options;
 
 struct ship_stats {
 	uint64_t submitted;		/* ship_submit calls accepted into the spool */

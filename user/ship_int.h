@@ -46,7 +46,8 @@ struct token {
 };
 
 struct ship {
-	struct ship_opts o;
+	struct ship_opts o;		/* its strings: NULL, or the ship's copies below */
+	enum ship_format format;
 	char *url, *url_safe, *hostname, *token_path;
 	struct spool *spool;
 	struct token token;

@@ -423,6 +423,6 @@ int ship_curl_setup(struct ship *s, const struct ship_opts *o)
 
 enum outcome ship_send_batch(struct ship *s, const struct batch *b)
 {
-	return s->o.format == SHIP_FORMAT_CREDWATCH ? send_credwatch(s, b) :
+	return s->format == SHIP_FORMAT_CREDWATCH ? send_credwatch(s, b) :
 						      send_falcosidekick(s, b);
 }

@@ -19,12 +19,21 @@
 #include "log.h"
 #include "spool_int.h"
 
+static const struct opt_desc spool_option_list[] = {
+	OPT_STR(struct spool_opts, dir, "spool", "DIR", SPOOL_DEFAULT_DIR,
+		"on-disk queue of alerts and findings not yet acknowledged by the backend"),
+	OPT_UINT(struct spool_opts, max_bytes, "spool-max-bytes", "BYTES", SPOOL_DEFAULT_MAX_BYTES,
+		 "268435456", "spool bound; the oldest records are evicted, counted and reported"),
+	OPT_UINT(struct spool_opts, fsync_ms, "spool-fsync-ms", "MS", SPOOL_DEFAULT_FSYNC_MS, "100",
+		 "group commit window (0: fsync every record)"),
+};
+
+const struct opt_table spool_options = OPT_TABLE(spool_option_list, NULL, NULL);
+
 void spool_opts_default(struct spool_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->dir = SPOOL_DEFAULT_DIR;
-	o->max_bytes = SPOOL_DEFAULT_MAX_BYTES;
-	o->fsync_ms = SPOOL_DEFAULT_FSYNC_MS;
+	opt_table_defaults(&spool_options, o);	/* dir NULL: SPOOL_DEFAULT_DIR */
 }
 
 int spool_open(struct spool **sp, const struct spool_opts *o)

@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "opt.h"
 #include <sys/types.h>
 
 enum spool_kind {
@@ -51,12 +53,16 @@ enum spool_kind {
 #define SPOOL_MIN_BYTES          4096
 
 struct spool_opts {
-	const char *dir;
-	uint64_t max_bytes;	/* bound on the segments' total size */
+	char *dir;		/* --spool; NULL: SPOOL_DEFAULT_DIR */
+	uint64_t max_bytes;	/* --spool-max-bytes: bound on the segments' total size */
+	uint64_t fsync_ms;	/* --spool-fsync-ms; 0: fdatasync every append */
+	/* not an option: */
 	uint64_t segment_bytes;	/* rotate size; 0 = max_bytes / 16 in [64 KiB, 16 MiB];
 				   never above max_bytes / 2 */
-	unsigned fsync_ms;	/* 0: fdatasync every append */
 };
+
+/* --spool, --spool-max-bytes, --spool-fsync-ms (opt.h) */
+extern const struct opt_table spool_options;
 
 struct spool_pos {
 	uint64_t seg;	/* segment sequence number */

@@ -466,7 +466,7 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->table = table;
 	w->sink = *sink;
 	w->max_depth = opts->max_depth > 0 ? opts->max_depth : 8;
-	w->recheck_ns = (uint64_t)opts->recheck_ms * 1000000ULL;
+	w->recheck_ns = opts->recheck_ms * 1000000ULL;
 	w->recheck_next_ns = clock_ns(CLOCK_MONOTONIC) + w->recheck_ns;
 	w->recheck_pos = -1;
 	snprintf(w->root, sizeof(w->root), "%s", opts->host_root ? opts->host_root : "/");
@@ -477,12 +477,12 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
 	if (!w->dirty || !w->gwds)
 		goto cleanup;
-	if (opts->nextra > 0) {
-		w->extra = calloc((size_t)opts->nextra, sizeof(char *));
+	if (opts->extra.n > 0) {
+		w->extra = calloc((size_t)opts->extra.n, sizeof(char *));
 		if (!w->extra)
 			goto cleanup;
-		for (int i = 0; i < opts->nextra; i++) {
-			const char *p = opts->extra[i];
+		for (int i = 0; i < opts->extra.n; i++) {
+			const char *p = opts->extra.v[i];
 			size_t n;
 
 			w->extra[i] = malloc(strlen(p) + 2);
@@ -539,3 +539,25 @@ void watch_free(struct watch *w)
 	free(w->dirty);
 	free(w);
 }
+
+static const struct opt_desc watch_option_list[] = {
+	OPT_LIST(struct watch_opts, extra, "watch", "PATH", "none",
+		 "also watch this host file or directory (kind custom); repeatable"),
+	OPT_UINT(struct watch_opts, recheck_ms, "discovery-recheck-ms", "MS", 1000, "1000",
+		 "re-check the volumes of the next 16 pods this often, counting what the live "
+		 "path missed (0: off)"),
+};
+
+static int watch_opts_check(const void *opts, char *err, size_t err_size)
+{
+	const struct watch_opts *o = opts;
+
+	if (o->recheck_ms > 3600000) {
+		snprintf(err, err_size, "--discovery-recheck-ms: %llu is above 3600000 (an hour)",
+			 (unsigned long long)o->recheck_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct opt_table watch_options = OPT_TABLE(watch_option_list, NULL, watch_opts_check);

@@ -22,6 +22,7 @@
 #define CW_WATCH_H
 
 #include "creds.h"
+#include "opt.h"
 
 struct watch_sink {
 	/* called after an entry is added (id assigned) or before it is removed */
@@ -31,13 +32,16 @@ struct watch_sink {
 };
 
 struct watch_opts {
-	const char *host_root;		/* "/" by default */
-	const char *const *extra;	/* --watch paths (host paths) */
-	int nextra;
+	struct strlist extra;		/* --watch: more host files and directories */
+	uint64_t recheck_ms;		/* --discovery-recheck-ms; 0: never */
+	/* not options: */
+	const char *host_root;		/* --host-root (the agent's); "/" by default */
 	int max_depth;			/* recursion bound for directories (8) */
-	uint32_t recheck_ms;		/* re-check a few pods this often; 0: never */
 	const char *mountinfo;		/* "/proc/self/mountinfo" by default; tests */
 };
+
+/* --watch, --discovery-recheck-ms (opt.h) */
+extern const struct opt_table watch_options;
 
 struct watch_stats {
 	uint64_t scans, pod_rescans, rotations, add_failures, inotify_overflows;

@@ -148,10 +148,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': o.spool.dir = optarg; break;
 		case 'b': o.url = optarg; break;
-		case 'f':
-			if (ship_format_parse(optarg, &o.format))
-				return 2;
-			break;
+		case 'f': o.format = optarg; break;	/* ship_new checks it */
 		case 'c': o.ca_file = optarg; break;
 		case 'C': o.cert_file = optarg; break;
 		case 'K': o.key_file = optarg; break;

@@ -527,7 +527,7 @@ static void test_attrib_api_adds_service_accounts_images_and_secrets(void **stat
 	struct attrib *a;
 
 	fake_api_start(&api);
-	o.kubeconfig = fake_api_kubeconfig(&api, "test-token");
+	o.kubeconfig = (char *)fake_api_kubeconfig(&api, "test-token");
 	assert_int_equal(attrib_new(&a, &o), 0);
 	assert_int_equal(attrib_start(a), 0);
 	for (int i = 0; i < 400; i++) {	/* the server answers 503 first */

@@ -30,13 +30,13 @@ static void test_config_accepts_design_flags(void **state)
 	char err[256];
 
 	assert_int_equal(parse(&c, err, 15, argv), 0);
-	assert_string_equal(c.host_root, "/host");
-	assert_int_equal(c.watch.n, 2);
-	assert_string_equal(c.watch.v[1], "/b");
-	assert_string_equal(c.events, "-");
-	assert_int_equal(c.duration_s, 5);
-	assert_true(c.verbose);
-	assert_string_equal(c.cluster_name, "prod");
+	assert_string_equal(c.agent.host_root, "/host");
+	assert_int_equal(c.watch.extra.n, 2);
+	assert_string_equal(c.watch.extra.v[1], "/b");
+	assert_string_equal(c.outputs.events, "-");
+	assert_int_equal(c.agent.duration_s, 5);
+	assert_true(c.agent.verbose);
+	assert_string_equal(c.identity.cluster_name, "prod");
 	config_free(&c);
 }
 
@@ -48,15 +48,15 @@ static void test_config_findings_flags_and_defaults(void **state)
 	char err[256];
 
 	assert_int_equal(parse(&c, err, 1, argv), 0);
-	assert_null(c.findings);
-	assert_int_equal(c.findings_window_s, 86400);
-	assert_int_equal(c.findings_interval_s, 300);
+	assert_null(c.outputs.findings);
+	assert_int_equal(c.findings.window_s, 86400);
+	assert_int_equal(c.findings.interval_s, 300);
 	config_free(&c);
 	assert_int_equal(parse(&c, err, 9, argv), 0);
-	assert_string_equal(c.findings, "-");
-	assert_int_equal(c.findings_window_s, 2);
-	assert_int_equal(c.findings_interval_s, 1);
-	assert_string_equal(c.state_dir, "/tmp/st");
+	assert_string_equal(c.outputs.findings, "-");
+	assert_int_equal(c.findings.window_s, 2);
+	assert_int_equal(c.findings.interval_s, 1);
+	assert_string_equal(c.findings.state_dir, "/tmp/st");
 	config_free(&c);
 }
 

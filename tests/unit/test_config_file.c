@@ -63,17 +63,17 @@ static void test_config_file_sets_every_type(void **state)
 	char err[512];
 
 	assert_int_equal(load(&c, text, err), 0);
-	assert_string_equal(c.host_root, "/host");
-	assert_int_equal(c.watch.n, 2);
-	assert_string_equal(c.watch.v[0], "/etc/a");
-	assert_string_equal(c.watch.v[1], "/etc/b c");
-	assert_string_equal(c.output, "alerts.json");
-	assert_null(c.events);
-	assert_string_equal(c.node_name, "12345");
-	assert_int_equal(c.duration_s, 30);
-	assert_int_equal(c.max_watched, 1024);
-	assert_true(c.verbose);
-	assert_false(c.no_color);
+	assert_string_equal(c.agent.host_root, "/host");
+	assert_int_equal(c.watch.extra.n, 2);
+	assert_string_equal(c.watch.extra.v[0], "/etc/a");
+	assert_string_equal(c.watch.extra.v[1], "/etc/b c");
+	assert_string_equal(c.outputs.output, "alerts.json");
+	assert_null(c.outputs.events);
+	assert_string_equal(c.identity.node_name, "12345");
+	assert_int_equal(c.agent.duration_s, 30);
+	assert_int_equal(c.agent.max_watched, 1024);
+	assert_true(c.agent.verbose);
+	assert_false(c.outputs.no_color);
 	config_free(&c);
 }
 
@@ -92,9 +92,9 @@ static void test_config_file_list_forms(void **state)
 		char err[512];
 
 		assert_int_equal(load(&c, forms[i].text, err), 0);
-		assert_int_equal(c.watch.n, forms[i].n);
+		assert_int_equal(c.watch.extra.n, forms[i].n);
 		if (forms[i].first)
-			assert_string_equal(c.watch.v[0], forms[i].first);
+			assert_string_equal(c.watch.extra.v[0], forms[i].first);
 		config_free(&c);
 	}
 }
@@ -108,8 +108,8 @@ static void test_config_file_empty_or_comments_sets_nothing(void **state)
 		char err[512];
 
 		assert_int_equal(load(&c, texts[i], err), 0);
-		assert_null(c.host_root);
-		assert_int_equal(c.watch.n, 0);
+		assert_null(c.agent.host_root);
+		assert_int_equal(c.watch.extra.n, 0);
 		config_free(&c);
 	}
 }
@@ -187,22 +187,22 @@ static void test_config_flags_override_file_and_replace_lists(void **state)
 			 "--watch", "/a1", "--watch", "/a2", "--watch", "/a3" };
 	config_init(&c);
 	assert_int_equal(config_from_sources(&c, 11, argv, err, sizeof(err)), 0);
-	assert_string_equal(c.host_root, "/from-flag");
-	assert_int_equal(c.duration_s, 7);		/* file only */
-	assert_string_equal(c.events, "/var/log/events.json");
-	assert_true(c.verbose);
-	assert_int_equal(c.watch.n, 3);			/* replaced, then appended */
-	assert_string_equal(c.watch.v[0], "/a1");
-	assert_string_equal(c.watch.v[2], "/a3");
-	assert_string_equal(c.config_file, t.path);
+	assert_string_equal(c.agent.host_root, "/from-flag");
+	assert_int_equal(c.agent.duration_s, 7);		/* file only */
+	assert_string_equal(c.outputs.events, "/var/log/events.json");
+	assert_true(c.agent.verbose);
+	assert_int_equal(c.watch.extra.n, 3);			/* replaced, then appended */
+	assert_string_equal(c.watch.extra.v[0], "/a1");
+	assert_string_equal(c.watch.extra.v[2], "/a3");
+	assert_string_equal(c.agent.config_file, t.path);
 	config_free(&c);
 
 	/* without --watch in argv the file's list stays */
 	char *argv2[] = { "credwatch", "--config", t.path };
 	config_init(&c);
 	assert_int_equal(config_from_sources(&c, 3, argv2, err, sizeof(err)), 0);
-	assert_int_equal(c.watch.n, 2);
-	assert_string_equal(c.watch.v[1], "/f2");
+	assert_int_equal(c.watch.extra.n, 2);
+	assert_string_equal(c.watch.extra.v[1], "/f2");
 	config_free(&c);
 	unlink(t.path);
 }
@@ -247,7 +247,7 @@ static void test_config_sources_errors_name_the_culprit(void **state)
 	char *argv5[] = { "credwatch", "--config", "/nonexistent/cw.yaml", "--version" };
 	config_init(&c);
 	assert_int_equal(config_from_sources(&c, 4, argv5, err, sizeof(err)), 0);
-	assert_true(c.version);
+	assert_true(c.agent.version);
 	config_free(&c);
 }
 
@@ -270,20 +270,20 @@ static void test_config_print_round_trips_through_the_loader(void **state)
 	char err[512];
 
 	config_init(&a);
-	a.host_root = strdup(hostile[1]);
-	a.output = strdup(hostile[2]);
-	a.events = strdup("");
-	a.node_name = strdup(hostile[3]);
-	a.cluster_name = strdup("null");
+	a.agent.host_root = strdup(hostile[1]);
+	a.outputs.output = strdup(hostile[2]);
+	a.outputs.events = strdup("");
+	a.identity.node_name = strdup(hostile[3]);
+	a.identity.cluster_name = strdup("null");
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-		a.watch.v = realloc(a.watch.v, (size_t)(a.watch.n + 1) * sizeof(char *));
-		a.watch.v[a.watch.n++] = strdup(hostile[i]);
+		a.watch.extra.v = realloc(a.watch.extra.v, (size_t)(a.watch.extra.n + 1) * sizeof(char *));
+		a.watch.extra.v[a.watch.extra.n++] = strdup(hostile[i]);
 	}
-	a.duration_s = UINT64_MAX;
-	a.max_watched = 0;
-	a.ringbuf_bytes = 4096;
-	a.verbose = true;
-	a.no_color = false;
+	a.agent.duration_s = UINT64_MAX;
+	a.agent.max_watched = 0;
+	a.agent.ringbuf_bytes = 4096;
+	a.agent.verbose = true;
+	a.outputs.no_color = false;
 
 	out = open_memstream(&text, &len);
 	config_print(&a, out);
@@ -295,12 +295,12 @@ static void test_config_print_round_trips_through_the_loader(void **state)
 	unlink(t.path);
 
 	assert_int_equal(config_diff(&a, &b, err, sizeof(err)), 0);
-	assert_string_equal(b.output, hostile[2]);
-	assert_string_equal(b.events, "");
-	assert_string_equal(b.cluster_name, "null");	/* the string, not YAML's null */
-	assert_null(b.output_format);			/* unset stays unset */
-	assert_int_equal(b.watch.n, a.watch.n);
-	assert_int_equal(b.duration_s, UINT64_MAX);
+	assert_string_equal(b.outputs.output, hostile[2]);
+	assert_string_equal(b.outputs.events, "");
+	assert_string_equal(b.identity.cluster_name, "null");	/* the string, not YAML's null */
+	assert_null(b.outputs.format);			/* unset stays unset */
+	assert_int_equal(b.watch.extra.n, a.watch.extra.n);
+	assert_int_equal(b.agent.duration_s, UINT64_MAX);
 	out = open_memstream(&text2, &len2);
 	config_print(&b, out);
 	fclose(out);
@@ -329,18 +329,18 @@ static void test_config_reload_keeps_running_on_error(void **state)
 	fclose(f);
 	assert_int_equal(config_reload(&cur, &next, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "YAML syntax error"));
-	assert_null(next.host_root);
-	assert_int_equal(cur.duration_s, 5);
+	assert_null(next.agent.host_root);
+	assert_int_equal(cur.agent.duration_s, 5);
 
 	/* fixed file: new values, flags still on top, diff names the keys */
 	f = fopen(t.path, "w");
 	fputs("duration: 9\nhost-root: /h\nnode-name: from-file\nwatch: [/w]\n", f);
 	fclose(f);
 	assert_int_equal(config_reload(&cur, &next, err, sizeof(err)), 0);
-	assert_int_equal(next.duration_s, 9);
-	assert_string_equal(next.node_name, "n1");
+	assert_int_equal(next.agent.duration_s, 9);
+	assert_string_equal(next.identity.node_name, "n1");
 	assert_int_equal(config_diff(&cur, &next, changed, sizeof(changed)), 2);
-	assert_string_equal(changed, "watch, duration");
+	assert_string_equal(changed, "duration, watch");	/* --help order */
 	config_free(&next);
 	config_free(&cur);
 	unlink(t.path);

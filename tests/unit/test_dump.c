@@ -141,7 +141,7 @@ static void assert_records_equal(const struct cw_record *a, const struct cw_reco
 static void writer_opts(struct dump_opts *o, const char *dir)
 {
 	dump_opts_default(o);
-	o->dir = dir;
+	o->dir = (char *)dir;	/* config owns dump_opts strings; a test lends it */
 	o->hostname = "node-1";
 	o->agent_version = "9.9.9";
 }

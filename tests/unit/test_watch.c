@@ -141,8 +141,8 @@ static const struct cred_entry *find(struct creds *t, const char *path)
 
 static void test_watch_discovers_every_kind_on_fixture_node(void **state)
 {
-	const char *extra[] = { "/opt/app" };
-	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1 };
+	char *extra[] = { "/opt/app" };
+	struct watch_opts o = { .host_root = root, .extra = { extra, 1, true } };
 	struct sink_log l = { 0 };
 	struct watch_sink sink = { log_add, log_del, &l };
 	const struct cred_entry *e;
@@ -270,8 +270,8 @@ static void test_watch_classifies_volume_files(void **state)
 
 static void test_watch_missing_host_root_parts_are_not_errors(void **state)
 {
-	const char *extra[] = { "/does/not/exist" };
-	struct watch_opts o = { .host_root = "/nonexistent-cw-root", .extra = extra, .nextra = 1 };
+	char *extra[] = { "/does/not/exist" };
+	struct watch_opts o = { .host_root = "/nonexistent-cw-root", .extra = { extra, 1, true } };
 	struct sink_log l = { 0 };
 	struct watch_sink sink = { log_add, log_del, &l };
 	struct creds *t;
