@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_config_file.c - the YAML config file: accepted forms, FILE:LINE
- * errors, flags over file, --print-config round trip, reload, docs table.
+ * errors, flags over file, --print-config round trip, reload, docs table,
+ * and that --help, the config file, --print-config and the man page all
+ * say what the modules' option tables say.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "user/config.h"
+#include "user/config_int.h"	/* config_opts(): the tables, to check every surface against */
 
 struct tmpfile {
 	char path[64];
@@ -377,6 +379,119 @@ static void check_generated(const char *path, const char *begin, void (*gen)(FIL
 	free(table);
 }
 
+static char *capture(void (*fn)(FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	fn(out);
+	fclose(out);
+	return text;
+}
+
+static void print_defaults(FILE *out)
+{
+	struct config c;
+
+	config_init(&c);
+	config_print(&c, out);
+	config_free(&c);
+}
+
+/* troff's spelling of a flag name: every - as \- */
+static void man_name(const char *name, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *name && n + 3 < size; name++) {
+		if (*name == '-')
+			out[n++] = '\\';
+		out[n++] = *name;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Every option of every module's table is in --help with its metavar, is a
+ * config file key exactly when it is not command-line only, sets the same
+ * field from the file as from argv, is printed by --print-config, and has
+ * its entry in man/credwatch.8; and none of them lists anything else.
+ */
+static void test_config_help_file_and_man_page_agree_with_the_tables(void **state)
+{
+	char *help = capture(config_usage), *printed = capture(print_defaults), *man = NULL;
+	size_t nall, man_cap = 0, settings = 0, help_flags = 0, man_entries = 0, keys = 0;
+	const struct opt_desc *all = config_opts(&nall);
+	FILE *f = fopen("man/credwatch.8", "r");
+	char want[160], err[512];
+
+	assert_non_null(f);
+	assert_true(getdelim(&man, &man_cap, '\0', f) > 0);
+	fclose(f);
+	assert_true(nall > 0);
+	for (size_t i = 0; i < nall; i++) {
+		const struct opt_desc *o = &all[i];
+		static const char *const value[] = {
+			[OPT_STR] = "v", [OPT_LIST] = "[v]", [OPT_UINT] = "7", [OPT_BOOL] = "true",
+		};
+		char *argv[] = { "credwatch", want, o->type == OPT_UINT ? "7" : "v" };
+		struct config from_file, from_argv;
+		char text[160], mname[96];
+		int ret;
+
+		snprintf(want, sizeof(want), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		if (!strstr(help, want))
+			fail_msg("--help does not list '%s'", want);
+		man_name(o->name, mname, sizeof(mname));
+		snprintf(want, sizeof(want), "\\fB\\-\\-%s\\fR", mname);
+		if (!strstr(man, want))
+			fail_msg("man/credwatch.8 has no entry for --%s (make docs)", o->name);
+
+		/* the file: a key unless command-line only, the same field as argv */
+		snprintf(text, sizeof(text), "%s: %s\n", o->name, value[o->type]);
+		ret = load(&from_file, text, err);
+		if (o->cli_only) {
+			assert_int_equal(ret, -EINVAL);
+			config_free(&from_file);
+			continue;
+		}
+		if (ret)
+			fail_msg("config file key '%s': %s", o->name, err);
+		settings++;
+		snprintf(want, sizeof(want), "--%s", o->name);
+		config_init(&from_argv);
+		if (config_parse_args(&from_argv, o->type == OPT_BOOL ? 2 : 3, argv, err,
+				      sizeof(err)))
+			fail_msg("%s: %s", want, err);
+		if (!opt_value_equal(o, (char *)&from_file + o->offset,
+				     (char *)&from_argv + o->offset))
+			fail_msg("--%s and the config file key set different values", o->name);
+		assert_int_equal(config_diff(&from_file, &from_argv, err, sizeof(err)), 0);
+		config_free(&from_file);
+		config_free(&from_argv);
+		snprintf(want, sizeof(want), "\n%s:", o->name);
+		if (!strstr(printed, want))
+			fail_msg("--print-config does not print '%s'", o->name);
+	}
+	/* nothing beyond the tables: one help line, one man entry, one key each */
+	for (const char *p = help; (p = strchr(p, '\n')); p++)
+		if (p[strspn(p + 1, " ") + 1] == '-')
+			help_flags++;
+	for (const char *p = man; (p = strstr(p, "\n.TP\n\\fB\\-")); p++)
+		man_entries++;
+	for (const char *p = printed; (p = strchr(p, '\n')); p++)
+		if (p[1] >= 'a' && p[1] <= 'z')
+			keys++;
+	assert_int_equal(help_flags, nall);
+	assert_int_equal(man_entries, nall);
+	assert_int_equal(keys, settings);
+	free(help);
+	free(printed);
+	free(man);
+}
+
 static void test_config_docs_and_man_page_list_every_option(void **state)
 {
 	check_generated("docs/operations.md", "<!-- options:begin (make docs) -->\n",
@@ -400,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_config_print_round_trips_through_the_loader),
 		cmocka_unit_test(test_config_reload_keeps_running_on_error),
 		cmocka_unit_test(test_config_docs_and_man_page_list_every_option),
+		cmocka_unit_test(test_config_help_file_and_man_page_agree_with_the_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
