@@ -281,6 +281,18 @@ int identity_from_node_json(const cJSON *node, struct cluster_identity *out)
 	return found ? 0 : -ENOENT;
 }
 
+void identity_merge(struct cluster_identity *id, const struct cluster_identity *node)
+{
+	if (node->provider[0]) {
+		snprintf(id->provider, sizeof(id->provider), "%s", node->provider);
+		snprintf(id->source, sizeof(id->source), "node");
+	}
+	if (node->region[0])
+		snprintf(id->region, sizeof(id->region), "%s", node->region);
+	if (node->zone[0])
+		snprintf(id->zone, sizeof(id->zone), "%s", node->zone);
+}
+
 void identity_apply(const struct cluster_identity *id, struct cw_record *rec)
 {
 	record_strlcpy(rec->cluster_name, id->cluster_name, sizeof(rec->cluster_name));

@@ -69,6 +69,14 @@ int identity_detect(const char *host_root, const char *cluster_name_opt,
  */
 int identity_from_node_json(const cJSON *node, struct cluster_identity *out);
 
+/*
+ * identity_merge - what attribution learnt from this node's Node object
+ * (attrib_node_identity()) over what identity_detect() found: the node's
+ * provider wins over DMI (source "node"), its region and zone over none;
+ * what node lacks is kept, and the cluster name is never touched.
+ */
+void identity_merge(struct cluster_identity *id, const struct cluster_identity *node);
+
 /* Copy the identity onto a record (per event; strings only). */
 void identity_apply(const struct cluster_identity *id, struct cw_record *rec);
 

@@ -132,6 +132,26 @@ static void test_identity_node_overrides_dmi_and_keeps_what_it_lacks(void **stat
 	assert_int_equal(identity_from_node_json(NULL, &id), -EINVAL);
 }
 
+/* The Node object as attribution reports it, merged over DMI: provider wins, gaps keep. */
+static void test_identity_merge_takes_the_nodes_provider_and_keeps_the_rest(void **state)
+{
+	struct cluster_identity id, node = { .region = "eu-west-1" };
+
+	identity_detect(FIXTURES "/dmi/aws-nitro", "prod", &id);
+	identity_merge(&id, &node);
+	assert_string_equal(id.provider, "aws");	/* no provider on the node: DMI's */
+	assert_string_equal(id.source, "dmi");
+	assert_string_equal(id.region, "eu-west-1");
+	strcpy(node.provider, "gcp");
+	strcpy(node.zone, "z1");
+	strcpy(node.cluster_name, "other");
+	identity_merge(&id, &node);
+	assert_string_equal(id.provider, "gcp");
+	assert_string_equal(id.source, "node");
+	assert_string_equal(id.zone, "z1");
+	assert_string_equal(id.cluster_name, "prod");	/* only ever from the flag */
+}
+
 static void test_identity_apply_sets_record_fields(void **state)
 {
 	struct cluster_identity id;
@@ -182,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_identity_cluster_name_comes_from_the_flag_only),
 		cmocka_unit_test(test_identity_from_node_objects),
 		cmocka_unit_test(test_identity_node_overrides_dmi_and_keeps_what_it_lacks),
+		cmocka_unit_test(test_identity_merge_takes_the_nodes_provider_and_keeps_the_rest),
 		cmocka_unit_test(test_identity_apply_sets_record_fields),
 		cmocka_unit_test(test_identity_node_name_option_then_env_then_hostname),
 	};
