@@ -116,6 +116,9 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		 o->host_root && strcmp(o->host_root, "/") ? o->host_root : "");
 	while (a->root[0] && a->root[strlen(a->root) - 1] == '/')
 		a->root[strlen(a->root) - 1] = '\0';
+	snprintf(a->proc_root, sizeof(a->proc_root), "%s/proc", a->root);
+	if (access(a->proc_root, X_OK))
+		snprintf(a->proc_root, sizeof(a->proc_root), "/proc");
 	identity_node_name(o->node_name, a->node, sizeof(a->node));
 
 	if (o->cgroup_root) {

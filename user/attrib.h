@@ -71,6 +71,14 @@ int attrib_start(struct attrib *a);
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e);
 
 /*
+ * attrib_fd_name - fd.name when the event carried no path (io_uring,
+ * open_by_handle_at): what the reader's fd table says now
+ * (<host-root>/proc when present, else /proc), else the credential's path.
+ * A name already there is kept.
+ */
+void attrib_fd_name(const struct attrib *a, struct cw_record *rec);
+
+/*
  * attrib_set_wants - which of Falco's on-demand fields attrib_fill also
  * reads from /proc (enum cw_want, fields.h: proc.duration, thread.cap_*,
  * proc.sname, proc.pexepath, user.loginname, ancestors past the kernel's);

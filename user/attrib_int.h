@@ -55,6 +55,7 @@ struct exec_val {
 
 struct attrib {
 	char root[PATH_MAX];	/* host root prefix; "" for "/" */
+	char proc_root[PATH_MAX];	/* <root>/proc when present, else /proc: fd names */
 	char node[256];
 	struct cgroup_cache *cg;
 	struct pods *pods;

@@ -7,6 +7,7 @@
  * proc.cmdline shape. Cached per container, user and parent.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,4 +323,25 @@ void attrib_fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	}
 	record_strlcpy(rec->proc_pcmdline, v->cmdline, sizeof(rec->proc_pcmdline));
 	record_strlcpy(rec->proc_pexe, v->exe, sizeof(rec->proc_pexe));
+}
+
+/*
+ * io_uring and open_by_handle_at carry no path argument: name the fd by
+ * what the process's fd table says now, else by the credential's path.
+ */
+void attrib_fd_name(const struct attrib *a, struct cw_record *rec)
+{
+	char link[PATH_MAX + 64];
+	ssize_t n;
+
+	if (rec->fd_name[0])
+		return;
+	snprintf(link, sizeof(link), "%s/%" PRIu64 "/fd/%" PRId64, a->proc_root, rec->pid,
+		 rec->res);
+	n = readlink(link, rec->fd_name, sizeof(rec->fd_name) - 1);
+	if (n > 0) {
+		rec->fd_name[n] = '\0';
+		return;
+	}
+	record_strlcpy(rec->fd_name, rec->cred_path, sizeof(rec->fd_name));
 }
