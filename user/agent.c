@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * agent.c - the event loop: sensor events become records, records are
- * attributed and written; discovery keeps the kernel's inode map current.
+ * agent.c - the agent's lifecycle and its loop: set up every stage, then
+ * hand each sensor event along the pipeline by direct calls
+ *
+ *	sensor -> record (event.c) -> attribution -> rules -> outputs
+ *				   \-> findings (posture) -> outputs
+ *
+ * while discovery keeps the kernel's inode map current; tear down in
+ * reverse. What each stage does is its module's; where things go is
+ * outputs.c's; exit codes are main's.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,10 +21,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "alert.h"
 #include "attrib.h"
 #include "creds.h"
-#include "dump.h"
 #include "event.h"
 #include "health.h"
 #include "identity.h"
@@ -26,57 +30,39 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "outputs.h"
 #include "privs.h"
 #include "record.h"
 #include "redact.h"
 #include "rules.h"
 #include "sensor.h"
-#include "ship.h"
 #include "watch.h"
 
 #define POLL_MS		100
 #define DROP_CHECK_NS	1000000000ULL
-#define RULE_SLOTS	1024	/* rule -> metrics slot cache (power of 2) */
 
 /* What woke the loop (epoll data). */
 enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
-
-struct rule_slot {
-	const struct cw_rule *rule;
-	int slot;
-};
 
 struct agent {
 	const struct config *cfg;
 	struct creds *creds;
 	struct watch *watch;
 	struct sensor *sensor;
-	FILE *events_out;
-	bool events_owned;
 	struct rules *rules;
-	struct alert_writer *alerts;
-	FILE *alert_out;
-	bool alert_out_owned;
-	struct dump_writer *dump;
+	struct outputs *outputs;	/* every sink; NULL for --list-watched */
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
 	struct redact *redact;		/* NULL with --no-redact */
 	uint64_t redactions_reported;
-	struct ship *ship;
-	const struct cw_record *cur_rec;	/* the record whose alert is being written */
-	struct rule_slot rule_slots[RULE_SLOTS];
 	struct findings *findings;	/* NULL unless --findings */
-	FILE *findings_out;
-	bool findings_owned;
-	char host_root[4096];		/* --host-root; "" for "/" */
 	char node_name[256];
 	struct cw_record rec;
 	struct cluster_identity identity;	/* detected once at start-up */
 	bool node_identity_applied;		/* refined from the API's Node object */
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
-	char proc_root[4096];	/* <host-root>/proc when present, else /proc */
 	uint64_t events;
 	uint64_t events_by_sys[CW_SYS__MAX];
 	uint64_t drops_reported;
@@ -111,106 +97,6 @@ static void sink_del(void *ctx, const struct cred_entry *c)
 		log_warn("sensor: %s: unwatch: %s", c->path, strerror(-err));
 }
 
-/*
- * io_uring and open_by_handle_at carry no path argument: name the fd by
- * what the process's fd table says now, else by the credential's path.
- */
-static void fill_fd_name(struct agent *a, struct cw_record *rec)
-{
-	char link[64 + 4096];
-	ssize_t n;
-
-	if (rec->fd_name[0])
-		return;
-	snprintf(link, sizeof(link), "%s/%" PRIu64 "/fd/%" PRId64,
-		 a->proc_root, rec->pid, rec->res);
-	n = readlink(link, rec->fd_name, sizeof(rec->fd_name) - 1);
-	if (n > 0) {
-		rec->fd_name[n] = '\0';
-		return;
-	}
-	record_strlcpy(rec->fd_name, rec->cred_path, sizeof(rec->fd_name));
-}
-
-static void write_event(struct agent *a, const struct cw_record *rec)
-{
-	jbuf_reset(&a->jb);
-	jbuf_obj_begin(&a->jb);
-	jbuf_record_fields(&a->jb, rec);
-	jbuf_obj_end(&a->jb);
-	if (a->jb.oom) {
-		log_warn("events: out of memory formatting an event");
-		return;
-	}
-	jbuf_raw(&a->jb, "\n", 1);
-	if (fwrite(a->jb.buf, 1, a->jb.len, a->events_out) != a->jb.len)
-		log_warn("events: write: %s", strerror(errno));
-}
-
-static int rule_metrics_slot(struct agent *a, const struct cw_rule *rule)
-{
-	uint32_t h = (uint32_t)(((uintptr_t)rule >> 4) * 2654435761u) & (RULE_SLOTS - 1);
-
-	for (uint32_t i = 0; i < RULE_SLOTS; i++) {
-		struct rule_slot *rs = &a->rule_slots[(h + i) & (RULE_SLOTS - 1)];
-
-		if (rs->rule == rule)
-			return rs->slot;
-		if (!rs->rule) {
-			rs->rule = rule;
-			rs->slot = metrics_rule_slot(a->metrics, rule_name(rule),
-						     priority_name(rule_priority(rule)));
-			return rs->slot;
-		}
-	}
-	return -ENOSPC;
-}
-
-static uint64_t mono_ns(void)
-{
-	return now_ns(CLOCK_MONOTONIC);
-}
-
-static void on_match(void *ctx, const struct cw_rule *rule, const struct cw_record *rec)
-{
-	struct agent *a = ctx;
-	int ret, slot;
-
-	ret = alert_writer_emit(a->alerts, rule, rec, mono_ns());
-	if (ret < 0) {
-		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
-		return;
-	}
-	if (ret == 1) {
-		slot = rule_metrics_slot(a, rule);
-		if (slot >= 0)
-			metrics_alert_inc(a->metrics, slot);
-	}
-}
-
-/* Every alert line, summaries included: into the dump (and the shipper). */
-static void on_alert_line(void *ctx, const char *json, size_t len)
-{
-	struct agent *a = ctx;
-
-	/* the writer's jbuf keeps the line NUL-terminated */
-	if (a->dump && dump_write_alert(a->dump, a->cur_rec, json))
-		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
-	/* spool failures (disk full) are counted by the shipper; stdout still has it */
-	if (a->ship)
-		ship_submit(a->ship, SPOOL_ALERT, json, len);
-}
-
-static int open_ship(struct agent *a)
-{
-	struct ship_opts o = a->cfg->ship;
-
-	if (!o.url)
-		return 0;
-	o.hostname = a->node_name;
-	return ship_new(&a->ship, &o);
-}
-
 static uint64_t kernel_drops_total(struct agent *a)
 {
 	uint64_t drops[CW_DROP__MAX], total = 0;
@@ -221,30 +107,6 @@ static uint64_t kernel_drops_total(struct agent *a)
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		total += drops[i];
 	return total;
-}
-
-/*
- * The one delivery summary at exit, after the drain: every way an alert can
- * fail to reach the backend is on this line, kernel drops included, so an
- * operator (or a test) reads loss from a single place.
- */
-static void close_ship(struct agent *a)
-{
-	struct ship_stats st;
-	int err;
-
-	if (!a->ship)
-		return;
-	err = ship_close(a->ship, (unsigned)a->cfg->ship.drain_ms, &st);
-	a->ship = NULL;
-	log_info("backend: delivery summary: %" PRIu64 " records submitted, %" PRIu64 " sent, %"
-		 PRIu64 " retried, %" PRIu64 " acknowledged, %" PRIu64 " dead-lettered, %" PRIu64
-		 " evicted from the spool, %" PRIu64 " spool write errors (%" PRIu64 " disk full), %"
-		 PRIu64 " records left in the spool (%" PRIu64 " bytes)%s, %" PRIu64
-		 " events lost in the kernel", st.submitted, st.sent, st.retried, st.acked,
-		 st.dead_lettered, st.spool.evicted, st.submit_errors, st.spool.disk_full,
-		 st.spool.pending, st.spool.pending_bytes,
-		 err == -EAGAIN ? " for the next start" : "", kernel_drops_total(a));
 }
 
 /* credwatch_redactions_total follows the redactor's counters. */
@@ -269,24 +131,19 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	cred = creds_get(a->creds, e->cred_id);
 	if (event_to_record(e, size, cred, a->boot_to_real_ns, a->redact, rec))
 		return 0;
-	fill_fd_name(a, rec);
-	if (a->attrib)
+	if (a->attrib) {
+		attrib_fd_name(a->attrib, rec);
 		attrib_fill(a->attrib, rec, e);
+	}
 	if (a->redact && redact_total(a->redact) != a->redactions_reported)
 		report_redactions(a);
 	identity_apply(&a->identity, rec);
 	a->events++;
 	a->events_by_sys[rec->syscall]++;
 	metrics_inc(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall);
-	if (a->events_out)
-		write_event(a, rec);
-	if (a->dump && dump_write_event(a->dump, rec))
-		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
-	if (a->rules) {
-		a->cur_rec = rec;
-		rules_eval(a->rules, rec, on_match, a);
-		a->cur_rec = NULL;
-	}
+	outputs_record(a->outputs, rec);
+	if (a->rules)
+		rules_eval(a->rules, rec, outputs_alert, a->outputs);
 	if (a->findings)
 		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
 	return 0;
@@ -310,7 +167,7 @@ static void report_drops(struct agent *a, bool final)
 				 drops[CW_DROP_FD_LOOKUP]);
 		a->drops_reported = total;
 	}
-	if (final && a->events_out) {
+	if (final && outputs_has_events(a->outputs)) {
 		jbuf_reset(&a->jb);
 		jbuf_obj_begin(&a->jb);
 		jbuf_key(&a->jb, "credwatch.summary");
@@ -323,8 +180,7 @@ static void report_drops(struct agent *a, bool final)
 		jbuf_kv_u64(&a->jb, "watched", creds_count(a->creds));
 		jbuf_obj_end(&a->jb);
 		jbuf_obj_end(&a->jb);
-		jbuf_raw(&a->jb, "\n", 1);
-		fwrite(a->jb.buf, 1, a->jb.len, a->events_out);
+		outputs_event_line(a->outputs, &a->jb);
 	}
 }
 
@@ -337,31 +193,16 @@ static bool findings_pod_lookup(void *ctx, const char *uid, char *ns, size_t ns_
 	return attrib_pod_lookup(a->attrib, uid, ns, ns_size, name, name_size, sa, sa_size);
 }
 
-static void emit_finding(void *ctx, const char *line, size_t len)
-{
-	struct agent *a = ctx;
-
-	if (fwrite(line, 1, len, a->findings_out) != len || fputc('\n', a->findings_out) == EOF)
-		log_warn("findings: %s: write: %s", a->cfg->outputs.findings, strerror(errno));
-	/* the dump keeps the line as written, for credwatch-inspect findings/summary */
-	if (a->dump && dump_write_finding(a->dump, line, len))
-		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
-	/* same no-loss path as alerts */
-	if (a->ship)
-		ship_submit(a->ship, SPOOL_FINDING, line, len);
-}
-
 /* Evaluate, write, save: every --findings-interval and at exit. */
 static void run_findings(struct agent *a)
 {
 	int n;
 
 	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), findings_pod_lookup, a,
-			      emit_finding, a);
+			      outputs_finding, a->outputs);
 	if (n < 0)
 		log_warn("findings: evaluate: %s", strerror(-n));
-	if (fflush(a->findings_out))
-		log_warn("findings: %s: write: %s", a->cfg->outputs.findings, strerror(errno));
+	outputs_findings_done(a->outputs);
 	findings_save(a->findings);	/* logs its own failure; retried next interval */
 }
 
@@ -369,21 +210,9 @@ static int open_findings(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
 	struct findings_opts fo;
-	int err;
 
 	if (!cfg->outputs.findings)
 		return 0;
-	if (!strcmp(cfg->outputs.findings, "-")) {
-		a->findings_out = stdout;
-	} else {
-		a->findings_out = fopen(cfg->outputs.findings, "ae");
-		if (!a->findings_out) {
-			err = -errno;
-			log_error("findings: --findings %s: %s", cfg->outputs.findings, strerror(-err));
-			return err;
-		}
-		a->findings_owned = true;
-	}
 	fo = cfg->findings;
 	fo.host_root = cfg->agent.host_root;
 	fo.node_name = a->node_name;
@@ -443,25 +272,6 @@ static void startup_summary(struct agent *a)
 			 "--host-root at a node's root filesystem");
 }
 
-static int open_events(struct agent *a)
-{
-	const char *path = a->cfg->outputs.events;
-
-	if (!path)
-		return 0;
-	if (!strcmp(path, "-")) {
-		a->events_out = stdout;
-		return 0;
-	}
-	a->events_out = fopen(path, "ae");
-	if (!a->events_out) {
-		log_error("events: --events %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	a->events_owned = true;
-	return 0;
-}
-
 /* Falco rule files: how many rules apply to credential opens (one line, or none). */
 static void log_rules_summary(const struct rules *r)
 {
@@ -471,14 +281,11 @@ static void log_rules_summary(const struct rules *r)
 		log_info("%s", line);
 }
 
-static int open_alerts(struct agent *a)
+static int open_rules(struct agent *a)
 {
-	const struct config *cfg = a->cfg;
-	struct alert_opts ao = { 0 };
 	struct rules_diag diag = { 0 };
-	bool tty;
 
-	a->rules = rules_open(&cfg->rules, &diag);
+	a->rules = rules_open(&a->cfg->rules, &diag);
 	if (!a->rules) {
 		rules_diag_print(&diag, stderr);
 		return -EINVAL;
@@ -487,40 +294,7 @@ static int open_alerts(struct agent *a)
 	log_info("loaded %d rules from %d file%s", rules_count(a->rules), rules_nfiles(a->rules),
 		 rules_nfiles(a->rules) == 1 ? "" : "s");
 	log_rules_summary(a->rules);
-
-	if (!cfg->outputs.output || !strcmp(cfg->outputs.output, "-")) {
-		a->alert_out = stdout;
-	} else {
-		a->alert_out = fopen(cfg->outputs.output, "ae");
-		if (!a->alert_out) {
-			log_error("output: --output %s: %s", cfg->outputs.output, strerror(errno));
-			return -errno;
-		}
-		a->alert_out_owned = true;
-	}
-	tty = isatty(fileno(a->alert_out));
-	ao.rate = (double)cfg->outputs.alert_rate;
-	ao.burst = cfg->outputs.alert_burst ? (double)cfg->outputs.alert_burst : 1.0;
-	ao.summary_interval_ns = cfg->outputs.alert_summary_interval_s * 1000000000ULL;
-	ao.hostname = a->node_name;
-	ao.text = cfg->outputs.format ? !strcmp(cfg->outputs.format, "text") : tty;
-	ao.color = ao.text && tty && !cfg->outputs.no_color && !getenv("NO_COLOR");
-	ao.sink = on_alert_line;
-	ao.sink_ctx = a;
-	a->alerts = alert_writer_new(&ao, a->alert_out);
-	if (!a->alerts)
-		return -ENOMEM;
 	return 0;
-}
-
-static int open_dump(struct agent *a)
-{
-	struct dump_opts o = a->cfg->dump;
-
-	if (!o.dir)
-		return 0;
-	o.hostname = a->node_name;
-	return dump_writer_open(&a->dump, &o);
 }
 
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
@@ -534,12 +308,6 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
-	snprintf(a->host_root, sizeof(a->host_root), "%s",
-		 cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ? cfg->agent.host_root : "");
-	snprintf(a->proc_root, sizeof(a->proc_root), "%s/proc",
-		 cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ? cfg->agent.host_root : "");
-	if (access(a->proc_root, X_OK))
-		snprintf(a->proc_root, sizeof(a->proc_root), "/proc");
 	err = creds_new(&a->creds, 0);
 	if (err)
 		return err;
@@ -589,8 +357,7 @@ static void agent_reload(struct agent *a)
 	} else {
 		rules_free(a->rules);
 		a->rules = next;
-		/* rule pointers changed: forget their metrics slots (slots persist by name) */
-		memset(a->rule_slots, 0, sizeof(a->rule_slots));
+		outputs_rules_reloaded(a->outputs);
 		metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
 		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules),
 			 rules_nfiles(a->rules));
@@ -604,33 +371,14 @@ static void agent_reload(struct agent *a)
 static void agent_teardown(struct agent *a)
 {
 	health__stop(a->health);
-	if (a->alerts) {
-		/* the last summary alerts still reach the shipper */
-		alert_writer_flush(a->alerts, mono_ns());
-	}
-	close_ship(a);
+	outputs_close(a->outputs, kernel_drops_total(a));
 	attrib_free(a->attrib);
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
-	if (a->findings_out && a->findings_owned)
-		fclose(a->findings_out);
-	else if (a->findings_out)
-		fflush(a->findings_out);
 	watch_free(a->watch);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
-	alert_writer_free(a->alerts);
-	if (a->alert_out && a->alert_out_owned)
-		fclose(a->alert_out);
-	else if (a->alert_out)
-		fflush(a->alert_out);
 	rules_free(a->rules);
-	if (a->dump && dump_writer_close(a->dump))
-		log_warn("dump: closing: some records may be lost");
-	if (a->events_out && a->events_owned)
-		fclose(a->events_out);
-	else if (a->events_out)
-		fflush(a->events_out);
 	metrics_free(a->metrics);
 	jbuf_free(&a->jb);
 }
@@ -658,17 +406,8 @@ static void update_metrics(struct agent *a)
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
-		/* the Node object's providerID and labels win over DMI */
 		if (attrib_node_identity(a->attrib, &node)) {
-			if (node.provider[0]) {
-				snprintf(a->identity.provider, sizeof(a->identity.provider), "%s",
-					 node.provider);
-				snprintf(a->identity.source, sizeof(a->identity.source), "node");
-			}
-			if (node.region[0])
-				snprintf(a->identity.region, sizeof(a->identity.region), "%s", node.region);
-			if (node.zone[0])
-				snprintf(a->identity.zone, sizeof(a->identity.zone), "%s", node.zone);
+			identity_merge(&a->identity, &node);
 			a->node_identity_applied = true;
 		}
 	}
@@ -679,21 +418,6 @@ static void update_metrics(struct agent *a)
 		metrics_set(a->metrics, CW_M_ATTRIBUTION_CACHE_ENTRIES, 0, (int64_t)as.cgroup_entries);
 		metrics_set(a->metrics, CW_M_K8S_API_WATCH_UP, 0,
 			    as.api_state && !strcmp(as.api_state, "watching"));
-	}
-	if (a->ship) {
-		struct ship_stats st;
-
-		ship_stats(a->ship, &st);
-		metrics_set(a->metrics, CW_M_BACKEND_SENT_TOTAL, 0, (int64_t)st.sent);
-		metrics_set(a->metrics, CW_M_BACKEND_ACKED_TOTAL, 0, (int64_t)st.acked);
-		metrics_set(a->metrics, CW_M_BACKEND_RETRIED_TOTAL, 0, (int64_t)st.retried);
-		metrics_set(a->metrics, CW_M_BACKEND_DEAD_LETTERED_TOTAL, 0,
-			    (int64_t)st.dead_lettered);
-		metrics_set(a->metrics, CW_M_SPOOL_EVICTED_TOTAL, 0, (int64_t)st.spool.evicted);
-		metrics_set(a->metrics, CW_M_SPOOL_WRITE_ERRORS_TOTAL, 0,
-			    (int64_t)st.submit_errors);
-		/* what waits for the backend: acked records linger in the active segment */
-		metrics_set(a->metrics, CW_M_SPOOL_BYTES, 0, (int64_t)st.spool.pending_bytes);
 	}
 }
 
@@ -727,16 +451,26 @@ static void reload_config(struct agent *a)
 	config_free(&next);
 }
 
+/*
+ * What main maps to an exit code: -EINVAL for what the operator fixes in
+ * the options (exit 2), any other errno for a runtime failure (exit 1). A
+ * stage whose -EINVAL is not about the options goes through runtime().
+ */
+static int runtime(int err)
+{
+	return err == -EINVAL ? -EIO : err;
+}
+
 int agent_run(const struct config *cfg, struct agent_signals *sig)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
 	struct attrib_opts ao;
-	int err, ret = 1, loop_fd = -1;
+	int err, loop_fd = -1;
 
 	if (!a) {
 		log_error("out of memory");
-		return 1;
+		return -ENOMEM;
 	}
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
@@ -744,6 +478,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	a->metrics = metrics_new(0);
 	if (!a->metrics) {
 		log_error("out of memory");
+		err = -ENOMEM;
 		goto cleanup;
 	}
 	/*
@@ -756,28 +491,22 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (cfg->health.listen) {
 		a->health = health__open(cfg->health.listen, a->metrics, 0);
 		if (!a->health) {
-			/* health__open names --listen and the reason itself */
-			if (errno == ENOMEM)
+			/* health__open names --listen and the reason itself; EINVAL: a bad address */
+			err = -errno;
+			if (err == -ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->health.listen);
-			ret = errno == EINVAL ? 2 : 1;
 			goto cleanup;
 		}
 	}
-	err = open_alerts(a);
-	if (err) {
-		ret = err == -EINVAL ? 2 : 1;
+	/* usage errors here: the rules, the backend's options, the kubeconfig */
+	err = open_rules(a);
+	if (!err)
+		err = outputs_open(&a->outputs, &cfg->outputs, &cfg->dump, &cfg->ship, a->node_name,
+				   a->metrics);
+	if (!err)
+		err = redact_open(&a->redact, &cfg->redact);
+	if (err)
 		goto cleanup;
-	}
-	err = open_ship(a);
-	if (err) {
-		ret = (err == -EINVAL || err == -ENOENT || err == -EACCES) ? 2 : 1;
-		goto cleanup;
-	}
-	err = redact_open(&a->redact, &cfg->redact);
-	if (err) {
-		ret = err == -EINVAL ? 2 : 1;
-		goto cleanup;
-	}
 	ao = cfg->attrib;
 	ao.host_root = cfg->agent.host_root;
 	ao.node_name = a->node_name;
@@ -787,28 +516,37 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	if (err) {
 		if (err != -EINVAL)
 			log_error("attribution: %s", strerror(-err));
-		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}
 	/* /proc reads for the Falco fields the rules use (proc.duration, thread.cap_*) */
 	attrib_set_wants(a->attrib, rules_wants(a->rules));
-	if (open_events(a) || open_dump(a))
+	/* runtime failures from here on, each logged where it happened */
+	err = open_findings(a);
+	if (err) {
+		err = runtime(err);
 		goto cleanup;
-	if (open_findings(a))
-		goto cleanup;
+	}
 	a->boot_to_real_ns = event_boot_to_real_ns();
 	err = agent_setup(a, cfg, true);
-	if (err)
+	if (err) {
+		err = runtime(err);
 		goto cleanup;
+	}
 	metrics_set(a->metrics, CW_M_BPF_PROGRAMS_ATTACHED, 0, attached_hooks(a));
 	err = privs_drop_after_attach();
 	if (err == -EBUSY)
 		goto cleanup;
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
-	if ((a->health && health__serve(a->health)) || (a->ship && ship_start(a->ship)) ||
-	    attrib_start(a->attrib))
-		goto cleanup;	/* each logged why */
+	err = a->health ? health__serve(a->health) : 0;
+	if (!err)
+		err = outputs_start(a->outputs);
+	if (!err)
+		err = attrib_start(a->attrib);
+	if (err) {
+		err = runtime(err < 0 ? err : -EIO);
+		goto cleanup;
+	}
 	update_metrics(a);
 	identity_detect(cfg->agent.host_root, cfg->identity.cluster_name, &a->identity);
 	metrics_set_ready(a->metrics, true);
@@ -831,7 +569,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	    (watch_mount_fd(a->watch) >= 0 &&
 	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_mount_fd(a->watch),
 		       &(struct epoll_event){ .events = EPOLLPRI, .data.u32 = LOOP_MOUNTS }))) {
-		log_error("agent: epoll: %s", strerror(errno));
+		err = runtime(-errno);
+		log_error("agent: epoll: %s", strerror(-err));
 		goto cleanup;
 	}
 	while (!sig->stop) {
@@ -840,7 +579,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 
 		n = epoll_wait(loop_fd, evs, 3, watch_timeout_ms(a->watch, POLL_MS));
 		if (n < 0 && errno != EINTR) {
-			log_error("agent: epoll_wait: %s", strerror(errno));
+			err = runtime(-errno);
+			log_error("agent: epoll_wait: %s", strerror(-err));
 			goto cleanup;
 		}
 		/* the wait consumed the mount table's signal: pass it on */
@@ -850,6 +590,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		err = sensor_consume(a->sensor);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));
+			err = runtime(err);
 			goto cleanup;
 		}
 		metrics_heartbeat(a->metrics);
@@ -860,17 +601,12 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			sig->reload = 0;
 			agent_reload(a);
 		}
-		if (a->events_out)
-			fflush(a->events_out);
 		t = now_ns(CLOCK_MONOTONIC);
-		alert_writer_tick(a->alerts, t);
-		if (a->alert_out)
-			fflush(a->alert_out);
+		outputs_tick(a->outputs, t);
 		if (t >= next_second) {
 			report_drops(a, false);
 			update_metrics(a);
-			if (a->dump)
-				dump_flush(a->dump);
+			outputs_second(a->outputs);
 			a->boot_to_real_ns = event_boot_to_real_ns();	/* follow clock steps */
 			next_second = t + DROP_CHECK_NS;
 		}
@@ -890,13 +626,13 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	}
 	log_info("stopping: %" PRIu64 " credential accesses seen, %" PRIu64
 		 " lost in the kernel", a->events, a->drops_reported);
-	ret = 0;
+	err = 0;
 cleanup:
 	if (loop_fd >= 0)
 		close(loop_fd);
 	agent_teardown(a);
 	free(a);
-	return ret;
+	return err;
 }
 
 int agent_list_watched(const struct config *cfg)
@@ -904,11 +640,12 @@ int agent_list_watched(const struct config *cfg)
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
 	uint32_t cursor = 0;
-	int ret = 1;
+	int err;
 
 	if (!a)
-		return 1;
-	if (agent_setup(a, cfg, false))
+		return -ENOMEM;
+	err = runtime(agent_setup(a, cfg, false));
+	if (err)
 		goto cleanup;
 	printf("%-10s %-20s %-36s %s\n", "KIND", "DEV:INO", "OWNER", "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
@@ -929,9 +666,8 @@ int agent_list_watched(const struct config *cfg)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
 	}
-	ret = 0;
 cleanup:
 	agent_teardown(a);
 	free(a);
-	return ret;
+	return err;
 }

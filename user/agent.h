@@ -16,10 +16,15 @@ struct agent_signals {
 	volatile sig_atomic_t reload;
 };
 
-/* Run until stopped or --duration ends. Returns 0, 1 (runtime failure) or 2 (bad rules or --listen). */
+/*
+ * agent_run - run until stopped or --duration ends. 0; -EINVAL when the
+ * configuration is refused at start-up (rules, --listen, the backend's
+ * options, --kubeconfig: exit 2); another negative errno for a runtime
+ * failure (exit 1). Every failure is logged where it happens.
+ */
 int agent_run(const struct config *cfg, struct agent_signals *sig);
 
-/* --list-watched: discover, print, exit code. Needs no BPF. */
+/* --list-watched: discover and print. Needs no BPF. 0 or a runtime failure's -errno. */
 int agent_list_watched(const struct config *cfg);
 
 #endif /* CW_AGENT_H */

@@ -385,7 +385,8 @@ static void reader_key(const struct cw_record *rec, char *buf, size_t size)
 	buf[o] = '\0';
 }
 
-static int write_line(struct alert_writer *w, const struct jbuf *json, const struct jbuf *text)
+static int write_line(struct alert_writer *w, const struct cw_record *rec, const struct jbuf *json,
+		      const struct jbuf *text)
 {
 	const struct jbuf *jb = text ? text : json;
 
@@ -394,7 +395,7 @@ static int write_line(struct alert_writer *w, const struct jbuf *json, const str
 		return -ENOMEM;
 	}
 	if (w->o.sink)
-		w->o.sink(w->o.sink_ctx, json->buf, json->len);
+		w->o.sink(w->o.sink_ctx, rec, json->buf, json->len);
 	if (!w->out)
 		return 1;
 	if (fwrite(jb->buf, 1, jb->len, w->out) != jb->len || fputc('\n', w->out) == EOF ||
@@ -432,7 +433,7 @@ int alert_writer_emit(struct alert_writer *w, const struct cw_rule *rule,
 		jbuf_reset(&w->text);
 		alert_render_text(&a, w->o.color, &w->text);
 	}
-	ret = write_line(w, &w->line, w->o.text ? &w->text : NULL);
+	ret = write_line(w, rec, &w->line, w->o.text ? &w->text : NULL);
 	if (ret > 0)
 		w->written++;
 	return ret;
@@ -525,7 +526,7 @@ int alert_writer_flush(struct alert_writer *w, uint64_t now_ns)
 				 out.buf ? out.buf : "", w->o.color);
 	}
 	jbuf_free(&out);
-	ret = write_line(w, &w->line, w->o.text ? &w->text : NULL);
+	ret = write_line(w, NULL, &w->line, w->o.text ? &w->text : NULL);
 	if (ret < 0)
 		return ret;	/* counts kept: the next summary reports them */
 	for (int i = 0; i < RL_SLOTS; i++)

@@ -37,8 +37,12 @@ struct alert {
 	const struct cw_record *rec;
 };
 
-/* Called with every JSON line written (alerts and summaries), no newline. */
-typedef void (*alert_sink_fn)(void *ctx, const char *json, size_t len);
+/*
+ * Called with every JSON line written (alerts and summaries), no newline,
+ * NUL-terminated; rec is the record the alert is about (NULL for a summary).
+ */
+typedef void (*alert_sink_fn)(void *ctx, const struct cw_record *rec, const char *json,
+			      size_t len);
 
 struct alert_opts {
 	double rate;			/* --alert-rate: per second per key; <= 0 no limit */

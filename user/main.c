@@ -19,6 +19,12 @@
 
 static struct agent_signals signals_seen;
 
+/* The agent's result as an exit code: -EINVAL is the operator's to fix in the options. */
+static int exit_code(int err)
+{
+	return !err ? 0 : err == -EINVAL ? 2 : 1;
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -88,7 +94,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.agent.list_watched) {
-		ret = agent_list_watched(&cfg);
+		ret = exit_code(agent_list_watched(&cfg));
 		goto out;
 	}
 	/*
@@ -101,7 +107,7 @@ int main(int argc, char **argv)
 	install_signals();
 	/* before any thread: libcurl's global init is not thread-safe */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	ret = agent_run(&cfg, &signals_seen);
+	ret = exit_code(agent_run(&cfg, &signals_seen));
 	curl_global_cleanup();
 out:
 	config_free(&cfg);

@@ -156,14 +156,17 @@ static void test_alert_uuid_is_v4_and_unique(void **state)
 struct sink {
 	int n;
 	char *lines[256];
+	const struct cw_record *recs[256];	/* what each line is about; NULL: a summary */
 };
 
-static void capture(void *ctx, const char *json, size_t len)
+static void capture(void *ctx, const struct cw_record *rec, const char *json, size_t len)
 {
 	struct sink *s = ctx;
 
-	if (s->n < 256)
+	if (s->n < 256) {
+		s->recs[s->n] = rec;
 		s->lines[s->n++] = strndup(json, len);
+	}
 }
 
 static void sink_free(struct sink *s)
@@ -204,12 +207,14 @@ static void test_alert_rate_limit_counts_and_reports_suppressed(void **state)
 	assert_int_equal(written, 8);
 	assert_int_equal(suppressed, 95 + 8);
 	assert_int_equal(s.n, 8);
+	assert_ptr_equal(s.recs[7], &fx->rec);	/* the dump stores the alert with its record */
 
 	/* no summary before the interval, one after */
 	assert_int_equal(alert_writer_tick(w, t + 5 * SEC), 0);
 	assert_int_equal(s.n, 8);
 	assert_int_equal(alert_writer_tick(w, t + 10 * SEC), 1);
 	assert_int_equal(s.n, 9);
+	assert_null(s.recs[8]);
 	j = cJSON_Parse(s.lines[8]);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "rule")->valuestring, ALERT_SUPPRESSED_RULE);
