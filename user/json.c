@@ -8,6 +8,7 @@
 
 #include "fields.h"
 #include "json.h"
+#include "utf8.h"
 
 void jbuf_init(struct jbuf *jb)
 {
@@ -61,34 +62,12 @@ void jbuf_raw(struct jbuf *jb, const char *s, size_t n)
 	jb->buf[jb->len] = '\0';
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
- * no surrogates, nothing above U+10FFFF), or 0 when it is not one.
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+/* The length of the UTF-8 sequence at s, 0 when it is not a well-formed one (utf8.h). */
+static inline size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0];
+	uint32_t cp;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
+	return utf8_decode(s, n, &cp);
 }
 
 /* Bytes copied as they are: printable ASCII except '"' and '\\'. */
