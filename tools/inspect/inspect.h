@@ -8,6 +8,7 @@
  *   findings.c  findings       replay.c   replay and --filter
  *   report.c    report (and report_*.c, html.c, rmap.c, sha256.c)
  *   time.c      --since/--until and the time format of every command
+ *   usage.c     the usage error line of every command
  *
  * report parses its own arguments: report_main() takes the arguments after
  * the command name (argv[0] is the command). The others share main.c's
@@ -65,6 +66,13 @@ int inspect_parse_time(const char *s, uint64_t *out_ns);
 
 /* "2024-05-01T12:00:00.123456Z" (microseconds); returns buf. */
 const char *inspect_fmt_time(uint64_t ns, char *buf, size_t size);
+
+/*
+ * inspect_usage_error - "PROG: <fmt with arg>" and "PROG: try 'PROG --help'"
+ * on stderr; returns 2, the exit status of a usage error.
+ */
+int inspect_usage_error(const char *prog, const char *fmt, const char *arg)
+	__attribute__((format(printf, 2, 0)));
 
 /* main.c: whether an event passes --filter (every record when none). */
 bool inspect_passes_filter(struct inspect *in, const struct cw_record *rec);

@@ -65,10 +65,7 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
-	return 2;
+	return inspect_usage_error(PROG, fmt, arg);
 }
 
 /* ---- input ---- */

@@ -67,10 +67,7 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, CMD ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" CMD ": try '" CMD " --help'\n");
-	return 2;
+	return inspect_usage_error(CMD, fmt, arg);
 }
 
 static int parse_args(struct report_args *a, int argc, char **argv)

@@ -228,6 +228,8 @@ void report_findings_section(FILE *f, const struct report *r);
 void rpt_put_time(FILE *f, uint64_t ns);
 /* A reader on one line: namespace/pod, or process (host); escaped. */
 void rpt_reader_name(FILE *f, const struct rpt_ent *e, size_t max_chars);
+/* A pod as "namespace/name" (<NA> for no namespace), escaped: every place a pod is named. */
+void rpt_pod_name(FILE *f, const struct rpt_ent *e, size_t max_chars);
 
 /* The whole page. Returns 0, or -EIO when f reported a write error. */
 int report_html(FILE *f, const struct report *r, int top);

@@ -241,13 +241,18 @@ static void graph_section(FILE *f, const struct report *r, int top)
 
 /* ---- the timeline ---- */
 
+void rpt_pod_name(FILE *f, const struct rpt_ent *e, size_t max)
+{
+	html_text(f, e->ns[0] ? e->ns : "<NA>", max);
+	fputc('/', f);
+	html_text(f, e->name, max);
+}
+
 void rpt_reader_name(FILE *f, const struct rpt_ent *e, size_t max)
 {
 	switch (e->kind) {
 	case RPT_K_POD:
-		html_text(f, e->ns[0] ? e->ns : "<NA>", max);
-		fputc('/', f);
-		html_text(f, e->name, max);
+		rpt_pod_name(f, e, max);
 		break;
 	case RPT_K_HOST:
 		html_text(f, e->name, max);

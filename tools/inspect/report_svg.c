@@ -92,9 +92,7 @@ static void put_name(FILE *f, const struct gnode *n, size_t max)
 	}
 	switch (e->kind) {
 	case RPT_K_POD:
-		html_text(f, e->ns[0] ? e->ns : "<NA>", max);
-		fputc('/', f);
-		html_text(f, e->name, max);
+		rpt_pod_name(f, e, max);
 		break;
 	case RPT_K_HOST:
 		html_text(f, e->name, max);

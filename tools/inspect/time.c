@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "inspect.h"
+#include "user/clock.h"
 
 static int parse_digits(const char **s, int n, int *out)
 {
@@ -92,12 +93,5 @@ int inspect_parse_time(const char *s, uint64_t *out_ns)
 
 const char *inspect_fmt_time(uint64_t ns, char *buf, size_t size)
 {
-	time_t secs = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000ull / 1000));
-	return buf;
+	return clock_rfc3339(ns, 6, buf, size);
 }
