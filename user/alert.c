@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "fields.h"
 #include "log.h"
 
@@ -45,14 +46,7 @@ struct alert_writer {
 
 const char *alert_time_format(uint64_t ns, char *buf, size_t size)
 {
-	time_t sec = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09" PRIu64 "Z", (uint64_t)(ns % 1000000000u));
-	return buf;
+	return clock_rfc3339(ns, 9, buf, size);
 }
 
 static uint64_t wall_ns(void)

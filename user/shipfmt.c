@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "shipfmt.h"
 
@@ -384,14 +385,7 @@ void shipfmt_uuid4(char out[SHIPFMT_UUID_LEN + 1])
 
 void shipfmt_time_now(char *out, size_t size)
 {
-	struct timespec ts;
-	struct tm tm;
-	char date[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, size, "%s.%09ldZ", date, ts.tv_nsec);
+	clock_rfc3339(clock_ns(CLOCK_REALTIME), 9, out, size);
 }
 
 void shipfmt_summary(struct jbuf *out, uint64_t evicted, const char *spool_dir,
