@@ -248,6 +248,7 @@ void rpt_pod_name(FILE *f, const struct rpt_ent *e, size_t max)
 	html_text(f, e->name, max);
 }
 
+/* Deliberate twin of report_svg.c's put_name(), which words a graph title. */
 void rpt_reader_name(FILE *f, const struct rpt_ent *e, size_t max)
 {
 	switch (e->kind) {

@@ -79,7 +79,12 @@ static const char *cred_short(const char *path)
 	return plugin_end && plugin_end[1] ? plugin_end + 1 : path;
 }
 
-/* The node's name in a sentence (titles of edges and nodes), escaped. */
+/*
+ * The node's name in a sentence (titles of edges and nodes), escaped.
+ * Deliberate twin of rpt_reader_name() (report_html.c), which names a
+ * reader in a list cell: a title also names groups, the node, and what a
+ * host process ran.
+ */
 static void put_name(FILE *f, const struct gnode *n, size_t max)
 {
 	const struct rpt_ent *e = n->ent;
