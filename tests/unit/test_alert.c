@@ -113,8 +113,10 @@ static void test_alert_json_has_falco_shape(void **state)
 	assert_true(uuid_v4_ok(a.uuid));
 	of = cJSON_GetObjectItem(o, "output_fields");
 	assert_true(cJSON_IsObject(of));
-	assert_int_equal(cJSON_GetArraySize(of), 4);
+	assert_int_equal(cJSON_GetArraySize(of), 5);
 	assert_string_equal(cJSON_GetObjectItem(of, "proc.name")->valuestring, "curl");
+	/* every alert says how many opens it stands for */
+	assert_int_equal(cJSON_GetObjectItem(of, "evt.count")->valueint, 1);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(of, "k8s.pod.name")));
 	assert_non_null(strstr(jb.buf, "\"evt.time\":1763858601000000042"));
 	tags = cJSON_GetObjectItem(o, "tags");
