@@ -6,7 +6,9 @@
  * open_by_handle_at) plus io_uring completions, all funnelled into
  * handle_open(). The miss path - what every other open on the node pays -
  * is a few direct BTF loads, one bit test in .bss and no helper call; only
- * a bitmap hit consults the hash map, and only a map hit builds an event.
+ * a bitmap hit consults the hash map. A map hit is a repeat of a recent
+ * open (one atomic add, no event) or a full event, if the reader's cgroup
+ * is within its budget (floods, below handle_open's helpers).
  *
  * Each program exists twice, in two variants built from the same helpers
  * (see "Two ways to read the kernel" below); the agent loads one set per
@@ -17,8 +19,10 @@
  *    bpf_probe_read_kernel() per pointer hop; the syscall's registers are
  *    found on the task's kernel stack.
  *
- * Only tracepoints: kprobes, fentry and BPF LSM are not available on the
- * kernels we target (shared/DESIGN.md).
+ * Tracepoints, because kprobes, fentry and BPF LSM are not available on
+ * every kernel we target (shared/DESIGN.md). The one exception is 32-bit
+ * opens, which no syscall tracepoint sees: fexit where tracing programs
+ * load, else raw_syscalls (at the end of this file).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -623,7 +627,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 {
 	struct task_struct *task = CW_TASK(fast);
 	struct cw_inode_key key = {};
-	struct cw_repeat_key rkey = {};
+	struct cw_repeat_key rkey;	/* no initialiser: that would be stores on the miss path */
 	struct cw_repeat_val *rv = NULL;
 	struct cw_watch_val *val;
 	struct file *file;
@@ -631,7 +635,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	struct super_block *sb;
 	struct cw_event *e;
 	__u32 bit, f_mode, zero = 0;
-	__u64 now, cgid;
+	__u64 now, cgid, exec_id = 0;
 
 	file = extract__file_from_fd(task, fd, fast);
 	if (!file)
@@ -656,10 +660,12 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	cgid = bpf_get_current_cgroup_id();
 	f_mode = CW_RD(fast, file->f_mode);
 	if (repeat_window_ns) {
+		/* every member set: the key has no padding (credwatch.h) */
+		exec_id = CW_RD(fast, task->self_exec_id);
 		rkey.ino = key.ino;
 		rkey.dev = key.dev;
 		rkey.cgroup_id = cgid;
-		rkey.exec_id = CW_RD(fast, task->self_exec_id);
+		rkey.exec_id = exec_id;
 		rkey.tgid = bpf_get_current_pid_tgid() >> 32;
 		rkey.uid = (__u32)bpf_get_current_uid_gid();
 		rkey.mode = f_mode & CW_REPEAT_MODE_MASK;
@@ -684,7 +690,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	e->flags = 0;
 	e->f_mode = f_mode;
 	e->open_flags = io_flags;
-	e->exec_id = rkey.exec_id;
+	e->exec_id = exec_id;
 	e->repeats = rv ? rv->count : 0;
 	e->pad = 0;
 	fill_task(task, e, cgid, fast);
@@ -827,22 +833,26 @@ CW_IA32_FEXIT(creat, __ia32_sys_creat, CW_SYS_CREAT, CW_IA32_NR_CREAT)
 CW_IA32_FEXIT(open_by_handle_at, __ia32_compat_sys_open_by_handle_at,
 	      CW_SYS_OPEN_BY_HANDLE_AT, CW_IA32_NR_OPEN_BY_HANDLE_AT)
 
+/*
+ * Every syscall of the node runs this, so the common case is a single
+ * load: the number in the saved registers. Only the five ia32 open numbers
+ * go on (64-bit fstat, lseek, preadv and openat2 share them) to the task's
+ * TS_COMPAT bit, which tells a 32-bit syscall from a 64-bit one.
+ */
 static __always_inline int handle_sys_exit_ia32(struct bpf_raw_tracepoint_args *ctx, bool fast)
 {
-	struct task_struct *task = CW_TASK(fast);
-	struct pt_regs *regs;
-	long ret, nr;
-	__u16 sys;
+	struct pt_regs *regs = CW_CAST(fast, (void *)ctx->args[0], struct pt_regs);
+	long nr = CW_RD(fast, regs->orig_ax), ret;
+	struct task_struct *task;
+	__u16 sys = cw_ia32_syscall(nr);
 
+	if (!sys)
+		return 0;		/* what every other syscall pays */
+	task = CW_TASK(fast);
 	if (!(CW_RD(fast, task->thread_info.status) & CW_TS_COMPAT))
-		return 0;		/* a 64-bit syscall: all every syscall pays */
+		return 0;		/* a 64-bit syscall of the same number */
 	ret = (long)ctx->args[1];
 	if (ret < 0)
-		return 0;
-	regs = CW_CAST(fast, (void *)ctx->args[0], struct pt_regs);
-	nr = CW_RD(fast, regs->orig_ax);
-	sys = cw_ia32_syscall(nr);
-	if (!sys)
 		return 0;
 	return handle_open(ret, sys, 0, nr, regs, true, fast);
 }
