@@ -201,15 +201,6 @@ void throttle_stats(const struct throttle *t, struct throttle_stats *st)
 	*st = t->st;
 }
 
-static int by_refused(const void *a, const void *b)
-{
-	const struct pod_acct *x = *(const struct pod_acct *const *)a;
-	const struct pod_acct *y = *(const struct pod_acct *const *)b;
-	uint64_t rx = x->throttled + x->reserve, ry = y->throttled + y->reserve;
-
-	return rx < ry ? 1 : rx > ry ? -1 : 0;
-}
-
 /* "ns/name", the uid when no name is known, "the host" for "" */
 static const char *pod_label(const struct pod_acct *p, char *buf, size_t size)
 {
@@ -222,36 +213,81 @@ static const char *pod_label(const struct pod_acct *p, char *buf, size_t size)
 	return buf;
 }
 
+/* Most refused first, then most aggregated. */
+static int by_refused(const void *a, const void *b)
+{
+	const struct pod_acct *x = *(const struct pod_acct *const *)a;
+	const struct pod_acct *y = *(const struct pod_acct *const *)b;
+	uint64_t rx = x->throttled + x->reserve, ry = y->throttled + y->reserve;
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return x->aggregated < y->aggregated ? 1 : x->aggregated > y->aggregated ? -1 : 0;
+}
+
+static int by_aggregated(const void *a, const void *b)
+{
+	const struct pod_acct *x = *(const struct pod_acct *const *)a;
+	const struct pod_acct *y = *(const struct pod_acct *const *)b;
+
+	return x->aggregated < y->aggregated ? 1 : x->aggregated > y->aggregated ? -1 : 0;
+}
+
+/* ": a 5, b 3 and 2 more" over the first SUMMARY_LOG_PODS of v by count() */
+static void pods_text(struct pod_acct **v, size_t n, bool refused, char *line, size_t size)
+{
+	char label[600];
+	size_t o = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < n && i < SUMMARY_LOG_PODS && o < size; i++)
+		o += (size_t)snprintf(line + o, size - o, "%s%s %" PRIu64, i ? ", " : ": ",
+				      pod_label(v[i], label, sizeof(label)),
+				      refused ? v[i]->throttled + v[i]->reserve : v[i]->aggregated);
+	if (n > SUMMARY_LOG_PODS && o < size)
+		snprintf(line + o, size - o, " and %zu more", n - SUMMARY_LOG_PODS);
+}
+
 void throttle_summary(struct throttle *t, struct jbuf *jb)
 {
-	size_t n = 0, cap = lru__count(t->pods);
+	size_t n = 0, nr = 0, cap = lru__count(t->pods);
 	struct pod_acct **v = calloc(cap ? cap : 1, sizeof(*v));
-	char line[1024], label[600];
-	size_t o = 0;
+	char line[1024];
 	struct pod_acct *p;
 	uint64_t h;
 
-	for (size_t i = 0; v && (p = lru__at(t->pods, i, &h)); i++)
+	if (!v) {
+		log_warn("throttle: summary: out of memory");
+		return;
+	}
+	for (size_t i = 0; (p = lru__at(t->pods, i, &h)); i++) {
 		if (p->throttled || p->reserve)
+			nr++;
+		if (p->throttled || p->reserve || p->aggregated)
 			v[n++] = p;
-	if (v)
-		qsort(v, n, sizeof(*v), by_refused);
-	line[0] = '\0';
-	for (size_t i = 0; i < n && i < SUMMARY_LOG_PODS; i++)
-		o += (size_t)snprintf(line + o, o < sizeof(line) ? sizeof(line) - o : 0,
-				      "%s%s %" PRIu64, i ? ", " : ": ",
-				      pod_label(v[i], label, sizeof(label)),
-				      v[i]->throttled + v[i]->reserve);
-	if (n > SUMMARY_LOG_PODS && o < sizeof(line))
-		snprintf(line + o, sizeof(line) - o, " and %zu more", n - SUMMARY_LOG_PODS);
-	if (t->st.throttled || t->st.reserve || t->st.first_reads)
+	}
+	if (nr) {
+		qsort(v, n, sizeof(*v), by_refused);	/* the refused ones first */
+		pods_text(v, nr, true, line, sizeof(line));
 		log_info("throttle: %" PRIu64 " full events refused (%" PRIu64 " over budget, %"
 			 PRIu64 " kept out of the ring buffer's reserve) in %zu pods%s; %" PRIu64
 			 " first reads of a credential admitted over budget",
-			 t->st.throttled + t->st.reserve, t->st.throttled, t->st.reserve, n, line,
+			 t->st.throttled + t->st.reserve, t->st.throttled, t->st.reserve, nr, line,
 			 t->st.first_reads);
+	}
+	if (t->st.aggregated) {
+		size_t na = 0;
+
+		qsort(v, n, sizeof(*v), by_aggregated);
+		while (na < n && v[na]->aggregated)
+			na++;
+		pods_text(v, na, false, line, sizeof(line));
+		log_info("repeats: %" PRIu64 " repeated opens delivered as evt.count%s",
+			 t->st.aggregated, line);
+	}
 	if (jb) {
-		jbuf_key(jb, "throttled_by_pod");
+		qsort(v, n, sizeof(*v), by_refused);
+		jbuf_key(jb, "by_pod");
 		jbuf_arr_begin(jb);
 		for (size_t i = 0; i < n && i < SUMMARY_JSON_PODS; i++) {
 			jbuf_elem(jb);
@@ -262,6 +298,7 @@ void throttle_summary(struct throttle *t, struct jbuf *jb)
 			jbuf_kv_u64(jb, "throttled", v[i]->throttled);
 			jbuf_kv_u64(jb, "reserve", v[i]->reserve);
 			jbuf_kv_u64(jb, "first_reads", v[i]->first_reads);
+			jbuf_kv_u64(jb, "aggregated", v[i]->aggregated);
 			jbuf_obj_end(jb);
 		}
 		jbuf_arr_end(jb);

@@ -86,10 +86,11 @@ struct throttle_stats {
 void throttle_stats(const struct throttle *t, struct throttle_stats *st);
 
 /*
- * throttle_summary - the exit summary: one log line naming the pods with
- * the most refusals, and, when jb is not NULL, a "throttled_by_pod" array
- * of {namespace, pod, uid, throttled, reserve} (at most 20 pods) as a
- * member of the object open in jb.
+ * throttle_summary - the exit summary: a log line naming the pods with the
+ * most refusals, one naming those with the most aggregated opens, and,
+ * when jb is not NULL, a "by_pod" array of {k8s.ns.name, k8s.pod.name,
+ * k8s.pod.uid, throttled, reserve, first_reads, aggregated} (at most 20
+ * pods, most refused first) as a member of the object open in jb.
  */
 void throttle_summary(struct throttle *t, struct jbuf *jb);
 

@@ -160,13 +160,14 @@ static void test_throttle_metrics_and_summary(void **state)
 	jbuf_obj_end(&jb);
 	o = cJSON_Parse(jb.buf);
 	assert_non_null(o);
-	arr = cJSON_GetObjectItem(o, "throttled_by_pod");
+	arr = cJSON_GetObjectItem(o, "by_pod");
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	/* most refused first */
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "k8s.pod.name")->valuestring,
 			    "web-1");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "throttled")->valueint, 50);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "reserve")->valueint, 5);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "aggregated")->valueint, 999);
 	cJSON_Delete(o);
 	jbuf_free(&jb);
 	throttle_free(t);
