@@ -80,11 +80,19 @@ agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(cg_root)" \
 	--events "$T/events.ndjson" --output "$T/alerts.ndjson" --output-format json \
 	--listen "127.0.0.1:$HPORT" --ringbuf-bytes 262144 "${OFF[@]}"
 
-poll_health() {
+# /healthz answers 503 until the event loop's first heartbeat: start there
+for _ in $(seq 300); do
+	[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$HPORT/healthz")" = 200 ] &&
+		break
+	sleep 0.1
+done
+poll_health() {	# code and (when not 200) the answer, every 100 ms
+	local p code
 	while :; do
 		for p in readyz healthz; do
-			echo "$p $(curl -s -o /dev/null -m 2 -w '%{http_code}' \
-				"http://127.0.0.1:$HPORT/$p")" >>"$T/health"
+			code=$(curl -s -o "$T/health.body" -m 2 -w '%{http_code}' \
+				"http://127.0.0.1:$HPORT/$p")
+			echo "$p $code $([ "$code" = 200 ] || head -c 200 "$T/health.body")" >>"$T/health"
 		done
 		sleep 0.1
 	done
@@ -148,8 +156,8 @@ for line in open(T + "/reads"):
 codes = [l.split()[1] for l in open(T + "/health")]
 polls, ok = len(codes), codes.count("200")
 if [c for c in codes if c not in ("200", "000")] or ok < 20 or ok < 0.9 * polls:
-    bad.append("/readyz and /healthz: %d of %d polls answered 200, others %s" %
-               (ok, polls, sorted(set(codes) - {"200"})))
+    bad.append("/readyz and /healthz: %d of %d polls answered 200, others: %s" %
+               (ok, polls, [l.strip() for l in open(T + "/health") if " 200" not in l][:5]))
 if summ["kernel_drops.ringbuf"]:
     bad.append("%d events lost to a full ring buffer" % summ["kernel_drops.ringbuf"])
 metrics = open(T + "/metrics").read().splitlines()
@@ -163,10 +171,10 @@ for i in (1, 2, 3):
     if not any(a["output_fields"].get("k8s.pod.name") == pod for a in thr):
         bad.append("no throttle alert naming attack/%s" % pod)
 print("storm: %d forks in 3 pods; %d full events refused (%d over budget, %d reserve), "
-      "%d admitted as first reads, %d events written; health: %d polls, all 200" % (
+      "%d admitted as first reads, %d events written; health: %d of %d polls answered 200" % (
       sum(s["forks"] for s in storms), summ["kernel_drops.throttled"] + summ["kernel_drops.reserve"],
       summ["kernel_drops.throttled"], summ["kernel_drops.reserve"], summ["kernel.first_reads"],
-      summ["events"], polls))
+      summ["events"], ok, polls))
 for b in bad:
     print("FAIL: " + b)
 sys.exit(1 if bad else 0)
