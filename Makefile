@@ -13,6 +13,8 @@
 #   make fuzz        fuzz targets              make lint         static checks
 #   make install     install to $(DESTDIR)$(PREFIX) (config, rules, unit, man pages too)
 #   make deb         build/credwatch_<version>_<arch>.deb (dpkg-deb, dpkg-shlibdeps)
+#   make image       build/credwatch-image.tar, the agent's OCI image, with no
+#                    container daemon (helm/image.mk, packaging/image/)
 #   make docs        regenerate the option tables in docs/operations.md and man/credwatch.8
 #   make vmlinux-h   regenerate bpf/vmlinux/<arch>/vmlinux.h from the pinned Debian kernel
 
@@ -50,13 +52,18 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libcmocka-dev liburing-dev openssl python3 util-linux iproute2 ca-certificates \
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
-	      qemu-system-x86 busybox-static cpio zstd xz-utils
+	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
+	      binutils chromium
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
 # qemu-system-x86, busybox-static and cpio boot the kernel matrix
 # (tests/integration/test_kernel_matrix.sh), zstd and xz-utils unpack
 # kernel images for it and for make vmlinux-h.
+# mmdebstrap and umoci build the image without a daemon (make image);
+# containerd, runc and busybox-static (the test pods' userland) run it in
+# tests/integration/test_e2e_runtime.sh. chromium is the headless browser the
+# report tests open the page in.
 
 ifeq ($(V),1)
 Q =
@@ -72,6 +79,9 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+# credwatch-inspect's commands that live in their own files (tools/inspect/)
+INSPECT_SRCS := $(wildcard tools/inspect/*.c)
+INSPECT_OBJS := $(patsubst tools/inspect/%.c,$(BUILD)/obj/inspect/%.o,$(INSPECT_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ITEST_SRCS := $(wildcard tests/integration/*.c)
@@ -101,8 +111,9 @@ deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 	@tests/lib/get-helm.sh >/dev/null
+	@tests/lib/get-playwright.sh >/dev/null
 
-$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
+$(BUILD) $(BUILD)/obj $(BUILD)/obj/inspect $(BUILD)/tests $(BUILD)/itests $(BUILD)/bench-bin:
 	$(Q)mkdir -p $@
 
 # Kernel types for the BPF programs: committed per architecture, generated
@@ -140,7 +151,15 @@ $(BUILD)/credwatch: $(BUILD)/obj/main.o $(BUILD)/libcredwatch.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-$(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libcredwatch.a | $(BUILD)
+$(BUILD)/obj/inspect/%.o: tools/inspect/%.c | $(BUILD)/obj/inspect
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libinspect.a: $(INSPECT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/credwatch-inspect: tools/credwatch-inspect.c $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -DCW_HAVE_RULES $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
@@ -166,6 +185,11 @@ docs: $(BUILD)/config-doc
 	$(Q)mv $(BUILD)/credwatch.8 man/credwatch.8
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredwatch.a | $(BUILD)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
+
+# test_report covers tools/inspect/ (escaping, the report model and graph).
+$(BUILD)/tests/test_report: tests/unit/test_report.c $(BUILD)/libinspect.a $(BUILD)/libcredwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -lcmocka -o $@
 
@@ -209,13 +233,14 @@ demo: deps all
 SANITIZE_STAGE ?= 1
 RUN_TESTS = BUILD=$(BUILD) CW_SANITIZER=$(SANITIZER) tests/run-tests.sh
 
-test: deps all
+# The image is a prerequisite: test_image.sh and test_e2e_runtime.sh use it.
+test: deps all image
 	@CW_SANITIZE_STAGE=$(SANITIZE_STAGE) $(RUN_TESTS) all
 
 unit: all
 	@$(RUN_TESTS) unit
 
-integration: all
+integration: all image
 	@$(RUN_TESTS) integration
 
 redteam: all
@@ -223,7 +248,7 @@ redteam: all
 
 # Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
 include tests/fuzz/fuzz.mk
-FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load
+FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load fuzz-mountinfo fuzz-redact
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$${FUZZ_SECONDS:-60} || exit 1; done
@@ -321,4 +346,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)

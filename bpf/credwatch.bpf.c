@@ -297,6 +297,27 @@ static __always_inline void extract__args(struct task_struct *task, struct cw_ev
 	e->args_len = len;
 }
 
+/*
+ * CW_EVF_NSINIT(i) when t's process is pid 1 of its own (innermost) pid
+ * namespace, CW_EVF_HOSTPID(i) when that namespace is the initial one. The
+ * numbers[] index is the pid's level, so the address is computed from the
+ * pointer read as a value (the verifier forbids variable offsets on typed
+ * kernel pointers). Hit path only.
+ */
+static __always_inline __u32 pidns_flags(struct task_struct *t, int i)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	unsigned int level;
+	int nr = 0;
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	if (bpf_core_read(&nr, sizeof(nr), &pid->numbers[level & 31].nr))
+		return 0;
+	return (nr == 1 ? CW_EVF_NSINIT(i) : 0) | (level == 0 ? CW_EVF_HOSTPID(i) : 0);
+}
+
 static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, __u64 cgid,
 				      bool fast)
 {
@@ -317,6 +338,20 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
 	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
 	e->sid = CW_RD(fast, CW_RD(fast, sig->pids[PIDTYPE_SID])->numbers[0].nr);
+	/*
+	 * The reader's root directory, as the kernel resolves its paths: user
+	 * space finds it again by (device, inode) among its own mounts, without
+	 * /proc/<pid>/root (a ptrace access check the agent's capabilities do
+	 * not pass) and after a short-lived reader has exited (user/rootfs.h).
+	 */
+	{
+		struct fs_struct *fs = CW_RD(fast, task->fs);
+		struct vfsmount *root_mnt = CW_RD(fast, fs->root.mnt);
+		struct dentry *root_dentry = CW_RD(fast, fs->root.dentry);
+
+		e->root_dev = CW_RD(fast, CW_RD(fast, root_mnt->mnt_sb)->s_dev);
+		e->root_ino = CW_RD(fast, CW_RD(fast, root_dentry->d_inode)->i_ino);
+	}
 	e->tty = 0;
 	tty = CW_RD(fast, sig->tty);
 	if (tty) {
@@ -326,6 +361,7 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 			 (__u32)(CW_RD(fast, driver->minor_start) + CW_RD(fast, tty->index));
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->flags |= pidns_flags(task, 0);
 
 	p = CW_RD(fast, task->real_parent);
 	for (int i = 0; i < CW_ANCESTORS; i++) {
@@ -338,6 +374,7 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 		}
 		e->anc[i].tgid = tgid;
 		bpf_probe_read_kernel(e->anc[i].comm, CW_COMM_LEN, p->comm);
+		e->flags |= pidns_flags(p, i + 1);
 		p = CW_RD(fast, p->real_parent);
 	}
 }

@@ -86,6 +86,19 @@ enum cw_stat {
 #define CW_EVF_PATH_FAULT	(1u << 3)	/* path argument unreadable */
 #define CW_EVF_NO_PATH_ARG	(1u << 4)	/* syscall has no path argument */
 #define CW_EVF_IA32		(1u << 5)	/* a 32-bit (ia32 compat) system call */
+/*
+ * Bit CW_EVF_NSINIT_SHIFT + i is set when chain member i (0: the reader,
+ * 1 + n: anc[n]) is pid 1 of its own pid namespace (a container's init);
+ * bit CW_EVF_HOSTPID_SHIFT + i when it is in the initial pid namespace (a
+ * host process, or a hostPID container's). Attribution tells a container's
+ * own processes from exec sessions by them without cgroup.procs, whose pids
+ * are those of the reading agent's pid namespace (0 for other containers'
+ * processes when the agent has its own, as the chart runs it).
+ */
+#define CW_EVF_NSINIT_SHIFT	8
+#define CW_EVF_HOSTPID_SHIFT	16
+#define CW_EVF_NSINIT(i)	(1u << (CW_EVF_NSINIT_SHIFT + (i)))
+#define CW_EVF_HOSTPID(i)	(1u << (CW_EVF_HOSTPID_SHIFT + (i)))
 
 /* Key of the watched map: the inode as the kernel names it. */
 struct cw_inode_key {
@@ -219,7 +232,9 @@ struct cw_event {
 	__u64 open_flags;	/* flags argument as passed (O_*) */
 	__u64 exec_id;		/* task->self_exec_id (cw_repeat_key); 0 without repeats */
 	__u64 repeats;		/* the key's cw_repeat_val.count before this event */
+	__u64 root_ino;		/* inode of the reader's root directory (fs->root) */
 	__u32 dev;		/* kernel dev of the inode's superblock */
+	__u32 root_dev;		/* kernel dev of the reader's root filesystem */
 	__u32 cred_id;		/* from cw_watch_val */
 	__u32 tgid;		/* process id (proc.pid) */
 	__u32 tid;		/* thread id (proc.tid) */
@@ -241,9 +256,10 @@ struct cw_event {
 	struct cw_ancestor anc[CW_ANCESTORS]; /* anc[0] is the parent */
 	__u16 exe_off;		/* start of the exe path in data[] */
 	__u16 pad;
+	__u32 pad2;
 	char data[CW_DATA_MAX];
 };
 #define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
-_Static_assert(CW_EVENT_HDR_SIZE == 240, "cw_event header layout");
+_Static_assert(CW_EVENT_HDR_SIZE == 256, "cw_event header layout");
 
 #endif /* CREDWATCH_H */

@@ -82,6 +82,14 @@ run_suites() {	# prefix
 					echo "  (integration/test_fuzz_smoke ran above: its harnesses are sanitizer builds)"
 					continue
 				fi
+				# the image holds release binaries (no sanitizer runtime in it):
+				# it is tested once, from the plain build
+				case "$(basename "$t")" in test_image.sh|test_e2e_runtime.sh)
+					if [ -n "$prefix" ]; then
+						echo "  (integration/$(basename "$t" .sh) ran above: the image has no sanitizer build)"
+						continue
+					fi
+				esac
 				run_one "${prefix}integration/$(basename "$t" .sh)" bash "$t"
 			done
 		fi

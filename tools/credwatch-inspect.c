@@ -23,12 +23,13 @@
 #include "user/fields.h"
 #include "user/json.h"
 #include "user/log.h"
+#include "tools/inspect/inspect.h"
 #ifdef CW_HAVE_RULES
 #include "user/cond.h"
 #include "user/rules.h"
 #endif
 
-#define PROG		"credwatch-inspect"
+#define PROG		INSPECT_PROG
 #define MAX_RULE_FILES	64
 #define PROGRESS_MIN	(32ull << 20)	/* show progress for inputs larger than this */
 
@@ -56,6 +57,7 @@ struct inspect {
 
 static const char usage_text[] =
 	"usage: " PROG " <summary|events|alerts|findings|replay> FILE|DIR [options]\n"
+	"       " PROG " report DUMP... [--since T] [--until T] [--top N] [--output FILE]\n"
 	"\n"
 	"Reads credwatch trace dumps (a .cwd file, or a directory of them in time order).\n"
 	"  summary   time range, event, alert and finding counts, top readers, top\n"
@@ -67,6 +69,9 @@ static const char usage_text[] =
 	"  findings  the finding lines the agent wrote (--findings): a table, or the\n"
 	"            lines as recorded (NDJSON) with --json\n"
 	"  replay    evaluate recorded events with --rules and print the alerts they raise\n"
+	"  report    one self-contained HTML page from one or many dumps (many nodes):\n"
+	"            access graph, timeline, alerts, findings and their fixes, integrity\n"
+	"            (" PROG " report --help)\n"
 	"\n"
 	"options:\n"
 	"  --filter COND   only events matching a rule condition,\n"
@@ -91,104 +96,6 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
 	return 2;
-}
-
-/* ---- time ---- */
-
-static int parse_digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++, (*s)++) {
-		if (**s < '0' || **s > '9')
-			return -EINVAL;
-		v = v * 10 + (**s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Nanoseconds from ".123" style fractions; advances *s. */
-static uint64_t parse_frac(const char **s)
-{
-	uint64_t ns = 0, scale = 100000000;
-
-	if (**s != '.')
-		return 0;
-	for ((*s)++; **s >= '0' && **s <= '9'; (*s)++, scale /= 10)
-		ns += (uint64_t)(**s - '0') * scale;
-	return ns;
-}
-
-/* RFC3339 ("2024-05-01T12:00:00.5Z", "+02:00" offsets) or epoch seconds. */
-static int parse_time(const char *s, uint64_t *out_ns)
-{
-	int y, mo, d, h, mi, sec, oh, om;
-	const char *p = s;
-	struct tm tm = { 0 };
-	int64_t t, off = 0;
-	uint64_t frac;
-
-	if (!strchr(s, '-') && !strchr(s, ':')) {
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		p = end;
-		frac = parse_frac(&p);
-		if (errno || end == s || *p || v > 18000000000ull)
-			return -EINVAL;
-		*out_ns = v * 1000000000ull + frac;
-		return 0;
-	}
-	if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
-	    *p++ != '-' || parse_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
-		return -EINVAL;
-	p++;
-	if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi) ||
-	    *p++ != ':' || parse_digits(&p, 2, &sec))
-		return -EINVAL;
-	frac = parse_frac(&p);
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p++ == '-' ? -1 : 1;
-
-		if (parse_digits(&p, 2, &oh) || *p++ != ':' || parse_digits(&p, 2, &om) ||
-		    oh > 23 || om > 59)
-			return -EINVAL;
-		off = sign * (oh * 3600 + om * 60);
-	} else {
-		return -EINVAL;
-	}
-	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (int64_t)timegm(&tm) - off;
-	if (t < 0)
-		return -EINVAL;
-	*out_ns = (uint64_t)t * 1000000000ull + frac;
-	return 0;
-}
-
-/* "2024-05-01T12:00:00.123456Z" (microseconds: enough for people). */
-static const char *fmt_time(uint64_t ns, char *buf, size_t size)
-{
-	time_t secs = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000ull / 1000));
-	return buf;
 }
 
 /* ---- input ---- */
@@ -263,7 +170,7 @@ static void print_event_text(const struct cw_record *rec)
 {
 	char t[40], pid[24], name[80], ns[300], pod[300], kind[40], path[512], cmd[512];
 
-	fmt_time(rec->time_ns, t, sizeof(t));
+	inspect_fmt_time(rec->time_ns, t, sizeof(t));
 	fmt_field(rec, CW_F_PROC_PID, pid, sizeof(pid));
 	fmt_field(rec, CW_F_PROC_NAME, name, sizeof(name));
 	fmt_field(rec, CW_F_K8S_NS_NAME, ns, sizeof(ns));
@@ -288,15 +195,39 @@ static void cmd_events(struct inspect *in, const struct dump_item *it)
 		print_event_text(it->rec);
 }
 
+/*
+ * A recorded alert or finding line, as the agent wrote it. The dump may
+ * come from anywhere: a crafted one can put raw escape sequences in a
+ * "JSON" line. Control bytes, DEL and the C1 controls (UTF-8 C2 80..9F,
+ * which some terminals take as CSI) are written as \u00XX: a well-formed
+ * line holds none raw and stays byte for byte, and inside a string the
+ * escape means the same character.
+ */
+static void write_recorded_line(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			printf("\\u%04x", c);
+		} else if (c == 0xc2 && i + 1 < len && (unsigned char)line[i + 1] >= 0x80 &&
+			   (unsigned char)line[i + 1] <= 0x9f) {
+			printf("\\u%04x", (unsigned char)line[++i]);
+		} else {
+			putchar(c);
+		}
+	}
+	putchar('\n');
+}
+
 static void cmd_alerts(struct inspect *in, const struct dump_item *it)
 {
 	if (it->type != DUMP_REC_ALERT)
 		return;
 	if (in->filter_text && !passes_filter(in, it->rec))
 		return;
-	/* recorded alerts are JSON lines already; keep them byte for byte */
-	fwrite(it->alert_json, 1, it->alert_len, stdout);
-	putchar('\n');
+	/* recorded alerts are JSON lines already: as written, made terminal-safe */
+	write_recorded_line(it->alert_json, it->alert_len);
 }
 
 /* ---- findings ---- */
@@ -361,7 +292,7 @@ static void print_finding_text(const struct dump_item *it)
 	struct finding_view v;
 
 	finding_parse(it->finding_json, it->finding_len, &v);
-	fmt_time(it->time_ns, t, sizeof(t));
+	inspect_fmt_time(it->time_ns, t, sizeof(t));
 	if (!v.parsed) {
 		printf(FINDING_ROW_FMT, t, "?", "?", "?", "?", "(not a JSON object)");
 		return;
@@ -381,9 +312,8 @@ static void cmd_findings(struct inspect *in, const struct dump_item *it)
 		print_finding_text(it);
 		return;
 	}
-	/* as the agent wrote them to --findings: byte for byte */
-	fwrite(it->finding_json, 1, it->finding_len, stdout);
-	putchar('\n');
+	/* as the agent wrote them to --findings, made terminal-safe */
+	write_recorded_line(it->finding_json, it->finding_len);
 }
 
 /* ---- summary ---- */
@@ -740,17 +670,18 @@ static void findings_print_text(struct summary *s)
 static void summary_print_text(struct inspect *in, struct summary *s,
 			       const struct dump_reader_stats *st, bool damaged)
 {
-	char t1[40], t2[40], a[600], b[600];
+	char t1[40], t2[40], a[600], b[600], c[600];
 	struct finding_counts fc;
 	struct count_entry *e;
 	size_t n;
 
 	summary_count_findings(s, &fc);
 	printf("host:        %s (kernel %s, agent %s)\n", text_escape(s->host, a, sizeof(a)),
-	       text_escape(s->kernel, b, sizeof(b)), s->agent);
+	       text_escape(s->kernel, b, sizeof(b)), text_escape(s->agent, c, sizeof(c)));
 	if (s->events || s->alerts || s->finding_lines)
-		printf("time range:  %s .. %s (%.1f s)\n", fmt_time(s->first_ns, t1, sizeof(t1)),
-		       fmt_time(s->last_ns, t2, sizeof(t2)),
+		printf("time range:  %s .. %s (%.1f s)\n",
+		       inspect_fmt_time(s->first_ns, t1, sizeof(t1)),
+		       inspect_fmt_time(s->last_ns, t2, sizeof(t2)),
 		       (double)(s->last_ns - s->first_ns) / 1e9);
 	else
 		printf("time range:  (no records)\n");
@@ -794,8 +725,9 @@ static void summary_print_text(struct inspect *in, struct summary *s,
 	e = table_sorted(&s->pods);
 	for (size_t i = 0; i < n; i++)
 		printf("  %8" PRIu64 " %8" PRIu64 " %6u  %-27s %-27s %s\n", e[i].events,
-		       e[i].alerts, e[i].creds, fmt_time(e[i].first_ns, t1, sizeof(t1)),
-		       fmt_time(e[i].last_ns, t2, sizeof(t2)), text_escape(e[i].key, a, sizeof(a)));
+		       e[i].alerts, e[i].creds, inspect_fmt_time(e[i].first_ns, t1, sizeof(t1)),
+		       inspect_fmt_time(e[i].last_ns, t2, sizeof(t2)),
+		       text_escape(e[i].key, a, sizeof(a)));
 	if (s->nfrows)
 		findings_print_text(s);
 }
@@ -918,7 +850,7 @@ static void on_rule_match(void *ctx, const struct cw_rule *rule, const struct cw
 	char t[40], name[512], pid[24], proc[80], ns[300], pod[300], path[512];
 
 	in->replay_alerts++;
-	fmt_time(rec->time_ns, t, sizeof(t));
+	inspect_fmt_time(rec->time_ns, t, sizeof(t));
 	if (in->json) {
 		jbuf_reset(&in->jb);
 		jbuf_obj_begin(&in->jb);
@@ -1054,7 +986,7 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 			break;
 		case 's':
 		case 'u':
-			if (parse_time(optarg, c == 's' ? &in->ropts.since_ns : &in->ropts.until_ns))
+			if (inspect_parse_time(optarg, c == 's' ? &in->ropts.since_ns : &in->ropts.until_ns))
 				return usage_error(c == 's' ? "--since: cannot parse '%s' (RFC3339 or epoch seconds)"
 					: "--until: cannot parse '%s' (RFC3339 or epoch seconds)", optarg);
 			break;
@@ -1073,7 +1005,7 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		}
 	}
 	if (!cmd)
-		return usage_error("missing command%s (summary, events, alerts, findings or replay)", "");
+		return usage_error("missing command%s (summary, events, alerts, findings, replay or report)", "");
 	if (!strcmp(cmd, "summary"))
 		in->cmd = CMD_SUMMARY;
 	else if (!strcmp(cmd, "events"))
@@ -1084,8 +1016,11 @@ static int parse_args(struct inspect *in, int argc, char **argv)
 		in->cmd = CMD_FINDINGS;
 	else if (!strcmp(cmd, "replay"))
 		in->cmd = CMD_REPLAY;
+	else if (!strcmp(cmd, "report"))
+		return usage_error("report: the command comes first: " PROG
+				   " report DUMP... [options]%s", "");
 	else
-		return usage_error("unknown command '%s' (summary, events, alerts, findings or replay)", cmd);
+		return usage_error("unknown command '%s' (summary, events, alerts, findings, replay or report)", cmd);
 	if (!in->input)
 		return usage_error("%s: missing FILE or DIR", cmd);
 	if (in->ropts.since_ns && in->ropts.until_ns && in->ropts.since_ns > in->ropts.until_ns)
@@ -1108,6 +1043,9 @@ int main(int argc, char **argv)
 	uint64_t n = 0;
 	int ret, code;
 
+	/* a command in its own file parses its own arguments */
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
 	code = parse_args(&in, argc, argv);
 	if (code)
 		return code;

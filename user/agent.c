@@ -30,6 +30,7 @@
 #include "privs.h"
 #include "record.h"
 #include "repeats.h"
+#include "redact.h"
 #include "rules.h"
 #include "sensor.h"
 #include "ship.h"
@@ -47,6 +48,9 @@
 #define BATCH_EVENTS	2048
 /* At exit (and before counting lost repeats), drain at most this many batches. */
 #define DRAIN_BATCHES	64
+
+/* What woke the loop (epoll data). */
+enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
 
 struct rule_slot {
 	const struct cw_rule *rule;
@@ -68,6 +72,8 @@ struct agent {
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
+	struct redact *redact;		/* NULL with --no-redact */
+	uint64_t redactions_reported;
 	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
@@ -318,6 +324,17 @@ static void on_aggregated(void *ctx, struct cw_record *rec)
 	write_record(a, rec);
 }
 
+/* credwatch_redactions_total follows the redactor's counters. */
+static void report_redactions(struct agent *a)
+{
+	uint64_t counts[REDACT__MAX];
+
+	redact_counts(a->redact, counts);
+	for (int k = 0; k < REDACT__MAX; k++)
+		metrics_set(a->metrics, CW_M_REDACTIONS_TOTAL, (unsigned)k, (int64_t)counts[k]);
+	a->redactions_reported = redact_total(a->redact);
+}
+
 static int on_event(void *ctx, const struct cw_event *e, size_t size)
 {
 	struct agent *a = ctx;
@@ -327,11 +344,13 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (size < CW_EVENT_HDR_SIZE)
 		return 0;
 	cred = creds_get(a->creds, e->cred_id);
-	if (event_to_record(e, size, cred, a->boot_to_real_ns, rec))
+	if (event_to_record(e, size, cred, a->boot_to_real_ns, a->redact, rec))
 		return 0;
 	fill_fd_name(a, rec);
 	if (a->attrib)
 		attrib_fill(a->attrib, rec, e);
+	if (a->redact && redact_total(a->redact) != a->redactions_reported)
+		report_redactions(a);
 	identity_apply(&a->identity, rec);
 	/* first what the key's previous record is owed, then keep this one */
 	if (a->repeats)
@@ -766,6 +785,15 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 	return 0;
 }
 
+/* Falco rule files: how many rules apply to credential opens (one line, or none). */
+static void log_rules_summary(const struct rules *r)
+{
+	char line[512];
+
+	if (rules_summary(r, line, sizeof(line))[0])
+		log_info("%s", line);
+}
+
 static int open_alerts(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
@@ -783,7 +811,9 @@ static int open_alerts(struct agent *a)
 	}
 	rules_set_match_all(a->rules, cfg->rule_matching && !strcmp(cfg->rule_matching, "all"));
 	metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
-	log_info("loaded %d rules from %d file%s", rules_count(a->rules), nfiles, nfiles == 1 ? "" : "s");
+	log_info("loaded %d rules from %d file%s", rules_count(a->rules), rules_nfiles(a->rules),
+		 rules_nfiles(a->rules) == 1 ? "" : "s");
+	log_rules_summary(a->rules);
 
 	if (!cfg->output || !strcmp(cfg->output, "-")) {
 		a->alert_out = stdout;
@@ -823,6 +853,55 @@ static int open_dump(struct agent *a)
 	o.max_age_s = (uint32_t)a->cfg->dump_max_age_s;
 	o.keep = (uint32_t)a->cfg->dump_keep;
 	return dump_writer_open(&a->dump, &o);
+}
+
+/*
+ * The redactor every command line passes through before a record is made
+ * of it (event.c, attrib.c): the configured lists and their extras. Off
+ * only when asked, and then said at every start.
+ */
+static int open_redact(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	const struct { enum redact_list list; const char *key; const struct strlist *items; }
+	lists[] = {
+		{ REDACT_LIST_NAMES, "redact-names", &cfg->redact_names },
+		{ REDACT_LIST_NAMES, "redact-extra-names", &cfg->redact_extra_names },
+		{ REDACT_LIST_PREFIXES, "redact-prefixes", &cfg->redact_prefixes },
+		{ REDACT_LIST_PREFIXES, "redact-extra-prefixes", &cfg->redact_extra_prefixes },
+		{ REDACT_LIST_PROGRAMS, "redact-programs", &cfg->redact_programs },
+		{ REDACT_LIST_PROGRAMS, "redact-extra-programs", &cfg->redact_extra_programs },
+	};
+	char why[256];
+	int err;
+
+	if (cfg->no_redact) {
+		log_warn("redact: --no-redact: command lines go to events, alerts, dumps, the "
+			 "spool and the backend as they are, with any secret they carry");
+		return 0;
+	}
+	a->redact = redact_new();
+	if (!a->redact) {
+		log_error("redact: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (int i = 0; i < lists[l].items->n; i++) {
+			err = redact_add(a->redact, lists[l].list, lists[l].items->v[i], why,
+					 sizeof(why));
+			if (err == -EINVAL)
+				log_error("redact: --%s: %s", lists[l].key, why);
+			else if (err)
+				log_error("redact: out of memory");
+			if (err)
+				return err;
+		}
+	}
+	log_info("redact: on: %d names, %d token prefixes, %d program flags",
+		 cfg->redact_names.n + cfg->redact_extra_names.n,
+		 cfg->redact_prefixes.n + cfg->redact_extra_prefixes.n,
+		 cfg->redact_programs.n + cfg->redact_extra_programs.n);
+	return 0;
 }
 
 static void resolve_node_name(struct agent *a)
@@ -910,6 +989,7 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	wo.host_root = cfg->host_root ? cfg->host_root : "/";
 	wo.extra = (const char *const *)cfg->watch.v;
 	wo.nextra = cfg->watch.n;
+	wo.recheck_ms = (uint32_t)cfg->discovery_recheck_ms;
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -950,7 +1030,10 @@ static void agent_reload(struct agent *a)
 		/* rule pointers changed: forget their metrics slots (slots persist by name) */
 		memset(a->rule_slots, 0, sizeof(a->rule_slots));
 		metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
-		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules), nfiles);
+		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules),
+			 rules_nfiles(a->rules));
+		log_rules_summary(a->rules);
+		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
@@ -965,6 +1048,7 @@ static void agent_teardown(struct agent *a)
 	}
 	close_ship(a);
 	attrib_free(a->attrib);
+	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	if (a->findings_out && a->findings_owned)
 		fclose(a->findings_out);
@@ -996,6 +1080,7 @@ static void update_metrics(struct agent *a)
 {
 	uint64_t drops[CW_DROP__MAX];
 	uint32_t kinds[CW_CRED__MAX];
+	struct watch_stats ws;
 
 	sensor_drops(a->sensor, drops);
 	for (int i = 0; i < CW_DROP__MAX; i++)
@@ -1003,6 +1088,13 @@ static void update_metrics(struct agent *a)
 	creds_count_by_kind(a->creds, kinds);
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		metrics_set(a->metrics, CW_M_WATCHED_CREDENTIALS, k, kinds[k]);
+	watch_stats(a->watch, &ws);
+	metrics_set(a->metrics, CW_M_DISCOVERY_LATE_FINDS_TOTAL, 0, (int64_t)ws.late_finds);
+	metrics_set(a->metrics, CW_M_DISCOVERY_LATE_REMOVALS_TOTAL, 0, (int64_t)ws.late_removals);
+	metrics_set(a->metrics, CW_M_DISCOVERY_RECHECKED_PODS_TOTAL, 0,
+		    (int64_t)ws.rechecked_pods);
+	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
+	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -1094,10 +1186,17 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		log_error("out of memory");
 		goto cleanup;
 	}
+	/*
+	 * Threads start only after privs_drop_after_attach(): capset() changes
+	 * the calling thread alone, and a thread inherits its creator's
+	 * capabilities. So the endpoint binds now (a bad --listen fails before
+	 * BPF loads) but serves later, and the shipper and the API client are
+	 * set up here and started below.
+	 */
 	if (cfg->listen) {
-		a->health = health__start(cfg->listen, a->metrics, 0);
+		a->health = health__open(cfg->listen, a->metrics, 0);
 		if (!a->health) {
-			/* health__start names --listen and the reason itself */
+			/* health__open names --listen and the reason itself */
 			if (errno == ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->listen);
 			ret = errno == EINVAL ? 2 : 1;
@@ -1114,16 +1213,23 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		ret = (err == -EINVAL || err == -ENOENT || err == -EACCES) ? 2 : 1;
 		goto cleanup;
 	}
+	err = open_redact(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
 	err = attrib_new(&a->attrib, &(struct attrib_opts){
 		.host_root = cfg->host_root, .cgroup_root = cfg->cgroup_root,
 		.kubeconfig = cfg->kubeconfig, .node_name = a->node_name,
-		.in_cluster = true, .cache_max = cfg->attrib_cache_max });
+		.in_cluster = true, .cache_max = cfg->attrib_cache_max, .redact = a->redact });
 	if (err) {
 		if (err != -EINVAL)
 			log_error("attribution: %s", strerror(-err));
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}
+	/* /proc reads for the Falco fields the rules use (proc.duration, thread.cap_*) */
+	attrib_set_wants(a->attrib, rules_wants(a->rules));
 	if (open_events(a) || open_dump(a))
 		goto cleanup;
 	if (open_findings(a))
@@ -1134,8 +1240,13 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		goto cleanup;
 	metrics_set(a->metrics, CW_M_BPF_PROGRAMS_ATTACHED, 0, attached_hooks(a));
 	err = privs_drop_after_attach();
+	if (err == -EBUSY)
+		goto cleanup;
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
+	if ((a->health && health__serve(a->health)) || (a->ship && ship_start(a->ship)) ||
+	    attrib_start(a->attrib))
+		goto cleanup;	/* each logged why */
 	update_metrics(a);
 	identity_detect(cfg->host_root, cfg->cluster_name, &a->identity);
 	metrics_set_ready(a->metrics, true);
@@ -1144,16 +1255,20 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		deadline = now_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ULL;
 
 	/*
-	 * One wait for both the ring buffer and inotify, so a token rotation
-	 * reaches the kernel map at once rather than after a poll timeout.
+	 * One wait for the ring buffer, inotify and the mount table, so a
+	 * token rotation or a new pod's volume mount reaches the kernel map at
+	 * once rather than after a poll timeout.
 	 */
 	loop_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop_fd < 0 ||
 	    epoll_ctl(loop_fd, EPOLL_CTL_ADD, sensor_epoll_fd(a->sensor),
-		      &(struct epoll_event){ .events = EPOLLIN }) ||
+		      &(struct epoll_event){ .events = EPOLLIN, .data.u32 = LOOP_SENSOR }) ||
 	    (watch_fd(a->watch) >= 0 &&
 	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_fd(a->watch),
-		       &(struct epoll_event){ .events = EPOLLIN }))) {
+		       &(struct epoll_event){ .events = EPOLLIN, .data.u32 = LOOP_INOTIFY })) ||
+	    (watch_mount_fd(a->watch) >= 0 &&
+	     epoll_ctl(loop_fd, EPOLL_CTL_ADD, watch_mount_fd(a->watch),
+		       &(struct epoll_event){ .events = EPOLLPRI, .data.u32 = LOOP_MOUNTS }))) {
 		log_error("agent: epoll: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -1163,12 +1278,18 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	 * read, timers, flushes); with a batch pending the wait does not block.
 	 */
 	while (!sig->stop) {
-		struct epoll_event evs[2];
+		struct epoll_event evs[3];
+		int n;
 
-		if (epoll_wait(loop_fd, evs, 2, ring_busy ? 0 : POLL_MS) < 0 && errno != EINTR) {
+		n = epoll_wait(loop_fd, evs, 3, ring_busy ? 0 : watch_timeout_ms(a->watch, POLL_MS));
+		if (n < 0 && errno != EINTR) {
 			log_error("agent: epoll_wait: %s", strerror(errno));
 			goto cleanup;
 		}
+		/* the wait consumed the mount table's signal: pass it on */
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.u32 == LOOP_MOUNTS)
+				watch_mounts_changed(a->watch);
 		err = sensor_consume(a->sensor, BATCH_EVENTS, &ring_busy);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));

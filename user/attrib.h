@@ -19,6 +19,8 @@
 
 #define ATTRIB_SHORT_ID_LEN	12	/* container.id is shortened like Falco's */
 
+struct redact;
+
 struct attrib_opts {
 	const char *host_root;	/* --host-root; NULL: "/" */
 	const char *cgroup_root;/* --cgroup-root; NULL: detect the cgroup2 mount */
@@ -26,17 +28,27 @@ struct attrib_opts {
 	const char *node_name;	/* --node-name; NULL: $NODE_NAME, then the hostname */
 	bool in_cluster;	/* try the pod's service account when no kubeconfig */
 	size_t cache_max;	/* --attrib-cache-max; 0: 16384 cgroup ids */
+	struct redact *redact;	/* argv read from /proc goes through it; NULL: as is */
 };
 
 struct attrib;
 
 /*
  * attrib_new - set up caches, the pod index and (when configured) the API
- * thread. Returns 0, -EINVAL for an unusable --kubeconfig or --cgroup-root
- * (logged, naming the flag and file), or -ENOMEM. A missing cgroup2 mount
- * or API only degrades attribution, with a warning.
+ * client, without starting its thread. Returns 0, -EINVAL for an unusable
+ * --kubeconfig or --cgroup-root (logged, naming the flag and file), or
+ * -ENOMEM. A missing cgroup2 mount or API only degrades attribution, with a
+ * warning.
  */
 int attrib_new(struct attrib **out, const struct attrib_opts *opts);
+
+/*
+ * attrib_start - start the API thread when an API is configured (a no-op
+ * otherwise). Separate from attrib_new so the agent starts it only after
+ * dropping capabilities: a thread keeps those of the thread that made it.
+ * 0 or -errno (logged).
+ */
+int attrib_start(struct attrib *a);
 
 /*
  * attrib_fill - complete rec for event e. The caller has filled evt, proc
@@ -44,12 +56,22 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts);
  * basics, owner_pod_uid and secret_name (= the volume name). Fills:
  * container.id/name/image.repository, k8s.pod.uid/name, k8s.ns.name,
  * k8s.pod.sa, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
- * API knows the volume), cred.same_pod, user.name, proc.pcmdline (from
- * /proc when the parent still lives and the caller had none) and
- * proc.is_exec_session. Never fails: what is not known stays empty/unknown.
+ * API knows the volume), cred.same_pod, user.name, proc.pcmdline and
+ * proc.pexe (from /proc when the parent still lives and the caller had
+ * none, redacted before it is formatted or cached), proc.is_exec_session,
+ * evt.num (this attribution's sequence, from 1) and the on-demand fields of
+ * attrib_set_wants(). Never fails: what is not known stays empty/unknown.
  * Call it from one thread (the event loop): its caches are not locked.
  */
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e);
+
+/*
+ * attrib_set_wants - which of Falco's on-demand fields attrib_fill also
+ * reads from /proc (enum cw_want, fields.h: proc.duration, thread.cap_*,
+ * proc.sname, proc.pexepath, user.loginname, ancestors past the kernel's);
+ * rules_wants() says which the loaded rules need. 0 (the default): none.
+ */
+void attrib_set_wants(struct attrib *a, uint32_t wants);
 
 struct attrib_stats {
 	size_t cgroup_entries, cgroup_max;

@@ -14,6 +14,7 @@
 
 #include "budget.h"
 #include "config.h"
+#include "redact.h"
 
 enum opt_type { OPT_STR, OPT_LIST, OPT_UINT, OPT_BOOL };
 
@@ -45,10 +46,11 @@ static const struct opt_desc opts[] = {
 	O("watch", OPT_LIST, watch, "PATH", "none",
 	  "also watch this host file or directory (kind custom); repeatable"),
 	O("rules", OPT_LIST, rules, "FILE", "/etc/credwatch/rules/credwatch_rules.yaml, else "
-	  "rules/credwatch_rules.yaml next to the build", "Falco-style rules file; repeatable, "
-	  "applied in order"),
+	  "rules/credwatch_rules.yaml next to the build", "Falco rules file, or a directory of "
+	  "*.yaml/*.yml rules files (name order); repeatable, applied in order"),
 	O("validate-rules", OPT_BOOL, validate_rules, NULL, NULL,
-	  "load and check the rules, print every error as FILE:LINE:COL, exit 0 or 2"),
+	  "load and check the rules, print every error as FILE:LINE:COL, exit 0 or 2; with -v "
+	  "list the rules that do not apply to credential opens"),
 	O("output", OPT_STR, output, "FILE|-", "-", "where alerts go (appends to FILE)"),
 	O("output-format", OPT_STR, output_format, "json|text", "text on a terminal, else json",
 	  "alert format: Falco JSON lines or readable text"),
@@ -120,6 +122,9 @@ static const struct opt_desc opts[] = {
 	  "cluster name put on every event and alert"),
 	O("duration", OPT_UINT, duration_s, "SECONDS", "0 (run until signalled)",
 	  "run this long, then flush everything and exit 0"),
+	O("discovery-recheck-ms", OPT_UINT, discovery_recheck_ms, "MS", "1000",
+	  "re-check the volumes of the next 16 pods this often, counting what the live path "
+	  "missed (0: off)"),
 	O("max-watched", OPT_UINT, max_watched, "N", "65536",
 	  "size of the kernel's watched-inode map"),
 	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "8388608",
@@ -146,6 +151,24 @@ static const struct opt_desc opts[] = {
 	O("print-config", OPT_BOOL, print_config, NULL, NULL,
 	  "print the effective configuration and exit"),
 	O("no-color", OPT_BOOL, no_color, NULL, NULL, "no colours in text output (also NO_COLOR)"),
+	O("no-redact", OPT_BOOL, no_redact, NULL, NULL,
+	  "keep secrets in command lines (proc.cmdline, proc.pcmdline) as they are; "
+	  "warned at every start"),
+	O("redact-names", OPT_LIST, redact_names, "WORD", "token, password, secret, key, auth "
+	  "and more (--print-config lists them)", "flag and key names whose value is "
+	  "redacted from command lines; replaces the list"),
+	O("redact-extra-names", OPT_LIST, redact_extra_names, "WORD", "none",
+	  "names added to redact-names; repeatable"),
+	O("redact-prefixes", OPT_LIST, redact_prefixes, "PREFIX", "ghp_, glpat-, xoxb-, AKIA "
+	  "and more (--print-config lists them)", "token formats by prefix, redacted "
+	  "after the prefix; replaces the list"),
+	O("redact-extra-prefixes", OPT_LIST, redact_extra_prefixes, "PREFIX", "none",
+	  "prefixes added to redact-prefixes; repeatable"),
+	O("redact-programs", OPT_LIST, redact_programs, "'PROG -FLAG VALUE'", "mysql -pVALUE, "
+	  "sshpass -p VALUE, curl -u USER:VALUE and more (--print-config lists them)",
+	  "password flags of one program; replaces the list"),
+	O("redact-extra-programs", OPT_LIST, redact_extra_programs, "'PROG -FLAG VALUE'", "none",
+	  "program flags added to redact-programs; repeatable"),
 	{ "verbose", OPT_BOOL, offsetof(struct config, verbose), NULL, NULL,
 	  "debug logging, including libbpf's", 'v' },
 	{ "version", OPT_BOOL, offsetof(struct config, version), NULL, NULL,
@@ -200,6 +223,17 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+static void set_default_list(struct strlist *l, enum redact_list list)
+{
+	size_t n;
+	const char *const *items = redact_defaults(list, &n);
+
+	/* read-only and static: borrowed, never freed (see struct strlist) */
+	l->v = (char **)items;
+	l->n = (int)n;
+	l->borrowed = true;
+}
+
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -222,21 +256,31 @@ void config_init(struct config *c)
 	c->findings_window_s = 86400;
 	c->findings_interval_s = 300;
 	c->repeat_window_ms = 1000;
+	c->discovery_recheck_ms = 1000;
+	/* built-in lists, shown by --print-config, replaced by the file or argv */
+	set_default_list(&c->redact_names, REDACT_LIST_NAMES);
+	set_default_list(&c->redact_prefixes, REDACT_LIST_PREFIXES);
+	set_default_list(&c->redact_programs, REDACT_LIST_PROGRAMS);
 }
 
 static void strlist_free(struct strlist *l)
 {
-	for (int i = 0; i < l->n; i++)
+	for (int i = 0; !l->borrowed && i < l->n; i++)
 		free(l->v[i]);
-	free(l->v);
+	if (!l->borrowed)
+		free(l->v);
 	l->v = NULL;
 	l->n = 0;
+	l->borrowed = false;
 }
 
 static int strlist_push(struct strlist *l, const char *s)
 {
-	char **v = realloc(l->v, (size_t)(l->n + 1) * sizeof(*v));
+	char **v;
 
+	if (l->borrowed)	/* every writer replaces first; never write a default */
+		strlist_free(l);
+	v = realloc(l->v, (size_t)(l->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	l->v = v;
@@ -742,6 +786,30 @@ int config_diff(const struct config *a, const struct config *b, char *buf, size_
 	return n;
 }
 
+/* Every redact-* item well formed: a bad one is named with its key. */
+static int validate_redact(const struct config *c, char *err, size_t err_size)
+{
+	const struct { const char *key; enum redact_list list; const struct strlist *l; } lists[] = {
+		{ "redact-names", REDACT_LIST_NAMES, &c->redact_names },
+		{ "redact-extra-names", REDACT_LIST_NAMES, &c->redact_extra_names },
+		{ "redact-prefixes", REDACT_LIST_PREFIXES, &c->redact_prefixes },
+		{ "redact-extra-prefixes", REDACT_LIST_PREFIXES, &c->redact_extra_prefixes },
+		{ "redact-programs", REDACT_LIST_PROGRAMS, &c->redact_programs },
+		{ "redact-extra-programs", REDACT_LIST_PROGRAMS, &c->redact_extra_programs },
+	};
+	char why[384];
+
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		for (int i = 0; i < lists[k].l->n; i++) {
+			if (redact_item_valid(lists[k].list, lists[k].l->v[i], why, sizeof(why)))
+				continue;
+			snprintf(err, err_size, "--%s: %s", lists[k].key, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int config_validate(const struct config *c, char *err, size_t err_size)
 {
 	if (c->output_format && strcmp(c->output_format, "json") &&
@@ -797,6 +865,11 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 			 "or off", c->ia32_syscalls);
 		return -EINVAL;
 	}
+	if (c->discovery_recheck_ms > 3600000) {
+		snprintf(err, err_size, "--discovery-recheck-ms: %llu is above 3600000 (an hour)",
+			 (unsigned long long)c->discovery_recheck_ms);
+		return -EINVAL;
+	}
 	if (c->max_watched > (1u << 24)) {
 		snprintf(err, err_size, "--max-watched: %llu is above 16777216",
 			 (unsigned long long)c->max_watched);
@@ -815,7 +888,7 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 		snprintf(err, err_size, "--host-root: empty path");
 		return -EINVAL;
 	}
-	return 0;
+	return validate_redact(c, err, err_size);
 }
 
 void config_usage(FILE *out)

@@ -11,9 +11,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * A list option. borrowed: v is a built-in default array (config_init),
+ * never freed or written; replacing the list (the file, argv) makes it
+ * owned.
+ */
 struct strlist {
 	char **v;
 	int n;
+	bool borrowed;
 };
 
 struct config {
@@ -67,6 +73,7 @@ struct config {
 	char *ia32_syscalls;	/* --ia32-syscalls auto | fexit | raw_syscalls | off */
 	uint64_t findings_window_s;	/* --findings-window, 86400 */
 	uint64_t findings_interval_s;	/* --findings-interval, 300 */
+	uint64_t discovery_recheck_ms;	/* --discovery-recheck-ms, 1000; 0 = off */
 	bool list_watched;
 	bool validate_rules;
 	bool print_config;
@@ -74,6 +81,13 @@ struct config {
 	bool help;
 	bool verbose;
 	bool no_color;
+	bool no_redact;		/* --no-redact: command lines as they are */
+	struct strlist redact_names;		/* default: redact_defaults() */
+	struct strlist redact_extra_names;	/* added to redact_names */
+	struct strlist redact_prefixes;
+	struct strlist redact_extra_prefixes;
+	struct strlist redact_programs;
+	struct strlist redact_extra_programs;
 
 	/*
 	 * Where this configuration came from, for a SIGHUP reload: the argv

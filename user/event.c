@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "redact.h"
 #include "sensor.h"
 
 int64_t event_boot_to_real_ns(void)
@@ -56,7 +57,7 @@ static void format_args(const char *args, size_t len, bool cut, char *dst, size_
 }
 
 int event_to_record(const struct cw_event *e, size_t size, const struct cred_entry *cred,
-		    int64_t boot_to_real_ns, struct cw_record *rec)
+		    int64_t boot_to_real_ns, struct redact *redact, struct cw_record *rec)
 {
 	size_t data = size > CW_EVENT_HDR_SIZE ? size - CW_EVENT_HDR_SIZE : 0;
 
@@ -105,17 +106,37 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 	/* the kernel always sends both fixed regions; the path follows them */
 	if (data >= CW_PATH_OFF) {
 		size_t n = e->args_len <= CW_ARGS_MAX ? e->args_len : CW_ARGS_MAX;
+		bool cut = e->flags & CW_EVF_ARGS_TRUNC, out_cut = false;
+		const char *args = e->data + CW_ARGS_OFF;
+		char clean[REDACT_OUT_SIZE(CW_ARGS_MAX)];
 
-		format_args(e->data + CW_ARGS_OFF, n, e->flags & CW_EVF_ARGS_TRUNC,
-			    rec->proc_cmdline, sizeof(rec->proc_cmdline));
+		/*
+		 * The one place the kernel's argv enters a record: from here on
+		 * only the redacted copy exists, for every field made of it
+		 * (proc.cmdline, proc.args and proc.exe, argv[0], alike).
+		 */
+		if (redact && n) {
+			n = redact_argv(redact, rec->proc_name, args, n, cut, clean, sizeof(clean),
+					&out_cut);
+			args = clean;
+		}
+		format_args(args, n, cut || out_cut, rec->proc_cmdline, sizeof(rec->proc_cmdline));
+		/* proc.exe is argv[0]; proc.args is the command line after it */
+		n = strnlen(args, n);
+		if (n >= sizeof(rec->proc_exe))
+			n = sizeof(rec->proc_exe) - 1;
+		memcpy(rec->proc_exe, args, n);
+		rec->proc_exe[n] = '\0';
 	}
 	if (e->path_len && data > CW_PATH_OFF) {
 		size_t avail = data - CW_PATH_OFF;
 		size_t n = e->path_len < avail ? e->path_len : avail;
 
 		n = strnlen(e->data + CW_PATH_OFF, n);
-		memcpy(rec->fd_name, e->data + CW_PATH_OFF, n);
-		rec->fd_name[n] = '\0';
+		memcpy(rec->fd_nameraw, e->data + CW_PATH_OFF, n);
+		rec->fd_nameraw[n] = '\0';
+		/* Falco's fd.name: "/etc/./x//../shadow" is "/etc/shadow" */
+		record_path_normalize(rec->fd_nameraw, rec->fd_name, sizeof(rec->fd_name));
 	}
 
 	rec->open_flags = e->open_flags;

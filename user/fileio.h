@@ -13,4 +13,11 @@
  */
 ssize_t read_file_small(const char *path, char *buf, size_t size);
 
+/*
+ * read_file_alloc - all of path (procfs files report size 0, so it reads to
+ * EOF) into a new NUL-terminated buffer of *len bytes, at most max bytes.
+ * NULL with errno set: the open's errno, EFBIG past max, ENOMEM.
+ */
+char *read_file_alloc(const char *path, size_t max, size_t *len);
+
 #endif /* CW_FILEIO_H */

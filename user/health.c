@@ -5,7 +5,9 @@
  *
  * We bind the socket ourselves and hand it to libmicrohttpd
  * (MHD_OPTION_LISTEN_SOCKET) so that a bind failure is reported with its
- * real errno ("Address already in use"), which MHD does not expose.
+ * real errno ("Address already in use"), which MHD does not expose, and so
+ * that the agent can bind at start-up but start the server thread only
+ * after it has dropped its capabilities (health__open, health__serve).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@ struct health {
 	struct MHD_Daemon *daemon;
 	struct metrics *m;
 	uint64_t stale_ns;
+	int fd;			/* the bound socket until health__serve hands it over */
+	bool ipv6;
 	uint16_t port;
 	char listen[128];
 };
@@ -234,16 +239,12 @@ static int open_listener(struct health *h, const char *addr,
 	return fd;
 }
 
-struct health *health__start(const char *addr, struct metrics *m, uint32_t stale_after_ms)
+struct health *health__open(const char *addr, struct metrics *m, uint32_t stale_after_ms)
 {
 	struct sockaddr_storage ss;
 	struct health *h = NULL;
 	socklen_t len;
-	/* poll(), not select(): the agent holds many fds (BPF maps, programs,
-	 * links) and select() breaks on descriptors above FD_SETSIZE. */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-		(MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES ? MHD_USE_POLL : 0);
-	int fd = -1, err;
+	int fd;
 
 	if (health_parse_listen(addr, &ss, &len)) {
 		log_error("health: --listen %s: want ADDR:PORT with a numeric address, "
@@ -255,36 +256,63 @@ struct health *health__start(const char *addr, struct metrics *m, uint32_t stale
 	if (!h)
 		return NULL;
 	h->m = m;
+	h->fd = -1;
+	h->ipv6 = ss.ss_family == AF_INET6;
 	h->stale_ns = (uint64_t)(stale_after_ms ? stale_after_ms : CW_HEALTH_STALE_MS) * 1000000ull;
 	snprintf(h->listen, sizeof(h->listen), "%s", addr);
 
 	fd = open_listener(h, addr, &ss, len);
 	if (fd < 0) {
-		err = -fd;
-		goto cleanup;
+		free(h);
+		errno = -fd;
+		return NULL;
 	}
-	if (ss.ss_family == AF_INET6)
+	h->fd = fd;
+	return h;
+}
+
+int health__serve(struct health *h)
+{
+	/* poll(), not select(): the agent holds many fds (BPF maps, programs,
+	 * links) and select() breaks on descriptors above FD_SETSIZE. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+		(MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES ? MHD_USE_POLL : 0);
+
+	if (h->daemon)
+		return 0;
+	if (h->ipv6)
 		flags |= MHD_USE_IPv6;
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
-				     MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_LISTEN_SOCKET, h->fd,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)HEALTH_MAX_CONNECTIONS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HEALTH_CONN_TIMEOUT_S,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
-		err = EIO;
-		log_error("health: --listen %s: cannot start the HTTP server", addr);
-		/* Close the socket unless libmicrohttpd already did. */
-		if (fcntl(fd, F_GETFD) >= 0)
-			close(fd);
-		goto cleanup;
+		log_error("health: --listen %s: cannot start the HTTP server", h->listen);
+		/* health__stop closes the socket unless libmicrohttpd already did */
+		if (fcntl(h->fd, F_GETFD) < 0)
+			h->fd = -1;
+		return -EIO;
+	}
+	h->fd = -1;	/* libmicrohttpd owns it now */
+	return 0;
+}
+
+struct health *health__start(const char *addr, struct metrics *m, uint32_t stale_after_ms)
+{
+	struct health *h = health__open(addr, m, stale_after_ms);
+	int err;
+
+	if (!h)
+		return NULL;
+	err = health__serve(h);
+	if (err) {
+		health__stop(h);
+		errno = -err;
+		return NULL;
 	}
 	return h;
-
-cleanup:
-	free(h);
-	errno = err;
-	return NULL;
 }
 
 uint16_t health__port(const struct health *h)
@@ -297,6 +325,9 @@ void health__stop(struct health *h)
 	if (!h)
 		return;
 	/* MHD_stop_daemon joins the server thread and closes the socket. */
-	MHD_stop_daemon(h->daemon);
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	else if (h->fd >= 0)
+		close(h->fd);
 	free(h);
 }

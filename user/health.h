@@ -39,7 +39,21 @@ struct health;
 int health_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 
 /*
- * health__start - bind @addr (ADDR:PORT) and serve from a background thread.
+ * health__open - bind and listen on @addr (ADDR:PORT), start no thread.
+ * Same arguments, logging and errors as health__start. The agent opens at
+ * start-up, so a bad --listen fails before the BPF programs load, and
+ * serves only once its capabilities are dropped: a thread inherits the
+ * capabilities of the thread that creates it, and capset() changes only
+ * the calling thread.
+ */
+struct health *health__open(const char *addr, struct metrics *m, uint32_t stale_after_ms);
+
+/* health__serve - start the server thread on an opened endpoint: 0 or -EIO (logged). */
+int health__serve(struct health *h);
+
+/*
+ * health__start - health__open then health__serve: bind @addr (ADDR:PORT)
+ * and serve from a background thread.
  * @m: read on every request; must outlive the server.
  * @stale_after_ms: heartbeat age at which /healthz fails; 0 means
  *                  CW_HEALTH_STALE_MS.

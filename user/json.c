@@ -128,6 +128,16 @@ void jbuf_strn(struct jbuf *jb, const char *str, size_t n)
 		}
 		k = utf8_seq_len(s + i, n - i);
 
+		/* C1 controls (U+0080..U+009F; U+009B is CSI): valid JSON, but some
+		 * terminals act on them when a log is read there */
+		if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[s[i + 1] >> 4];
+			o[5] = hex[s[i + 1] & 15];
+			jb->len += 6;
+			i += 2;
+			continue;
+		}
 		if (k > 1) {
 			memcpy(o, s + i, k);
 			jb->len += k;

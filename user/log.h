@@ -3,6 +3,8 @@
  * log.h - the one logger: stderr, one line per message, "credwatch: " prefix.
  * Messages name module, object, operation and reason:
  *   log_warn("spool: %s: fsync: %s", path, strerror(-err));
+ * Lines are escaped for terminals (text_escape): one line each, no raw
+ * control bytes, whatever the arguments hold.
  * The level is tested before the arguments are evaluated.
  */
 #ifndef CW_LOG_H

@@ -20,6 +20,7 @@
 
 #include "metrics.h"
 #include "record.h"
+#include "redact.h"
 
 enum label_set {
 	LS_NONE,	/* one unlabeled value */
@@ -28,6 +29,7 @@ enum label_set {
 	LS_DROP,	/* {reason}: enum cw_drop */
 	LS_LOST,	/* {reason}: enum cw_lost_reason */
 	LS_KIND,	/* {kind}: enum cw_cred_kind */
+	LS_REDACT,	/* {kind}: enum redact_kind */
 	LS_RULE,	/* {rule,priority}: the slot table, no fixed cells */
 	LS_POD,		/* {namespace,pod}: the pod slot table, no fixed cells */
 };
@@ -96,6 +98,24 @@ static const struct family families[CW_M__COUNT] = {
 	[CW_M_REPEATS_LOST_TOTAL] = { "credwatch_repeats_lost_total",
 		"Repeated opens the kernel counted whose count could not be delivered (the key "
 		"was evicted first).", true, LS_NONE },
+	[CW_M_DISCOVERY_LATE_FINDS_TOTAL] = { "credwatch_discovery_late_finds_total",
+		"Credentials the periodic re-check found that the live path (inotify, the mount "
+		"table) had missed; each is also logged. Should stay 0.", true, LS_NONE },
+	[CW_M_DISCOVERY_LATE_REMOVALS_TOTAL] = { "credwatch_discovery_late_removals_total",
+		"Credentials gone from the node that the periodic re-check removed from the "
+		"watched set, missed by the live path; each is also logged. Should stay 0.",
+		true, LS_NONE },
+	[CW_M_DISCOVERY_RECHECKED_PODS_TOTAL] = { "credwatch_discovery_rechecked_pods_total",
+		"Pods whose volumes the periodic re-check compared with the watched set.",
+		true, LS_NONE },
+	[CW_M_DISCOVERY_VOLUME_MOUNTS] = { "credwatch_discovery_volume_mounts",
+		"Kubelet Secret and projected volume mounts currently followed.", false, LS_NONE },
+	[CW_M_DISCOVERY_INOTIFY_WATCHES] = { "credwatch_discovery_inotify_watches",
+		"Directories currently watched with inotify (counts against "
+		"fs.inotify.max_user_watches).", false, LS_NONE },
+	[CW_M_REDACTIONS_TOTAL] = { "credwatch_redactions_total",
+		"Secrets replaced by <redacted> in command lines before anything kept them, "
+		"by what recognised them.", true, LS_REDACT },
 };
 
 /* Which counter of a pod slot a per-pod family uses. */
@@ -165,6 +185,7 @@ static unsigned label_cells(enum label_set ls)
 	case LS_DROP: return CW_DROP__MAX;
 	case LS_LOST: return CW_LOST__MAX;
 	case LS_KIND: return CW_CRED__MAX;
+	case LS_REDACT: return REDACT__MAX;
 	case LS_RULE: return 0;
 	case LS_POD: return 0;
 	case LS_NONE:
@@ -495,8 +516,10 @@ static void put_family(FILE *f, const struct metrics *m, enum cw_metric id)
 		}
 		break;
 	case LS_KIND:
-		for (unsigned i = 0; i < CW_CRED__MAX; i++) {
-			put_one_label(f, fam->name, "kind", cred_kind_name(i));
+	case LS_REDACT:
+		for (unsigned i = 0; i < label_cells(fam->labels); i++) {
+			put_one_label(f, fam->name, "kind", fam->labels == LS_KIND ?
+				      cred_kind_name(i) : redact_kind_name(i));
 			put_value(f, fam, atomic_load_explicit(&v[i], memory_order_relaxed));
 		}
 		break;

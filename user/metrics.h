@@ -5,7 +5,7 @@
  * Every family is declared once, in the table in metrics.c, with a fixed
  * name, help text, type and label set; enum cw_metric below is the index
  * into that table. Label values are bounded by construction: syscall, drop
- * reason, loss reason and credential kind come from fixed enums, and the
+ * reason, loss reason, credential and redaction kind come from fixed enums, and the
  * (rule, priority) pairs of credwatch_alerts_total come from the loaded
  * rules through a fixed-capacity slot table, and the (namespace, pod)
  * pairs of the per-pod families through another one (CW_METRICS_POD_SLOTS
@@ -34,6 +34,7 @@ struct metrics;
  *   CW_M_KERNEL_DROPS_TOTAL    enum cw_drop (bpf/credwatch.h)
  *   CW_M_EVENTS_LOST_TOTAL     enum cw_lost_reason below
  *   CW_M_WATCHED_CREDENTIALS   enum cw_cred_kind (user/record.h)
+ *   CW_M_REDACTIONS_TOTAL      enum redact_kind (user/redact.h)
  *   every other family         0
  * credwatch_alerts_total is updated with metrics_alert_inc() only.
  */
@@ -61,6 +62,12 @@ enum cw_metric {
 	CW_M_THROTTLED_TOTAL,		/* counter {namespace,pod}: full events refused */
 	CW_M_AGGREGATED_TOTAL,		/* counter {namespace,pod}: opens delivered as repeats */
 	CW_M_REPEATS_LOST_TOTAL,	/* counter: repeats counted but never delivered */
+	CW_M_DISCOVERY_LATE_FINDS_TOTAL,	/* counter: found by the re-check, missed live */
+	CW_M_DISCOVERY_LATE_REMOVALS_TOTAL,	/* counter: stale entries the re-check removed */
+	CW_M_DISCOVERY_RECHECKED_PODS_TOTAL,	/* counter: pods the re-check looked at */
+	CW_M_DISCOVERY_VOLUME_MOUNTS,	/* gauge: kubelet volume mounts followed */
+	CW_M_DISCOVERY_INOTIFY_WATCHES,	/* gauge: directories watched with inotify */
+	CW_M_REDACTIONS_TOTAL,		/* counter {kind}: secrets cut from command lines */
 	CW_M__COUNT,
 };
 

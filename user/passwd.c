@@ -60,29 +60,35 @@ int passwd_parse(const char *buf, size_t len, uint32_t uid, char *name, size_t s
 	return -ENOENT;
 }
 
-/* Open etc/passwd inside root: absolute symlinks and ".." stay in root. */
-static int open_in_root(const char *root)
+/* Open etc/passwd below the directory rootfd: absolute symlinks and ".." stay in it. */
+static int open_in_root(int rootfd)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int dfd, fd;
+	int fd;
+
+	fd = (int)syscall(SYS_openat2, rootfd, "etc/passwd", &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)	/* kernels before 5.6: no symlink at the end */
+		fd = openat(rootfd, "etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY |
+			    O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int passwd_lookup(const char *root, uint32_t uid, char *name, size_t size)
+{
+	int dfd, err;
 
 	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	fd = (int)syscall(SYS_openat2, dfd, "etc/passwd", &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)	/* kernels before 5.6: no symlink at the end */
-		fd = openat(dfd, "etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY |
-			    O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		fd = -errno;
+	err = passwd_lookup_at(dfd, uid, name, size);
 	close(dfd);
-	return fd;
+	return err;
 }
 
-int passwd_lookup(const char *root, uint32_t uid, char *name, size_t size)
+int passwd_lookup_at(int rootfd, uint32_t uid, char *name, size_t size)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -90,7 +96,7 @@ int passwd_lookup(const char *root, uint32_t uid, char *name, size_t size)
 	ssize_t n;
 	int fd, err;
 
-	fd = open_in_root(root);
+	fd = open_in_root(rootfd);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st)) {

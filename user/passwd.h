@@ -29,4 +29,7 @@ int passwd_parse(const char *buf, size_t len, uint32_t uid, char *name, size_t s
  */
 int passwd_lookup(const char *root, uint32_t uid, char *name, size_t size);
 
+/* passwd_lookup_at - the same below an open directory (e.g. from rootfs_open). */
+int passwd_lookup_at(int rootfd, uint32_t uid, char *name, size_t size);
+
 #endif /* CW_PASSWD_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* privs.c - capability drop after attach, with raw capget/capset (no libcap). */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/capability.h>
@@ -41,13 +42,39 @@ uint64_t privs_effective(void)
 	return eff;
 }
 
+/* Threads of this process, from /proc/self/task; 0 when it cannot be read. */
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 int privs_drop_after_attach(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
 	uint64_t eff, perm, keep;
-	int err;
+	int err, threads;
 
+	/*
+	 * capset() and PR_CAPBSET_DROP change the calling thread only: a thread
+	 * started before this point would keep everything. The agent starts
+	 * its threads afterwards; refuse loudly if that ever stops being true.
+	 */
+	threads = thread_count();
+	if (threads > 1) {
+		log_error("privs: %d threads run before the capability drop and would keep "
+			  "every capability", threads);
+		return -EBUSY;
+	}
 	err = caps_get(&eff, &perm);
 	if (err)
 		return err;

@@ -15,7 +15,12 @@
 
 #include <stdint.h>
 
-/* Returns 0, or -errno; logs what it kept. */
+/*
+ * Capabilities are per thread: call this while the process has one thread,
+ * and start every thread afterwards so each inherits the reduced sets.
+ * Returns 0, -EBUSY (logged) when other threads already run, or -errno;
+ * logs what it kept.
+ */
 int privs_drop_after_attach(void);
 
 /* Effective capability mask of this process (bit n = capability n). */

@@ -21,6 +21,9 @@
 #define STR(m) { offsetof(struct cw_record, m), sizeof(((struct cw_record *)0)->m), 1, 1 }
 #define ANAME(i) { offsetof(struct cw_record, aname) + (i) * (CW_COMM_LEN + 1), \
 		   CW_COMM_LEN + 1, 1, 1 }
+#define ANAME_EXTRA(i) { offsetof(struct cw_record, aname_extra) + (i) * (CW_COMM_LEN + 1), \
+			 CW_COMM_LEN + 1, 1, 1 }
+#define ANAME_EXTRA3(i) ANAME_EXTRA(i), ANAME_EXTRA((i) + 1), ANAME_EXTRA((i) + 2)
 
 static const struct record_member members[] = {
 	NUM(time_ns), NUM(res), NUM(syscall), NUM(count),
@@ -29,16 +32,23 @@ static const struct record_member members[] = {
 	NUM(apid),
 	ANAME(0), ANAME(1), ANAME(2), ANAME(3), ANAME(4), ANAME(5),
 	STR(user_name), NUM(is_exec_session),
-	STR(fd_name), STR(fd_flags), NUM(fd_ino), NUM(fd_dev), NUM(open_flags),
+	NUM(evt_num), STR(proc_exe), STR(proc_pexe), STR(proc_pexepath), NUM(proc_start_ns),
+	NUM(vpid), STR(proc_sname), STR(user_loginname),
+	STR(cap_effective), STR(cap_permitted), STR(cap_inheritable),
+	NUM(nanc_extra), NUM(apid_extra),
+	ANAME_EXTRA3(0), ANAME_EXTRA3(3), ANAME_EXTRA3(6), ANAME_EXTRA3(9), ANAME_EXTRA3(12),
+	ANAME_EXTRA3(15), ANAME_EXTRA3(18), ANAME_EXTRA3(21), ANAME_EXTRA3(24),
+	STR(fd_name), STR(fd_nameraw), STR(fd_flags), NUM(fd_ino), NUM(fd_dev), NUM(open_flags),
 	NUM(cgroup_id), NUM(mnt_ns), NUM(pid_ns),
-	STR(container_id), STR(container_name), STR(container_image), STR(ns_name),
+	STR(container_id), STR(container_name), STR(container_image), NUM(container_privileged), STR(ns_name),
 	STR(pod_name), STR(pod_uid), STR(pod_sa),
 	NUM(cred_id), STR(cred_kind), STR(cred_path), STR(owner_ns), STR(owner_pod),
-	STR(owner_pod_uid), STR(owner_sa), STR(secret_name), NUM(same_pod),
+	STR(owner_pod_uid), STR(owner_sa), NUM(owner_pid), STR(secret_name), NUM(same_pod),
 	STR(cluster_name), STR(cloud_provider), STR(cloud_region),
 	NUM(ev_flags),
 };
 _Static_assert(CW_ANCESTORS == 5, "ANAME() entries above list aname[0..CW_ANCESTORS]");
+_Static_assert(CW_REC_ANC_EXTRA == 27, "ANAME_EXTRA3() entries above list aname_extra[0..26]");
 
 #define NMEMBERS (sizeof(members) / sizeof(members[0]))
 

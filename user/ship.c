@@ -112,24 +112,6 @@ int ship_format_parse(const char *s, enum ship_format *out)
 	return 0;
 }
 
-/* The URL without user:password@, for logs and dead letters. */
-static char *url_redact(const char *url)
-{
-	const char *p = strstr(url, "://"), *at, *end;
-	char *r;
-
-	if (!p)
-		return strdup(url);
-	p += 3;
-	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', end - p);
-	if (!at)
-		return strdup(url);
-	if (asprintf(&r, "%.*s***%s", (int)(p - url), url, at) < 0)
-		return NULL;
-	return r;
-}
-
 /* (Re-)read the token when the file changed: a rotated Secret is a new inode. */
 static int token_refresh(struct token *t, bool first)
 {
@@ -312,24 +294,19 @@ static int dead_letter(struct ship *s, const struct batch *b, size_t from, size_
 {
 	char path[4096], t[64];
 	struct jbuf jb;
-	struct stat st;
 	size_t i;
 	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/" DEADLETTER, spool_dir(s->spool));
 	/* bounded: the previous file is kept once as .1 */
-	if (stat(path, &st) == 0 && (uint64_t)st.st_size > s->o.spool.max_bytes / 4) {
-		char old[4200];
-
-		snprintf(old, sizeof(old), "%s.1", path);
-		if (rename(path, old) == 0)
-			log_warn("ship: %s: over %" PRIu64 " bytes, moved to %s (replacing it)",
-				 path, s->o.spool.max_bytes / 4, old);
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (spool_file_rotate(s->spool, DEADLETTER, s->o.spool.max_bytes / 4) == 1)
+		log_warn("ship: %s: over %" PRIu64 " bytes, moved to %s.1 (replacing it)",
+			 path, s->o.spool.max_bytes / 4, path);
+	/* as the spool's own files: no symlink, FIFO or planted hard link */
+	fd = spool_file_open(s->spool, DEADLETTER, O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (fd < 0) {
-		err = -errno;
-		log_error("ship: %s: open: %s", path, strerror(-err));
+		err = fd;
+		log_error("ship: %s: cannot dead-letter %zu records there", path, to - from);
 		return err;
 	}
 	jbuf_init(&jb);
@@ -379,24 +356,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	struct ship *s = ctx;
 	size_t len = size * n;
 	char v[128];
-	time_t when;
-	char *end;
-	long secs;
+	long ms;
 
 	if (len > 12 && len < 12 + sizeof(v) && !strncasecmp(p, "Retry-After:", 12)) {
 		memcpy(v, p + 12, len - 12);
 		v[len - 12] = '\0';
 		v[strcspn(v, "\r\n")] = '\0';
-		secs = strtol(v, &end, 10);
-		if (end != v && *end == '\0' && secs >= 0) {
-			s->retry_after_ms = secs * 1000;
-		} else {
-			when = curl_getdate(v, NULL);
-			if (when != -1)
-				s->retry_after_ms = when > time(NULL) ? (when - time(NULL)) * 1000 : 0;
-		}
-		if (s->retry_after_ms > RETRY_AFTER_MAX_MS)
-			s->retry_after_ms = RETRY_AFTER_MAX_MS;
+		ms = shipfmt_retry_after_ms(v, time(NULL), RETRY_AFTER_MAX_MS);
+		if (ms >= 0)
+			s->retry_after_ms = ms;
 	}
 	return len;
 }
@@ -783,6 +751,7 @@ static void *sender(void *arg)
 	enum outcome out;
 	int n;
 
+	pthread_setname_np(pthread_self(), "cw-ship");	/* names it in /proc/<pid>/task */
 	while (wait_for_batch(s)) {
 		/* records are on disk before they leave: the group commit point */
 		spool_sync(s->spool, true);
@@ -899,7 +868,7 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	if (!o->hostname || !*o->hostname)
 		gethostname(host, sizeof(host) - 1);
 	s->url = strdup(o->url);
-	s->url_safe = url_redact(o->url);
+	s->url_safe = shipfmt_url_redact(o->url);
 	s->hostname = strdup(o->hostname && *o->hostname ? o->hostname : host);
 	s->token.path = o->token_file ? strdup(o->token_file) : NULL;
 	if (!s->url || !s->url_safe || !s->hostname || (o->token_file && !s->token.path)) {
@@ -938,18 +907,26 @@ int ship_new(struct ship **sp, const struct ship_opts *o)
 	s->unsent_n = sst.pending;	/* replay what the last run left */
 	s->unsent_bytes = sst.bytes;
 	s->first_unsent_ms = now_ms() - s->o.flush_ms;
-	err = pthread_create(&s->thread, NULL, sender, s);
-	if (err) {
-		err = -err;
-		log_error("ship: cannot start the sender thread: %s", strerror(-err));
-		goto cleanup;
-	}
-	s->started = true;
 	*sp = s;
 	return 0;
 cleanup:
 	ship_free(s);
 	return err;
+}
+
+int ship_start(struct ship *s)
+{
+	int err;
+
+	if (s->started)
+		return 0;
+	err = pthread_create(&s->thread, NULL, sender, s);
+	if (err) {
+		log_error("ship: cannot start the sender thread: %s", strerror(err));
+		return -err;
+	}
+	s->started = true;
+	return 0;
 }
 
 int ship_submit(struct ship *s, enum spool_kind kind, const char *json, size_t len)

@@ -70,11 +70,19 @@ void ship_opts_default(struct ship_opts *o);
 int ship_format_parse(const char *s, enum ship_format *out);
 
 /*
- * ship_new - validate options (URL scheme, readable token/CA/cert/key files),
- * open the spool (replaying what was not acknowledged) and start the sender.
- * Every refusal is logged naming the flag or file. Returns 0 or -errno.
+ * ship_new - validate options (URL scheme, readable token/CA/cert/key files)
+ * and open the spool (replaying what was not acknowledged). Starts no
+ * thread: records submitted before ship_start() wait in the spool. Every
+ * refusal is logged naming the flag or file. Returns 0 or -errno.
  */
 int ship_new(struct ship **sp, const struct ship_opts *o);
+
+/*
+ * ship_start - start the sender thread. The agent calls it after dropping
+ * its capabilities, so the thread that talks to the network holds none it
+ * does not need (a thread inherits its creator's). 0 or -errno (logged).
+ */
+int ship_start(struct ship *s);
 
 /*
  * ship_submit - spool one JSON object (one line, no newline needed) and wake

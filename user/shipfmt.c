@@ -12,6 +12,7 @@
 #include <time.h>
 #include <zlib.h>
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "shipfmt.h"
 
@@ -425,4 +426,79 @@ void shipfmt_summary(struct jbuf *out, uint64_t evicted, const char *spool_dir,
 	jbuf_kv_str(out, "hostname", hostname && *hostname ? hostname : "unknown");
 	jbuf_kv_str(out, "uuid", uuid);
 	jbuf_obj_end(out);
+}
+
+char *shipfmt_url_redact(const char *url)
+{
+	const char *p = strstr(url, "://"), *host, *end, *at, *q;
+	size_t n = strlen(url), o = 0;
+	char *r;
+
+	r = malloc(n + 16 + n * 3 / 2 + 1);	/* "***" per value is at most 1.5x */
+	if (!r)
+		return NULL;
+	host = p ? p + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	/* scheme:// and the host, without user:password@ */
+	memcpy(r, url, (size_t)(host - url));
+	o = (size_t)(host - url);
+	if (at) {
+		memcpy(r + o, "***@", 4);
+		o += 4;
+		host = at + 1;
+	}
+	q = host + strcspn(host, "?#");
+	memcpy(r + o, host, (size_t)(q - host));
+	o += (size_t)(q - host);
+	if (*q == '?') {
+		/* names kept, values hidden: ?a=***&b=*** */
+		const char *e = q + 1 + strcspn(q + 1, "#");
+
+		r[o++] = '?';
+		for (const char *f = q + 1; f < e;) {
+			const char *amp = memchr(f, '&', (size_t)(e - f)), *fe = amp ? amp : e;
+			const char *eq = memchr(f, '=', (size_t)(fe - f));
+
+			memcpy(r + o, f, (size_t)((eq ? eq : fe) - f));
+			o += (size_t)((eq ? eq : fe) - f);
+			if (eq) {
+				memcpy(r + o, "=***", 4);
+				o += 4;
+			}
+			if (amp)
+				r[o++] = '&';
+			f = fe + (amp ? 1 : 0);
+		}
+	}
+	r[o] = '\0';
+	return r;
+}
+
+long shipfmt_retry_after_ms(const char *value, time_t now, long max_ms)
+{
+	char *end;
+	long long secs;
+	time_t when;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	errno = 0;
+	secs = strtoll(value, &end, 10);
+	if (end != value && (*end == '\0' || *end == ' ' || *end == '\t')) {
+		if (secs < 0)
+			return -1;
+		/* clamp in seconds first: secs * 1000 overflows long long near 9.2e15 */
+		if (errno == ERANGE || secs > max_ms / 1000)
+			return max_ms;
+		return (long)secs * 1000;
+	}
+	when = curl_getdate(value, NULL);
+	if (when == -1)
+		return -1;
+	if (when <= now)
+		return 0;
+	if (when - now > max_ms / 1000)
+		return max_ms;
+	return (long)(when - now) * 1000;
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "json.h"
 #include "spool.h"
@@ -55,5 +56,21 @@ void shipfmt_time_now(char *out, size_t size);
 /* shipfmt_summary - credwatch's alert reporting evicted spool records. */
 void shipfmt_summary(struct jbuf *out, uint64_t evicted, const char *spool_dir,
 		     uint64_t max_bytes, const char *hostname);
+
+/*
+ * shipfmt_url_redact - the backend URL for logs and dead letters: the
+ * user:password@ part becomes "***@" and every query value "***" (a token
+ * passed as ?token=... or &sig=...), the fragment is dropped. malloc()ed;
+ * NULL when out of memory.
+ */
+char *shipfmt_url_redact(const char *url);
+
+/*
+ * shipfmt_retry_after_ms - a Retry-After value (delay-seconds or an
+ * HTTP-date, RFC 9110 10.2.3) as milliseconds from now, at most max_ms,
+ * computed without overflow whatever the number; -1 when unparsable.
+ * now is the current time (the date form is relative to it).
+ */
+long shipfmt_retry_after_ms(const char *value, time_t now, long max_ms);
 
 #endif /* CW_SHIPFMT_H */

@@ -184,6 +184,66 @@ static size_t seg_walk(const uint8_t *b, size_t n, size_t from, walk_fn fn, void
 	return n;
 }
 
+/*
+ * Open a file of the spool directory as one of ours: never through a
+ * symlink (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK), and only a
+ * regular file with a single link that we own. A file planted while the
+ * directory was open to others (a hostPath someone made world-writable)
+ * cannot make us truncate, write or map something else. Returns the fd or
+ * -errno (-ELOOP for a symlink, -EPERM for anything else refused), logged.
+ */
+int spool_file_open(struct spool *s, const char *name, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, err;
+
+	for (int attempt = 0;; attempt++) {
+		fd = openat(s->dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+		if (fd < 0) {
+			err = -errno;
+			if (err != -ENOENT)
+				log_warn("spool: %s/%s: open: %s%s", s->dir, name, strerror(-err),
+					 err == -ELOOP ? " (a symlink: refused)" : "");
+		} else if (fstat(fd, &st)) {
+			err = -errno;
+			close(fd);
+			return err;
+		} else if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+			log_warn("spool: %s/%s: refused: not a regular file of ours with one link "
+				 "(mode %06o, %lu links, uid %u)", s->dir, name, (unsigned)st.st_mode,
+				 (unsigned long)st.st_nlink, (unsigned)st.st_uid);
+			close(fd);
+			err = -EPERM;
+		} else {
+			return fd;
+		}
+		/*
+		 * A file we are about to create (the lock, the dead letters):
+		 * drop the planted entry itself, never what it points to, once.
+		 */
+		if (!(flags & O_CREAT) || attempt || (err != -ELOOP && err != -EPERM) ||
+		    unlinkat(s->dirfd, name, 0))
+			return err;
+		log_warn("spool: %s/%s: removed; creating our own", s->dir, name);
+		flags |= O_EXCL;
+	}
+}
+
+int spool_file_rotate(struct spool *s, const char *name, uint64_t max_bytes)
+{
+	char old[256];
+	struct stat st;
+
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size <= max_bytes)
+		return 0;
+	snprintf(old, sizeof(old), "%s.1", name);
+	if (renameat(s->dirfd, name, s->dirfd, old))
+		return -errno;
+	return 1;
+}
+
 /* Map a segment read-only; *map NULL for an empty one. */
 static int seg_map(struct spool *s, const struct seg *g, uint8_t **map, int *fdp)
 {
@@ -193,12 +253,9 @@ static int seg_map(struct spool *s, const struct seg *g, uint8_t **map, int *fdp
 	*map = NULL;
 	*fdp = -1;
 	snprintf(name, sizeof(name), SEG_FMT, g->seq);
-	fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		log_warn("spool: %s/%s: open: %s", s->dir, name, strerror(-err));
-		return err;
-	}
+	fd = spool_file_open(s, name, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;	/* logged */
 	if (g->size) {
 		*map = mmap(NULL, g->size, PROT_READ, MAP_SHARED, fd, 0);
 		if (*map == MAP_FAILED) {
@@ -276,10 +333,18 @@ static int state_write_snap(struct spool *s, const struct state_snap *snap)
 		goto unlock;	/* a newer snapshot is already durable */
 	n = snprintf(buf, sizeof(buf), "credwatch-spool %d %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 		     STATE_VERSION, snap->ack.seg, snap->ack.off, snap->evicted_unreported);
-	fd = openat(s->dirfd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/*
+	 * A fresh file every time: O_TRUNC on whatever is there would truncate
+	 * the target of a planted hard link before any check could refuse it.
+	 */
+	if (unlinkat(s->dirfd, STATE_TMP, 0) && errno != ENOENT) {
 		err = -errno;
-		log_warn("spool: %s/%s: open: %s", s->dir, STATE_TMP, strerror(-err));
+		log_warn("spool: %s/%s: unlink: %s", s->dir, STATE_TMP, strerror(-err));
+		goto unlock;
+	}
+	fd = spool_file_open(s, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		err = fd;
 		goto unlock;
 	}
 	if (write(fd, buf, n) != n) {
@@ -323,11 +388,12 @@ static void state_read(struct spool *s)
 	int fd, ver = 0;
 	ssize_t n;
 
-	fd = openat(s->dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC);
+	fd = spool_file_open(s, STATE_FILE, O_RDONLY, 0);
 	if (fd < 0) {
-		if (errno != ENOENT)
-			log_warn("spool: %s/%s: open: %s: replaying everything", s->dir,
-				 STATE_FILE, strerror(errno));
+		if (fd == -ELOOP || fd == -EPERM)
+			unlinkat(s->dirfd, STATE_FILE, 0);	/* planted: not ours */
+		if (fd != -ENOENT)
+			log_warn("spool: %s/%s: replaying everything", s->dir, STATE_FILE);
 		return;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -389,12 +455,9 @@ static int seg_create(struct spool *s)
 	int fd, err;
 
 	snprintf(name, sizeof(name), SEG_FMT, seq);
-	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		log_warn("spool: %s/%s: create: %s", s->dir, name, strerror(-err));
-		return err;
-	}
+	fd = spool_file_open(s, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
+	if (fd < 0)
+		return fd;	/* logged */
 	err = segs_push(s, seq, 0, 0);
 	if (err) {
 		close(fd);
@@ -471,10 +534,21 @@ static int seg_scan(struct spool *s, uint64_t seq)
 	int fd, err = 0, stop;
 
 	snprintf(name, sizeof(name), SEG_FMT, seq);
-	fd = openat(s->dirfd, name, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
+	fd = spool_file_open(s, name, O_RDWR, 0);
+	if (fd == -ELOOP || fd == -EPERM) {
+		/* planted: drop the directory entry (never what it points to), go on */
+		if (!unlinkat(s->dirfd, name, 0))
+			log_warn("spool: %s/%s: removed from the spool", s->dir, name);
+		fd = -1;
+		goto cleanup;
+	}
+	if (fd < 0) {
+		err = fd;	/* logged */
+		goto cleanup;
+	}
+	if (fstat(fd, &st)) {
 		err = -errno;
-		log_warn("spool: %s/%s: open: %s", s->dir, name, strerror(-err));
+		log_warn("spool: %s/%s: stat: %s", s->dir, name, strerror(-err));
 		goto cleanup;
 	}
 	if (st.st_size > 0) {
@@ -653,18 +727,26 @@ int spool_open(struct spool **sp, const struct spool_opts *o)
 		log_error("spool: %s: mkdir: %s", s->dir, strerror(-err));
 		goto cleanup;
 	}
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the directory itself: not through a symlink, and ours */
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->dirfd < 0 || fstat(s->dirfd, &st)) {
 		err = -errno;
-		log_error("spool: %s: open: %s", s->dir, strerror(-err));
+		log_error("spool: %s: open: %s%s", s->dir, strerror(-err),
+			  err == -ELOOP || err == -ENOTDIR ? " (a symlink or not a directory: refused)" : "");
+		goto cleanup;
+	}
+	if (st.st_uid != geteuid()) {
+		log_error("spool: %s: owned by uid %u, not by us (uid %u): refused; whoever owns it "
+			  "can plant files in it", s->dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		err = -EPERM;
 		goto cleanup;
 	}
 	if ((st.st_mode & 077) && fchmod(s->dirfd, 0700) == 0)
 		log_warn("spool: %s: mode %03o tightened to 0700", s->dir, st.st_mode & 0777);
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->lockfd = spool_file_open(s, "lock", O_RDWR | O_CREAT, 0600);
 	if (s->lockfd < 0) {
-		err = -errno;
-		log_error("spool: %s/lock: open: %s", s->dir, strerror(-err));
+		err = s->lockfd;
+		log_error("spool: %s/lock: cannot use the lock file", s->dir);
 		goto cleanup;
 	}
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
@@ -704,10 +786,10 @@ int spool_open(struct spool **sp, const struct spool_opts *o)
 		char name[64];
 
 		snprintf(name, sizeof(name), SEG_FMT, s->segs[s->nsegs - 1].seq);
-		s->fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+		s->fd = spool_file_open(s, name, O_WRONLY | O_APPEND, 0);
 		if (s->fd < 0) {
-			err = -errno;
-			log_error("spool: %s/%s: open: %s", s->dir, name, strerror(-err));
+			err = s->fd;
+			log_error("spool: %s/%s: cannot append to it", s->dir, name);
 			goto cleanup;
 		}
 	} else {

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum spool_kind {
 	SPOOL_ALERT = 1,
@@ -135,6 +136,22 @@ int spool_evicted_done(struct spool *s, uint64_t n);
 void spool_stats(struct spool *s, struct spool_stats *st);
 const char *spool_dir(const struct spool *s);
 const char *spool_kind_name(enum spool_kind kind);
+
+/*
+ * spool_file_open - open name in the spool directory (openat flags and mode;
+ * O_NOFOLLOW, O_NONBLOCK and O_CLOEXEC are added) only if it is a regular
+ * file of ours with one link: never through a symlink, never a FIFO or
+ * device, never a planted hard link. The fd, or -ELOOP (a symlink), -EPERM
+ * (refused), -errno; logged except -ENOENT. Also for the dead-letter file.
+ */
+int spool_file_open(struct spool *s, const char *name, int flags, mode_t mode);
+
+/*
+ * spool_file_rotate - rename name to name.1 in the spool directory (the
+ * entry itself, whatever it is) when it is a regular file over max_bytes.
+ * Returns 1 when rotated, 0 when not needed, -errno.
+ */
+int spool_file_rotate(struct spool *s, const char *name, uint64_t max_bytes);
 
 /* spool_close - sync and release; accepts NULL. */
 void spool_close(struct spool *s);

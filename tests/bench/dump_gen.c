@@ -6,9 +6,13 @@
  * Used by tests/bench/inspect_rate.sh and the inspect integration tests.
  * With F > 0, a finding line (open, later resolved, of a few ids) follows
  * every F-th event too: the fuzz seed with findings is made this way.
+ * --node NAME records as that node (default: the host name); --pods P
+ * spreads the events over P pods in 50 namespaces, each reading its own
+ * token, and one event in 97 another pod's (the report's tests and bench).
  *
- *   dump_gen DIR N [block_bytes] [zlib_level] [F]
+ *   dump_gen [--node NAME] [--pods P] DIR N [block_bytes] [zlib_level] [F]
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +115,22 @@ static int make_finding(char *buf, size_t size, uint64_t k)
 		id == 1 ? "kubeconfig" : "sa_token", (unsigned)(k % 10));
 }
 
+/* Event i as one of P pods: pod i % P reads its own token, or one in 97 times the next pod's. */
+static void set_pod(struct cw_record *rec, uint64_t i, unsigned pods)
+{
+	unsigned p = (unsigned)(i % pods), o = i % 97 == 0 ? (p + 1) % pods : p;
+
+	snprintf(rec->ns_name, sizeof(rec->ns_name), "ns-%02u", p % 50);
+	snprintf(rec->pod_name, sizeof(rec->pod_name), "app-%05u", p);
+	snprintf(rec->pod_uid, sizeof(rec->pod_uid), "6f1c2d3e-0000-4000-8000-%012u", p);
+	snprintf(rec->owner_ns, sizeof(rec->owner_ns), "ns-%02u", o % 50);
+	snprintf(rec->owner_pod, sizeof(rec->owner_pod), "app-%05u", o);
+	snprintf(rec->cred_path, sizeof(rec->cred_path), "/var/lib/kubelet/pods/6f1c2d3e-0000-"
+		 "4000-8000-%012u/volumes/kubernetes.io~projected/kube-api-access-x/token", o);
+	record_strlcpy(rec->cred_kind, "sa_token", sizeof(rec->cred_kind));
+	rec->same_pod = o == p ? CW_TRUE : CW_FALSE;
+}
+
 static uint64_t event_clock(void *ctx)
 {
 	return *(const uint64_t *)ctx;
@@ -118,6 +138,13 @@ static uint64_t event_clock(void *ctx)
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "pods", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned pods = 0;
+	int c;
 	struct dump_writer_stats st;
 	struct dump_writer *w;
 	struct cw_record *rec;
@@ -127,11 +154,22 @@ int main(int argc, char **argv)
 	double t0, t;
 	int err;
 
+	dump_opts_default(&o);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			o.hostname = optarg;
+		else if (c == 'p')
+			pods = (unsigned)strtoul(optarg, NULL, 10);
+		else
+			return 2;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 3) {
-		fprintf(stderr, "usage: dump_gen DIR N [block_bytes] [zlib_level] [F]\n");
+		fprintf(stderr, "usage: dump_gen [--node NAME] [--pods P] DIR N [block_bytes] "
+			"[zlib_level] [F]\n");
 		return 2;
 	}
-	dump_opts_default(&o);
 	o.dir = argv[1];
 	o.max_bytes = 0;	/* one file: the benchmark reads it back whole */
 	o.keep = 0;
@@ -163,6 +201,8 @@ int main(int argc, char **argv)
 
 		r->time_ns = now = 1700000000000000000ull + i * 1000;
 		r->pid = r->tid = 4000 + i % 977;
+		if (pods)
+			set_pod(r, i, pods);
 		if (dump_write_event(w, r))
 			return 1;
 		if (i % 1000 == 999 &&

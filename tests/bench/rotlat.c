@@ -3,6 +3,7 @@
  * rotlat - token rotation to watched-inode update latency, measured at the
  * kernel map: what an open of the new token would be matched against.
  *   rotlat PID VOLDIR ROUNDS
+ *   rotlat --mount PID PODSDIR ROUNDS [IDLE_PODS]
  * VOLDIR is a kubelet volume in the atomic-writer layout (..data -> ..<ts>,
  * KEY -> ..data/KEY). Each round does what kubelet's atomic writer does:
  * a new ..<ts> dir with every key written, a ..data_tmp symlink to it, then
@@ -13,7 +14,19 @@
  * ones (polled every 20 us with bpf_map_lookup_elem). Prints one line per
  * round: "<ms to new inodes watched> <ms to old inodes unwatched>", -1 for
  * a timeout (and exits 1 at the end).
- * Needs root (BPF map access by id). Never reads a credential file.
+ *
+ * --mount: a new pod's token volume, the way kubelet makes it. Each round
+ * creates PODSDIR/<uid>/volumes/kubernetes.io~projected/kube-api-access-bench,
+ * MOUNTS A TMPFS ON IT - the clock starts just before mount(2) - and
+ * writes the atomic-writer files inside (..<ts>/token, ca.crt, namespace,
+ * ..data, key links); the round's first number is when the agent's map
+ * holds the token's inode. Then it unmounts and removes the pod (second
+ * clock: umount(2) to the inode gone from the map). IDLE_PODS such pods are
+ * mounted first and kept until the end, for a node whose mount table is
+ * long. Rounds start 100-300 ms apart (random, to cover the agent loop's
+ * phase). Run it in a mount namespace of its own (unshare -m): a killed
+ * run then leaves no mount behind.
+ * Needs root (BPF map access by id, mounts). Never reads a credential file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -135,6 +149,147 @@ static void rm_dir(const char *dir)
 	rmdir(dir);
 }
 
+#define VOL_REL	"volumes/kubernetes.io~projected/kube-api-access-bench"
+
+/* A kubelet-style pod under pods: dirs, tmpfs on the volume, atomic writer. */
+static int pod_create(const char *pods, const char *uid, double *t_mount, char *token,
+		      size_t size)
+{
+	static const char *const keys[] = { "token", "ca.crt", "namespace" };
+	char vol[PATH_MAX], path[PATH_MAX + 64], rel[PATH_MAX];
+	const char *ts = "..2026_01_01_00_00_00.1";
+
+	snprintf(vol, sizeof(vol), "%s/%s", pods, uid);
+	mkdir(vol, 0750);
+	snprintf(vol, sizeof(vol), "%s/%s/volumes", pods, uid);
+	mkdir(vol, 0750);
+	snprintf(vol, sizeof(vol), "%s/%s/volumes/kubernetes.io~projected", pods, uid);
+	mkdir(vol, 0750);
+	snprintf(vol, sizeof(vol), "%s/%s/" VOL_REL, pods, uid);
+	if (mkdir(vol, 0755))
+		return -errno;
+	*t_mount = now_ms();
+	if (mount("tmpfs", vol, "tmpfs", 0, "mode=0755,size=64k"))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", vol, ts);
+	if (mkdir(path, 0755))
+		return -errno;
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", vol, ts, keys[i]);
+		if (write_marker(path))
+			return -EIO;
+	}
+	snprintf(path, sizeof(path), "%s/..data_tmp", vol);
+	if (symlink(ts, path))
+		return -errno;
+	snprintf(rel, sizeof(rel), "%s/..data", vol);
+	if (rename(path, rel))
+		return -errno;
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", vol, keys[i]);
+		snprintf(rel, sizeof(rel), "..data/%s", keys[i]);
+		if (symlink(rel, path))
+			return -errno;
+	}
+	snprintf(token, size, "%s/token", vol);
+	return 0;
+}
+
+static void pod_remove(const char *pods, const char *uid)
+{
+	static const char *const dirs[] = { VOL_REL, "volumes/kubernetes.io~projected", "volumes", "" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", pods, uid, dirs[i]);
+		rmdir(path);
+	}
+}
+
+/*
+ * umount(2), again on EBUSY - the agent may have the volume dir open for a
+ * rescan; kubelet retries too. Returns 0 or -errno; *t_ok is when it worked.
+ */
+static int umount_retry(const char *dir, double *t_ok)
+{
+	for (int tries = 0;; tries++) {
+		*t_ok = now_ms();
+		if (!umount(dir))
+			return 0;
+		if (errno != EBUSY || tries == 1000)
+			return -errno;
+		usleep(1000);
+	}
+}
+
+static int mount_rounds(int mapfd, const char *pods, int rounds, int idle)
+{
+	char uid[64], token[PATH_MAX], vol[PATH_MAX];
+	struct cw_inode_key k;
+	struct cw_watch_val val;
+	double t0, t1;
+	int ret = 0, err;
+
+	for (int i = 0; i < idle; i++) {
+		snprintf(uid, sizeof(uid), "00000000-1d1e-4000-8000-%06d%06d", (int)getpid() % 1000000, i);
+		err = pod_create(pods, uid, &t0, token, sizeof(token));
+		if (err) {
+			fprintf(stderr, "rotlat: idle pod %d: %s\n", i, strerror(-err));
+			ret = 1;
+			idle = i;
+			goto cleanup;
+		}
+	}
+	for (int r = 0; r < rounds; r++) {
+		double t_new = -1, t_gone = -1;
+
+		usleep(100000 + (useconds_t)(random() % 200000));
+		snprintf(uid, sizeof(uid), "00000000-be4c-4000-8000-%06d%06d", (int)getpid() % 1000000, r);
+		err = pod_create(pods, uid, &t0, token, sizeof(token));
+		if (err || key_of(token, &k)) {
+			fprintf(stderr, "rotlat: round %d: pod: %s\n", r, strerror(err ? -err : errno));
+			ret = 1;
+			break;
+		}
+		while (now_ms() - t0 < TIMEOUT_S * 1e3 && t_new < 0) {
+			if (!bpf_map_lookup_elem(mapfd, &k, &val))
+				t_new = now_ms() - t0;
+			else
+				usleep(20);
+		}
+		snprintf(vol, sizeof(vol), "%s/%s/" VOL_REL, pods, uid);
+		err = umount_retry(vol, &t1);	/* the clock starts at the umount that works */
+		if (err) {
+			fprintf(stderr, "rotlat: umount %s: %s\n", vol, strerror(-err));
+			ret = 1;
+			break;
+		}
+		pod_remove(pods, uid);
+		while (now_ms() - t1 < TIMEOUT_S * 1e3 && t_gone < 0) {
+			if (bpf_map_lookup_elem(mapfd, &k, &val))
+				t_gone = now_ms() - t1;
+			else
+				usleep(20);
+		}
+		printf("%.3f %.3f\n", t_new, t_gone);
+		fflush(stdout);
+		if (t_new < 0 || t_gone < 0) {
+			fprintf(stderr, "rotlat: round %d: token %s within %.0f s\n", r,
+				t_new < 0 ? "not watched" : "still watched", TIMEOUT_S);
+			ret = 1;
+		}
+	}
+cleanup:
+	for (int i = 0; i < idle; i++) {
+		snprintf(uid, sizeof(uid), "00000000-1d1e-4000-8000-%06d%06d", (int)getpid() % 1000000, i);
+		snprintf(vol, sizeof(vol), "%s/%s/" VOL_REL, pods, uid);
+		if (umount_retry(vol, &t1))
+			fprintf(stderr, "rotlat: umount %s: %s\n", vol, strerror(errno));
+		pod_remove(pods, uid);
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	char keys[MAX_KEYS][NAME_MAX + 1], path[PATH_MAX], olddir[PATH_MAX], tmp[PATH_MAX];
@@ -145,8 +300,19 @@ int main(int argc, char **argv)
 	struct dirent *de;
 	DIR *d;
 
+	if (argc >= 5 && !strcmp(argv[1], "--mount")) {
+		srandom((unsigned)getpid());
+		mapfd = find_watched_map(atoi(argv[2]));
+		if (mapfd < 0) {
+			fprintf(stderr, "rotlat: pid %s holds no credwatch 'watched' map\n", argv[2]);
+			return 1;
+		}
+		ret = mount_rounds(mapfd, argv[3], atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 0);
+		close(mapfd);
+		return ret;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: rotlat PID VOLDIR ROUNDS\n");
+		fprintf(stderr, "usage: rotlat PID VOLDIR ROUNDS | rotlat --mount PID PODSDIR ROUNDS [IDLE_PODS]\n");
 		return 2;
 	}
 	vol = argv[2];

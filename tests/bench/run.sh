@@ -9,15 +9,17 @@
 #
 # One function per stage (stage_miss, stage_hit, ...); STAGES selects and
 # orders them ("miss bpfstats hit memory discovery rotation delivery dump
-# flood" by default). Environment:
+# redact flood" by default). Environment:
 #   BENCH_AGENT_ARGS  extra agent flags for every agent run (e.g. --rules F
 #                     --output F --dump D once those land)
 #   BENCH_HIT_ARGS    extra agent flags for the hit-path run only
 #   BENCH_ROUNDS, BENCH_OPENS, BENCH_HIT_SECONDS, BENCH_HIT_PROCS,
-#   BENCH_ROT_ROUNDS  override the mode's defaults
+#   BENCH_ROT_ROUNDS, BENCH_MOUNT_ROUNDS  override the mode's defaults
 #   BENCH_HIT_PACE    opens/s of the paced hit-path run (default 300000)
 #   BENCH_DRAIN_MB    spool filled for the drain row (quick 8, full 64)
 #   BENCH_DUMP_HIT_SECONDS, BENCH_INSPECT_EVENTS  the dump stage's sizes
+#   BENCH_REPORT_EVENTS, BENCH_REPORT_PODS  the report stage's dump (quick:
+#                     300,000 events, full: 1,000,000; 5,000 pods)
 #   BENCH_LOOP_CPU=1, BENCH_TRACER_CPU=0  where the loop and tracers run
 #   BENCH_FLOOD_SECONDS, BENCH_FLOOD_READS, BENCH_REPEAT_OPENS  the flood stage's sizes
 # A new stage: write stage_NAME, record samples with `sample KEY WHAT UNIT
@@ -28,19 +30,23 @@ cd "$(dirname "$0")/../.."
 MODE=${1:-quick}
 case $MODE in
 quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HIT_SECONDS:-2}
-	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2
+	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-30}
 	MISS_CONFIGS="none floor cw10k cw10k_noia32 cw100k bpftrace"
 	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
 	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
+	REPORT_ROUNDS=1; REPORT_N=${BENCH_REPORT_EVENTS:-300000}
+	REDACT_ROUNDS=3; REDACT_ITERS=100000
 	FLOOD_ROUNDS=1; FLOOD_S=${BENCH_FLOOD_SECONDS:-5}; FLOOD_READS=${BENCH_FLOOD_READS:-20}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump flood" ;;
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact flood" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
-	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5
+	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-100}
 	MISS_CONFIGS="none floor cw10k cw10k_noia32 cw100k bpftrace opensnoop"
 	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
 	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
+	REPORT_ROUNDS=3; REPORT_N=${BENCH_REPORT_EVENTS:-1000000}
+	REDACT_ROUNDS=7; REDACT_ITERS=200000
 	FLOOD_ROUNDS=3; FLOOD_S=${BENCH_FLOOD_SECONDS:-8}; FLOOD_READS=${BENCH_FLOOD_READS:-40}
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump flood" ;;
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact flood" ;;
 *)	echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -70,10 +76,15 @@ die() { echo "bench: $*" >&2; exit 1; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (BPF programs are loaded)"
+# the discovery and rotation stages mount tmpfs volumes as kubelet does: in a
+# mount namespace of this run's own, they go with it whatever happens
+. tests/lib/fixture.sh
+. tests/lib/kubelet.sh
+kubelet_isolate "$MODE"
 SHIP_DRIVE=$BUILD/itests/ship_drive
 INSPECT=$BUILD/credwatch-inspect
 for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor" "$SHIP_DRIVE" \
-	"$INSPECT" "$BUILD/itests/flooder" "$BUILD/itests/opener"; do
+	"$INSPECT" "$BIN/redact_cost" "$BUILD/itests/flooder" "$BUILD/itests/opener"; do
 	[ -x "$b" ] || die "$b missing: run make first"
 done
 tests/lib/mount-tracefs.sh
@@ -461,28 +472,59 @@ EOF
 
 # Start-up discovery of the 5,000-pod node: the agent's own scan timing
 # ("discovery: N credentials in X ms") and exec-to-"watching" (BPF load included).
+# Then new pods while it runs: rotlat --mount makes each one as kubelet
+# does (tmpfs mounted on the volume dir, then the atomic writer inside) and
+# times mount(2) -> the token's inode in the kernel map, and umount(2) ->
+# gone from it; once on the 5,000-pod node as it is, once with 1,000 more
+# pods' volumes mounted (a mount table of 1,000+ lines, re-read per change).
 stage_discovery() {
-	local scan="" ready="" r
+	local scan="" ready="" r lat lat1k
 	for r in $(seq 1 "$DISC_ROUNDS"); do
 		agent_start discovery --host-root "$FIX/node"
 		scan="$scan $(sed -n 's/.*discovery: [0-9]* credentials in \([0-9.]*\) ms.*/\1/p' "$AGENT_LOG")"
 		ready="$ready $AGENT_READY_MS"
 		agent_stop
 	done
+	agent_start mount --host-root "$FIX/node"
+	lat=$("$BIN/rotlat" --mount "$AGENT_PID" "$FIX/node/var/lib/kubelet/pods" "$MOUNT_ROUNDS") ||
+		die "discovery: rotlat --mount failed: $lat"
+	lat1k=$("$BIN/rotlat" --mount "$AGENT_PID" "$FIX/node/var/lib/kubelet/pods" "$MOUNT_ROUNDS" 1000) ||
+		die "discovery: rotlat --mount with 1,000 mounted pods failed: $lat1k"
+	agent_stop
 	# shellcheck disable=SC2086
 	{
 	sample disc.scan "discovery scan, 5,000 pods x 2 volumes (15k credentials), warm cache" \
 		"ms" - "median<=2000" $scan
 	sample disc.ready "agent exec to ready, 5,000 pods (BPF load + scan)" "ms" - "median<=2000" $ready
+	sample disc.mount "new pod, kubelet-style: mount(2) of its token volume's tmpfs -> token inode in the kernel map, 5,000-pod node" \
+		"ms" - "median<=100" $(echo "$lat" | awk '{print $1}')
+	sample disc.mount_p99 "new pod: mount -> watched, p99 of $MOUNT_ROUNDS" "ms" - - \
+		"$(echo "$lat" | awk '{print $1}' | p99)"
+	sample disc.umount "pod teardown: umount(2) of the volume -> token inode gone from the map" "ms" - - \
+		$(echo "$lat" | awk '{print $2}')
+	sample disc.mount1k "new pod: mount -> watched, with 1,000 pods' volumes mounted (1,000-line mount table)" \
+		"ms" - "median<=100" $(echo "$lat1k" | awk '{print $1}')
+	sample disc.mount1k_p99 "new pod: mount -> watched, 1,000 mounted pods, p99 of $MOUNT_ROUNDS" "ms" - - \
+		"$(echo "$lat1k" | awk '{print $1}' | p99)"
 	}
 }
 
-# Token rotation: rotlat swaps pod 0's token with the atomic-writer
-# sequence and times rename -> new inode in the kernel map.
+p99() {	# p99 of the numbers on stdin (nearest rank)
+	sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.999); if (i < 1) i = 1; print v[i] }'
+}
+
+# Token rotation: a pod started after the agent, kubelet-style (its token
+# volume a tmpfs, tests/lib/kubelet.sh); rotlat swaps its token with the
+# atomic-writer sequence inside that tmpfs and times rename -> new inode in
+# the kernel map.
 stage_rotation() {
+	local lat uid vol
 	agent_start rotation --host-root "$FIX/node"
-	local lat
-	lat=$("$BIN/rotlat" "$AGENT_PID" "$(pod_volume 0)" "$ROT_ROUNDS")
+	uid=$(kubelet_uid)
+	vol=$(kubelet_pod "$FIX/node" bench rotation "$uid") || die "rotation: kubelet_pod failed"
+	lat=$("$BIN/rotlat" "$AGENT_PID" "$vol" "$ROT_ROUNDS") || die "rotation: rotlat failed: $lat"
+	kubelet_pod_delete "$FIX/node" "$uid"
+	rm -rf "$FIX/node/var/log/pods/bench_rotation_$uid"
 	agent_stop
 	# shellcheck disable=SC2086
 	{
@@ -832,6 +874,81 @@ stage_flood() {
 		"bytes" flood.repeat_bytes_today "ratio<=0.01" $bd
 	sample flood.repeat_bytes_today "one process opening a token $REPEAT_OPENS times: ring-buffer bytes with --repeat-window-ms 0 (written + dropped: every open an event)" \
 		"bytes" - - $bt
+	}
+}
+
+# run_measured CMD...: "SECONDS PEAK_RSS_KIB" of one run of CMD (stdout to /dev/null)
+run_measured() {
+	python3 - "$@" <<'EOF'
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+d = time.monotonic() - t
+if rc:
+    sys.exit("bench: %s exited %d" % (" ".join(sys.argv[1:]), rc))
+print("%.3f %d" % (d, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+EOF
+}
+
+# The HTML access report of a dump: REPORT_N events of 5,000 pods (dump_gen
+# --pods: each reads its own token, one read in 97 another pod's; an alert
+# every 1,000 events, a finding line every 1,000), wall time and peak RSS of
+# `credwatch-inspect report DIR --output FILE`, and `summary` of the same dump
+# for scale (the same read, a smaller model).
+stage_report() {
+	local r gen n=$REPORT_N pods=${BENCH_REPORT_PODS:-5000} secs rss t="" m="" rate="" st=""
+	gen=$(tests/lib/build-dump-gen.sh)
+	rm -rf "$WORK/report"; mkdir -m 700 "$WORK/report" "$WORK/report/dump"
+	"$gen" --pods "$pods" "$WORK/report/dump" "$n" 0 1 1000 >/dev/null || die "report: dump_gen failed"
+	for r in $(seq 1 "$REPORT_ROUNDS"); do
+		read -r secs rss < <(run_measured "$INSPECT" report "$WORK/report/dump" \
+			--output "$WORK/report/report.html") || die "report: credwatch-inspect report failed"
+		t="$t $secs"; m="$m $rss"
+		rate="$rate $(python3 -c "print(round($n / $secs))")"
+		read -r secs rss < <(run_measured "$INSPECT" summary "$WORK/report/dump") ||
+			die "report: credwatch-inspect summary failed"
+		st="$st $secs"
+	done
+	rm -rf "$WORK/report"
+	# shellcheck disable=SC2086
+	{
+	sample report.summary_s "credwatch-inspect summary of the same dump (for scale)" s - - $st
+	sample report.time_s "credwatch-inspect report DIR --output FILE, $(printf %s "$n" | sed -e :a -e 's/\B[0-9]\{3\}\>/,&/;ta') events of $pods pods (ratio: to summary)" \
+		s report.summary_s "median<=60" $t
+	sample report.rate "credwatch-inspect report: events/s" "events/s" - - $rate
+	sample report.rss "credwatch-inspect report: peak RSS (ru_maxrss)" KiB - "median<=131072" $m
+	}
+}
+
+# ------------------------------------------------------------ redaction
+# What redaction (user/redact.c) adds to building a record, which happens
+# only for events of watched inodes (the miss path never reaches user
+# space): tests/bench/redact_cost.c times event_to_record() without and with
+# the default redactor, alternating, in on-CPU ns per event, over a
+# realistic argv mix (each argv new to the redactor, and the same argv
+# repeated, which its memo answers) and over 1 KiB of the slowest input;
+# and redact_argv() alone over 100 KiB and 800 KiB of it (ns per byte:
+# equal when linear).
+stage_redact() {
+	local out
+	out=$(taskset -c "$LOOP_CPU" "$BIN/redact_cost" "$REDACT_ROUNDS" "$REDACT_ITERS") ||
+		die "redact: redact_cost failed"
+	col() { python3 -c 'import json,sys; print(" ".join(str(json.loads(l)[sys.argv[1]]) for l in sys.stdin))' "$1" <<<"$out"; }
+	# shellcheck disable=SC2046
+	{
+	sample redact.base "hit path, record build (event_to_record), realistic argv mix, no redaction" \
+		"ns/event" - - $(col real_base)
+	sample redact.first "hit path, record build, realistic argv mix, default redaction, each argv new (ratio = its cost)" \
+		"ns/event" redact.base - $(col real_first)
+	sample redact.repeat "hit path, record build, realistic argv mix, default redaction, argv seen before (memo)" \
+		"ns/event" redact.base - $(col real_repeat)
+	sample redact.hostile_base "hit path, record build, 1 KiB hostile argv (\"x:\" repeated), no redaction" \
+		"ns/event" - - $(col hostile_base)
+	sample redact.hostile_first "hit path, record build, 1 KiB hostile argv, default redaction, each new" \
+		"ns/event" redact.hostile_base - $(col hostile_first)
+	sample redact.big_100k "redact_argv alone, 100 KiB hostile argv" "ns/byte" - - $(col big_100k)
+	sample redact.big_800k "redact_argv alone, 800 KiB hostile argv (ratio 1 = linear)" "ns/byte" \
+		redact.big_100k - $(col big_800k)
 	}
 }
 

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # `sudo make demo`: credwatch on a throwaway node, no cluster needed. Builds a
-# node under a temporary directory (three pods in two namespaces with
-# kubelet's atomic-writer volumes on a tmpfs, /var/log/pods, kubelet-named
-# cgroup v2 directories with a shim and an init in each container, an admin
-# kubeconfig), runs the real agent on it and plays a short attack story, one
-# captioned step at a time. Everything it made is removed at exit, also on
-# Ctrl-C or failure.
+# node under a temporary directory (/var/log/pods, kubelet-named cgroup v2
+# directories with a shim and an init in each container, an admin
+# kubeconfig), runs the real agent on it, starts three pods in two
+# namespaces the way kubelet does (each token volume a tmpfs mounted before
+# the atomic writer fills it, tests/lib/kubelet.sh) and plays a short attack
+# story, one captioned step at a time. It runs in a mount namespace of its
+# own; everything it made is removed at exit, also on Ctrl-C or failure.
 #
 #   tests/demo/demo.sh [--out DIR] [--no-pause]
 #     --out DIR    keep the outputs in DIR: alerts.ndjson (Falco JSON, from the
 #                  dump), findings.ndjson, events.ndjson, steps.tsv (step, start
-#                  ns, end ns), agent.log; tests/integration/test_demo.sh reads them
+#                  ns, end ns), agent.log; tests/integration/test_demo.sh reads them;
+#                  report.html and the dump/ it was made from
+#                  (without --out the report is $BUILD/demo-report.html)
 #     --no-pause   no pauses between steps (the default when stdout is not a terminal)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -20,7 +23,9 @@ BUILD=${BUILD:-build}
 . tests/lib/cgroup.sh
 . tests/lib/agent.sh
 . tests/lib/runtime.sh
+. tests/lib/kubelet.sh
 
+ARGS=("$@")
 OUT=
 PAUSE=1
 [ -t 1 ] || PAUSE=0
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (BPF, cgroups, mounts): sudo make demo" >&2; exit 2; }
+kubelet_isolate "${ARGS[@]}"	# the pods' mounts die with the demo, whatever happens
 for f in "$CREDWATCH" "$BUILD/credwatch-inspect"; do
 	[ -x "$f" ] || { echo "demo: $f: not built (run make first)" >&2; exit 2; }
 done
@@ -55,7 +61,7 @@ cleanup() {
 	rt_stop_all
 	cg_cleanup
 	if [ -n "$T" ]; then
-		mountpoint -q "$T/root/var/lib/kubelet/pods" && umount "$T/root/var/lib/kubelet/pods"
+		kubelet_cleanup "$T/root"
 		rm -rf "$T"
 	fi
 	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing 2>/dev/null || true
@@ -127,19 +133,12 @@ expect_quiet() {
 say "${B}credwatch demo${R}: a throwaway node under $T (no cluster needed)"
 ROOT=$T/root
 mkdir -p "$ROOT/var/lib/kubelet/pods" "$ROOT/etc"
-mount -t tmpfs -o mode=0750,size=16m credwatch-demo "$ROOT/var/lib/kubelet/pods"
 ln -s /proc "$ROOT/proc"		# attribution reads /proc under --host-root
 cp /etc/passwd "$ROOT/etc/passwd"	# user.name of host readers
 WEB=6a0e3b1c-1d2f-4e5a-8b6c-7d8e9f0a1b2c
 DB=9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d
 CACHE=3f2e1d0c-4b5a-4c6d-8e7f-0a1b2c3d4e5f
-fixture_pod "$ROOT" team-a web "$WEB"
-fixture_pod "$ROOT" team-b db "$DB"
-fixture_pod "$ROOT" team-b cache "$CACHE"
 fixture_host "$ROOT"
-WEB_TOKEN=$(fixture_token_path "$ROOT" "$WEB")
-DB_TOKEN=$(fixture_token_path "$ROOT" "$DB")
-DB_VOL=$(basename "$(dirname "$DB_TOKEN")")
 ADMIN=$ROOT/etc/kubernetes/admin.conf
 CID_WEB=$(printf 'a1%062d' 1)
 CID_DB=$(printf 'd2%062d' 2)
@@ -147,7 +146,6 @@ fixture_container "$ROOT" team-a web "$WEB" app "$CID_WEB"
 fixture_container "$ROOT" team-b db "$DB" app "$CID_DB"
 CG_WEB=$(cg_pod_systemd "$WEB" burstable "$CID_WEB") || fail "cannot create a cgroup"
 CG_DB=$(cg_pod_systemd "$DB" besteffort "$CID_DB") || fail "cannot create a cgroup"
-say "  pods:    team-a/web, team-b/db, team-b/cache (projected tokens in the atomic-writer layout, on tmpfs)"
 say "  host:    /etc/kubernetes/admin.conf, kubelet.conf, pki/apiserver.key, kubelet client cert"
 say "  cgroups: $(short "$(dirname "$CG_WEB")")/..."
 say "           (real cgroup v2 directories named by kubelet's systemd driver, under $(cg_root))"
@@ -162,6 +160,18 @@ say "${B}Starting the agent${R} (alerts come as text on this terminal):"
 show host "credwatch --host-root $T/root --cgroup-root $(cg_root) --dump DIR --findings FILE --findings-window 6 ..."
 agent_start "$T/agent" "${AGENT_ARGS[@]}" || fail "the agent did not start"
 sed -n 's/^credwatch: \(credwatch .*\|hooks: .*\|watching .*\)$/  \1/p' "$T/agent.stderr"
+
+# the pods start after the agent, as on a node that was already running
+WEB_VOL=$(kubelet_pod "$ROOT" team-a web "$WEB")
+DB_VOL=$(kubelet_pod "$ROOT" team-b db "$DB")
+CACHE_VOL=$(kubelet_pod "$ROOT" team-b cache "$CACHE")
+WEB_TOKEN=$WEB_VOL/token
+DB_TOKEN=$DB_VOL/token
+"$BUILD/itests/watched" "$AGENT_PID" has "$WEB_TOKEN" "$DB_TOKEN" "$CACHE_VOL/token" ||
+	fail "the pods' tokens are not watched"
+say "  pods:    team-a/web, team-b/db, team-b/cache, started by \"kubelet\" after the agent:"
+say "           each token volume a tmpfs, mounted before the atomic writer fills it;"
+say "           the agent follows the mounts and watches every token within milliseconds"
 
 rt_setup "$T/runtime"
 rt_start web "$CG_WEB"
@@ -198,9 +208,11 @@ cp "$(command -v bash)" "$T/runtime/bin/kubelet"
 show kubelet "write ..<ts>/token, ln -s ..<ts> ..data_tmp, mv ..data_tmp ..data, rm -r <old>"
 STEP=4a
 OLD_INO=$(stat -L -c %i "$DB_TOKEN")
-"$T/runtime/bin/kubelet" -c '. tests/lib/fixture.sh; fixture_rotate "$@"' kubelet \
-	"$ROOT" "$DB" kubernetes.io~projected "$DB_VOL"
-sleep 1		# inotify → rescan of that pod → kernel map (one poll interval)
+"$T/runtime/bin/kubelet" -c '. tests/lib/fixture.sh; . tests/lib/kubelet.sh; kubelet_rotate "$1"' \
+	kubelet "$DB_VOL"
+# inotify on the tmpfs -> rescan of that pod -> kernel map
+"$BUILD/itests/watched" "$AGENT_PID" has "$DB_TOKEN" || fail "step 4: the new token is not watched"
+sleep 0.3	# rules run right after an event: none may follow
 [ "$(metric_sum credwatch_alerts_total)" = "$ALERTS" ] || fail "step 4: the rotation raised an alert"
 say "  ${G}no alert${R}; db's token is now inode $(stat -L -c %i "$DB_TOKEN") (was $OLD_INO)"
 step_end
@@ -263,3 +275,10 @@ if [ -n "$OUT" ]; then
 fi
 say
 say "Done: the agent stopped, and every cgroup, mount and file the demo made is removed."
+
+# --- the report: one HTML page of the dump ------------------------------------------
+if [ -n "$OUT" ]; then REPORT=$OUT/report.html; cp -r "$T/dump" "$OUT/dump"
+else REPORT=$BUILD/demo-report.html; fi
+"$BUILD/credwatch-inspect" report "$T/dump" --output "$REPORT" || fail "credwatch-inspect report failed"
+[ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$REPORT"
+say "Report: $(realpath "$REPORT") (credwatch-inspect report DIR --output FILE; open it in a browser)"

@@ -25,7 +25,7 @@ FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf zlib libcjson libcurl ya
 		libmicrohttpd 2>/dev/null) -lpthread -lm
 # Every target; the top Makefile's FUZZ_TARGETS lists the ones `make fuzz` runs.
 FUZZ_ALL     := dump-reader rules-load cond cgroup-path k8s-json spool-reader \
-		json-writer ndjson config-load
+		json-writer ndjson config-load mountinfo redact
 
 FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
@@ -40,12 +40,18 @@ FUZZ_MAXLEN_spool-reader := 16384
 FUZZ_MAXLEN_json-writer  := 8192
 FUZZ_MAXLEN_ndjson       := 16384
 FUZZ_MAXLEN_config-load  := 8192
+FUZZ_MAXLEN_mountinfo    := 16384
+FUZZ_MAXLEN_redact       := 4096
 
 .PHONY: $(addprefix fuzz-,$(FUZZ_ALL)) fuzz-build
 
+# -MMD: an object is rebuilt when a header it includes changes (a stale one
+# built against an older struct cw_record overflowed it in record_reset)
 $(BUILD)/fuzz/obj/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
 
 $(BUILD)/fuzz/libcredwatch-fuzz.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^

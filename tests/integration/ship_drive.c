@@ -179,6 +179,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ship_drive: ship_new: %s\n", strerror(-err));
 		return 2;
 	}
+	err = ship_start(s);
+	if (err) {
+		ship_close(s, 0, NULL);
+		return 1;
+	}
 	jbuf_init(&jb);
 	for (i = start; i < start + count; i++) {
 		if (new_token && i == start + count / 2) {

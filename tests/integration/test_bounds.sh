@@ -7,31 +7,43 @@
 #    accounted for exactly (events written + kernel drops reported = opens
 #    performed) and the agent's peak RSS stays bounded (the same storm with
 #    both on: tests/redteam/test_repeat_loop_costs_nothing.sh);
-#  - pod churn: thousands of pod directories created and deleted while the
-#    agent runs; the credential table (watched gauge) returns to its baseline
-#    and peak RSS stays bounded.
+#  - pod churn, kubelet-style (a tmpfs mounted on every volume before its
+#    files are written, tests/lib/podchurn.py): 1,000 pods appear at once and
+#    go; then for CHURN_SECONDS (60) pods keep coming and going while each
+#    one's token is read once its container would start. Every pod reaches
+#    the kernel map and leaves it, every read is exactly one event, the
+#    periodic re-check finds nothing late, and the credential table, the map,
+#    the inotify watches and the open descriptors return to their baseline
+#    while RSS stays flat and bounded.
 # Bounds are generous (measured values are far below); nothing is timed.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/pki.sh
+. tests/lib/kubelet.sh
+kubelet_isolate "$@"
 tests/lib/mount-tracefs.sh
 [ -x "$BUILD/itests/hostile" ] || make -s "$BUILD/itests/hostile" >/dev/null
+[ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
+CHURN_SECONDS=${CHURN_SECONDS:-60}
 
 T=$(mktemp -d /tmp/cw-bounds.XXXXXX)
 cleanup() {
 	agent_stop || true
+	kubelet_cleanup "$T/root"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 RSS_MAX_KB=$((200 * 1024))
+RSS_GROWTH_KB=$((4 * 1024))
 # Under ASan (make sanitize, make test's last stage) shadow memory and
 # redzones add to the footprint, and freed memory waits in a quarantine of
 # 256 MB by default: keep 16 MB of it here and double the bound, which
 # still catches growth.
 if [ -n "${CW_SANITIZER:-}" ]; then
 	RSS_MAX_KB=$((RSS_MAX_KB * 2))
+	RSS_GROWTH_KB=$((RSS_GROWTH_KB + 16 * 1024))	# the quarantine below fills up
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 fi
 
@@ -77,33 +89,102 @@ grep -q 'events lost in the kernel so far (ring buffer full [1-9]' "$T/storm.std
 echo "storm: agent VmHWM ${HWM} kB"
 [ "$HWM" -lt "$RSS_MAX_KB" ] || fail "storm: VmHWM $HWM kB over $RSS_MAX_KB kB"
 
-echo "--- pod churn"
+echo "--- pod churn, kubelet-style tmpfs volumes"
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+open_fds() {	# least of three looks: a re-check tick may hold a directory open
+	local a b c
+	a=$(ls "/proc/$AGENT_PID/fd" | wc -l); sleep 0.05
+	b=$(ls "/proc/$AGENT_PID/fd" | wc -l); sleep 0.05
+	c=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+	printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | head -1
+}
+inotify_watches() {
+	local fd
+	for fd in /proc/"$AGENT_PID"/fd/*; do
+		[ "$(readlink "$fd")" = "anon_inode:inotify" ] || continue
+		grep -c '^inotify wd:' "/proc/$AGENT_PID/fdinfo/${fd##*/}" || true
+		return
+	done
+}
+metric() {
+	curl -sf "http://127.0.0.1:$HPORT/metrics" |
+		awk -v n="$1" 'index($1, n) == 1 && substr($1, length(n) + 1, 1) ~ /^[{]?$/ { s += $2 }
+			END { printf "%d\n", s }'
+}
 HPORT=$(free_port)
-agent_start "$T/churn" --host-root "$ROOT" --output /dev/null --listen "127.0.0.1:$HPORT"
+agent_start "$T/churn" --host-root "$ROOT" --output /dev/null --events "$T/churn.ndjson" \
+	--listen "127.0.0.1:$HPORT"
 BASE=$(watched)
 [ "$BASE" -ge 6 ] || fail "baseline watched $BASE"
-# 1500 pods appear: the table grows (the gauge refreshes once a second, so
-# wait for it), then they all go at once
-python3 tests/lib/podchurn.py "$ROOT" 0 1500 >"$T/uids" || fail "podchurn create"
+BASE_MAP=$("$BUILD/itests/watched" "$AGENT_PID" count)
+BASE_FDS=$(open_fds)
+BASE_INOTIFY=$(inotify_watches)
+
+# 1,000 pods appear at once: the table grows (the gauge refreshes once a
+# second, so wait for it), then they all go at once
+python3 tests/lib/podchurn.py create "$ROOT" 1000 >"$T/uids" || fail "podchurn create"
 PEAK=$BASE
-for _ in $(seq 150); do
+for _ in $(seq 300); do
 	n=$(watched); [ "$n" -gt "$PEAK" ] && PEAK=$n
-	[ "$PEAK" -ge $((BASE + 1500)) ] && break
+	[ "$PEAK" -ge $((BASE + 1000)) ] && break
 	sleep 0.2
 done
-(cd "$ROOT/var/lib/kubelet/pods" && xargs rm -rf <"$T/uids") || fail "podchurn delete"
-python3 tests/lib/podchurn.py "$ROOT" 3 1000 >/dev/null || fail "podchurn rounds"
+[ "$PEAK" -ge $((BASE + 1000)) ] || fail "burst: watched peaked at $PEAK, want $((BASE + 1000))"
+python3 tests/lib/podchurn.py delete "$ROOT" <"$T/uids" || fail "podchurn delete"
+for _ in $(seq 300); do [ "$(watched)" = "$BASE" ] && break; sleep 0.2; done
+[ "$(watched)" = "$BASE" ] || fail "burst: watched $(watched) after the pods went, baseline $BASE"
+RSS_WARM=$(rss_kb "$AGENT_PID")
+
+# steady churn for CHURN_SECONDS: 20 live pods, one in and one out at a time
+out=$(python3 tests/lib/podchurn.py churn "$ROOT" "$CHURN_SECONDS" 20 "$AGENT_PID" \
+	"$BUILD/itests/watched" "$T/reads") || fail "podchurn churn: $out"
+PODS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pods"])' "$out")
+READS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["reads"])' "$out")
 for _ in $(seq 150); do [ "$(watched)" = "$BASE" ] && break; sleep 0.2; done
 AFTER=$(watched)
+RSS_END=$(rss_kb "$AGENT_PID")
 HWM=$(hwm_kb "$AGENT_PID")
+FDS=$(open_fds)
+INOTIFY=$(inotify_watches)
+MAP=$("$BUILD/itests/watched" "$AGENT_PID" count)
+LATE=$(metric credwatch_discovery_late_finds_total)
+LATE_RM=$(metric credwatch_discovery_late_removals_total)
+RECHECKED=$(metric credwatch_discovery_rechecked_pods_total)
 kill -0 "$AGENT_PID" || fail "agent died during churn"
 # still working: a read of the remaining token is seen
 cat "$TOKEN" >/dev/null
 sleep 0.3
 agent_stop || fail "agent exit status"
-echo "churn: watched baseline $BASE, peak $PEAK, after $AFTER; agent VmHWM ${HWM} kB"
-[ "$PEAK" -gt "$BASE" ] || fail "churn: pods never discovered (peak $PEAK)"
+echo "churn: $PODS pods in ${CHURN_SECONDS} s, $READS reads; watched baseline $BASE, burst peak $PEAK," \
+	"after $AFTER; map $MAP (was $BASE_MAP); fds $FDS (were $BASE_FDS); inotify watches" \
+	"$INOTIFY (were $BASE_INOTIFY); VmRSS ${RSS_WARM} -> ${RSS_END} kB, VmHWM ${HWM} kB;" \
+	"re-checked $RECHECKED pods, late finds $LATE, late removals $LATE_RM"
+[ "$PODS" -ge 100 ] || fail "churn: only $PODS pods in $CHURN_SECONDS s"
 [ "$AFTER" = "$BASE" ] || fail "churn: watched $AFTER, baseline $BASE"
+[ "$MAP" = "$BASE_MAP" ] || fail "churn: kernel map holds $MAP, baseline $BASE_MAP"
+[ "$FDS" = "$BASE_FDS" ] || fail "churn: $FDS open descriptors, baseline $BASE_FDS"
+[ "$INOTIFY" = "$BASE_INOTIFY" ] || fail "churn: $INOTIFY inotify watches, baseline $BASE_INOTIFY"
+[ "$LATE" = 0 ] && [ "$LATE_RM" = 0 ] || fail "churn: late finds $LATE, late removals $LATE_RM"
+[ "$RECHECKED" -gt 0 ] || fail "churn: the periodic re-check never ran"
+# flat: what the steady churn added to RSS after the burst's warm-up
+[ $((RSS_END - RSS_WARM)) -lt "$RSS_GROWTH_KB" ] ||
+	fail "churn: VmRSS grew from $RSS_WARM to $RSS_END kB"
 [ "$HWM" -lt "$RSS_MAX_KB" ] || fail "churn: VmHWM $HWM kB over $RSS_MAX_KB kB"
+# no read missed: one event per read, each of a token the churn read
+python3 - "$T/churn.ndjson" "$T/reads" <<'PY' || fail "churn: reads and events disagree"
+import collections, json, sys
+reads = collections.Counter(int(l) for l in open(sys.argv[2]))
+ev = collections.Counter()
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if "credwatch.summary" in e:
+        assert e["credwatch.summary"]["kernel_drops"] == 0, e
+    elif e.get("proc.name", "").startswith("python"):
+        ev[int(e["fd.ino"])] += 1
+missed = [i for i in reads if ev[i] < reads[i]]
+extra = [i for i in ev if ev[i] > reads[i]]
+assert not missed and not extra, ("missed", len(missed), "extra", len(extra), "of", sum(reads.values()))
+print("churn: %d reads, %d events, none missed" % (sum(reads.values()), sum(ev.values())))
+PY
 grep -q 'error' "$T/churn.stderr" && fail "errors during churn: $(grep error "$T/churn.stderr" | head -3)"
 echo "bounds ok"

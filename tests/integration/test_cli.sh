@@ -91,7 +91,9 @@ grep -q "watching 6 credentials" "$T/err" || fail "summary count: $(cat "$T/err"
 
 # SIGTERM: flush and exit 0; after attaching only CAP_BPF and CAP_DAC_READ_SEARCH remain
 "$CW" --host-root "$ROOT" 2>"$T/err" & pid=$!
-for _ in $(seq 50); do grep -q watching "$T/err" && break; sleep 0.1; done
+# (up to 60 s: a loaded machine can take a while to load and attach)
+for _ in $(seq 600); do grep -q watching "$T/err" && break; sleep 0.1; done
+grep -q watching "$T/err" || fail "agent not ready in 60 s: $(cat "$T/err")"
 caps=$(awk '/^CapEff/ {print $2}' /proc/$pid/status)
 bnd=$(awk '/^CapBnd/ {print $2}' /proc/$pid/status)
 [ "$caps" = 0000008000000004 ] || fail "capabilities after attach: $caps"

@@ -5,7 +5,8 @@
 # findings only once the window has passed counting the previous run (state
 # survives restarts); no finding re-sent after a restart; an unexpected
 # token reader after learning; resolutions when a file is fixed and a pod is
-# deleted; a corrupt state file moved aside. Window 4 s, interval 1 s.
+# deleted; a corrupt state file moved aside. Window 6 s, interval 1 s; each
+# run lasts until what it checks has happened, never a fixed time.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
@@ -23,9 +24,11 @@ trap cleanup EXIT
 
 ROOT=$T/root
 STATE=$T/state
-UID_IDLE=7a000000-0000-4000-8000-00000000000a
-UID_BUSY=7b000000-0000-4000-8000-00000000000b
-UID_LEGACY=7c000000-0000-4000-8000-00000000000c
+# unique per run: another run of this test may share the cgroup tree
+U=$(printf '%08x' $$)
+UID_IDLE=$U-0000-4000-8000-00000000000a
+UID_BUSY=$U-0000-4000-8000-00000000000b
+UID_LEGACY=$U-0000-4000-8000-00000000000c
 fixture_pod "$ROOT" team-a idle "$UID_IDLE"
 fixture_pod "$ROOT" team-b busy "$UID_BUSY"
 fixture_secret "$ROOT" "$UID_LEGACY" default-token-x7k2p token ca.crt namespace
@@ -37,19 +40,52 @@ BUSY_TOKEN=$(fixture_token_path "$ROOT" "$UID_BUSY")
 # busy's own container: its reads are the pod using its token
 CG_BUSY=$(cg_pod_systemd "$UID_BUSY" burstable "$(printf 'b%063d' 7)") || fail "cgroup"
 ARGS=(--host-root "$ROOT" --cgroup-root "$(cg_root)" --state-dir "$STATE"
-      --findings-window 4 --findings-interval 1)
+      --findings-window 6 --findings-interval 1)
 
 "$CREDWATCH" --help | grep -q -- "--findings-window SECONDS" || fail "--help lacks --findings-window"
 "$CREDWATCH" --help | grep -q -- "--state-dir DIR" || fail "--help lacks --state-dir"
 
-# run_for N OUT [ACTION]: run the agent for N s writing findings to OUT; ACTION runs once ready
-run_for() {
-	local n=$1 out=$2 action=${3:-true} rc=0
-	agent_start "$out" "${ARGS[@]}" --findings "$out" --duration "$n"
+# run_until OUT ACTION EXPR...: run the agent writing findings to OUT and
+# events to OUT.events, run ACTION once it is ready, then stop it (SIGTERM:
+# it evaluates and saves once more) as soon as every python EXPR over the
+# findings so far (L, with of()/paths() as in check) holds; 60 s at most.
+# No fixed durations: on a loaded machine (the sanitizer stage) a run takes
+# as long as the agent needs, never less.
+run_until() {
+	local out=$1 action=$2 rc=0; shift 2
+	: >"$out.events"
+	agent_start "$out" "${ARGS[@]}" --findings "$out" --events "$out.events"
 	eval "$action"
-	wait "$AGENT_PID" || rc=$?
-	AGENT_PID=
+	for _ in $(seq 600); do
+		holds "$out" "$@" && break
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	agent_stop || rc=$?
 	[ "$rc" = 0 ] || fail "agent exited $rc: $(cat "$out.stderr")"
+}
+
+# holds OUT EXPR...: whether every EXPR holds over OUT's findings (silent)
+holds() {
+	local out=$1; shift
+	python3 - "$out" "$@" <<'EOF' 2>/dev/null
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def of(t, status="open"):
+    return [l for l in L if l["type"] == t and l["status"] == status]
+def paths(t, status="open"):
+    return sorted(l["resource"]["path"] for l in of(t, status))
+sys.exit(0 if all(eval(e) for e in sys.argv[2:]) else 1)
+EOF
+}
+
+# wait_event OUT PROG: until OUT.events has an access by a program named PROG
+wait_event() {
+	for _ in $(seq 600); do
+		grep -q "\"proc.name\":\"$2\"" "$1.events" && return 0
+		sleep 0.1
+	done
+	fail "$1.events: no access by $2"
 }
 
 # check OUT EXPR...: python asserts over the parsed lines L (a list of dicts)
@@ -57,7 +93,7 @@ check() {
 	local out=$1; shift
 	python3 - "$out" "$@" <<'EOF' || fail "$out: $(cat "$out")"
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def of(t, status="open"):
     return [l for l in L if l["type"] == t and l["status"] == status]
 def paths(t, status="open"):
@@ -74,7 +110,8 @@ EOF
 }
 
 # run 1: 2 s < window. A process reads the busy pod's token while learning.
-run_for 2 "$T/f1" 'sleep 0.5; cg_run "$CG_BUSY" cat "$BUSY_TOKEN" >/dev/null & wait $!'
+run_until "$T/f1" 'cg_run "$CG_BUSY" cat "$BUSY_TOKEN" >/dev/null & wait $!; wait_event "$T/f1" cat' \
+	'len(L) == 3'
 check "$T/f1" \
 	'paths("admin_kubeconfig_on_worker") == ["/etc/kubernetes/admin.conf"]' \
 	'of("admin_kubeconfig_on_worker")[0]["severity"] == "critical"' \
@@ -88,9 +125,12 @@ check "$T/f1" \
 [ "$(stat -c %a "$STATE/findings.state")" = 600 ] || fail "state file mode"
 [ "$(stat -c %a "$STATE")" = 700 ] || fail "state dir mode"
 
-# run 2: 3 s < window, so only the first_seen kept from run 1 can make the
-# unused findings due. After the window a new program reads the busy token.
-run_for 3 "$T/f2" 'sleep 2.5; cg_run "$CG_BUSY" python3 -c "open(\"$BUSY_TOKEN\").close()" & wait $!'
+# run 2: once the window has passed counting run 1 (the unused findings are
+# only due through the first_seen kept from run 1), a new program reads the
+# busy token: after learning, so it is unexpected.
+run_until "$T/f2" 'for _ in $(seq 600); do holds "$T/f2" "len(of(\"unused_sa_token\")) == 2" && break; sleep 0.1; done
+	cg_run "$CG_BUSY" python3 -c "open(\"$BUSY_TOKEN\").close()" & wait $!' \
+	'len(of("unexpected_token_reader")) == 1'
 check "$T/f2" \
 	'sorted(l["resource"]["pod"] for l in of("unused_sa_token")) == ["idle", "legacy"]' \
 	'of("unused_sa_token")[0]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1 or of("unused_sa_token")[1]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1' \
@@ -106,7 +146,7 @@ check "$T/f2" \
 # whether that falls inside this run depends on timing, so it is not counted.)
 chmod 0600 "$ROOT/root/.kube/config"
 rm -rf "${ROOT:?}/var/lib/kubelet/pods/$UID_IDLE" "$ROOT/var/log/pods/team-a_idle_$UID_IDLE"
-run_for 2 "$T/f3"	# 2 s: room for a start-up evaluation on a loaded machine
+run_until "$T/f3" true 'len([l for l in L if l["type"] != "unexpected_token_reader"]) >= 2'
 IDLE_ID=$(python3 -c 'import json,sys; print([l["id"] for l in map(json.loads, open(sys.argv[1])) if l["resource"]["pod"] == "idle"][0])' "$T/f2")
 check "$T/f3" \
 	'paths("exposed_host_credential", "resolved") == ["/root/.kube/config"]' \
@@ -118,7 +158,7 @@ check "$T/f3" \
 
 # run 4: a corrupt state file is moved aside in one line, and the agent carries on
 echo '{"credwatch_findings_state":1}{garbage' > "$STATE/findings.state"
-run_for 1 "$T/f4"
+run_until "$T/f4" true 'len(of("admin_kubeconfig_on_worker")) == 1'
 [ -f "$STATE/findings.state.corrupt" ] || fail "corrupt state not moved aside"
 grep -q "findings.state: unusable at line 1 .*moved to .*findings.state.corrupt" "$T/f4.stderr" \
 	|| fail "corrupt state message: $(cat "$T/f4.stderr")"

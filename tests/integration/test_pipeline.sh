@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The whole agent on a fixture node with real cgroups: a process in pod web
-# (team-a) reads pod db's (team-b) token. It must be attributed on both
-# sides, raise exactly one Critical alert, reach the HTTPS backend, be in
-# the dump (identical through credwatch-inspect), and move /metrics. A
-# kubelet-like host process reading the same token raises nothing.
+# (team-a) reads pod db's (team-b) token. db starts after the agent, the way
+# kubelet starts it (its token on a tmpfs mounted before it is written,
+# tests/lib/kubelet.sh). The read must be attributed on both sides, raise
+# exactly one Critical alert, reach the HTTPS backend, be in the dump
+# (identical through credwatch-inspect), and move /metrics. A kubelet-like
+# host process reading the same token raises nothing.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh
 . tests/lib/pki.sh
+. tests/lib/kubelet.sh
+kubelet_isolate "$@"
 tests/lib/mount-tracefs.sh
+[ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
 T=$(mktemp -d /tmp/cw-pipe.XXXXXX)
 BPID=
@@ -19,18 +24,20 @@ cleanup() {
 	agent_stop || true
 	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
 	cg_cleanup
+	kubelet_cleanup "$T/root"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
 ROOT=$T/root
-WEB=1a2b3c4d-0000-4000-8000-00000000000a
-DB=5e6f7a8b-0000-4000-8000-00000000000b
+WEB=$(kubelet_uid)
+DB=$(kubelet_uid)
 CID=$(printf 'c0ffee%058d' 1)
 fixture_pod "$ROOT" team-a web "$WEB"
-fixture_pod "$ROOT" team-b db "$DB"
 fixture_host "$ROOT"
-DB_TOKEN=$(fixture_token_path "$ROOT" "$DB")
+# db's log directory exists from the start: offline, attribution re-reads
+# /var/log/pods on a miss at most every 2 s (user/pods.c)
+mkdir -p "$ROOT/var/log/pods/team-b_db_$DB/app"
 CG=$(cg_pod_systemd "$WEB" besteffort "$CID") || fail "cannot create cgroup"
 
 pki_make "$T" || fail "test PKI"
@@ -46,6 +53,10 @@ agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(cg_root)" \
 	--dump "$T/dump" --listen "127.0.0.1:$HPORT" --node-name node-1 --cluster-name test \
 	--backend "https://127.0.0.1:$BPORT/ingest" --backend-ca "$T/ca.crt" \
 	--spool "$T/spool" --backend-flush-ms 100
+
+# db starts: kubelet mounts its volume's tmpfs, then writes the token inside
+DB_TOKEN=$(kubelet_pod "$ROOT" team-b db "$DB")/token
+"$BUILD/itests/watched" "$AGENT_PID" has "$DB_TOKEN" || fail "db's token never watched"
 
 # the attack: a process in web's container reads db's token
 cg_run "$CG" cat "$DB_TOKEN" >/dev/null &

@@ -3,41 +3,48 @@
 # The real agent against a fixture node: every way to open a watched token
 # yields exactly the expected event with the right pid, dev, ino and type;
 # an unwatched file yields none; a rotated token is watched by its new
-# inode and the old inode is forgotten.
+# inode and the old inode is forgotten. The pod starts after the agent, the
+# way kubelet starts it (tests/lib/kubelet.sh: its token volume is a tmpfs
+# mounted before the files are written, and rotates inside that tmpfs).
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
+. tests/lib/kubelet.sh
+kubelet_isolate "$@"
 tests/lib/mount-tracefs.sh
+[ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
 T=$(mktemp -d /tmp/cw-sensor.XXXXXX)
 BIND=$T/bind
 cleanup() {
 	agent_stop || true
 	mountpoint -q "$BIND" && umount "$BIND"
+	kubelet_cleanup "$T/root"
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
 ROOT=$T/root
-UID1=6f1d7c2e-1111-4a4a-9b9b-000000000001
-fixture_pod "$ROOT" team-a web "$UID1"
+UID1=$(kubelet_uid)
 fixture_host "$ROOT"
-mkdir -p "$ROOT/srv"
+mkdir -p "$ROOT/srv" "$ROOT/var/lib/kubelet/pods"
 fixture_marker > "$ROOT/srv/custom.key"
-TOKEN=$(fixture_token_path "$ROOT" "$UID1")
-VOL=$(dirname "$TOKEN")
-REAL="$VOL/..data/token"
 CREATFILE="$ROOT/srv/custom.key"
 OPENER=$BUILD/itests/opener
 EV=$T/events.ndjson
 
-# hard link to the token's real file, on the same filesystem
-ln "$(readlink -f "$REAL")" "$T/hardlink"
+agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key --events "$EV"
+
+VOL=$(kubelet_pod "$ROOT" team-a web "$UID1")
+TOKEN=$VOL/token
+REAL="$VOL/..data/token"
+"$BUILD/itests/watched" "$AGENT_PID" has "$TOKEN" || fail "the new pod's token is not watched"
+# hard link to the token's real file, on the same filesystem (the volume's
+# tmpfs; dot names are not credentials)
+ln "$(readlink -f "$REAL")" "$VOL/.hardlink"
 # an unwatched file next to the credentials
 echo plain > "$VOL/../not-a-credential"
-
-agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key --events "$EV"
 
 mkdir -p "$BIND"
 mount --bind "$VOL" "$BIND"
@@ -54,7 +61,7 @@ run_open openat "$REAL" openat
 run_open open "$REAL" open
 run_open openat "$TOKEN" openat                       # token -> ..data/token
 run_open openat "/proc/$$/root$TOKEN" openat           # /proc/<pid>/root/...
-run_open openat "$T/hardlink" openat                   # hard link
+run_open openat "$VOL/.hardlink" openat                # hard link
 run_open openat "$BIND/token" openat                   # bind mount of the volume
 run_open procfd "$TOKEN" openat 2                      # O_PATH, then /proc/self/fd/N
 run_open openat2 "$TOKEN" openat2
@@ -67,12 +74,14 @@ NOPID=$("$OPENER" openat "$VOL/../not-a-credential" | python3 -c 'import json,sy
 
 # rotation: keep a link to the old real file, rotate, open both
 OLD_REAL=$(readlink -f "$REAL")
-ln "$OLD_REAL" "$T/old-token"
-fixture_rotate "$ROOT" "$UID1" kubernetes.io~projected "$(basename "$VOL")"
-sleep 1
+OLD_KEY=$(stat -c %d:%i "$OLD_REAL")
+ln "$OLD_REAL" "$VOL/.old-token"
+kubelet_rotate "$VOL"
+"$BUILD/itests/watched" "$AGENT_PID" has "$TOKEN" || fail "rotated token not watched"
+"$BUILD/itests/watched" "$AGENT_PID" lacks "$OLD_KEY" || fail "old token inode still watched"
 run_open openat "$TOKEN" openat
 ROT_NEW=${CHECKS[-1]}
-OLDPID=$("$OPENER" openat "$T/old-token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+OLDPID=$("$OPENER" openat "$VOL/.old-token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 
 sleep 0.5
 agent_stop || fail "agent exited non-zero: $(cat "$T/agent.stderr")"
@@ -110,7 +119,7 @@ python3 tests/lib/events.py "$EV" --where evt.type=openat2 --expect proc.ppid=$$
 python3 tests/lib/events.py "$EV" --where proc.pid="$NOPID" --count 0 || fail "unwatched file"
 python3 tests/lib/events.py "$EV" --where proc.pid="$OLDPID" --count 0 || fail "old token inode still watched"
 new_ino=$(echo "${ROT_NEW%%|*}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ino"])')
-[ "$new_ino" != "$(stat -c %i "$OLD_REAL" 2>/dev/null || stat -c %i "$T/old-token")" ] || fail "rotation did not change the inode"
+[ "$new_ino" != "${OLD_KEY#*:}" ] || fail "rotation did not change the inode"
 
 # the agent itself never opened a credential
 python3 tests/lib/events.py "$EV" --where proc.name=credwatch --count 0 || fail "agent read a credential"

@@ -56,11 +56,12 @@ CLI_KEYS = {"config", "host-root", "watch", "rules", "output", "output-format", 
             "duration"}
 
 expected_kinds = {
-    "default": {"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "DaemonSet"},
+    "default": {"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "DaemonSet",
+                "NetworkPolicy"},
     "token-value": {"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding",
-                    "DaemonSet", "Secret"},
+                    "DaemonSet", "Secret", "NetworkPolicy"},
     "all": {"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "DaemonSet",
-            "Service", "ServiceMonitor"},
+            "Service", "ServiceMonitor", "NetworkPolicy"},
 }[profile]
 check({d["kind"] for d in docs} == expected_kinds,
       f"rendered kinds {sorted({d['kind'] for d in docs})} == {sorted(expected_kinds)}")
@@ -99,8 +100,9 @@ vols = {v["name"]: v for v in pod["volumes"]}
 mounts = {m["name"]: m for m in c["volumeMounts"]}
 check(set(vols) == set(mounts), f"every volume is mounted once: {sorted(vols)} vs {sorted(mounts)}")
 host = {n: v["hostPath"]["path"] for n, v in vols.items() if "hostPath" in v}
-want_host = {"/var/lib/kubelet", "/var/log/pods", "/etc/kubernetes", "/proc", "/sys/fs/cgroup",
-             "/sys/kernel/btf", "/sys/kernel/tracing", "/sys/devices/virtual/dmi/id"}
+want_host = {"/var/lib/kubelet", "/var/log/pods", "/var/log/containers", "/etc/kubernetes", "/proc",
+             "/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing",
+             "/sys/devices/virtual/dmi/id", "/run/containerd/io.containerd.runtime.v2.task"}
 if profile == "all":
     want_host |= {"/root/.kube", "/home"}
     check("emptyDir" in vols["storage"] and vols["storage"]["emptyDir"]["sizeLimit"] == "2Gi",
@@ -125,6 +127,21 @@ for name, m in mounts.items():
           f"mount {name}: no Bidirectional propagation")
 check(mounts["host-kubelet"].get("mountPropagation") == "HostToContainer",
       "kubelet dir propagates new pod mounts into the agent")
+check(mounts.get("runtime-rootfs-0", {}).get("mountPropagation") == "HostToContainer",
+      "the runtime's rootfs dir propagates new containers' root filesystems into the agent")
+
+# --- the metrics port admits only the configured scrapers ---------------------------
+for np in by_kind("NetworkPolicy"):
+    spec = np["spec"]
+    tmpl_labels = ds["spec"]["template"]["metadata"]["labels"]
+    check(spec["podSelector"]["matchLabels"] == ds["spec"]["selector"]["matchLabels"] and
+          all(tmpl_labels.get(k) == v for k, v in spec["podSelector"]["matchLabels"].items()),
+          f"NetworkPolicy selects the agent pods: {spec['podSelector']}")
+    check(spec["policyTypes"] == ["Ingress"], f"NetworkPolicy restricts ingress only: {spec['policyTypes']}")
+    for rule in spec.get("ingress") or []:
+        check(rule.get("ports") == [{"port": "metrics", "protocol": "TCP"}],
+              f"NetworkPolicy admits the metrics port only: {rule.get('ports')}")
+        check(rule.get("from"), "NetworkPolicy ingress rule names its peers (no open rule)")
 
 # --- identity, args, env: the token is a file, never an env var ---------------------
 check(c["args"] == ["--config", "/etc/credwatch/credwatch.yaml", "--host-root", "/host",

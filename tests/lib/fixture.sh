@@ -10,6 +10,9 @@
 #                                       /var/log/containers link naming a container
 # Every credential file contains "CWMARKER-<random>" so tests can prove no
 # output ever carries a credential's bytes.
+# These are plain directories, for trees built before the agent starts. A
+# pod started while the agent runs must be made as kubelet makes it, its
+# volumes on their own tmpfs: tests/lib/kubelet.sh.
 
 fixture_marker() { echo "CWMARKER-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"; }
 

@@ -38,6 +38,7 @@ const MODELS = {
 	"v1/Secret": "kubernetes-models/v1/Secret",
 	"v1/Service": "kubernetes-models/v1/Service",
 	"apps/v1/DaemonSet": "kubernetes-models/apps/v1/DaemonSet",
+	"networking.k8s.io/v1/NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
 	"rbac.authorization.k8s.io/v1/ClusterRole": "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole",
 	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding",
 	"monitoring.coreos.com/v1/ServiceMonitor": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor",

@@ -143,6 +143,7 @@ static void test_metrics_every_family_has_help_and_type(void **state)
 		"credwatch_backend_dead_lettered_total counter",
 		"credwatch_attribution_cache_entries gauge", "credwatch_k8s_api_watch_up gauge",
 		"credwatch_event_loop_heartbeat_timestamp_seconds gauge", "credwatch_ready gauge",
+		"credwatch_redactions_total counter",
 	};
 	struct fixture *f = *state;
 	struct reply r;
@@ -173,6 +174,7 @@ static void test_metrics_every_family_has_help_and_type(void **state)
 	assert_int_equal(sample(r.body, "credwatch_events_total{syscall=\"openat2\"}"), 0);
 	assert_int_equal(sample(r.body, "credwatch_kernel_drops_total{reason=\"ringbuf_full\"}"), 0);
 	assert_int_equal(sample(r.body, "credwatch_watched_credentials{kind=\"sa_token\"}"), 0);
+	assert_int_equal(sample(r.body, "credwatch_redactions_total{kind=\"private_key\"}"), 0);
 	assert_int_equal(sample(r.body, "credwatch_events_lost_total{reason=\"queue_full\"}"), 0);
 	assert_int_equal(r.body[r.len - 1], '\n');
 	reply_free(&r);

@@ -105,6 +105,17 @@ static void test_text_escape_makes_controls_visible(void **state)
 	assert_string_equal(out, "a\\x1b[31mb\\nc\\\\d\\x80\\x9b");
 }
 
+/* C1 controls are valid JSON but terminal controls: written as \u0080..\u009f. */
+static void test_json_escapes_c1_controls(void **state)
+{
+	struct jbuf jb;
+
+	jbuf_init(&jb);
+	jbuf_str(&jb, "csi\xc2\x9b" "31m nel\xc2\x85 nbsp\xc2\xa0 \x1b");
+	assert_string_equal(jb.buf, "\"csi\\u009b31m nel\\u0085 nbsp\xc2\xa0 \\u001b\"");
+	jbuf_free(&jb);
+}
+
 static void test_text_escape_marks_cut(void **state)
 {
 	char out[12];
@@ -122,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_json_handles_4096_byte_path),
 		cmocka_unit_test(test_json_record_is_valid_object_with_all_fields),
 		cmocka_unit_test(test_text_escape_makes_controls_visible),
+		cmocka_unit_test(test_json_escapes_c1_controls),
 		cmocka_unit_test(test_text_escape_marks_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,6 +212,51 @@ static void test_shipfmt_summary_is_a_falco_alert(void **state)
 	jbuf_free(&fb);
 }
 
+/* A token in the userinfo or the query string never reaches a log or a dead letter. */
+static void test_shipfmt_url_redact_hides_credentials(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "https://audit.example/ingest", "https://audit.example/ingest" },
+		{ "https://u:pw@audit.example:8443/x", "https://***@audit.example:8443/x" },
+		{ "https://audit.example/x?token=s3cr3t", "https://audit.example/x?token=***" },
+		{ "https://a/x?api_key=k&sig=abc&flag", "https://a/x?api_key=***&sig=***&flag" },
+		{ "https://u@a/p?x=1#frag=zz", "https://***@a/p?x=***" },
+		{ "https://a?token=t", "https://a?token=***" },
+		{ "https://a/p@q", "https://a/p@q" },	/* an @ in the path is no userinfo */
+		{ "https://a/?", "https://a/?" },
+		{ "https://a/?=v&&", "https://a/?=***&&" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = shipfmt_url_redact(cases[i].in);
+
+		assert_non_null(r);
+		assert_string_equal(r, cases[i].out);
+		free(r);
+	}
+}
+
+/* A hostile Retry-After cannot overflow past the clamp or go negative. */
+static void test_shipfmt_retry_after_is_clamped_without_overflow(void **state)
+{
+	const long max = 900000;
+	const time_t now = 1700000000;
+
+	assert_int_equal(shipfmt_retry_after_ms("5", now, max), 5000);
+	assert_int_equal(shipfmt_retry_after_ms(" 0", now, max), 0);
+	assert_int_equal(shipfmt_retry_after_ms("900", now, max), max);
+	assert_int_equal(shipfmt_retry_after_ms("901", now, max), max);
+	/* secs * 1000 would overflow: 2^63 / 1000 + 1, and past LONG_MAX */
+	assert_int_equal(shipfmt_retry_after_ms("9223372036854776", now, max), max);
+	assert_int_equal(shipfmt_retry_after_ms("99999999999999999999999", now, max), max);
+	assert_int_equal(shipfmt_retry_after_ms("-1", now, max), -1);
+	assert_int_equal(shipfmt_retry_after_ms("soon", now, max), -1);
+	assert_int_equal(shipfmt_retry_after_ms("", now, max), -1);
+	/* HTTP-dates: past is now, far future is the clamp */
+	assert_int_equal(shipfmt_retry_after_ms("Tue, 14 Nov 2023 22:13:30 GMT", now, max), 10000);
+	assert_int_equal(shipfmt_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", now, max), 0);
+	assert_int_equal(shipfmt_retry_after_ms("Fri, 31 Dec 9999 23:59:59 GMT", now, max), max);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_shipfmt_gzip_round_trips),
 		cmocka_unit_test(test_shipfmt_key_is_stable_and_content_bound),
 		cmocka_unit_test(test_shipfmt_summary_is_a_falco_alert),
+		cmocka_unit_test(test_shipfmt_url_redact_hides_credentials),
+		cmocka_unit_test(test_shipfmt_retry_after_is_clamped_without_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* test_watch.c - discovery on fixture trees, rotations and pod churn via inotify. */
+/*
+ * test_watch.c - discovery on fixture trees, rotations and pod churn via inotify,
+ * mount table changes (a fake mountinfo file) and the periodic re-check.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -282,6 +285,228 @@ static void test_watch_missing_host_root_parts_are_not_errors(void **state)
 	creds_free(t);
 }
 
+
+/* A volume whose token link dangles: the key's file is created later inside ..<ts>/. */
+#define LATE POD "/volumes/kubernetes.io~secret/late"
+#define LATE_TS LATE "/..2026_01_01_00_00_00.3"
+
+static void late_volume(void)
+{
+	mkdirs(LATE_TS);
+	link_rel("..2026_01_01_00_00_00.3", LATE "/..data");
+	link_rel("..data/password", LATE "/password");
+}
+
+/*
+ * Write a creation inside ..<ts>/: no event reaches the volume directory's
+ * watch, as nothing written inside a new tmpfs reaches the watch on the
+ * directory it covers.
+ */
+static void late_key_appears(void)
+{
+	put(LATE_TS "/password", "CWMARKER", 0644);
+}
+
+static void write_mountinfo(const char *file, const char *vol_rel, bool other)
+{
+	char pods[PATH_MAX], real[PATH_MAX];
+	FILE *f = fopen(file, "w");
+
+	assert_non_null(f);
+	snprintf(pods, sizeof(pods), "%s/var/lib/kubelet/pods", root);
+	assert_non_null(realpath(pods, real));
+	fprintf(f, "20 1 0:1 / / rw - ext4 /dev/sda rw\n");
+	fprintf(f, "21 20 0:5 / %s/unrelated rw - tmpfs t rw\n", real);
+	if (other)	/* a new mount, not of a volume */
+		fprintf(f, "34 21 0:10 / %s/0000-aaaa/volumes/kubernetes.io~empty-dir/e rw - tmpfs "
+			"t rw\n", real);
+	if (vol_rel)
+		fprintf(f, "33 21 0:9 / %s/%s rw,nosuid - tmpfs t rw,size=1024k\n", real, vol_rel);
+	fclose(f);
+}
+
+static void test_watch_rescans_a_pod_when_a_volume_is_mounted(void **state)
+{
+	char mi[PATH_MAX];
+	struct watch_opts o = { .host_root = root, .mountinfo = mi };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_stats st;
+	struct creds *t;
+	struct watch *w;
+
+	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	write_mountinfo(mi, NULL, false);
+	late_volume();
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	assert_null(find(t, LATE "/password"));
+
+	late_key_appears();
+	for (int i = 0; i < 5; i++)
+		watch_process(w);
+	assert_null(find(t, LATE "/password"));		/* the directory's watch heard nothing */
+
+	/* a mount elsewhere: nothing to rescan */
+	write_mountinfo(mi, NULL, true);
+	watch_mounts_changed(w);
+	assert_int_equal(watch_process(w), 0);
+	assert_null(find(t, LATE "/password"));
+
+	/* the volume's mount: its pod is rescanned at once */
+	write_mountinfo(mi, "0000-aaaa/volumes/kubernetes.io~secret/late", true);
+	watch_mounts_changed(w);
+	assert_int_equal(watch_process(w), 1);
+	assert_non_null(find(t, LATE "/password"));
+	watch_stats(w, &st);
+	assert_int_equal(st.volume_mounts, 1);
+	assert_int_equal(st.late_finds, 0);
+
+	/* and when it goes */
+	write_mountinfo(mi, NULL, true);
+	watch_mounts_changed(w);
+	assert_int_equal(watch_process(w), 1);
+	watch_stats(w, &st);
+	assert_int_equal(st.volume_mounts, 0);
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_recheck_counts_what_the_live_path_missed(void **state)
+{
+	struct watch_opts o = { .host_root = root, .recheck_ms = 1 };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_stats st = { 0 };
+	struct creds *t;
+	struct watch *w;
+	char path[PATH_MAX];
+
+	late_volume();
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	/* everything in step: the re-check finds nothing late */
+	for (int i = 0; i < 20; i++) {
+		watch_process(w);
+		usleep(2000);
+	}
+	watch_stats(w, &st);
+	assert_true(st.rechecked_pods > 0 && st.recheck_cycles > 0);
+	assert_int_equal(st.late_finds + st.late_removals, 0);
+
+	/* missed by inotify: found late, once */
+	late_key_appears();
+	for (int i = 0; i < 200 && !find(t, LATE "/password"); i++) {
+		watch_process(w);
+		usleep(2000);
+	}
+	assert_non_null(find(t, LATE "/password"));
+	for (int i = 0; i < 20; i++) {
+		watch_process(w);
+		usleep(2000);
+	}
+	watch_stats(w, &st);
+	assert_int_equal(st.late_finds, 1);
+
+	/* gone without an event: removed late, once */
+	snprintf(path, sizeof(path), "%s" LATE_TS "/password", root);
+	assert_int_equal(unlink(path), 0);
+	for (int i = 0; i < 200 && find(t, LATE "/password"); i++) {
+		watch_process(w);
+		usleep(2000);
+	}
+	assert_null(find(t, LATE "/password"));
+	watch_stats(w, &st);
+	assert_int_equal(st.late_removals, 1);
+	assert_int_equal(st.late_finds, 1);
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_pod_churn_leaves_no_watch_behind(void **state)
+{
+	static const char *const keys[] = { "token", "ca.crt", "namespace" };
+	struct watch_opts o = { .host_root = root };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_stats st;
+	uint64_t base;
+	struct creds *t;
+	struct watch *w;
+	char cmd[PATH_MAX + 32];
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	watch_stats(w, &st);
+	base = st.inotify_watches;
+	assert_true(base > 0);
+	for (int round = 0; round < 3; round++) {
+		atomic_volume("/var/lib/kubelet/pods/churn/volumes/kubernetes.io~projected/k",
+			      "..2026_01_01_00_00_00.7", keys, 3);
+		for (int i = 0; i < 100 && !find(t, "/var/lib/kubelet/pods/churn/volumes/"
+						 "kubernetes.io~projected/k/token"); i++) {
+			watch_process(w);
+			usleep(5000);
+		}
+		assert_non_null(find(t, "/var/lib/kubelet/pods/churn/volumes/"
+				     "kubernetes.io~projected/k/token"));
+		watch_stats(w, &st);
+		assert_true(st.inotify_watches > base);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/var/lib/kubelet/pods/churn'", root);
+		assert_int_equal(system(cmd), 0);
+		for (int i = 0; i < 100 && st.inotify_watches != base; i++) {
+			watch_process(w);
+			watch_stats(w, &st);
+			usleep(5000);
+		}
+		assert_int_equal(st.inotify_watches, base);
+	}
+	watch_free(w);
+	creds_free(t);
+}
+
+static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **state)
+{
+	static const char *const first[] = { "token" }, *const all[] = { "token", "ca.crt", "namespace" };
+	struct watch_opts o = { .host_root = root };
+	struct sink_log l = { 0 };
+	struct watch_sink sink = { log_add, log_del, &l };
+	const struct cred_entry *e;
+	struct creds *t;
+	struct watch *w;
+	uint64_t ino;
+
+	/* kubelet's writer has linked token, not yet ca.crt and namespace */
+	atomic_volume(POD "/volumes/kubernetes.io~secret/sa-tok", "..2026_01_01_00_00_00.5", first, 1);
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	e = find(t, POD "/volumes/kubernetes.io~secret/sa-tok/token");
+	assert_non_null(e);
+	assert_int_equal(e->kind, CW_CRED_SECRET);
+	ino = e->ino;
+	l.adds = l.dels = 0;
+	atomic_volume(POD "/volumes/kubernetes.io~secret/sa-tok", "..2026_01_01_00_00_00.5", all, 3);
+	for (int i = 0; i < 100; i++) {
+		e = find(t, POD "/volumes/kubernetes.io~secret/sa-tok/token");
+		if (e && e->kind == CW_CRED_SA_TOKEN)
+			break;
+		watch_process(w);
+		usleep(5000);
+	}
+	assert_int_equal(e->kind, CW_CRED_SA_TOKEN);
+	assert_true(e->legacy_token);
+	/* the kernel map's kind was updated in place: never unwatched meanwhile */
+	assert_int_equal(l.adds, 3);	/* token again, ca.crt, namespace */
+	assert_int_equal(l.dels, 0);
+	assert_int_equal(e->ino, ino);
+	watch_free(w);
+	creds_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +515,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_counts_entries_the_kernel_map_refused, setup, teardown),
 		cmocka_unit_test(test_watch_classifies_volume_files),
 		cmocka_unit_test(test_watch_missing_host_root_parts_are_not_errors),
+		cmocka_unit_test_setup_teardown(test_watch_rescans_a_pod_when_a_volume_is_mounted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_recheck_counts_what_the_live_path_missed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_pod_churn_leaves_no_watch_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_reclassifies_a_token_secret_written_key_by_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
