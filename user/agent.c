@@ -22,6 +22,7 @@
 
 #include "agent.h"
 #include "attrib.h"
+#include "budget.h"
 #include "creds.h"
 #include "event.h"
 #include "health.h"
@@ -34,12 +35,22 @@
 #include "privs.h"
 #include "record.h"
 #include "redact.h"
+#include "repeats.h"
 #include "rules.h"
 #include "sensor.h"
+#include "throttle.h"
 #include "watch.h"
 
 #define POLL_MS		100
 #define DROP_CHECK_NS	1000000000ULL
+/*
+ * Ring buffer records handled before the loop looks at everything else
+ * (inotify, heartbeat, timers, flushes): a few ms of work at the pipeline's
+ * 1-5 us per record, so rotation and health keep up during a flood.
+ */
+#define BATCH_EVENTS	2048
+/* At exit (and before counting lost repeats), drain at most this many batches. */
+#define DRAIN_BATCHES	64
 
 /* What woke the loop (epoll data). */
 enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
@@ -63,9 +74,15 @@ struct agent {
 	bool node_identity_applied;		/* refined from the API's Node object */
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
-	uint64_t events;
-	uint64_t events_by_sys[CW_SYS__MAX];
-	uint64_t drops_reported;
+	uint64_t events;		/* opens seen: the sum of evt.count */
+	uint64_t records;		/* records written: full events and aggregated */
+	uint64_t aggregated_records;
+	uint64_t drops_reported;	/* lost: ring buffer, scratch, fd lookup */
+	uint64_t refused_reported;	/* refused: budget and reserve */
+	struct budget budget;		/* --cgroup-budget, sized to the ring buffer */
+	struct repeats *repeats;	/* NULL with --repeat-window-ms 0 */
+	struct throttle *throttle;
+	uint64_t repeats_lost;		/* credwatch_repeats_lost_total, never lower */
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -102,11 +119,42 @@ static uint64_t kernel_drops_total(struct agent *a)
 	uint64_t drops[CW_DROP__MAX], total = 0;
 
 	if (!a->sensor)
-		return a->drops_reported;
+		return a->drops_reported + a->refused_reported;
 	sensor_drops(a->sensor, drops);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		total += drops[i];
 	return total;
+}
+
+/*
+ * Every record, full or aggregated, the same way: --events, the dump, the
+ * rules, findings. An aggregated record (the repeats of a key, evt.count of
+ * them) goes through the rules again: a rule may test evt.count, and one
+ * that matched the first open matches its repeats too; a key yields at
+ * most one aggregated record a second, and the alert rate limit applies on
+ * top.
+ */
+static void write_record(struct agent *a, struct cw_record *rec)
+{
+	a->events += rec->count;
+	a->records++;
+	metrics_add(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall, rec->count);
+	outputs_record(a->outputs, rec);
+	if (a->rules)
+		rules_eval(a->rules, rec, outputs_alert, a->outputs);
+	if (a->findings)
+		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
+}
+
+/* user/repeats.c hands over an aggregated record: the first record, evt.count = repeats. */
+static void on_aggregated(void *ctx, struct cw_record *rec)
+{
+	struct agent *a = ctx;
+
+	a->aggregated_records++;
+	if (a->throttle)
+		throttle_aggregated(a->throttle, rec);
+	write_record(a, rec);
 }
 
 /* credwatch_redactions_total follows the redactor's counters. */
@@ -138,49 +186,186 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (a->redact && redact_total(a->redact) != a->redactions_reported)
 		report_redactions(a);
 	identity_apply(&a->identity, rec);
-	a->events++;
-	a->events_by_sys[rec->syscall]++;
-	metrics_inc(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall);
-	outputs_record(a->outputs, rec);
-	if (a->rules)
-		rules_eval(a->rules, rec, outputs_alert, a->outputs);
-	if (a->findings)
-		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
+	/* first what the key's previous record is owed, then keep this one */
+	if (a->repeats)
+		repeats_first(a->repeats, e, rec, a->boot_to_real_ns);
+	write_record(a, rec);
 	return 0;
 }
 
-static void report_drops(struct agent *a, bool final)
+static int repeat_lookup(void *ctx, const struct cw_repeat_key *key, struct cw_repeat_val *val)
 {
-	uint64_t drops[CW_DROP__MAX], total = 0;
+	struct agent *a = ctx;
+
+	return sensor_repeat_lookup(a->sensor, key, val);
+}
+
+static void repeat_delete(void *ctx, const struct cw_repeat_key *key)
+{
+	struct agent *a = ctx;
+
+	sensor_repeat_delete(a->sensor, key);
+}
+
+static bool throttle_pod(void *ctx, uint64_t cgroup_id, char *uid, size_t uid_size, char *ns,
+			 size_t ns_size, char *name, size_t name_size)
+{
+	struct agent *a = ctx;
+
+	return attrib_cgroup_pod(a->attrib, cgroup_id, uid, uid_size, ns, ns_size, name,
+				 name_size);
+}
+
+/* The flood alert (user/throttle.h) is one of the outputs' built-in alerts. */
+static void on_throttle_alert(void *ctx, const struct throttle_alert *t)
+{
+	struct agent *a = ctx;
+
+	outputs_throttle_alert(a->outputs, t);
+}
+
+
+
+/* Drops that lose an event (the ring buffer, scratch, fd lookup), and refusals by the budget. */
+static uint64_t drops_lost(const uint64_t drops[CW_DROP__MAX])
+{
+	return drops[CW_DROP_RINGBUF] + drops[CW_DROP_SCRATCH] + drops[CW_DROP_FD_LOOKUP];
+}
+
+static uint64_t drops_refused(const uint64_t drops[CW_DROP__MAX])
+{
+	return drops[CW_DROP_THROTTLED] + drops[CW_DROP_RESERVE];
+}
+
+/*
+ * Once a second: losses are logged while they grow (refusals are reported
+ * per pod by the flood alert instead).
+ */
+static void report_drops(struct agent *a)
+{
+	uint64_t drops[CW_DROP__MAX], lost;
 
 	if (!a->sensor)
 		return;
 	sensor_drops(a->sensor, drops);
+	lost = drops_lost(drops);
+	if (lost != a->drops_reported)
+		log_warn("sensor: %" PRIu64 " events lost in the kernel so far "
+			 "(ring buffer full %" PRIu64 ", scratch %" PRIu64 ", fd lookup %" PRIu64
+			 "): raise --ringbuf-bytes", lost, drops[CW_DROP_RINGBUF],
+			 drops[CW_DROP_SCRATCH], drops[CW_DROP_FD_LOOKUP]);
+	a->drops_reported = lost;
+	a->refused_reported = drops_refused(drops);
+}
+
+/*
+ * The accounting at exit, in one place: every open of a watched credential
+ * is an open in a record (evt.count), a kernel drop or refusal by reason,
+ * or a repeat whose key the kernel evicted before it was read. One log
+ * line, and the "credwatch.summary" record on --events.
+ */
+static void exit_summary(struct agent *a)
+{
+	uint64_t drops[CW_DROP__MAX], stats[CW_STAT__MAX], total = 0;
+	struct repeats_stats rs = { 0 };
+	struct throttle_stats ts = { 0 };
+
+	if (!a->sensor)
+		return;
+	sensor_drops(a->sensor, drops);
+	sensor_stats(a->sensor, stats);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		total += drops[i];
-	if (total != a->drops_reported || final) {
-		if (total != a->drops_reported)
-			log_warn("sensor: %" PRIu64 " events lost in the kernel so far "
-				 "(ring buffer full %" PRIu64 ", scratch %" PRIu64 ", fd lookup %" PRIu64
-				 "): raise --ringbuf-bytes",
-				 total, drops[CW_DROP_RINGBUF], drops[CW_DROP_SCRATCH],
-				 drops[CW_DROP_FD_LOOKUP]);
-		a->drops_reported = total;
+	if (a->repeats)
+		repeats_stats(a->repeats, &rs);
+	if (a->throttle)
+		throttle_stats(a->throttle, &ts);
+	a->drops_reported = drops_lost(drops);
+	a->refused_reported = drops_refused(drops);
+	if (stats[CW_STAT_REPEATS] > rs.delivered)
+		a->repeats_lost = stats[CW_STAT_REPEATS] - rs.delivered;
+	log_info("sensor: %" PRIu64 " opens of watched credentials in the kernel: %" PRIu64
+		 " events written to the ring buffer (%" PRIu64 " bytes), %" PRIu64 " repeats "
+		 "counted (%" PRIu64 " delivered in %" PRIu64 " aggregated records, %" PRIu64
+		 " lost), %" PRIu64 " refused by the per-cgroup budget, %" PRIu64 " lost",
+		 stats[CW_STAT_HITS], stats[CW_STAT_EMITTED], stats[CW_STAT_RINGBUF_BYTES],
+		 stats[CW_STAT_REPEATS], rs.delivered, a->aggregated_records, a->repeats_lost,
+		 a->refused_reported, a->drops_reported);
+	if (!outputs_has_events(a->outputs)) {
+		if (a->throttle)
+			throttle_summary(a->throttle, NULL);
+		return;
 	}
-	if (final && outputs_has_events(a->outputs)) {
-		jbuf_reset(&a->jb);
-		jbuf_obj_begin(&a->jb);
-		jbuf_key(&a->jb, "credwatch.summary");
-		jbuf_obj_begin(&a->jb);
-		jbuf_kv_u64(&a->jb, "events", a->events);
-		jbuf_kv_u64(&a->jb, "kernel_drops", total);
-		jbuf_kv_u64(&a->jb, "kernel_drops.ringbuf", drops[CW_DROP_RINGBUF]);
-		jbuf_kv_u64(&a->jb, "kernel_drops.scratch", drops[CW_DROP_SCRATCH]);
-		jbuf_kv_u64(&a->jb, "kernel_drops.fd_lookup", drops[CW_DROP_FD_LOOKUP]);
-		jbuf_kv_u64(&a->jb, "watched", creds_count(a->creds));
-		jbuf_obj_end(&a->jb);
-		jbuf_obj_end(&a->jb);
-		outputs_event_line(a->outputs, &a->jb);
+	jbuf_reset(&a->jb);
+	jbuf_obj_begin(&a->jb);
+	jbuf_key(&a->jb, "credwatch.summary");
+	jbuf_obj_begin(&a->jb);
+	jbuf_kv_u64(&a->jb, "events", a->records);
+	jbuf_kv_u64(&a->jb, "opens", a->events);
+	jbuf_kv_u64(&a->jb, "aggregated_records", a->aggregated_records);
+	jbuf_kv_u64(&a->jb, "kernel_drops", total);
+	jbuf_kv_u64(&a->jb, "kernel_drops.ringbuf", drops[CW_DROP_RINGBUF]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.scratch", drops[CW_DROP_SCRATCH]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.fd_lookup", drops[CW_DROP_FD_LOOKUP]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.throttled", drops[CW_DROP_THROTTLED]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.reserve", drops[CW_DROP_RESERVE]);
+	jbuf_kv_u64(&a->jb, "kernel.hits", stats[CW_STAT_HITS]);
+	jbuf_kv_u64(&a->jb, "kernel.ringbuf_events", stats[CW_STAT_EMITTED]);
+	jbuf_kv_u64(&a->jb, "kernel.ringbuf_bytes", stats[CW_STAT_RINGBUF_BYTES]);
+	jbuf_kv_u64(&a->jb, "kernel.first_reads", stats[CW_STAT_FIRST_READS]);
+	jbuf_kv_u64(&a->jb, "repeats", stats[CW_STAT_REPEATS]);
+	jbuf_kv_u64(&a->jb, "repeats.delivered", rs.delivered);
+	jbuf_kv_u64(&a->jb, "repeats.lost", a->repeats_lost);
+	if (a->throttle)
+		throttle_summary(a->throttle, &a->jb);	/* and its log line */
+	jbuf_kv_u64(&a->jb, "watched", creds_count(a->creds));
+	jbuf_obj_end(&a->jb);
+	jbuf_obj_end(&a->jb);
+	outputs_event_line(a->outputs, &a->jb);
+}
+
+/*
+ * Drain what the ring buffer holds now, in batches, at most DRAIN_BATCHES
+ * of them. Returns true when it ran dry (so every event queued before the
+ * call was handled), false during a flood.
+ */
+static bool drain(struct agent *a)
+{
+	bool more = true;
+
+	for (int i = 0; i < DRAIN_BATCHES && more; i++)
+		if (sensor_consume(a->sensor, BATCH_EVENTS, &more) < 0)
+			return false;
+	return !more;
+}
+
+/*
+ * Once a second (and at exit): deliver the repeats the kernel counted, and
+ * count per pod what the budget refused. Lost repeats are counted only
+ * when the ring buffer runs dry, with the kernel's total read before that:
+ * then every counted repeat's first event has been handled, and the count
+ * can only fall short of the truth, never exceed it (exact at exit).
+ */
+static void settle_kernel_counts(struct agent *a, bool ring_busy, bool final)
+{
+	uint64_t stats[CW_STAT__MAX];
+	struct repeats_stats rs;
+	bool dry;
+
+	if (a->repeats) {
+		sensor_stats(a->sensor, stats);
+		/* during a flood, don't: the loop's batches keep the other work going */
+		dry = !ring_busy && drain(a);
+		repeats_flush(a->repeats, now_ns(CLOCK_BOOTTIME), a->boot_to_real_ns, final);
+		repeats_stats(a->repeats, &rs);
+		if (dry && stats[CW_STAT_REPEATS] > rs.delivered + rs.owed &&
+		    stats[CW_STAT_REPEATS] - rs.delivered - rs.owed > a->repeats_lost)
+			a->repeats_lost = stats[CW_STAT_REPEATS] - rs.delivered - rs.owed;
+		metrics_set(a->metrics, CW_M_REPEATS_LOST_TOTAL, 0, (int64_t)a->repeats_lost);
+	}
+	if (a->throttle) {
+		sensor_budgets(a->sensor, throttle_observe, a->throttle);
+		throttle_tick(a->throttle, now_ns(CLOCK_MONOTONIC), final);
 	}
 }
 
@@ -254,7 +439,22 @@ static void startup_summary(struct agent *a)
 	for (int i = 0; i < nhooks; i++)
 		if (!hooks[i].attached)
 			log_info("hook %s not attached: %s", hooks[i].name, hooks[i].reason);
+	log_info("ia32: %s", sensor_ia32(a->sensor));
+	if (a->repeats)
+		log_info("repeats: an open repeated by the same process within %" PRIu64
+			 " ms is counted in the kernel and reported as evt.count",
+			 a->cfg->agent.repeat_window_ms);
+	else
+		log_info("repeats: not aggregated (--repeat-window-ms 0): every open is an event");
+	if (a->budget.off)
+		log_info("budget: none (--cgroup-budget off): one cgroup can fill the ring buffer");
+	else
+		log_info("budget: %" PRIu64 " full events/s per cgroup, burst %" PRIu64 "; past %"
+			 PRIu64 " bytes queued only cgroups that spent at most %" PRIu64 " are "
+			 "admitted (ring buffer of about %" PRIu64 " events)", a->budget.rate,
+			 a->budget.burst, a->budget.reserve_bytes, a->budget.quiet, a->budget.slots);
 	creds_count_by_kind(a->creds, kinds);
+
 	o = 0;
 	for (int k = 0; k < CW_CRED__MAX; k++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %u", k ? ", " : "",
@@ -297,6 +497,37 @@ static int open_rules(struct agent *a)
 	return 0;
 }
 
+/* The budget sized to the ring buffer, and the two consumers of the kernel's counters. */
+static int open_kernel_counts(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct repeats_opts ro = {
+		.window_ns = cfg->agent.repeat_window_ms * 1000000ULL, .lookup = repeat_lookup,
+		.del = repeat_delete, .emit = on_aggregated, .ctx = a,
+	};
+	struct throttle_opts to = {
+		.interval_ns = cfg->outputs.alert_summary_interval_s * 1000000000ULL,
+		.metrics = a->metrics, .pod = throttle_pod, .alert = on_throttle_alert, .ctx = a,
+	};
+	uint64_t rate, burst;
+	char err[256];
+	bool off;
+	int ret;
+
+	/* validated with the rest of the configuration */
+	budget_parse(cfg->agent.cgroup_budget, &off, &rate, &burst, err, sizeof(err));
+	budget_size(cfg->agent.ringbuf_bytes ? cfg->agent.ringbuf_bytes : 8u << 20, off, rate, burst,
+		    &a->budget);
+	to.rate = a->budget.rate;
+	to.burst = a->budget.burst;
+	if (ro.window_ns) {
+		ret = repeats_new(&a->repeats, &ro);
+		if (ret)
+			return ret;
+	}
+	return throttle_new(&a->throttle, &to);
+}
+
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = cfg->watch;
@@ -320,6 +551,12 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 		so.max_watched = (uint32_t)cfg->agent.max_watched;
 		so.ringbuf_bytes = (uint32_t)cfg->agent.ringbuf_bytes;
 		so.variant = cfg->agent.bpf_variant;
+		so.repeat_window_ns = cfg->agent.repeat_window_ms * 1000000ULL;
+		so.budget = &a->budget;
+		so.ia32 = cfg->agent.ia32_syscalls;
+		err = open_kernel_counts(a);
+		if (err)
+			return err;
 		err = sensor_open(&a->sensor, &so, on_event, a);
 		if (err)
 			return err;
@@ -376,6 +613,8 @@ static void agent_teardown(struct agent *a)
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	watch_free(a->watch);
+	repeats_free(a->repeats);
+	throttle_free(a->throttle);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
 	rules_free(a->rules);
@@ -467,6 +706,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
 	struct attrib_opts ao;
 	int err, loop_fd = -1;
+	bool ring_busy = false;
 
 	if (!a) {
 		log_error("out of memory");
@@ -573,11 +813,16 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		log_error("agent: epoll: %s", strerror(-err));
 		goto cleanup;
 	}
+	/*
+	 * Bounded batches: a flood of events never keeps the loop from the
+	 * rest (inotify for rotations, the heartbeat /healthz and /readyz
+	 * read, timers, flushes); with a batch pending the wait does not block.
+	 */
 	while (!sig->stop) {
 		struct epoll_event evs[3];
 		int n;
 
-		n = epoll_wait(loop_fd, evs, 3, watch_timeout_ms(a->watch, POLL_MS));
+		n = epoll_wait(loop_fd, evs, 3, ring_busy ? 0 : watch_timeout_ms(a->watch, POLL_MS));
 		if (n < 0 && errno != EINTR) {
 			err = runtime(-errno);
 			log_error("agent: epoll_wait: %s", strerror(-err));
@@ -587,7 +832,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 == LOOP_MOUNTS)
 				watch_mounts_changed(a->watch);
-		err = sensor_consume(a->sensor);
+		err = sensor_consume(a->sensor, BATCH_EVENTS, &ring_busy);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));
 			err = runtime(err);
@@ -604,7 +849,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		t = now_ns(CLOCK_MONOTONIC);
 		outputs_tick(a->outputs, t);
 		if (t >= next_second) {
-			report_drops(a, false);
+			settle_kernel_counts(a, ring_busy, false);
+			report_drops(a);
 			update_metrics(a);
 			outputs_second(a->outputs);
 			a->boot_to_real_ns = event_boot_to_real_ns();	/* follow clock steps */
@@ -617,15 +863,20 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		if (deadline && t >= deadline)
 			break;
 	}
-	/* flush: whatever the kernel queued before we stop */
-	sensor_poll(a->sensor, 0);
-	report_drops(a, true);
+	/* flush: whatever the kernel queued before we stop, then what it counted */
+	drain(a);
+	settle_kernel_counts(a, false, true);
+	exit_summary(a);
 	if (a->findings) {
 		run_findings(a);
 		findings_summary(a);
 	}
 	log_info("stopping: %" PRIu64 " credential accesses seen, %" PRIu64
-		 " lost in the kernel", a->events, a->drops_reported);
+		 " lost in the kernel (%" PRIu64 " more refused by the per-cgroup budget); %"
+		 PRIu64 " records (%" PRIu64 " aggregated), %" PRIu64 " repeats lost",
+		 a->events, a->drops_reported, a->refused_reported, a->records,
+		 a->aggregated_records, a->repeats_lost);
+
 	err = 0;
 cleanup:
 	if (loop_fd >= 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "config_int.h"
 
 /* ---- the agent's own options ------------------------------------------- */
@@ -37,6 +38,20 @@ static const struct opt_desc agent_option_list[] = {
 	OPT_STR(struct agent_opts, bpf_variant, "bpf-variant", "auto|fast|compat", "auto",
 		"BPF programs to load: fast needs Linux 6.2+, compat runs from 5.10; "
 		"auto picks fast where the kernel has it"),
+	OPT_UINT(struct agent_opts, repeat_window_ms, "repeat-window-ms", "MS", 1000, "1000",
+		 "an open by the same process of the same credential (same program, uid, cgroup, "
+		 "access mode, syscall) within MS of its previous open is counted in the kernel, "
+		 "not sent: it reaches every output as evt.count of an aggregated record "
+		 "(0: every open is an event)"),
+	OPT_STR(struct agent_opts, cgroup_budget, "cgroup-budget", "auto|off|RATE[:BURST]", "auto",
+		"full events per second (and at once) each cgroup may send; beyond it they are "
+		"refused, counted per pod and alerted, but a cgroup's first read of each "
+		"credential still gets through; past half full the ring buffer admits only "
+		"quiet cgroups. auto sizes it to --ringbuf-bytes (docs/limits.md)"),
+	OPT_STR(struct agent_opts, ia32_syscalls, "ia32-syscalls", "auto|fexit|raw_syscalls|off",
+		"auto", "how 32-bit (int 0x80) opens are seen where the kernel runs 32-bit code: "
+		"fexit (free for 64-bit syscalls), raw_syscalls (runs on every syscall), auto "
+		"(fexit where tracing programs load, else raw_syscalls), off"),
 };
 
 static int agent_opts_check(const void *opts, char *err, size_t err_size)
@@ -58,6 +73,25 @@ static int agent_opts_check(const void *opts, char *err, size_t err_size)
 	    strcmp(o->bpf_variant, "compat")) {
 		snprintf(err, err_size, "--bpf-variant: '%s' is not auto, fast or compat",
 			 o->bpf_variant);
+		return -EINVAL;
+	}
+	if (o->repeat_window_ms > 3600000) {
+		snprintf(err, err_size, "--repeat-window-ms: %llu is above 3600000 (an hour)",
+			 (unsigned long long)o->repeat_window_ms);
+		return -EINVAL;
+	}
+	{
+		uint64_t rate, burst;
+		bool off;
+
+		if (budget_parse(o->cgroup_budget, &off, &rate, &burst, err, err_size))
+			return -EINVAL;
+	}
+	if (o->ia32_syscalls && strcmp(o->ia32_syscalls, "auto") &&
+	    strcmp(o->ia32_syscalls, "fexit") && strcmp(o->ia32_syscalls, "raw_syscalls") &&
+	    strcmp(o->ia32_syscalls, "off")) {
+		snprintf(err, err_size, "--ia32-syscalls: '%s' is not auto, fexit, raw_syscalls "
+			 "or off", o->ia32_syscalls);
 		return -EINVAL;
 	}
 	if (o->max_watched > (1u << 24)) {

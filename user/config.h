@@ -34,6 +34,9 @@ struct agent_opts {
 	uint64_t max_watched;		/* --max-watched; 0: the sensor's default */
 	uint64_t ringbuf_bytes;		/* --ringbuf-bytes; 0: the sensor's default */
 	char *bpf_variant;		/* --bpf-variant auto | fast | compat */
+	uint64_t repeat_window_ms;	/* --repeat-window-ms, 1000; 0: no aggregation */
+	char *cgroup_budget;		/* --cgroup-budget auto | off | RATE[:BURST] (budget.h) */
+	char *ia32_syscalls;		/* --ia32-syscalls auto | fexit | raw_syscalls | off */
 	/* actions: main does them instead of running the agent */
 	bool validate_rules, list_watched, print_config, version, help;
 	bool verbose;			/* -v: debug logging */

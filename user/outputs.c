@@ -20,6 +20,7 @@
 #include "outputs.h"
 #include "rules.h"
 #include "ship.h"
+#include "throttle.h"
 
 #define RULE_SLOTS	1024	/* rule -> metrics slot cache (power of 2) */
 
@@ -302,6 +303,65 @@ void outputs_alert(void *ctx, const struct cw_rule *rule, const struct cw_record
 		if (slot >= 0)
 			metrics_alert_inc(out->metrics, slot);
 	}
+}
+
+struct throttle_fields {
+	const struct throttle_alert *t;
+	char container_id[64];
+};
+
+static void throttle_alert_fields(void *ctx, struct jbuf *jb)
+{
+	const struct throttle_fields *f = ctx;
+	const struct throttle_alert *t = f->t;
+
+	jbuf_kv_str_or_null(jb, "k8s.ns.name", t->ns[0] ? t->ns : NULL);
+	jbuf_kv_str_or_null(jb, "k8s.pod.name", t->pod[0] ? t->pod : NULL);
+	jbuf_kv_str_or_null(jb, "k8s.pod.uid", t->pod_uid[0] ? t->pod_uid : NULL);
+	jbuf_kv_u64(jb, "credwatch.cgroup_id", t->cgroup_id);
+	jbuf_kv_u64(jb, "credwatch.throttled", t->throttled);
+	jbuf_kv_u64(jb, "credwatch.throttled_reserve", t->reserve);
+	jbuf_kv_u64(jb, "credwatch.first_reads", t->first_reads);
+	jbuf_kv_u64(jb, "credwatch.throttled_total", t->total);
+	jbuf_kv_u64(jb, "credwatch.throttled_window_s", t->window_s);
+	jbuf_kv_u64(jb, "credwatch.budget_rate", t->rate);
+	jbuf_kv_u64(jb, "credwatch.budget_burst", t->burst);
+}
+
+void outputs_throttle_alert(struct outputs *out, const struct throttle_alert *t)
+{
+	static const char *const tags[] = { "credwatch", "flood", "defense_evasion" };
+	struct throttle_fields f = { .t = t };
+	struct alert_builtin b = {
+		.rule = THROTTLE_RULE, .priority = CW_PRIO_WARNING, .tags = tags, .ntags = 3,
+		.fields = throttle_alert_fields, .ctx = &f,
+	};
+	char who[600], window[64] = "", line[1200];
+	int slot;
+
+	if (!t->pod_uid[0])
+		snprintf(who, sizeof(who), "Host processes (cgroup %" PRIu64 ")", t->cgroup_id);
+	else if (t->pod[0])
+		snprintf(who, sizeof(who), "Pod %s/%s", t->ns[0] ? t->ns : "<NA>", t->pod);
+	else
+		snprintf(who, sizeof(who), "Pod uid %s", t->pod_uid);
+	if (t->window_s)
+		snprintf(window, sizeof(window), " in the last %" PRIu64 "s", t->window_s);
+	snprintf(line, sizeof(line), "%s flooded credential opens: %" PRIu64 " full events "
+		 "refused%s (%" PRIu64 " over its budget of %" PRIu64 "/s, burst %" PRIu64 ", %"
+		 PRIu64 " kept out of the ring buffer's reserve); %" PRIu64 " first reads of a "
+		 "credential still reported (pod_uid=%s cgroup=%" PRIu64 " total=%" PRIu64 ")",
+		 who, t->throttled + t->reserve, window, t->throttled, t->rate, t->burst,
+		 t->reserve, t->first_reads, t->pod_uid[0] ? t->pod_uid : "<NA>", t->cgroup_id,
+		 t->total);
+	b.output = line;
+	if (alert_writer_emit_builtin(out->alerts, &b) < 0) {
+		count_output_error(out);
+		return;
+	}
+	slot = metrics_rule_slot(out->metrics, THROTTLE_RULE, "warning");
+	if (slot >= 0)
+		metrics_alert_inc(out->metrics, slot);
 }
 
 void outputs_rules_reloaded(struct outputs *out)

@@ -8,7 +8,8 @@
  *
  *	record   outputs_record()   events stream, dump
  *	match    outputs_alert()    alert writer: alert file, dump (with its
- *				    record), backend; summaries the same way
+ *				    record), backend; summaries and built-in
+ *				    alerts (outputs_throttle_alert()) the same way
  *	finding  outputs_finding()  findings file, dump, backend
  *
  * A sink's write failure is logged or counted (credwatch_events_lost_total
@@ -31,6 +32,7 @@ struct dump_opts;
 struct jbuf;
 struct metrics;
 struct ship_opts;
+struct throttle_alert;
 
 struct outputs_opts {
 	char *output;			/* --output FILE|-; NULL: stdout */
@@ -73,6 +75,11 @@ int outputs_start(struct outputs *out);
 void outputs_record(struct outputs *out, const struct cw_record *rec);
 /* A rule matched rec: an alert unless rate-limited (a rules_match_fn). */
 void outputs_alert(void *out, const struct cw_rule *rule, const struct cw_record *rec);
+/*
+ * The flood alert (throttle.h): a pod over its --cgroup-budget, built in and
+ * rate-limited by throttle.c; counted under its rule like any alert.
+ */
+void outputs_throttle_alert(struct outputs *out, const struct throttle_alert *t);
 /* Rules were reloaded: rule pointers changed (their metrics slots persist by name). */
 void outputs_rules_reloaded(struct outputs *out);
 /* One finding line, JSON without the newline (a findings_emit_fn). */

@@ -3,6 +3,7 @@
  * events.c - credwatch-inspect events: every recorded credential access,
  * a table or the NDJSON of the agent's --events stream.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "inspect.h"
@@ -49,7 +50,11 @@ static void print_event_text(const struct cw_record *rec)
 	inspect_fmt_field(rec, CW_F_CRED_KIND, kind, sizeof(kind));
 	inspect_fmt_field(rec, CW_F_CRED_PATH, path, sizeof(path));
 	inspect_fmt_field(rec, CW_F_PROC_CMDLINE, cmd, sizeof(cmd));
-	printf("%-27s %7s %-16s %s/%s %-10s %s %s\n", t, pid, name, ns, pod, kind, path, cmd);
+	printf("%-27s %7s %-16s %s/%s %-10s %s %s", t, pid, name, ns, pod, kind, path, cmd);
+	/* an aggregated record: the repeats of one process's opens */
+	if (rec->count > 1)
+		printf(" (evt.count=%" PRIu64 ")", rec->count);
+	putchar('\n');
 }
 
 void inspect_events_add(struct inspect *in, const struct dump_item *it)
