@@ -77,7 +77,7 @@ endif
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c user/discovery/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 # credwatch-inspect's commands that live in their own files (tools/inspect/)
 INSPECT_SRCS := $(wildcard tools/inspect/*.c)
@@ -138,6 +138,7 @@ $(SKEL): $(BUILD)/credwatch.bpf.o
 
 $(BUILD)/obj/%.o: user/%.c $(SKEL) | $(BUILD)/obj
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libcredwatch.a: $(USER_OBJS)
@@ -332,4 +333,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/discovery/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
