@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "alert.h"
 #include "attrib.h"
 #include "creds.h"
+#include "discovery/catalog.h"
 #include "dump.h"
 #include "event.h"
 #include "health.h"
@@ -66,6 +69,7 @@ struct agent {
 	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
+	struct catalog *catalog;	/* where credentials live (--catalog) */
 	struct findings *findings;	/* NULL unless --findings */
 	FILE *findings_out;
 	bool findings_owned;
@@ -535,6 +539,28 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 	return 0;
 }
 
+/*
+ * The credential catalog (--catalog, else the installed catalog.d): a
+ * broken entry is FILE:LINE on stderr and exit 2, before any BPF is loaded.
+ */
+static int open_catalog(struct agent *a)
+{
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts o = { (const char *const *)a->cfg->catalog.v, a->cfg->catalog.n, &diag };
+	int err;
+
+	err = catalog__new(&a->catalog, &o);
+	if (err) {
+		catalog__diag_print(&diag, stderr);
+		if (err == -ENOMEM)
+			log_error("catalog: out of memory");
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	log_info("catalog: %d entries from %d file%s", catalog__count(a->catalog),
+		 catalog__nfiles(a->catalog), catalog__nfiles(a->catalog) == 1 ? "" : "s");
+	return 0;
+}
+
 static int open_alerts(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
@@ -658,7 +684,7 @@ static void resolve_node_name(struct agent *a)
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = { 0 };
-	struct watch_sink sink = { sink_add, sink_del, a };
+	struct watch_sink sink = { sink_add, sink_del, a, NULL };
 	struct sensor_opts so = { 0 };
 	char why[512];
 	uint64_t t0;
@@ -692,6 +718,14 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	wo.extra = (const char *const *)cfg->watch.v;
 	wo.nextra = cfg->watch.n;
 	wo.recheck_ms = (uint32_t)cfg->discovery_recheck_ms;
+	wo.catalog = a->catalog;
+	wo.max_per_pod = (uint32_t)cfg->max_watched_per_pod;
+	if (with_sensor) {
+		/* the map's size as the BPF object sets it unless --max-watched says */
+		wo.max_watched = cfg->max_watched ? (uint32_t)cfg->max_watched : 65536;
+		wo.token_reserve = (uint32_t)(cfg->token_reserve < wo.max_watched / 4 ?
+					       cfg->token_reserve : wo.max_watched / 4);
+	}
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -734,6 +768,22 @@ static void agent_reload(struct agent *a)
 		metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
 		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules), nfiles);
 	}
+	{
+		struct catalog_diag cdiag = { 0 };
+		struct catalog_opts co = { (const char *const *)a->cfg->catalog.v, a->cfg->catalog.n,
+					   &cdiag };
+		struct catalog *cnext;
+
+		if (catalog__new(&cnext, &co)) {
+			log_error("SIGHUP: catalog not reloaded, keeping the %d running entries:",
+				  catalog__count(a->catalog));
+			catalog__diag_print(&cdiag, stderr);
+		} else {
+			watch_set_catalog(a->watch, cnext);
+			catalog__free(a->catalog);
+			a->catalog = cnext;
+		}
+	}
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
 }
@@ -754,6 +804,7 @@ static void agent_teardown(struct agent *a)
 	else if (a->findings_out)
 		fflush(a->findings_out);
 	watch_free(a->watch);
+	catalog__free(a->catalog);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
 	alert_writer_free(a->alerts);
@@ -792,6 +843,8 @@ static void update_metrics(struct agent *a)
 		    (int64_t)ws.rechecked_pods);
 	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		metrics_set(a->metrics, CW_M_DISCOVERY_REFUSED_TOTAL, r, (int64_t)ws.refused[r]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -900,6 +953,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		}
 	}
 	err = open_alerts(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
+	err = open_catalog(a);
 	if (err) {
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
@@ -1031,25 +1089,59 @@ cleanup:
 	return ret;
 }
 
+/* A filesystem's name from statfs(2)'s f_type, for --list-watched. */
+static const char *fs_type_name(long type)
+{
+	static const struct { long magic; const char *name; } names[] = {
+		{ 0x01021994, "tmpfs" }, { 0xEF53, "ext4" }, { 0x58465342, "xfs" },
+		{ 0x9123683E, "btrfs" }, { 0x794C7630, "overlay" }, { 0x6969, "nfs" },
+		{ 0x2FC12FC1, "zfs" }, { 0x65735546, "fuse" }, { 0x73717368, "squashfs" },
+		{ 0xFF534D42, "cifs" }, { 0x9fa0, "proc" }, { 0x858458f6, "ramfs" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].magic == type)
+			return names[i].name;
+	return "other";
+}
+
 int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
+	struct watch_stats ws;
 	uint32_t cursor = 0;
-	int ret = 1;
+	int ret = 1, err;
 
 	if (!a)
 		return 1;
+	a->cfg = cfg;
+	err = open_catalog(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
 	if (agent_setup(a, cfg, false))
 		goto cleanup;
-	printf("%-10s %-20s %-36s %s\n", "KIND", "DEV:INO", "OWNER", "PATH");
+	printf("%-10s %-30s %-20s %-8s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
+	       "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192];
+		char devino[64], path[8192], where[8192], owner[64];
+		struct statfs sfs;
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		printf("%-10s %-20s %-36s %s\n", cred_kind_name(c->kind), devino,
-		       c->pod_uid[0] ? c->pod_uid : "host",
+		/* statfs() names the filesystem and opens nothing */
+		snprintf(where, sizeof(where), "%s%s", a->host_root, c->path);
+		if (c->pod_uid[0])
+			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
+		else if (c->owner == CRED_OWNER_HOME)
+			snprintf(owner, sizeof(owner), "home:uid %u", c->home_uid);
+		else
+			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
+		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
+		       c->entry[0] ? c->entry : "-", devino,
+		       statfs(where, &sfs) ? "?" : fs_type_name((long)sfs.f_type), owner,
 		       text_escape(c->path, path, sizeof(path)));
 	}
 	{
@@ -1061,6 +1153,12 @@ int agent_list_watched(const struct config *cfg)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
 	}
+	watch_stats(a->watch, &ws);
+	printf("refused");
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		printf("%s%s %llu", r ? ", " : ": ", watch_refusal_name(r),
+		       (unsigned long long)ws.refused[r]);
+	printf("\n");
 	ret = 0;
 cleanup:
 	agent_teardown(a);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "user/creds.h"
+#include "user/discovery/catalog.h"
 #include "user/watch.h"
 
 struct sink_log {
@@ -45,6 +46,33 @@ static void log_del(void *ctx, const struct cred_entry *c)
 }
 
 static char root[PATH_MAX];
+static struct catalog *cat;	/* the shipped catalog, from the source tree */
+
+/* The source tree's catalog/: the binary is build/tests/ or build/sanitize/tests/. */
+static void load_shipped_catalog(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX];
+	const char *files[1] = { dir };
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts o = { files, 1, &diag };
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	assert_true(n > 0);
+	exe[n] = '\0';
+	for (int up = 0; up < 4; up++) {
+		char *slash = strrchr(exe, '/');
+
+		assert_non_null(slash);
+		*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s/catalog", exe);
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+			break;
+	}
+	if (catalog__new(&cat, &o))
+		catalog__diag_print(&diag, stderr);
+	assert_non_null(cat);
+}
 
 static void mkdirs(const char *rel)
 {
@@ -111,6 +139,7 @@ static int setup(void **state)
 
 	snprintf(root, sizeof(root), "/tmp/cw-test-watch.XXXXXX");
 	assert_non_null(mkdtemp(root));
+	load_shipped_catalog();
 	atomic_volume(VOL, "..2026_01_01_00_00_00.1", sa_keys, 3);
 	atomic_volume(SEC, "..2026_01_01_00_00_00.2", sa_keys, 3);
 	mkdirs("etc/kubernetes/pki/etcd");
@@ -130,6 +159,7 @@ static int teardown(void **state)
 {
 	char cmd[PATH_MAX + 16];
 
+	catalog__free(cat);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -142,9 +172,9 @@ static const struct cred_entry *find(struct creds *t, const char *path)
 static void test_watch_discovers_every_kind_on_fixture_node(void **state)
 {
 	const char *extra[] = { "/opt/app" };
-	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1 };
+	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1, .catalog = cat };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	const struct cred_entry *e;
 	struct creds *t;
 	struct watch *w;
@@ -171,6 +201,13 @@ static void test_watch_discovers_every_kind_on_fixture_node(void **state)
 	assert_int_equal(find(t, "/home/alice/.kube/config")->kind, CW_CRED_KUBECONFIG);
 	assert_int_equal(find(t, "/home/bob/.aws/credentials")->kind, CW_CRED_CLOUD);
 	assert_int_equal(find(t, "/opt/app/sub/a.pem")->kind, CW_CRED_CUSTOM);
+	/* --list-watched names what found each */
+	assert_string_equal(find(t, "/etc/kubernetes/admin.conf")->entry, "kubeadm-admin-kubeconfig");
+	assert_string_equal(find(t, "/home/bob/.aws/credentials")->entry, "aws-cli");
+	assert_string_equal(find(t, "/home/bob/.aws/credentials")->group, "home:/home/bob");
+	assert_string_equal(find(t, VOL "/token")->entry, "kubelet-projected");
+	assert_string_equal(find(t, SEC "/token")->entry, "kubelet-secret");
+	assert_string_equal(find(t, "/opt/app/sub/a.pem")->entry, "watch");
 	assert_int_equal(l.adds, (int)creds_count(t));
 	/* token, legacy secret (3 keys), admin.conf, server.key, kube config, aws, a.pem */
 	assert_int_equal(creds_count(t), 9);
@@ -187,7 +224,7 @@ static void test_watch_follows_rotation_and_pod_deletion(void **state)
 	static const char *const keys[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	char tmp[PATH_MAX], dst[PATH_MAX], cmd[PATH_MAX + 32];
 	uint64_t old_ino;
 	struct creds *t;
@@ -234,7 +271,7 @@ static void test_watch_counts_entries_the_kernel_map_refused(void **state)
 {
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { .fail_adds = true };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	struct creds *t;
 	struct watch *w;
@@ -273,7 +310,7 @@ static void test_watch_missing_host_root_parts_are_not_errors(void **state)
 	const char *extra[] = { "/does/not/exist" };
 	struct watch_opts o = { .host_root = "/nonexistent-cw-root", .extra = extra, .nextra = 1 };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct creds *t;
 	struct watch *w;
 
@@ -330,7 +367,7 @@ static void test_watch_rescans_a_pod_when_a_volume_is_mounted(void **state)
 	char mi[PATH_MAX];
 	struct watch_opts o = { .host_root = root, .mountinfo = mi };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	struct creds *t;
 	struct watch *w;
@@ -377,7 +414,7 @@ static void test_watch_recheck_counts_what_the_live_path_missed(void **state)
 {
 	struct watch_opts o = { .host_root = root, .recheck_ms = 1 };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st = { 0 };
 	struct creds *t;
 	struct watch *w;
@@ -430,7 +467,7 @@ static void test_watch_pod_churn_leaves_no_watch_behind(void **state)
 	static const char *const keys[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	uint64_t base;
 	struct creds *t;
@@ -473,7 +510,7 @@ static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **sta
 	static const char *const first[] = { "token" }, *const all[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	const struct cred_entry *e;
 	struct creds *t;
 	struct watch *w;
