@@ -20,6 +20,8 @@ enum fnd_type {
 	FND_EXPOSED_HOST_CRED,
 	FND_ADMIN_ON_WORKER,
 	FND_SHARED_CRED,
+	FND_CI_WORKSPACE_CRED,
+	FND_FOREIGN_OWNED_CRED,
 	FND__COUNT,
 };
 
@@ -96,6 +98,8 @@ struct fnd_cand {
 	const struct cred_entry *cred;	/* NULL for a resolution */
 	const struct cstate *cs;	/* may be NULL (not tracked) */
 	uint32_t mode;			/* exposed: current mode bits */
+	uint32_t uid;			/* exposed, foreign: the file's owner now */
+	bool login_owner;		/* exposed: a node file owned by a login user */
 	bool control_plane;
 	const char *ns, *pod, *pod_uid, *sa, *path, *cred_kind;
 	uint64_t first_seen_s, now_s;
