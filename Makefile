@@ -37,8 +37,10 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -O2 -g
 RULES_DIR  ?= /etc/credwatch/rules
+CATALOG_DIR ?= /etc/credwatch/catalog.d
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -D_GNU_SOURCE \
-	      -DCW_VERSION='"$(VERSION)"' -DCW_RULES_DIR='"$(RULES_DIR)"' -I$(BUILD) -I. $(PKG_CFLAGS)
+	      -DCW_VERSION='"$(VERSION)"' -DCW_RULES_DIR='"$(RULES_DIR)"' \
+	      -DCW_CATALOG_DIR='"$(CATALOG_DIR)"' -I$(BUILD) -I. $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SANITIZER),)
@@ -254,11 +256,12 @@ lint:
 		--suppress=missingIncludeSystem -I. user tools
 
 RULES_FILES := $(wildcard rules/*.yaml)
+CATALOG_FILES := $(wildcard catalog/*.yaml)
 MAN_PAGES   := $(wildcard man/*.[0-9])
 
 # The config file is the operator's: never overwritten once present. The
-# rules are the shipped defaults and are replaced (local rules belong in
-# other files, as with Falco).
+# rules and the credential catalog are the shipped defaults and are replaced
+# (local rules and catalog entries belong in other files, as with Falco).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/credwatch \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -267,6 +270,8 @@ install: all
 		install -m 0644 packaging/credwatch.yaml $(DESTDIR)$(SYSCONFDIR)/credwatch/credwatch.yaml
 	$(if $(RULES_FILES),install -d $(DESTDIR)$(SYSCONFDIR)/credwatch/rules && \
 		install -m 0644 $(RULES_FILES) $(DESTDIR)$(SYSCONFDIR)/credwatch/rules/)
+	install -d $(DESTDIR)$(SYSCONFDIR)/credwatch/catalog.d
+	install -m 0644 $(CATALOG_FILES) $(DESTDIR)$(SYSCONFDIR)/credwatch/catalog.d/
 	sed 's|@BINDIR@|$(BINDIR)|g' packaging/credwatch.service.in > $(DESTDIR)$(UNITDIR)/credwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/credwatch.service
 	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/ && ) true
@@ -287,7 +292,8 @@ DEB_ROOT   := $(DEB_STAGE)/debian/credwatch
 deb: $(DEB)
 
 $(DEB): all packaging/credwatch.service.in packaging/credwatch.yaml packaging/copyright \
-	 packaging/postinst packaging/prerm packaging/postrm $(RULES_FILES) $(MAN_PAGES)
+	 packaging/postinst packaging/prerm packaging/postrm $(RULES_FILES) $(CATALOG_FILES) \
+	 $(MAN_PAGES)
 	$(call msg,DEB,$@)
 	$(Q)rm -rf $(DEB_STAGE) && mkdir -p $(DEB_ROOT)/DEBIAN
 	$(Q)$(MAKE) -s install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
@@ -320,8 +326,9 @@ $(DEB): all packaging/credwatch.service.in packaging/credwatch.yaml packaging/co
 		echo " cloud credentials) by inode, attributes each access to a process,"; \
 		echo " container and pod, evaluates Falco-style rules and ships alerts."; \
 		echo " ."; \
-		echo " This package holds the agent, credwatch-inspect, the default rules and"; \
-		echo " a hardened systemd unit, enabled but not started on installation."; \
+		echo " This package holds the agent, credwatch-inspect, the default rules, the"; \
+		echo " credential catalog and a hardened systemd unit, enabled but not started"; \
+		echo " on installation."; \
 	} > $(DEB_ROOT)/DEBIAN/control
 	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $@ >/dev/null
 
