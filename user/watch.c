@@ -496,8 +496,13 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 		return 0;
 	case CATALOG_REFUSED_BOUND:
 	default:
-		refuse(w, WATCH_REFUSED_ENTRY_BOUND, &c, where, h->group, hit->count, "%s: %u more "
-		       "files than the entry's max of %u", path, hit->count, e->max);
+		refuse(w, WATCH_REFUSED_ENTRY_BOUND, &c, where, h->group, hit->count, "%s %s: %u more "
+		       "files than the entry's max of %u",
+		       hit->target->scope == CATALOG_SCOPE_HOME ? "in home" :
+		       hit->target->scope == CATALOG_SCOPE_POD ? "in pod" : "on the node",
+		       hit->target->scope == CATALOG_SCOPE_HOME ? hit->target->base :
+		       hit->target->scope == CATALOG_SCOPE_POD ? hit->target->pod_uid : "",
+		       hit->count, e->max);
 		return 0;
 	}
 	if (hit->target->scope == CATALOG_SCOPE_POD) {
