@@ -724,7 +724,10 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 		closedir(pd);
 	}
 	/* the catalog's pod entries (Secrets Store CSI mounts), inside the same budget */
-	if (!err && w->catalog && w->catalog_pods && sp_ready(w)) {
+	snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
+	host_path(w, hdir, path, sizeof(path));
+	if (!err && w->catalog && w->catalog_pods && catalog__pod_may_match(w->catalog, path) &&
+	    sp_ready(w)) {
 		struct catalog_target t = { .scope = CATALOG_SCOPE_POD, .pod_uid = uid };
 		struct hit_ctx h = { w, f, group };
 		struct catalog_scan_cbs cbs = { on_catalog_hit, on_catalog_dir, &h };
@@ -1161,6 +1164,8 @@ int watch_scan_all(struct watch *w)
 	int err;
 
 	w->stats.scans++;
+	if (w->sp)
+		safepath__flush(w->sp);	/* a batch sees the host as it is now */
 	mounts_refresh(w, true);
 	err = rescan_group(w, "host");
 	if (!err)
@@ -1243,6 +1248,9 @@ static bool mounts_signalled(struct watch *w)
 static int process_pending(struct watch *w, bool now_mounts)
 {
 	int err, done = 0;
+
+	if (w->sp)
+		safepath__flush(w->sp);
 
 	err = drain_inotify(w);
 	if (now_mounts && mounts_signalled(w))
@@ -1328,6 +1336,8 @@ static void recheck_tick(struct watch *w)
 	struct dirent *de;
 	DIR *d;
 
+	if (w->sp)
+		safepath__flush(w->sp);
 	host_path(w, KUBELET_PODS, path, sizeof(path));
 	d = opendir(path);
 	if (d) {

@@ -749,6 +749,31 @@ static enum catalog_scope scope_of(const struct catalog_entry *e)
 	       e->owner == CRED_OWNER_POD ? CATALOG_SCOPE_POD : CATALOG_SCOPE_NODE;
 }
 
+bool catalog__pod_may_match(const struct catalog *c, const char *pod_dir)
+{
+	for (int i = 0; i < c->nenabled; i++) {
+		const struct catalog_entry *e = &c->v[c->enabled[i]];
+
+		if (e->owner != CRED_OWNER_POD)
+			continue;
+		for (int k = 0; k < e->paths.n; k++) {
+			const char *p = e->paths.v[k], *g = strpbrk(p, "*?[");
+			const char *slash;
+			char dir[PATH_MAX];
+			struct stat st;
+
+			/* the directory part before the first glob */
+			slash = g ? (const char *)memrchr(p, '/', (size_t)(g - p)) : strrchr(p, '/');
+			if (!slash)
+				return true;
+			if ((size_t)snprintf(dir, sizeof(dir), "%s/%.*s", pod_dir, (int)(slash - p), p) >=
+			    sizeof(dir) || !stat(dir, &st))
+				return true;
+		}
+	}
+	return false;
+}
+
 bool catalog__has_scope(const struct catalog *c, enum catalog_scope scope)
 {
 	for (int i = 0; i < c->nenabled; i++)

@@ -194,7 +194,10 @@ struct catalog_scan_cbs {
  * catalog__scan - match every enabled entry of the target's scope (node:
  * node and control-plane entries, with their from-flag manifests) below the
  * host root. Returns 0 or the hit callback's nonzero value; missing
- * directories are not errors.
+ * directories are not errors. Directories resolved by earlier scans may be
+ * kept open in sp (the next pod's or home's parents): the caller calls
+ * safepath__flush() before a batch of scans, so each batch sees the host as
+ * it is.
  */
 int catalog__scan(const struct catalog *c, struct safepath *sp, const struct catalog_target *t,
 		  const struct catalog_scan_cbs *cbs);
@@ -209,5 +212,14 @@ int catalog__homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, c
 
 /* Does the catalog have entries of this scope (pod entries are rare)? */
 bool catalog__has_scope(const struct catalog *c, enum catalog_scope scope);
+
+/*
+ * catalog__pod_may_match - a cheap first look for a pod (pod_dir: its
+ * directory as the agent reaches it, host root included): false when the
+ * fixed directory of no pod entry exists there (most pods have no CSI
+ * volume), so the scan can be skipped. A stat() per pattern; a true answer
+ * is then checked by catalog__scan() as every path is.
+ */
+bool catalog__pod_may_match(const struct catalog *c, const char *pod_dir);
 
 #endif /* CW_CATALOG_H */

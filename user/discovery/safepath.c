@@ -20,19 +20,32 @@
 
 #include "safepath.h"
 
-struct safepath {
-	int rootfd;
-	char root[PATH_MAX];	/* as given, without trailing '/'; "" for "/" */
-};
-
-/* The walked chain: fd[0] is the root (not owned), fd[i] the i-th component. */
+/*
+ * The walked chain: fd[0] is the root, fd[i] the i-th component; owned[i]
+ * says whether the walk closes it (the root and a cached trusted chain are
+ * the safepath's).
+ */
 struct walk {
 	int fd[SAFEPATH_MAX_DEPTH + 1];
+	bool owned[SAFEPATH_MAX_DEPTH + 1];
 	size_t len[SAFEPATH_MAX_DEPTH + 1];	/* logical length at each depth */
 	int depth;
 	char logical[PATH_MAX];			/* "" at the root, else "/a/b" */
 	char last[NAME_MAX + 1];		/* name of the top component */
 	int links;				/* every symlink followed */
+};
+
+struct safepath {
+	int rootfd;
+	char root[PATH_MAX];	/* as given, without trailing '/'; "" for "/" */
+	/*
+	 * The last trusted part walked, its chain kept open: a scan resolves
+	 * many paths below one home or pod directory, and each would walk it
+	 * again. Valid until safepath__flush().
+	 */
+	char ctrusted[PATH_MAX];
+	struct walk cache;
+	bool cvalid;
 };
 
 int safepath__new(struct safepath **out, const struct safepath_opts *opts)
@@ -61,10 +74,20 @@ int safepath__new(struct safepath **out, const struct safepath_opts *opts)
 	return 0;
 }
 
+void safepath__flush(struct safepath *sp)
+{
+	if (!sp->cvalid)
+		return;
+	for (int i = 1; i <= sp->cache.depth; i++)
+		close(sp->cache.fd[i]);
+	sp->cvalid = false;
+}
+
 void safepath__free(struct safepath *sp)
 {
 	if (!sp)
 		return;
+	safepath__flush(sp);
 	close(sp->rootfd);
 	free(sp);
 }
@@ -89,6 +112,7 @@ const char *safepath__strerror(int err)
 static void walk_init(struct walk *w, const struct safepath *sp)
 {
 	w->fd[0] = sp->rootfd;
+	w->owned[0] = false;
 	w->len[0] = 0;
 	w->depth = 0;
 	w->logical[0] = '\0';
@@ -96,10 +120,17 @@ static void walk_init(struct walk *w, const struct safepath *sp)
 	w->links = 0;
 }
 
+static void walk_pop(struct walk *w)
+{
+	if (w->owned[w->depth])
+		close(w->fd[w->depth]);
+	w->depth--;
+}
+
 static void walk_to_root(struct walk *w)
 {
 	while (w->depth > 0)
-		close(w->fd[w->depth--]);
+		walk_pop(w);
 	w->logical[0] = '\0';
 }
 
@@ -159,19 +190,38 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode,
 			continue;
 		if (!strcmp(name, "..")) {
 			if (w->depth > 0) {
-				close(w->fd[w->depth--]);
+				walk_pop(w);
 				w->logical[w->len[w->depth]] = '\0';
 			}
 			continue;
 		}
-		fd = openat(w->fd[w->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		if (fstat(fd, &st)) {
-			int err = -errno;
+		/*
+		 * A component with more to come is nearly always a directory: say
+		 * so, and a success needs no fstat (O_DIRECTORY fails on a symlink
+		 * with O_NOFOLLOW, which then takes the general way below).
+		 */
+		rest = pend + off;
+		while (*rest == '/')
+			rest++;
+		fd = -1;
+		if (*rest) {
+			fd = openat(w->fd[w->depth], name,
+				    O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 && errno != ENOTDIR)
+				return -errno;
+		}
+		if (fd >= 0) {
+			st.st_mode = S_IFDIR;
+		} else {
+			fd = openat(w->fd[w->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+			if (fstat(fd, &st)) {
+				int err = -errno;
 
-			close(fd);
-			return err;
+				close(fd);
+				return err;
+			}
 		}
 		if (S_ISLNK(st.st_mode)) {
 			tl = readlinkat(fd, "", target, sizeof(target) - 1);
@@ -223,6 +273,7 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode,
 			return -ENAMETOOLONG;
 		}
 		w->fd[++w->depth] = fd;
+		w->owned[w->depth] = true;
 		w->logical[w->len[w->depth - 1]] = '/';
 		memcpy(w->logical + w->len[w->depth - 1] + 1, name, n + 1);
 		w->len[w->depth] = w->len[w->depth - 1] + 1 + n;
@@ -235,6 +286,62 @@ static bool is_within(const char *path, const char *dir)
 	size_t n = strlen(dir);
 
 	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * Keep the trusted chain w now holds: the cache's own descriptors where w
+ * borrowed them (its first keep levels), copies of w's own above.
+ */
+static void cache_trusted(struct safepath *sp, const char *trusted, const struct walk *w,
+			  int keep)
+{
+	if (sp->cvalid)
+		for (int i = keep + 1; i <= sp->cache.depth; i++)
+			close(sp->cache.fd[i]);
+	sp->cvalid = false;
+	sp->cache = *w;
+	for (int i = keep + 1; i <= w->depth; i++) {
+		sp->cache.fd[i] = fcntl(w->fd[i], F_DUPFD_CLOEXEC, 0);
+		if (sp->cache.fd[i] < 0) {
+			while (--i > 0)
+				close(sp->cache.fd[i]);
+			return;
+		}
+	}
+	snprintf(sp->ctrusted, sizeof(sp->ctrusted), "%s", trusted);
+	sp->cvalid = true;
+}
+
+/*
+ * Leading components two trusted paths share, when the cached one was
+ * walked without a link (so its chain's depth i is its i-th component).
+ */
+static int shared_components(const struct safepath *sp, const char *t)
+{
+	const char *a = sp->ctrusted, *b = t;
+	int n = 0;
+
+	if (!sp->cvalid || sp->cache.links)
+		return 0;
+	for (;;) {
+		size_t la, lb;
+
+		while (*a == '/')
+			a++;
+		while (*b == '/')
+			b++;
+		la = strcspn(a, "/");
+		lb = strcspn(b, "/");
+		if (!la || la != lb || strncmp(a, b, la) || n == sp->cache.depth)
+			return n;
+		if (la == 1 && *a == '.')
+			return n;		/* "." and ".." break the component count */
+		if (la == 2 && !strncmp(a, "..", 2))
+			return n;
+		n++;
+		a += la;
+		b += lb;
+	}
 }
 
 /* Resolve path; on success the chain's top is the object. */
@@ -256,13 +363,38 @@ static int resolve(struct safepath *sp, const char *path, const struct safepath_
 	if (path[0] != '/' || strncmp(path, trusted, tlen) ||
 	    (path[tlen] != '/' && path[tlen] != '\0'))
 		return -EINVAL;
-	if (tlen) {
+	if (tlen && sp->cvalid && strlen(sp->ctrusted) == tlen && !strncmp(sp->ctrusted, trusted, tlen)) {
+		*w = sp->cache;		/* the same trusted part again: its chain, not ours */
+		for (int i = 1; i <= w->depth; i++)
+			w->owned[i] = false;
+	} else if (tlen) {
 		char t[PATH_MAX];
+		const char *more = t;
+		int keep;
 
 		snprintf(t, sizeof(t), "%.*s", (int)tlen, trusted);
-		err = walk_path(w, t, MODE_FREE, NULL, NULL);
+		/* a sibling of the cached one (the next pod, home): walk only what differs */
+		keep = shared_components(sp, t);
+		if (keep) {
+			*w = sp->cache;
+			for (int i = 1; i <= keep; i++)
+				w->owned[i] = false;
+			w->depth = keep;
+			w->logical[w->len[keep]] = '\0';
+			for (int i = 0; i < keep; i++) {
+				more += strspn(more, "/");
+				more += strcspn(more, "/");
+			}
+			while (*more == '/')
+				more++;
+		}
+		err = walk_path(w, more, MODE_FREE, NULL, NULL);
 		if (err)
 			return err;
+		cache_trusted(sp, t, w, keep);
+		/* what w borrowed from the old cache is the new cache's now */
+		for (int i = 1; i <= keep; i++)
+			w->owned[i] = false;
 	}
 	/* the resolved trusted part, then what within adds below it, as written */
 	if (pol && pol->within && follow == SAFEPATH_FOLLOW_WITHIN) {
@@ -300,13 +432,16 @@ int safepath__open(struct safepath *sp, const char *path, const struct safepath_
 	err = resolve(sp, path, pol, &w, res);
 	if (err)
 		goto cleanup;
-	fd = w.depth ? w.fd[w.depth] : dup(sp->rootfd);
+	if (w.depth && w.owned[w.depth]) {
+		fd = w.fd[w.depth];
+		w.depth--;		/* the caller owns it now */
+	} else {
+		fd = fcntl(w.depth ? w.fd[w.depth] : sp->rootfd, F_DUPFD_CLOEXEC, 0);
+	}
 	if (fd < 0) {
 		err = -errno;
 		goto cleanup;
 	}
-	if (w.depth)
-		w.depth--;		/* the caller owns it now */
 	if (fstat(fd, &res->st)) {
 		err = -errno;
 		close(fd);

@@ -82,6 +82,13 @@ struct safepath;
 int safepath__new(struct safepath **out, const struct safepath_opts *opts);
 void safepath__free(struct safepath *sp);
 
+/*
+ * safepath__flush - forget the trusted part kept open from the last
+ * resolution (a scan calls it when done, so the next one walks again and
+ * sees a directory replaced since).
+ */
+void safepath__flush(struct safepath *sp);
+
 /* The host root as given ("" for "/"), for messages. */
 const char *safepath__root(const struct safepath *sp);
 
