@@ -237,7 +237,7 @@ redteam: all
 
 # Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
 include tests/fuzz/fuzz.mk
-FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load fuzz-mountinfo fuzz-redact
+FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load fuzz-mountinfo fuzz-redact fuzz-catalog-load
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$${FUZZ_SECONDS:-60} || exit 1; done

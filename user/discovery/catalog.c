@@ -277,6 +277,9 @@ static void parse_from_flag(struct loader *L, yaml_node_t *v, struct catalog_ent
 
 		if (!key) {
 			diag(L, yline(k), "from-flag: keys are strings");
+		} else if ((!strcmp(key, "manifest") && e->flag_manifest) ||
+			   (!strcmp(key, "flag") && e->flag_name)) {
+			diag(L, yline(k), "from-flag: key '%s' given twice", key);
 		} else if (!strcmp(key, "manifest")) {
 			if (!s || s[0] != '/' || pattern_problem(s, '/') || has_glob(s))
 				diag(L, yline(val), "from-flag.manifest: an absolute path, no globs");
@@ -389,9 +392,16 @@ static void do_entry(struct loader *L, yaml_node_t *m)
 			diag(L, k ? yline(k) : yline(m), "keys are strings");
 			continue;
 		}
-		for (int i = 0; i < seen.n; i++)
-			if (!strcmp(seen.v[i], key))
+		{
+			bool again = false;
+
+			for (int i = 0; i < seen.n; i++)
+				again |= !strcmp(seen.v[i], key);
+			if (again) {	/* said once; the first value stands */
 				diag(L, yline(k), "key '%s' given twice", key);
+				continue;
+			}
+		}
 		if (strs_push(&seen, key)) {
 			L->oom = true;
 			break;
