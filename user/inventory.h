@@ -2,7 +2,7 @@
 /*
  * inventory.h - `credwatch inventory`: every credential on the node, whose
  * it is and who may read it who should not, in seconds, without the eBPF
- * sensor and without a cluster (docs/inventory.md).
+ * sensor and without a cluster (README, "Inventory"; docs/catalog.md).
  *
  *   credwatch inventory [--json] [--host-root DIR] [--catalog FILE|DIR]...
  *                       [--fail-on low|medium|high|critical] [--node-name NAME]

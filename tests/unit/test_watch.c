@@ -544,6 +544,94 @@ static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **sta
 	creds_free(t);
 }
 
+
+struct refusals {
+	int n[WATCH_REFUSED__COUNT];
+	uint64_t files[WATCH_REFUSED__COUNT];
+};
+
+static void on_refused(void *ctx, enum watch_refusal r, const struct cred_entry *c, uint64_t count,
+		       const char *why)
+{
+	struct refusals *x = ctx;
+
+	assert_non_null(c->path);
+	assert_non_null(why);
+	x->n[r]++;
+	x->files[r] += count;
+}
+
+/*
+ * A pod's files are bounded, its token first; the map's last places are
+ * for tokens; a new home is found through /home's watch; each refusal is
+ * reported once.
+ */
+static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **state)
+{
+	struct watch_opts o = { .host_root = root, .catalog = cat, .max_per_pod = 8,
+				.max_watched = 14, .token_reserve = 4 };
+	struct refusals r = { 0 };
+	struct watch_sink sink = { NULL, NULL, &r, on_refused };
+	struct watch_stats st;
+	char rel[PATH_MAX];
+	struct creds *t;
+	struct watch *w;
+
+	(void)state;
+	/* a pod whose projected volume has 50 keys and its token, named last */
+	for (int i = 0; i < 50; i++) {
+		snprintf(rel, sizeof(rel), POD "/volumes/kubernetes.io~projected/bundle/k%02d", i);
+		mkdirs(POD "/volumes/kubernetes.io~projected/bundle");
+		put(rel, "CWMARKER", 0644);
+	}
+	put(POD "/volumes/kubernetes.io~projected/bundle/zz-token", "CWMARKER", 0644);
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	/* the pod's bound kept its tokens (VOL's, the bundle's, the legacy Secret's) */
+	assert_non_null(find(t, POD "/volumes/kubernetes.io~projected/bundle/zz-token"));
+	assert_non_null(find(t, VOL "/token"));
+	assert_non_null(find(t, SEC "/token"));
+	assert_int_equal(r.n[WATCH_REFUSED_POD_BOUND], 1);
+	assert_true(r.files[WATCH_REFUSED_POD_BOUND] >= 40);
+	/* 14 places, 4 for tokens: at most 10 of anything else */
+	assert_true(creds_count(t) - creds_count_kind(t, CW_CRED_SA_TOKEN) <= 10);
+	watch_stats(w, &st);
+	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
+	/* a rescan reports nothing twice */
+	assert_int_equal(watch_scan_all(w), 0);
+	assert_int_equal(r.n[WATCH_REFUSED_POD_BOUND], 1);
+	/* a new user's home is seen through /home's watch, and only it is rescanned */
+	mkdirs("home/carol/.ssh");
+	put("home/carol/.ssh/id_ed25519", "CWMARKER", 0600);
+	for (int i = 0; i < 200 && !find(t, "/home/carol/.ssh/id_ed25519"); i++) {
+		watch_process(w);
+		usleep(5000);
+	}
+	/* the map is full but for tokens: the new key is refused, and counted */
+	assert_null(find(t, "/home/carol/.ssh/id_ed25519"));
+	watch_stats(w, &st);
+	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
+	watch_free(w);
+	creds_free(t);
+	/* without the bounds the home's key is found live */
+	o.max_watched = 0;
+	o.max_per_pod = 0;
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	mkdirs("home/dave/.vault");
+	put("home/dave/.vault-token", "CWMARKER", 0600);
+	for (int i = 0; i < 400 && !find(t, "/home/dave/.vault-token"); i++) {
+		watch_process(w);
+		usleep(5000);
+	}
+	assert_non_null(find(t, "/home/dave/.vault-token"));
+	assert_string_equal(find(t, "/home/dave/.vault-token")->group, "home:/home/dave");
+	watch_free(w);
+	creds_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_recheck_counts_what_the_live_path_missed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_pod_churn_leaves_no_watch_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_reclassifies_a_token_secret_written_key_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_bounds_pods_keeps_room_for_tokens_follows_homes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
