@@ -12,7 +12,7 @@
  *   legacy_sa_token            Secret-based kubernetes.io/service-account-token
  *   exposed_host_credential    a node's or user's credential file (any kind but
  *                              pod volumes and --watch) group/world-readable, or a
- *                              node file owned by a login user (uid >= 1000)
+ *                              control-plane file owned by a login user (uid >= 1000)
  *   admin_kubeconfig_on_worker admin.conf or super-admin.conf on a worker node
  *   shared_credential          one credential read from two or more pods
  *   ci_workspace_credential    a credential left in a CI runner's job workspace

@@ -255,8 +255,12 @@ static void evaluate_cred(struct eval_ctx *e, const struct cred_entry *c, const 
 			mode = st.st_mode & 07777;
 			uid = st.st_uid;
 		}
-		/* a node's credential a login account owns is readable by that user */
-		login_owner = c->owner != CRED_OWNER_HOME && uid >= LOGIN_UID_MIN &&
+		/*
+		 * the cluster's credential a login account owns is that user's to
+		 * read and replace (a node entry's may be a user's by design:
+		 * /run/user/<uid>/containers/auth.json)
+		 */
+		login_owner = c->owner == CRED_OWNER_CONTROL_PLANE && uid >= LOGIN_UID_MIN &&
 			      uid != NOBODY_UID;
 		if ((mode & 0044) || login_owner) {
 			cand_init(e, &k, FND_EXPOSED_HOST_CRED,

@@ -369,7 +369,7 @@ static void render_exposed(struct jbuf *jb, const struct fnd_cand *c)
 			"had untrusted users or workloads with host access.", c->path, c->cred_kind,
 			(c->mode & 0004) ? "every local user" : "its group");
 	else if (t.f)
-		fprintf(t.f, "%s (%s) is a credential of the node, but login user uid %u owns it "
+		fprintf(t.f, "%s (%s) is a credential of the cluster, but login user uid %u owns it "
 			"and can read or replace it: give it back to root (or the service that "
 			"uses it) and rotate it if that user should not hold it.", c->path,
 			c->cred_kind, (unsigned)c->uid);

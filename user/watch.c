@@ -1130,12 +1130,13 @@ static int rescan_homes(struct watch *w)
 	if (err)
 		return err;
 	while ((e = creds_next(w->table, &cursor))) {
+		struct safepath_policy pol = { .trusted = e->group + 5 };	/* root's links */
 		struct safepath_res res;
 		int fd;
 
 		if (strncmp(e->group, "home:", 5))
 			continue;
-		fd = safepath__open(w->sp, e->group + 5, NULL, &res);
+		fd = safepath__open(w->sp, e->group + 5, &pol, &res);
 		if (fd >= 0) {
 			close(fd);
 			continue;

@@ -938,12 +938,26 @@ static void test_findings_new_kinds_use_the_catalog_severity(void **state)
 			assert_string_equal(str_at(l, "resource", "cred_kind"), "ssh");
 		}
 	}
-	/* a node's credential chowned to a login user is readable by that user (root can chown) */
+	/*
+	 * the cluster's credential chowned to a login user is readable by that
+	 * user (root can chown); a node file a user owns (their own runtime dir's
+	 * registry login) is not judged by its owner
+	 */
 	if (geteuid() != 0)
 		return;
 	snprintf(real, sizeof(real), "%s/var/lib/kubelet/config.json", x->dir);
 	assert_int_equal(chown(real, 1000, 1000), 0);
-	assert_int_equal(eval(x, T0 + 10), 1);
+	assert_int_equal(eval(x, T0 + 10), 0);
+	id = add_host(x, CW_CRED_KUBECONFIG, "/etc/kubernetes/admin.conf", 0600);
+	{
+		struct cred_entry e = *creds_get(x->table, id);
+
+		e.owner = CRED_OWNER_CONTROL_PLANE;
+		assert_int_equal(creds_update(x->table, id, &e), 0);
+	}
+	snprintf(real, sizeof(real), "%s/etc/kubernetes/admin.conf", x->dir);
+	assert_int_equal(chown(real, 1000, 1000), 0);
+	assert_int_equal(eval(x, T0 + 20), 2);	/* and admin.conf on a worker */
 	l = only(x, "exposed_host_credential");
 	check_common(l, "exposed_host_credential", "high", "open");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(l, "evidence"),
