@@ -381,10 +381,29 @@ static void emit_finding(void *ctx, const char *line, size_t len)
 /* Evaluate, write, save: every --findings-interval and at exit. */
 static void run_findings(struct agent *a)
 {
+	size_t nref = 0;
+	struct findings_refusal *fr;
 	int n;
 
+	while (a->watch && watch_refused(a->watch, nref))
+		nref++;
+	fr = nref ? calloc(nref, sizeof(*fr)) : NULL;
+	/* what discovery refuses is a finding too (refused places, bounds, a full map) */
+	for (size_t i = 0; fr && i < nref; i++) {
+		const struct watch_refused *r = watch_refused(a->watch, i);
+
+		fr[i].cred = &r->cred;
+		fr[i].reason = watch_refusal_name(r->reason);
+		fr[i].why = r->why;
+		fr[i].files = r->files;
+		fr[i].owner = r->reason == WATCH_REFUSED_OWNER;
+		fr[i].map_full = r->reason == WATCH_REFUSED_RESERVE;
+	}
+	findings_set_refusals(a->findings, fr, fr ? nref : 0);
 	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), findings_pod_lookup, a,
 			      emit_finding, a);
+	findings_set_refusals(a->findings, NULL, 0);
+	free(fr);
 	if (n < 0)
 		log_warn("findings: evaluate: %s", strerror(-n));
 	if (fflush(a->findings_out))

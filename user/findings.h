@@ -17,7 +17,10 @@
  *   shared_credential          one credential read from two or more pods
  *   ci_workspace_credential    a credential left in a CI runner's job workspace
  *   foreign_owned_credential   under a user's home, owned by another user
- *                              (credwatch inventory; discovery refuses to watch it)
+ *                              (discovery refuses to watch it)
+ *   discovery_refused          a credential location discovery would not watch: a
+ *                              link out of a home or entry, a bound reached, the
+ *                              map full but for tokens
  *
  * A finding has a stable id (hash of type and resource); it is emitted when
  * it opens or changes and once more, with status "resolved", when its
@@ -110,6 +113,22 @@ void findings_observe(struct findings *f, const struct cw_record *rec, uint64_t 
 int findings_evaluate(struct findings *f, const struct creds *table, uint64_t now_s,
 		      findings_pod_lookup_fn lookup, void *lookup_ctx,
 		      findings_emit_fn emit, void *emit_ctx);
+
+/*
+ * What discovery refuses (watch_refused()), for findings_evaluate() to
+ * judge: owner: another user's file in a home (foreign_owned_credential);
+ * else a discovery_refused finding, high when map_full.
+ */
+struct findings_refusal {
+	const struct cred_entry *cred;	/* path, entry, kind, owner; uid, mode for owner */
+	const char *reason;		/* "symlink", "outside", "owner", ... (watch.h) */
+	const char *why;		/* in words */
+	uint64_t files;
+	bool owner, map_full;
+};
+
+/* The refusals the next findings_evaluate() judges (the caller keeps them alive till then). */
+void findings_set_refusals(struct findings *f, const struct findings_refusal *v, size_t n);
 
 /*
  * findings_check - the findings one credential has right now, without

@@ -74,6 +74,9 @@ static uint64_t cand_digest(const struct findings *f, const struct fnd_cand *c)
 	case FND_FOREIGN_OWNED_CRED:
 		h = fnd_hash_bytes(h, &c->uid, sizeof(c->uid));
 		break;
+	case FND_DISCOVERY_REFUSED:	/* the reason; a count that moves is no change */
+		h = fnd_hash_str(h, c->refusal ? c->refusal->reason : "");
+		break;
 	case FND_UNEXPECTED_READER:
 		/* the set of unexpected readers, in any order */
 		for (int k = 0; k < c->cs->nreaders; k++)
@@ -293,6 +296,12 @@ static const char *resolved_why(const struct findings *f, const struct finding *
 {
 	uint32_t i;
 
+	/* refusals have no credential state: their reason went away */
+	if ((x->type == FND_FOREIGN_OWNED_CRED || x->type == FND_DISCOVERY_REFUSED) &&
+	    u64idx_get(&f->csidx, x->cred_key, &i))
+		return x->type == FND_FOREIGN_OWNED_CRED ?
+		       "the file now belongs to the home's owner, or is gone" :
+		       "discovery no longer refuses it (the link, the files or the map changed)";
 	if (u64idx_get(&f->csidx, x->cred_key, &i) || f->cs[i].gen != f->gen)
 		return "the credential is no longer on the node (pod deleted or file removed)";
 	switch (x->type) {
@@ -310,6 +319,8 @@ static const char *resolved_why(const struct findings *f, const struct finding *
 		return "the file is gone from the workspace";
 	case FND_FOREIGN_OWNED_CRED:
 		return "the file now belongs to the home's owner, or is gone";
+	case FND_DISCOVERY_REFUSED:
+		return "discovery no longer refuses it (the link, the files or the map changed)";
 	default:
 		return "the condition no longer holds";
 	}
@@ -337,6 +348,12 @@ static void resolve(struct eval_ctx *e, uint32_t i)
 	emit_line(e);
 	f->st.resolved++;
 	fnd_finding_remove(f, i);
+}
+
+void findings_set_refusals(struct findings *f, const struct findings_refusal *v, size_t n)
+{
+	f->refusals = v;
+	f->nrefusals = n;
 }
 
 bool findings_is_control_plane(const char *host_root)
@@ -393,6 +410,17 @@ int findings_evaluate(struct findings *f, const struct creds *table, uint64_t no
 			fnd_age_readers(f, cs, now_s);
 		}
 		evaluate_cred(&e, c, cs, control_plane);
+	}
+	/* what discovery refuses: findings of their own, no credential state */
+	for (size_t r = 0; r < f->nrefusals; r++) {
+		const struct findings_refusal *x = &f->refusals[r];
+		struct owner_id o = { 0 };
+		struct fnd_cand k;
+
+		cand_init(&e, &k, x->owner ? FND_FOREIGN_OWNED_CRED : FND_DISCOVERY_REFUSED,
+			  x->owner || x->map_full ? SEV_HIGH : SEV_MEDIUM, x->cred, NULL, &o);
+		k.refusal = x;
+		consider(&e, &k, fnd_cred_key(x->cred->pod_uid, x->cred->path));
 	}
 	/* state of credentials gone from the table goes first: resolutions need it */
 	for (uint32_t i = f->nfs; i-- > 0;)

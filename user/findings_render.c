@@ -492,6 +492,49 @@ static void render_admin(struct jbuf *jb, const struct fnd_cand *c)
 	jbuf_obj_end(jb);
 }
 
+/* ---- discovery_refused ---- */
+
+static void render_refused(struct jbuf *jb, const struct fnd_cand *c)
+{
+	const struct findings_refusal *x = c->refusal;
+	const char *reason = x ? x->reason : "";
+	struct text t;
+
+	jbuf_key(jb, "evidence");
+	jbuf_obj_begin(jb);
+	jbuf_kv_str(jb, "reason", reason);
+	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
+	jbuf_kv_u64(jb, "files", x ? x->files : 0);
+	jbuf_kv_str_or_null(jb, "why", x ? x->why : NULL);
+	jbuf_kv_bool(jb, "watched", false);
+	jbuf_obj_end(jb);
+
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_open(&t);
+	if (t.f && (!strcmp(reason, "symlink") || !strcmp(reason, "outside")))
+		fprintf(t.f, "%s, where credwatch looks for a %s, is a symlink it does not follow: "
+			"reads of the file it points to are not watched. If a user made it, find "
+			"out why (pointing a monitor at files of one's choosing is an attack on it); "
+			"if a tool did, keep the credential at that place itself, or add a catalog "
+			"entry for where it really is.", c->path, c->cred_kind);
+	else if (t.f && !strcmp(reason, "reserve"))
+		fprintf(t.f, "The watched map is full but for the places kept for service-account "
+			"tokens: %llu credential files (%s and others) are not watched. Raise "
+			"--max-watched, or find what fills the map (credwatch --list-watched).",
+			(unsigned long long)(x ? x->files : 0), c->path);
+	else if (t.f)
+		fprintf(t.f, "%llu credential files past a bound are not watched (%s: %s). Raise the "
+			"bound (the catalog entry's max in a catalog file of your own, "
+			"--max-watched-per-pod) if they are credentials, or find out why so many "
+			"files are there.", (unsigned long long)(x ? x->files : 0), c->path,
+			x ? x->why : "");
+	text_put(jb, "summary", &t);
+	jbuf_kv_null(jb, "yaml");
+	jbuf_kv_null(jb, "command");
+	jbuf_obj_end(jb);
+}
+
 /* ---- shared_credential ---- */
 
 static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_cand *c,
@@ -642,6 +685,9 @@ void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, u
 			break;
 		case FND_FOREIGN_OWNED_CRED:
 			render_foreign(jb, c);
+			break;
+		case FND_DISCOVERY_REFUSED:
+			render_refused(jb, c);
 			break;
 		default:
 			break;

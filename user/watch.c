@@ -67,6 +67,14 @@ struct wd_entry {
 	struct wd_entry *gnext, **gprev;	/* in gwds[hash(group)] */
 };
 
+/* A refusal as it stands: the public part, its key and group, when last seen. */
+struct refused_rec {
+	struct watch_refused pub;
+	uint64_t key;
+	char *group, *strings;		/* strings: pub.cred's and pub.why, one allocation */
+	uint32_t seen;
+};
+
 /* Candidates found by one group scan. */
 struct found {
 	struct cred_entry *v;
@@ -84,6 +92,9 @@ struct watch {
 	uint32_t max_watched, token_reserve;	/* 0: no bound */
 	uint64_t *refusals_seen;	/* REFUSALS_SEEN_MAX keys, 0 = free */
 	uint32_t nrefusals_seen;
+	struct refused_rec *refused;	/* what is refused now, WATCH_REFUSED_KEPT at most */
+	size_t nrefused;
+	uint32_t refusal_gen;		/* rescan that last re-saw a record */
 	bool reserve_warned;
 	struct creds *table;
 	struct watch_sink sink;
@@ -418,6 +429,91 @@ static bool refusal_is_new(struct watch *w, uint64_t key)
 	return true;
 }
 
+static void refused_rec_free(struct refused_rec *r)
+{
+	free(r->strings);
+	free(r->group);
+}
+
+/* Keep (or refresh) the record of a refusal seen by the rescan under way. */
+static void refused_keep(struct watch *w, uint64_t key, enum watch_refusal reason,
+			 const struct cred_entry *c, uint64_t files, bool add, const char *why)
+{
+	const char *src[5] = { c->path, c->entry, c->pod_uid, c->volume, why };
+	size_t len[5], total = 0;
+	struct refused_rec *r = NULL;
+	char *buf, *p;
+
+	for (size_t i = 0; i < w->nrefused; i++)
+		if (w->refused[i].key == key) {
+			r = &w->refused[i];
+			break;
+		}
+	if (r) {	/* add: one more file of the same place in this rescan */
+		r->pub.files = add && r->seen == w->refusal_gen ? r->pub.files + files : files;
+		r->seen = w->refusal_gen;
+		return;
+	}
+	if (w->nrefused == WATCH_REFUSED_KEPT)
+		return;
+	for (int i = 0; i < 5; i++) {
+		len[i] = src[i] ? strlen(src[i]) : 0;
+		total += len[i] + 1;
+	}
+	buf = malloc(total);
+	r = &w->refused[w->nrefused];
+	memset(r, 0, sizeof(*r));
+	r->group = strdup(c->group ? c->group : "");
+	if (!buf || !r->group) {
+		free(buf);
+		free(r->group);
+		return;
+	}
+	r->strings = buf;
+	r->key = key;
+	r->seen = w->refusal_gen;
+	r->pub.reason = reason;
+	r->pub.cred = *c;
+	r->pub.files = files;
+	p = buf;
+	for (int i = 0; i < 5; i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		p[len[i]] = '\0';
+		if (i == 0)
+			r->pub.cred.path = p;
+		else if (i == 1)
+			r->pub.cred.entry = p;
+		else if (i == 2)
+			r->pub.cred.pod_uid = p;
+		else if (i == 3)
+			r->pub.cred.volume = p;
+		else
+			r->pub.why = p;
+		p += len[i] + 1;
+	}
+	r->pub.cred.group = r->group;
+	r->pub.cred.secret_name = "";
+	w->nrefused++;
+}
+
+/* After a rescan of group: forget its refusals that rescan did not see again. */
+static void refused_sweep(struct watch *w, const char *group, uint32_t gen)
+{
+	for (size_t i = w->nrefused; i-- > 0;) {
+		struct refused_rec *r = &w->refused[i];
+
+		if (r->seen == gen || strcmp(r->group, group))
+			continue;
+		refused_rec_free(r);
+		*r = w->refused[--w->nrefused];
+	}
+}
+
+const struct watch_refused *watch_refused(const struct watch *w, size_t i)
+{
+	return i < w->nrefused ? &w->refused[i].pub : NULL;
+}
+
 /* Count, log and pass on a refusal, once per reason and place. */
 static void refuse(struct watch *w, enum watch_refusal r, const struct cred_entry *c,
 		   const char *where, const char *place, uint64_t files, const char *fmt, ...)
@@ -427,14 +523,16 @@ static void refuse(struct watch *w, enum watch_refusal r, const struct cred_entr
 		   const char *where, const char *place, uint64_t files, const char *fmt, ...)
 {
 	char why[PATH_MAX * 2 + 256];
+	uint64_t key = refusal_key(r, where, place);
 	va_list ap;
 
-	if (!refusal_is_new(w, refusal_key(r, where, place)))
-		return;
-	w->stats.refused[r] += files;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	refused_keep(w, key, r, c, files, false, why);
+	if (!refusal_is_new(w, key))
+		return;
+	w->stats.refused[r] += files;
 	log_warn("watch: %s: %s: not watched", where, why);
 	if (w->sink.refused)
 		w->sink.refused(w->sink.ctx, r, c, files, why);
@@ -506,14 +604,18 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 		return 0;
 	}
 	if (hit->target->scope == CATALOG_SCOPE_POD) {
-		/* volumes/<plugin>/<volume>/...: the volume's name */
-		const char *v = hit->path + strlen(hit->target->base) + strlen("/volumes/");
-		const char *slash = strchr(v, '/');
+		/* <pod>/volumes/<plugin>/<volume>/...: the volume's name */
+		size_t bl = strlen(hit->target->base);
+		const char *v = hit->path + bl, *slash;
 
-		v = slash ? slash + 1 : v;
-		slash = strchr(v, '/');
-		snprintf(target, sizeof(target), "%.*s", slash ? (int)(slash - v) : (int)strlen(v), v);
-		c.volume = target;
+		if (!strncmp(hit->path, hit->target->base, bl) && !strncmp(v, "/volumes/", 9) &&
+		    (slash = strchr(v + 9, '/'))) {
+			v = slash + 1;
+			slash = strchr(v, '/');
+			snprintf(target, sizeof(target), "%.*s",
+				 slash ? (int)(slash - v) : (int)strlen(v), v);
+			c.volume = target;
+		}
 	}
 	fill_identity(&c, hit->st);
 	return found_push(h->f, &c) ? -ENOMEM : 0;
@@ -786,6 +888,9 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 		char path[PATH_MAX];
 
 		w->stats.refused[WATCH_REFUSED_RESERVE]++;
+		refused_keep(w, refusal_key(WATCH_REFUSED_RESERVE, "map", c->group),
+			     WATCH_REFUSED_RESERVE, c, 1, true, "the watched map is full but for the "
+			     "places kept for service-account tokens (raise --max-watched)");
 		if (!w->reserve_warned || !(w->stats.refused[WATCH_REFUSED_RESERVE] % 1000))
 			log_warn("watch: %s: not watched: the last %u places of --max-watched (%u) "
 				 "are kept for service-account tokens (%llu refused so far)",
@@ -939,10 +1044,12 @@ static int rescan_group(struct watch *w, const char *group)
 	struct found f = { 0 };
 	int err;
 
+	w->refusal_gen++;
 	err = collect_group(w, &f, group);
 	if (!err) {
 		apply_group(w, group, &f, NULL);
 		wd_sweep_group(w, group);
+		refused_sweep(w, group, w->refusal_gen);
 	}
 	found_free(&f);
 	return err;
@@ -1473,7 +1580,8 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->dirty = calloc(MAX_DIRTY, sizeof(*w->dirty));
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
 	w->refusals_seen = calloc(REFUSALS_SEEN_MAX, sizeof(*w->refusals_seen));
-	if (!w->dirty || !w->gwds || !w->refusals_seen)
+	w->refused = calloc(WATCH_REFUSED_KEPT, sizeof(*w->refused));
+	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused)
 		goto cleanup;
 	sp_ready(w);	/* a host root that does not exist yet is tried again at each scan */
 	if (opts->nextra > 0) {
@@ -1540,6 +1648,9 @@ void watch_free(struct watch *w)
 		free(w->extra[i]);
 	free(w->extra);
 	safepath__free(w->sp);
+	for (size_t i = 0; i < w->nrefused; i++)
+		refused_rec_free(&w->refused[i]);
+	free(w->refused);
 	free(w->refusals_seen);
 	free(w->gwds);
 	free(w->dirty);

@@ -129,6 +129,26 @@ void watch_mounts_changed(struct watch *w);
 
 void watch_stats(const struct watch *w, struct watch_stats *out);
 
+/*
+ * What discovery refuses now: one record per reason and place, kept while a
+ * rescan of its group (a home, a pod, the host) still refuses it, at most
+ * WATCH_REFUSED_KEPT (the rest is counted, not kept). cred holds the place
+ * (path, entry, kind, owner, pod uid, home uid; file identity for
+ * WATCH_REFUSED_OWNER); files how many; why says it in words. Valid until
+ * the next watch call that rescans.
+ */
+#define WATCH_REFUSED_KEPT	1024
+
+struct watch_refused {
+	enum watch_refusal reason;
+	struct cred_entry cred;
+	uint64_t files;
+	const char *why;
+};
+
+/* The i-th refusal (0..), NULL past the last. */
+const struct watch_refused *watch_refused(const struct watch *w, size_t i);
+
 /* SIGHUP: use another catalog from the next scan on (the caller frees the old one after). */
 void watch_set_catalog(struct watch *w, const struct catalog *catalog);
 

@@ -1015,6 +1015,63 @@ static void test_findings_ci_workspace_and_stateless_check(void **state)
 	assert_int_equal(access("/nonexistent/never-made", F_OK), -1);
 }
 
+
+/* What discovery refuses is a finding until it no longer does. */
+static void test_findings_refusals_are_findings_until_they_go(void **state)
+{
+	struct fx *x = *state;
+	struct cred_entry link = { .kind = CW_CRED_KUBECONFIG, .path = "/home/mallory/.kube/config",
+				   .entry = "user-kubeconfigs", .owner = CRED_OWNER_HOME,
+				   .group = "home:/home/mallory", .pod_uid = "" };
+	struct cred_entry planted = link;
+	struct cred_entry full = { .kind = CW_CRED_SECRET, .path = "/var/lib/kubelet/pods/p/x",
+				   .entry = "kubelet-secret", .owner = CRED_OWNER_POD,
+				   .group = "pod:p", .pod_uid = "p" };
+	struct findings_refusal r[3] = {
+		{ &link, "outside", "a symlink (-> /etc/ld.so.cache) leads out", 1, false, false },
+		{ &planted, "owner", "owned by uid 1001", 1, true, false },
+		{ &full, "reserve", "the watched map is full", 120, false, true },
+	};
+	const cJSON *l;
+	char id[32];
+
+	planted.path = "/home/alice/.kube/from-bob.yaml";
+	planted.uid = 1001;
+	planted.home_uid = 1000;
+	findings_set_refusals(x->f, r, 3);
+	assert_int_equal(eval(x, T0), 3);
+	assert_int_equal(count(x, "discovery_refused"), 2);	/* the link, the full map */
+	for (int i = 0; i < x->n; i++) {
+		const cJSON *e = x->lines[i];
+		const char *type = str_at(e, "type", NULL);
+
+		if (!strcmp(type, "foreign_owned_credential")) {
+			check_common(e, type, "high", "open");
+			assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "evidence"),
+							     "uid")->valueint, 1001);
+		} else if (!strcmp(str_at(e, "evidence", "reason"), "reserve")) {
+			check_common(e, type, "high", "open");
+			assert_true(contains(str_at(e, "recommendation", "summary"), "--max-watched"));
+		} else {
+			check_common(e, type, "medium", "open");
+			assert_string_equal(str_at(e, "evidence", "reason"), "outside");
+			assert_string_equal(str_at(e, "resource", "path"), "/home/mallory/.kube/config");
+			snprintf(id, sizeof(id), "%s", str_at(e, "id", NULL));
+		}
+	}
+	/* unchanged: nothing new; a count that moved is no change either */
+	r[2].files = 130;
+	assert_int_equal(eval(x, T0 + 10), 0);
+	/* the link is gone: its finding resolves, the others stay */
+	findings_set_refusals(x->f, r + 1, 2);
+	assert_int_equal(eval(x, T0 + 20), 1);
+	l = x->lines[0];
+	check_common(l, "discovery_refused", "medium", "resolved");
+	assert_string_equal(str_at(l, "id", NULL), id);
+	assert_true(contains(str_at(l, "evidence", "resolved_because"), "no longer refuses"));
+	findings_set_refusals(x->f, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1043,6 +1100,7 @@ int main(void)
 		T(test_findings_ids_are_stable_and_distinct),
 		T(test_findings_new_kinds_use_the_catalog_severity),
 		T(test_findings_ci_workspace_and_stateless_check),
+		T(test_findings_refusals_are_findings_until_they_go),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -598,9 +598,23 @@ static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **st
 	assert_true(creds_count(t) - creds_count_kind(t, CW_CRED_SA_TOKEN) <= 10);
 	watch_stats(w, &st);
 	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
-	/* a rescan reports nothing twice */
+	/* a rescan reports nothing twice; what is refused now is kept for findings */
 	assert_int_equal(watch_scan_all(w), 0);
 	assert_int_equal(r.n[WATCH_REFUSED_POD_BOUND], 1);
+	{
+		int pod_bound = 0, reserve = 0;
+
+		for (size_t i = 0; watch_refused(w, i); i++) {
+			const struct watch_refused *x = watch_refused(w, i);
+
+			pod_bound += x->reason == WATCH_REFUSED_POD_BOUND;
+			reserve += x->reason == WATCH_REFUSED_RESERVE;
+			assert_non_null(x->why);
+			assert_non_null(x->cred.path);
+		}
+		assert_int_equal(pod_bound, 1);
+		assert_true(reserve >= 1);
+	}
 	/* a new user's home is seen through /home's watch, and only it is rescanned */
 	mkdirs("home/carol/.ssh");
 	put("home/carol/.ssh/id_ed25519", "CWMARKER", 0600);
@@ -612,6 +626,17 @@ static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **st
 	assert_null(find(t, "/home/carol/.ssh/id_ed25519"));
 	watch_stats(w, &st);
 	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
+	/* the bundle goes: its pod's refusal is forgotten at the pod's next rescan */
+	{
+		char cmd[PATH_MAX + 64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s" POD "/volumes/kubernetes.io~projected/bundle'",
+			 root);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(watch_scan_all(w), 0);
+		for (size_t i = 0; watch_refused(w, i); i++)
+			assert_int_not_equal(watch_refused(w, i)->reason, WATCH_REFUSED_POD_BOUND);
+	}
 	watch_free(w);
 	creds_free(t);
 	/* without the bounds the home's key is found live */
@@ -628,6 +653,7 @@ static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **st
 	}
 	assert_non_null(find(t, "/home/dave/.vault-token"));
 	assert_string_equal(find(t, "/home/dave/.vault-token")->group, "home:/home/dave");
+	assert_null(watch_refused(w, 0));	/* no bound: nothing refused */
 	watch_free(w);
 	creds_free(t);
 }
