@@ -580,6 +580,15 @@ static int open_catalog(struct agent *a)
 	return 0;
 }
 
+/* Falco rule files: how many rules apply to credential opens (one line, or none). */
+static void log_rules_summary(const struct rules *r)
+{
+	char line[512];
+
+	if (rules_summary(r, line, sizeof(line))[0])
+		log_info("%s", line);
+}
+
 static int open_alerts(struct agent *a)
 {
 	const struct config *cfg = a->cfg;
@@ -597,7 +606,9 @@ static int open_alerts(struct agent *a)
 	}
 	rules_set_match_all(a->rules, cfg->rule_matching && !strcmp(cfg->rule_matching, "all"));
 	metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
-	log_info("loaded %d rules from %d file%s", rules_count(a->rules), nfiles, nfiles == 1 ? "" : "s");
+	log_info("loaded %d rules from %d file%s", rules_count(a->rules), rules_nfiles(a->rules),
+		 rules_nfiles(a->rules) == 1 ? "" : "s");
+	log_rules_summary(a->rules);
 
 	if (!cfg->output || !strcmp(cfg->output, "-")) {
 		a->alert_out = stdout;
@@ -785,7 +796,10 @@ static void agent_reload(struct agent *a)
 		/* rule pointers changed: forget their metrics slots (slots persist by name) */
 		memset(a->rule_slots, 0, sizeof(a->rule_slots));
 		metrics_set(a->metrics, CW_M_RULES_LOADED, 0, rules_count(a->rules));
-		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules), nfiles);
+		log_info("SIGHUP: loaded %d rules from %d files", rules_count(a->rules),
+			 rules_nfiles(a->rules));
+		log_rules_summary(a->rules);
+		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
 	{
 		struct catalog_diag cdiag = { 0 };
@@ -1001,6 +1015,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}
+	/* /proc reads for the Falco fields the rules use (proc.duration, thread.cap_*) */
+	attrib_set_wants(a->attrib, rules_wants(a->rules));
 	if (open_events(a) || open_dump(a))
 		goto cleanup;
 	if (open_findings(a))

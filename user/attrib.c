@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "fields.h"
 #include "fileio.h"
 #include "cgroup.h"
 #include "k8s.h"
@@ -21,6 +22,7 @@
 #include "rootfs.h"
 #include "sensor.h"
 #include "redact.h"
+#include "procfs.h"
 
 #define USER_CACHE_MAX		4096	/* (container, mnt ns, uid) -> name */
 #define USER_TTL_MS		60000	/* passwd files change rarely */
@@ -50,6 +52,7 @@ struct pcmd_val {
 	char comm[CW_COMM_LEN];
 	uint64_t expires_ms;
 	char cmdline[CW_REC_CMDLINE_MAX];	/* "" when unknown */
+	char exe[CW_ARGS_MAX + 4];		/* its argv[0], "" when unknown */
 };
 
 struct exec_val {
@@ -71,14 +74,7 @@ struct attrib {
 	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
 	bool warned_rootfs;	/* said once that a container's root is out of reach */
-};
-
-/* What /proc/<pid>/stat says about a process. */
-struct pstat {
-	uint32_t ppid;
-	int tty_nr;
-	uint64_t start;
-	char comm[CW_COMM_LEN];
+	uint32_t wants;		/* enum cw_want: on-demand fields the rules need */
 };
 
 static uint64_t now_ms(void)
@@ -89,33 +85,9 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int proc_stat(const struct attrib *a, uint32_t pid, struct pstat *ps)
+static int proc_stat(const struct attrib *a, uint32_t pid, struct procfs_stat *ps)
 {
-	char path[PATH_MAX + 64], buf[1024], *open_p, *close_p;
-	unsigned long long start;
-	int ppid, tty;
-	size_t cl;
-
-	snprintf(path, sizeof(path), "%s/proc/%u/stat", a->root, pid);
-	if (read_file_small(path, buf, sizeof(buf)) <= 0)
-		return -ENOENT;
-	/* comm may hold spaces and ')': it ends at the last ')'. */
-	open_p = strchr(buf, '(');
-	close_p = strrchr(buf, ')');
-	if (!open_p || !close_p || close_p < open_p)
-		return -EINVAL;
-	cl = (size_t)(close_p - open_p - 1);
-	if (cl >= sizeof(ps->comm))
-		cl = sizeof(ps->comm) - 1;
-	memcpy(ps->comm, open_p + 1, cl);
-	ps->comm[cl] = '\0';
-	if (sscanf(close_p + 2, "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-		   "%*d %*d %*d %*d %llu", &ppid, &tty, &start) != 3)
-		return -EINVAL;
-	ps->ppid = (uint32_t)ppid;
-	ps->tty_nr = tty;
-	ps->start = start;
-	return 0;
+	return procfs_stat(a->root, pid, ps);
 }
 
 bool attrib_is_runtime_shim(const char *comm)
@@ -328,11 +300,11 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 	struct exec_val *v = lru__get(a->execs, key);
 	char rel[PATH_MAX], path[PATH_MAX * 2 + 32], *buf = NULL, *line, *save = NULL;
 	struct exec_val best = { .init_pid = 0 };
-	struct pstat ps;
+	struct procfs_stat ps;
 	int n = 0;
 
 	if (v && !strcmp(v->cid, ca->container_id) && !proc_stat(a, v->init_pid, &ps) &&
-	    ps.start == v->init_start) {
+	    ps.start_ticks == v->init_start) {
 		*out = *v;
 		return true;
 	}
@@ -350,10 +322,10 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 
 		if (!pid || proc_stat(a, pid, &ps))
 			continue;
-		if (!best.init_pid || ps.start < best.init_start ||
-		    (ps.start == best.init_start && pid < best.init_pid)) {
+		if (!best.init_pid || ps.start_ticks < best.init_start ||
+		    (ps.start_ticks == best.init_start && pid < best.init_pid)) {
 			best.init_pid = pid;
-			best.init_start = ps.start;
+			best.init_start = ps.start_ticks;
 			best.init_has_tty = ps.tty_nr != 0;
 		}
 	}
@@ -380,7 +352,7 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 	int s = -1;
 	bool ended = false;
 	struct exec_val init;
-	struct pstat ps;
+	struct procfs_stat ps;
 
 	if (ca->kind == CG_HOST)
 		return CW_FALSE;
@@ -447,29 +419,30 @@ static int8_t exec_session(struct attrib *a, const struct cw_event *e,
 }
 
 /*
- * user.name from the reader's own /etc/passwd: a container has its own
- * users, and a name from the host's database would be a stranger's. Its
- * root comes from rootfs_open(), which needs no ptrace access (rootfs.h).
+ * The name of uid as the reader sees it, cached: from the reader's own
+ * /etc/passwd, since a container has its own users and a name from the
+ * host's database would be a stranger's. Its root comes from rootfs_open(),
+ * which needs no ptrace access (rootfs.h).
  */
-static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
-		      const struct cgroup_attr *ca)
+static void user_name(struct attrib *a, const struct cw_event *e, const struct cgroup_attr *ca,
+		      uint32_t uid, char *out, size_t size)
 {
 	const char *cid = ca->kind == CG_CONTAINER || ca->kind == CG_POD ? ca->container_id : "host";
-	uint64_t key = lru_hash_str(cid) ^ (((uint64_t)e->mnt_ns << 32) | e->uid);
+	uint64_t key = lru_hash_str(cid) ^ (((uint64_t)e->mnt_ns << 32) | uid);
 	struct user_val *v = lru__get(a->users, key);
 	char root[PATH_MAX + 32], name[PASSWD_NAME_MAX] = "";
 	bool own = ca->kind != CG_HOST || (a->host_mnt_ns && e->mnt_ns != a->host_mnt_ns);
 	int err, rfd;
 
-	if (v && v->uid == e->uid && v->mnt_ns == e->mnt_ns && !strcmp(v->cid, cid) &&
+	if (v && v->uid == uid && v->mnt_ns == e->mnt_ns && !strcmp(v->cid, cid) &&
 	    v->expires_ms > now_ms()) {
-		record_strlcpy(rec->user_name, v->name, sizeof(rec->user_name));
+		record_strlcpy(out, v->name, size);
 		return;
 	}
 	if (own) {
 		snprintf(root, sizeof(root), "%s/proc", a->root);
 		rfd = rootfs_open(root, e->tgid, dev_from_kernel(e->root_dev), e->root_ino);
-		err = rfd < 0 ? rfd : passwd_lookup_at(rfd, e->uid, name, sizeof(name));
+		err = rfd < 0 ? rfd : passwd_lookup_at(rfd, uid, name, sizeof(name));
 		if (rfd >= 0)
 			close(rfd);
 		if (rfd < 0 && !a->warned_rootfs) {
@@ -481,35 +454,43 @@ static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_e
 		}
 	} else {
 		snprintf(root, sizeof(root), "%s/", a->root);
-		err = passwd_lookup(root, e->uid, name, sizeof(name));
+		err = passwd_lookup(root, uid, name, sizeof(name));
 	}
 	v = lru__put(a->users, key);
 	if (v) {
-		v->uid = e->uid;
+		v->uid = uid;
 		v->mnt_ns = e->mnt_ns;
 		snprintf(v->cid, sizeof(v->cid), "%s", cid);
 		snprintf(v->name, sizeof(v->name), "%s", err ? "" : name);
 		v->expires_ms = now_ms() + (err ? USER_NEG_TTL_MS : USER_TTL_MS);
 	}
-	record_strlcpy(rec->user_name, err ? "" : name, sizeof(rec->user_name));
+	record_strlcpy(out, err ? "" : name, size);
+}
+
+static void fill_user(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
+		      const struct cgroup_attr *ca)
+{
+	user_name(a, e, ca, e->uid, rec->user_name, sizeof(rec->user_name));
+	/* user.loginname: Falco's name of the audit login uid; unset is (u32)-1 */
+	if ((a->wants & CW_WANT_LOGINNAME) && e->loginuid != UINT32_MAX)
+		user_name(a, e, ca, e->loginuid, rec->user_loginname, sizeof(rec->user_loginname));
 }
 
 /*
- * proc.pcmdline from /proc, only when the parent is still the same process;
- * redacted here, before it is formatted or cached, as the kernel's argv is
- * in event_to_record().
+ * proc.pcmdline (and proc.pexe, its argv[0]) from /proc, only when the
+ * parent is still the same process; redacted here, before it is formatted
+ * or cached, as the kernel's argv is in event_to_record().
  */
-static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, char *out,
-			  size_t size)
+static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, struct pcmd_val *v)
 {
 	char path[PATH_MAX + 32], args[CW_ARGS_MAX], clean[REDACT_OUT_SIZE(CW_ARGS_MAX)];
 	const char *argv = args;
-	struct pstat ps;
+	struct procfs_stat ps;
 	bool cut;
 	ssize_t n;
 	int fd;
 
-	out[0] = '\0';
+	v->cmdline[0] = v->exe[0] = '\0';
 	/* A reused pid would lend us a stranger's command line. */
 	if (proc_stat(a, ppid, &ps) || strcmp(ps.comm, comm))
 		return;
@@ -527,14 +508,19 @@ static void read_pcmdline(struct attrib *a, uint32_t ppid, const char *comm, cha
 					 (size_t)n == sizeof(args), clean, sizeof(clean), &cut);
 		argv = clean;
 	}
-	attrib_cmdline_format(comm, argv, (size_t)n, out, size);
+	attrib_cmdline_format(comm, argv, (size_t)n, v->cmdline, sizeof(v->cmdline));
+	n = (ssize_t)strnlen(argv, (size_t)n);		/* argv[0] */
+	if ((size_t)n >= sizeof(v->exe))
+		n = sizeof(v->exe) - 1;
+	memcpy(v->exe, argv, (size_t)n);
+	v->exe[n] = '\0';
 }
 
 static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
 {
 	uint32_t ppid = rec->ppid ? (uint32_t)rec->ppid : e->anc[0].tgid;
 	char comm[CW_COMM_LEN];
-	struct pcmd_val *v;
+	struct pcmd_val *v, tmp;
 	uint64_t key, now;
 
 	if (rec->proc_pcmdline[0] || !ppid)
@@ -546,17 +532,21 @@ static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	v = lru__get(a->pcmds, key);
 	if (!v || v->ppid != ppid || strcmp(v->comm, comm) || v->expires_ms <= now) {
 		v = lru__put(a->pcmds, key);
-		if (!v) {	/* no memory for the cache: read it uncached */
-			read_pcmdline(a, ppid, comm, rec->proc_pcmdline,
-				      sizeof(rec->proc_pcmdline));
-			return;
-		}
+		if (!v)		/* no memory for the cache: read it uncached */
+			v = &tmp;
 		v->ppid = ppid;
 		memcpy(v->comm, comm, sizeof(v->comm));
 		v->expires_ms = now + PCMD_TTL_MS;
-		read_pcmdline(a, ppid, comm, v->cmdline, sizeof(v->cmdline));
+		read_pcmdline(a, ppid, comm, v);
 	}
 	record_strlcpy(rec->proc_pcmdline, v->cmdline, sizeof(rec->proc_pcmdline));
+	record_strlcpy(rec->proc_pexe, v->exe, sizeof(rec->proc_pexe));
+}
+
+void attrib_set_wants(struct attrib *a, uint32_t wants)
+{
+	if (a)
+		a->wants = wants;
 }
 
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
@@ -600,6 +590,8 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		if (kv.container_image[0])
 			record_strlcpy(rec->container_image, kv.container_image,
 				       sizeof(rec->container_image));
+		if (kv.container_found)
+			rec->container_privileged = kv.container_privileged ? CW_TRUE : CW_FALSE;
 	}
 
 	/* Owner: the pod whose volume holds the credential. */
@@ -630,6 +622,8 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	fill_user(a, rec, e, &ca);
 	fill_pcmdline(a, rec, e);
 	rec->is_exec_session = exec_session(a, e, &ca);
+	rec->evt_num = a->fills;
+	procfs_fill(a->root, rec, e, a->wants);
 }
 
 void attrib_stats(struct attrib *a, struct attrib_stats *st)

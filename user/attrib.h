@@ -56,13 +56,22 @@ int attrib_start(struct attrib *a);
  * basics, owner_pod_uid and secret_name (= the volume name). Fills:
  * container.id/name/image.repository, k8s.pod.uid/name, k8s.ns.name,
  * k8s.pod.sa, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
- * API knows the volume), cred.same_pod, user.name, proc.pcmdline (from
- * /proc when the parent still lives and the caller had none, redacted
- * before it is formatted or cached) and
- * proc.is_exec_session. Never fails: what is not known stays empty/unknown.
+ * API knows the volume), cred.same_pod, user.name, proc.pcmdline and
+ * proc.pexe (from /proc when the parent still lives and the caller had
+ * none, redacted before it is formatted or cached), proc.is_exec_session,
+ * evt.num (this attribution's sequence, from 1) and the on-demand fields of
+ * attrib_set_wants(). Never fails: what is not known stays empty/unknown.
  * Call it from one thread (the event loop): its caches are not locked.
  */
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e);
+
+/*
+ * attrib_set_wants - which of Falco's on-demand fields attrib_fill also
+ * reads from /proc (enum cw_want, fields.h: proc.duration, thread.cap_*,
+ * proc.sname, proc.pexepath, user.loginname, ancestors past the kernel's);
+ * rules_wants() says which the loaded rules need. 0 (the default): none.
+ */
+void attrib_set_wants(struct attrib *a, uint32_t wants);
 
 struct attrib_stats {
 	size_t cgroup_entries, cgroup_max;

@@ -2,7 +2,6 @@
 /* cond.c - Falco condition parser, compiler to a node tree, and evaluator. */
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,19 +9,13 @@
 #include <string.h>
 
 #include "cond.h"
+#include "cond_int.h"
 #include "fields.h"
+#include "glob.h"
 
 /* Parentheses, `not` chains and macro nesting share one recursion budget. */
 #define COND_MAX_DEPTH	100
 #define COND_MAX_LISTS	16	/* lists referencing lists */
-
-enum cn_kind { CN_AND, CN_OR, CN_NOT, CN_CMP };
-
-enum cn_op {
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-	OP_CONTAINS, OP_ICONTAINS, OP_STARTSWITH, OP_ENDSWITH, OP_GLOB, OP_IGLOB,
-	OP_IN, OP_INTERSECTS, OP_PMATCH, OP_EXISTS,
-};
 
 static const struct { const char *name; enum cn_op op; bool list; } word_ops[] = {
 	{ "contains", OP_CONTAINS, false }, { "icontains", OP_ICONTAINS, false },
@@ -30,29 +23,7 @@ static const struct { const char *name; enum cn_op op; bool list; } word_ops[] =
 	{ "glob", OP_GLOB, false }, { "iglob", OP_IGLOB, false },
 	{ "in", OP_IN, true }, { "intersects", OP_INTERSECTS, true },
 	{ "pmatch", OP_PMATCH, true }, { "exists", OP_EXISTS, false },
-};
-
-/* A constant, converted once for the field it is compared with. */
-struct cval {
-	char *s;		/* CW_FT_STR */
-	size_t len;
-	uint64_t u;		/* CW_FT_U64, CW_FT_BOOL */
-	int64_t i;		/* CW_FT_S64 */
-};
-
-struct cnode {
-	enum cn_kind kind;
-	enum cn_op op;
-	enum cw_field_id field;
-	int index;
-	enum cw_field_type ftype;
-	int n, cap;		/* kids (AND/OR/NOT) or vals (CMP) */
-	struct cnode **kids;
-	struct cval *vals;
-};
-
-struct cond {
-	struct cnode *root;
+	{ "bcontains", OP_BCONTAINS, false }, { "bstartswith", OP_BSTARTSWITH, false },
 };
 
 struct env_list {
@@ -185,6 +156,7 @@ static void node_free(struct cnode *n)
 		node_free(n->kids[i]);
 	for (int i = 0; n->vals && i < n->n; i++)
 		free(n->vals[i].s);
+	free(n->fname);
 	free(n->kids);
 	free(n->vals);
 	free(n);
@@ -343,7 +315,7 @@ static char *lex_value(struct parser *p, bool *quoted, const char *after)
 
 /* ---- values ---------------------------------------------------------- */
 
-static const char *op_name(enum cn_op op)
+const char *cond_op_name(enum cn_op op)
 {
 	static const char *const names[] = {
 		[OP_EQ] = "=", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=",
@@ -351,7 +323,8 @@ static const char *op_name(enum cn_op op)
 		[OP_ICONTAINS] = "icontains", [OP_STARTSWITH] = "startswith",
 		[OP_ENDSWITH] = "endswith", [OP_GLOB] = "glob", [OP_IGLOB] = "iglob",
 		[OP_IN] = "in", [OP_INTERSECTS] = "intersects", [OP_PMATCH] = "pmatch",
-		[OP_EXISTS] = "exists",
+		[OP_EXISTS] = "exists", [OP_BCONTAINS] = "bcontains",
+		[OP_BSTARTSWITH] = "bstartswith",
 	};
 	return names[op];
 }
@@ -377,15 +350,62 @@ static const char *type_name(enum cw_field_type t)
 	return t == CW_FT_STR ? "string" : t == CW_FT_BOOL ? "boolean" : "numeric";
 }
 
+/* bcontains/bstartswith: "cafebabe" (hex digits, even count) to its bytes, in place. */
+static const char *hex_bytes(char *s, struct cval *v)
+{
+	size_t n = strlen(s), o = 0;
+
+	if (n == 0 || n % 2)
+		return "is not an even number of hex digits";
+	for (size_t i = 0; i < n; i += 2) {
+		char pair[3] = { s[i], s[i + 1], '\0' };
+		char *end;
+
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return "is not an even number of hex digits";
+		s[o++] = (char)strtoul(pair, &end, 16);
+	}
+	s[o] = '\0';
+	v->len = o;
+	return NULL;
+}
+
+static bool is_integer(const char *s)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[s[0] == '-' || s[0] == '+']))
+		return false;
+	errno = 0;
+	(void)strtoll(s, &end, 0);
+	return !errno && !*end;
+}
+
+/*
+ * Falco's evt.res is text ("SUCCESS", "ENOENT"); credwatch's is the number
+ * (the fd), which evt.rawres also is. A comparison with a word, or with a
+ * text-only operator, reads Falco's text form instead.
+ */
+static void res_as_text(struct cnode *n)
+{
+	n->field = CW_F_EVT_RES_STR;
+	n->ftype = CW_FT_STR;
+}
+
 /* Convert s for node n. Returns an error message, or NULL when it fits. */
-static const char *convert(const struct cnode *n, const char *s, struct cval *v)
+static const char *convert(const struct cnode *n, char *s, struct cval *v)
 {
 	char *end;
 
 	switch (n->ftype) {
 	case CW_FT_STR:
-		return NULL;
+		return n->op == OP_BCONTAINS || n->op == OP_BSTARTSWITH ? hex_bytes(s, v) : NULL;
 	case CW_FT_U64:
+		/* Falco's user.loginuid is signed: -1 is the unset audit uid */
+		if (n->field == CW_F_USER_LOGINUID && !strcmp(s, "-1")) {
+			v->u = UINT32_MAX;
+			return NULL;
+		}
 		if (!isdigit((unsigned char)s[0]))
 			return "is not an unsigned integer";
 		errno = 0;
@@ -434,9 +454,11 @@ static bool add_value(struct parser *p, struct cnode *n, char *s, size_t off,
 		free(s);
 		return false;
 	}
+	if (n->field == CW_F_EVT_RES && !is_integer(s))
+		res_as_text(n);		/* evt.res = SUCCESS, as Falco writes it */
 	why = convert(n, s, v);
 	if (why) {
-		const char *fname = field_info(n->field)->name;
+		const char *fname = n->fname ? n->fname : field_info(n->field)->name;
 
 		if (at_pos)
 			fail_at(p->cx, at_pos, NULL, "list '%s': value '%s' for %s field '%s' %s",
@@ -451,12 +473,9 @@ static bool add_value(struct parser *p, struct cnode *n, char *s, size_t off,
 		n->n--;
 		return false;
 	}
-	if (n->ftype == CW_FT_STR) {
-		v->s = s;
+	v->s = s;		/* kept for every type: messages, evt.res as text */
+	if (n->op != OP_BCONTAINS && n->op != OP_BSTARTSWITH)
 		v->len = strlen(s);
-	} else {
-		free(s);
-	}
 	return true;
 }
 
@@ -527,7 +546,7 @@ static struct cnode *parse_list_value(struct parser *p, struct cnode *n)
 			char tok[40];
 
 			fail(p, off, "expected '(' or a list name after '%s', found '%s'",
-			     op_name(n->op), t[off] ? token_at(t, off, tok, sizeof(tok)) : "end");
+			     cond_op_name(n->op), t[off] ? token_at(t, off, tok, sizeof(tok)) : "end");
 			goto fail;
 		}
 		memcpy(name, t + off, len);
@@ -555,7 +574,7 @@ static struct cnode *parse_list_value(struct parser *p, struct cnode *n)
 
 		skip_blanks(p);
 		off = p->pos;
-		s = lex_value(p, &quoted, op_name(n->op));
+		s = lex_value(p, &quoted, cond_op_name(n->op));
 		if (!s)
 			goto fail;
 		l = quoted ? NULL : env_list_find(p->cx->env, s);
@@ -629,18 +648,18 @@ static struct cnode *parse_condition(struct parser *p, struct cnode *n, const ch
 	if (!found) {
 		if (!t[off])
 			fail(p, off, "expected an operator after field '%s'", fname);
-		else if (len && (!strncmp(t + off, "bcontains", len) ||
-				 !strncmp(t + off, "bstartswith", len) ||
-				 !strncmp(t + off, "regex", len)))
+		else if (len && !strncmp(t + off, "regex", len))
 			fail(p, off, "operator '%s' is not supported", token_at(t, off, tok, sizeof(tok)));
 		else
 			fail(p, off, "unknown operator '%s' after field '%s'",
 			     token_at(t, off, tok, sizeof(tok)), fname);
 		goto fail;
 	}
+	if (n->field == CW_F_EVT_RES && !op_fits(n->op, n->ftype))
+		res_as_text(n);
 	if (!op_fits(n->op, n->ftype)) {
 		fail(p, off, "operator '%s' is not supported for %s field '%s'",
-		     op_name(n->op), type_name(n->ftype), fname);
+		     cond_op_name(n->op), type_name(n->ftype), fname);
 		goto fail;
 	}
 	if (n->op == OP_EXISTS)
@@ -653,7 +672,7 @@ static struct cnode *parse_condition(struct parser *p, struct cnode *n, const ch
 
 		skip_blanks(p);
 		off = p->pos;
-		s = lex_value(p, &quoted, op_name(n->op));
+		s = lex_value(p, &quoted, cond_op_name(n->op));
 		if (!s || !add_value(p, n, s, off, NULL, NULL))
 			goto fail;
 	}
@@ -692,7 +711,7 @@ static struct cnode *parse_field(struct parser *p, size_t off, size_t len)
 	}
 	if (id < 0) {
 		fail(p, off, "bad index in field '%s' (indexed fields take [0..%d], others none)",
-		     name, CW_ANCESTORS);
+		     name, CW_REC_ANC_MAX);
 		return NULL;
 	}
 	p->pos = off + len;
@@ -702,6 +721,12 @@ static struct cnode *parse_field(struct parser *p, size_t off, size_t len)
 	n->field = id;
 	n->index = idx;
 	n->ftype = field_info(id)->type;
+	n->fname = strdup(name);
+	if (!n->fname) {
+		fail(p, off, "out of memory");
+		node_free(n);
+		return NULL;
+	}
 	return parse_condition(p, n, name);
 }
 
@@ -960,7 +985,9 @@ void cond_free(struct cond *c)
 	free(c);
 }
 
-static bool cmp_str(const struct cnode *n, const char *s)
+/* inlined in both callers of cmp_value: per comparison per event */
+static inline __attribute__((always_inline)) bool
+cmp_str(const struct cnode *n, const char *s)
 {
 	size_t len;
 
@@ -988,9 +1015,13 @@ static bool cmp_str(const struct cnode *n, const char *s)
 		return len >= n->vals[0].len &&
 		       !memcmp(s + len - n->vals[0].len, n->vals[0].s, n->vals[0].len);
 	case OP_GLOB:
-		return fnmatch(n->vals[0].s, s, 0) == 0;
+		return glob_match(n->vals[0].s, s, false, NULL);
 	case OP_IGLOB:
-		return fnmatch(n->vals[0].s, s, FNM_CASEFOLD) == 0;
+		return glob_match(n->vals[0].s, s, true, NULL);
+	case OP_BCONTAINS:
+		return memmem(s, strlen(s), n->vals[0].s, n->vals[0].len) != NULL;
+	case OP_BSTARTSWITH:
+		return !strncmp(s, n->vals[0].s, n->vals[0].len);
 	case OP_IN:
 	case OP_INTERSECTS:
 		/* per event over long lists: the length rules out most items */
@@ -1033,44 +1064,61 @@ static bool cmp_str(const struct cnode *n, const char *s)
 	}								\
 } while (0)
 
-static bool eval_node(const struct cnode *n, const struct cw_record *rec)
+/* inlined in both callers: per comparison per event */
+static inline __attribute__((always_inline)) bool
+cmp_value(const struct cnode *n, const struct cw_value *v)
+{
+	if (n->op == OP_EXISTS || !v->is_set)
+		return v->is_set;
+	switch (n->ftype) {
+	case CW_FT_STR:
+		return cmp_str(n, v->str);
+	case CW_FT_U64:
+	case CW_FT_BOOL:
+		CMP_NUM(n, v->u64, u);
+	case CW_FT_S64:
+		CMP_NUM(n, v->s64, i);
+	}
+	return false;
+}
+
+bool cond_eval_node(const struct cnode *n, const struct cw_record *rec)
 {
 	struct cw_value v;
 
 	switch (n->kind) {
 	case CN_AND:
 		for (int i = 0; i < n->n; i++)
-			if (!eval_node(n->kids[i], rec))
+			if (!cond_eval_node(n->kids[i], rec))
 				return false;
 		return true;
 	case CN_OR:
 		for (int i = 0; i < n->n; i++)
-			if (eval_node(n->kids[i], rec))
+			if (cond_eval_node(n->kids[i], rec))
 				return true;
 		return false;
 	case CN_NOT:
-		return !eval_node(n->kids[0], rec);
+		return !cond_eval_node(n->kids[0], rec);
 	case CN_CMP:
 		break;
 	}
-	field_get(rec, n->field, n->index, &v);
-	if (n->op == OP_EXISTS || !v.is_set)
-		return v.is_set;
-	switch (n->ftype) {
-	case CW_FT_STR:
-		return cmp_str(n, v.str);
-	case CW_FT_U64:
-	case CW_FT_BOOL:
-		CMP_NUM(n, v.u64, u);
-	case CW_FT_S64:
-		CMP_NUM(n, v.s64, i);
+	if (n->index == CW_INDEX_ANY) {	/* any ancestor, nearest first */
+		for (int i = 1; i <= CW_REC_ANC_MAX; i++) {
+			field_get(rec, n->field, i, &v);
+			if (!v.is_set)
+				break;
+			if (cmp_value(n, &v))
+				return true;
+		}
+		return false;
 	}
-	return false;
+	field_get(rec, n->field, n->index, &v);
+	return cmp_value(n, &v);
 }
 
 bool cond_eval(const struct cond *c, const struct cw_record *rec)
 {
-	return c && eval_node(c->root, rec);
+	return c && cond_eval_node(c->root, rec);
 }
 
 /* ---- environment ----------------------------------------------------- */

@@ -15,10 +15,11 @@
  *   CmpOp       ::= '=' | '==' | '!=' | '<' | '<=' | '>' | '>='
  *                 | 'contains' | 'icontains' | 'startswith' | 'endswith'
  *                 | 'glob' | 'iglob'
+ *                 | 'bcontains' | 'bstartswith'      (hex bytes: cafebabe)
  *   ListOp      ::= 'in' | 'intersects' | 'pmatch'
  *   ListValue   ::= '(' (Item (',' Item)*)? ')' | ListName
  *   Item        ::= Value            (a bare Item naming a list is expanded)
- *   Field       ::= FieldName ('[' Index ']')?
+ *   Field       ::= FieldName ('[' Arg ']')?
  *   Value       ::= QuotedStr | BareStr
  *
  * Tokens:
@@ -39,8 +40,13 @@
  *     true/false. String fields take every operator; < <= > >= compare
  *     bytewise (strcmp). contains/startswith/endswith are case-sensitive,
  *     icontains is not; glob is fnmatch(3) without flags, iglob adds
- *     FNM_CASEFOLD; pmatch is true when the value equals a list path or
- *     lies below it.
+ *     FNM_CASEFOLD (matched in linear time here, whatever the pattern);
+ *     pmatch is true when the value equals a list path or lies below it.
+ *   - An ancestor field without an index (proc.aname = bash) holds when it
+ *     holds for any ancestor, parent first.
+ *   - evt.res compared with a word (SUCCESS, EACCES) or a text operator is
+ *     Falco's text form; with a number, the fd.
+ *   - Falco fields credwatch knows only by name (fields.h) are never set.
  *   - in and intersects are the same test on single-valued fields.
  *   - Macros are expanded where referenced (AST substitution, not text), so
  *     a macro behaves as if parenthesised. Lists expand inside ( ).
@@ -53,6 +59,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -90,6 +97,29 @@ struct cond *cond_compile_src(const char *text, const struct cond_env *env,
 			      const struct cond_src *src, struct cond_error *err);
 bool cond_eval(const struct cond *c, const struct cw_record *rec);
 void cond_free(struct cond *c);
+
+/* What a condition can be on the events credwatch produces (opens). */
+enum cond_truth { COND_NEVER, COND_ALWAYS, COND_MAYBE };
+
+struct cond_analysis {
+	enum cond_truth truth;
+	char why[256];		/* COND_NEVER: "needs evt.type in (execve, execveat)" */
+	char missing[256];	/* fields it depends on that credwatch never has a value
+				 * for although Falco does ("proc.cwd, proc.env"), or "" */
+	uint32_t wants;		/* enum cw_want bits of the fields it depends on */
+};
+
+/*
+ * cond_analyze - evaluate c symbolically over every event credwatch can
+ * produce: evt.type is one of the open syscalls, evt.dir is '<', fd.type
+ * is file or directory, the open succeeded, and Falco fields without a
+ * value on opens (fd.sip, evt.arg.request, ...) are unset. A comparison on
+ * anything else may go either way. Sound: COND_NEVER means no credwatch
+ * event can match; COND_ALWAYS that every one does. Parts whose outcome is
+ * settled this way are left out of missing and wants (their fields are
+ * never needed to decide).
+ */
+void cond_analyze(const struct cond *c, struct cond_analysis *out);
 /*
  * cond_and_not - "a and not b" (how rule exceptions attach). Takes both;
  * returns a, or NULL with errno ENOMEM after freeing both.

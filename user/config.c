@@ -48,10 +48,11 @@ static const struct opt_desc opts[] = {
 	  "next to the build", "credential catalog: where credentials live on a node (every "
 	  ".yaml file of a DIR); repeatable, applied in order"),
 	O("rules", OPT_LIST, rules, "FILE", "/etc/credwatch/rules/credwatch_rules.yaml, else "
-	  "rules/credwatch_rules.yaml next to the build", "Falco-style rules file; repeatable, "
-	  "applied in order"),
+	  "rules/credwatch_rules.yaml next to the build", "Falco rules file, or a directory of "
+	  "*.yaml/*.yml rules files (name order); repeatable, applied in order"),
 	O("validate-rules", OPT_BOOL, validate_rules, NULL, NULL,
-	  "load and check the rules, print every error as FILE:LINE:COL, exit 0 or 2"),
+	  "load and check the rules, print every error as FILE:LINE:COL, exit 0 or 2; with -v "
+	  "list the rules that do not apply to credential opens"),
 	O("output", OPT_STR, output, "FILE|-", "-", "where alerts go (appends to FILE)"),
 	O("output-format", OPT_STR, output_format, "json|text", "text on a terminal, else json",
 	  "alert format: Falco JSON lines or readable text"),

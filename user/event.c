@@ -112,7 +112,8 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 
 		/*
 		 * The one place the kernel's argv enters a record: from here on
-		 * only the redacted copy exists, for every field made of it.
+		 * only the redacted copy exists, for every field made of it
+		 * (proc.cmdline, proc.args and proc.exe, argv[0], alike).
 		 */
 		if (redact && n) {
 			n = redact_argv(redact, rec->proc_name, args, n, cut, clean, sizeof(clean),
@@ -120,14 +121,22 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 			args = clean;
 		}
 		format_args(args, n, cut || out_cut, rec->proc_cmdline, sizeof(rec->proc_cmdline));
+		/* proc.exe is argv[0]; proc.args is the command line after it */
+		n = strnlen(args, n);
+		if (n >= sizeof(rec->proc_exe))
+			n = sizeof(rec->proc_exe) - 1;
+		memcpy(rec->proc_exe, args, n);
+		rec->proc_exe[n] = '\0';
 	}
 	if (e->path_len && data > CW_PATH_OFF) {
 		size_t avail = data - CW_PATH_OFF;
 		size_t n = e->path_len < avail ? e->path_len : avail;
 
 		n = strnlen(e->data + CW_PATH_OFF, n);
-		memcpy(rec->fd_name, e->data + CW_PATH_OFF, n);
-		rec->fd_name[n] = '\0';
+		memcpy(rec->fd_nameraw, e->data + CW_PATH_OFF, n);
+		rec->fd_nameraw[n] = '\0';
+		/* Falco's fd.name: "/etc/./x//../shadow" is "/etc/shadow" */
+		record_path_normalize(rec->fd_nameraw, rec->fd_name, sizeof(rec->fd_name));
 	}
 
 	rec->open_flags = e->open_flags;

@@ -24,6 +24,7 @@ struct kctr {
 	char name[64];
 	char image[256];
 	char id[129];
+	bool privileged;	/* securityContext.privileged (absent: false) */
 };
 
 struct kvol {
@@ -257,6 +258,8 @@ static void parse_containers(struct kpod *p, const cJSON *spec, const cJSON *sta
 			if (image)
 				k8s_image_repository(image, p->ctr[p->nctr].image,
 						     sizeof(p->ctr[0].image));
+			p->ctr[p->nctr].privileged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(c, "securityContext"), "privileged"));
 			p->ctr[p->nctr++].id[0] = '\0';
 		}
 	}
@@ -922,6 +925,8 @@ int k8s__lookup(struct k8s *k, const char *pod_uid, const char *container_id,
 		if (!strcmp(p->ctr[i].id, container_id)) {
 			copy(out->container_name, sizeof(out->container_name), p->ctr[i].name);
 			copy(out->container_image, sizeof(out->container_image), p->ctr[i].image);
+			out->container_found = true;
+			out->container_privileged = p->ctr[i].privileged;
 			break;
 		}
 	}

@@ -42,6 +42,8 @@ struct k8s_pod_view {
 	char sa[254];			/* spec.serviceAccountName */
 	char container_name[64];	/* for the container id asked about */
 	char container_image[256];	/* repository, no tag or digest */
+	bool container_found;		/* the container id asked about is in the pod */
+	bool container_privileged;	/* its securityContext.privileged */
 	char secret_name[254];		/* for the volume asked about */
 	bool volume_found;		/* the volume exists in the pod spec */
 	bool volume_sa_token;		/* projected serviceAccountToken volume */

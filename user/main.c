@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		int n;
 
 		agent_rules_files(&cfg, &files, &n);
-		ret = rules_validate(files, n, stdout, stderr);
+		ret = rules_validate(files, n, cfg.verbose, stdout, stderr);
 		goto out;
 	}
 	if (cfg.list_watched) {

@@ -86,13 +86,27 @@ void record_reset(struct cw_record *rec)
 		rec->aname[i][0] = '\0';
 	rec->user_name[0] = '\0';
 	rec->is_exec_session = CW_UNKNOWN;
+	rec->evt_num = 0;
+	rec->proc_exe[0] = '\0';
+	rec->proc_pexe[0] = '\0';
+	rec->proc_pexepath[0] = '\0';
+	rec->proc_start_ns = 0;
+	rec->vpid = 0;
+	rec->proc_sname[0] = '\0';
+	rec->user_loginname[0] = '\0';
+	rec->cap_effective[0] = '\0';
+	rec->cap_permitted[0] = '\0';
+	rec->cap_inheritable[0] = '\0';
+	rec->nanc_extra = 0;
 	rec->fd_name[0] = '\0';
+	rec->fd_nameraw[0] = '\0';
 	rec->fd_flags[0] = '\0';
 	rec->fd_ino = rec->fd_dev = rec->open_flags = 0;
 	rec->cgroup_id = rec->mnt_ns = rec->pid_ns = 0;
 	rec->container_id[0] = '\0';
 	rec->container_name[0] = '\0';
 	rec->container_image[0] = '\0';
+	rec->container_privileged = CW_UNKNOWN;
 	rec->ns_name[0] = '\0';
 	rec->pod_name[0] = '\0';
 	rec->pod_uid[0] = '\0';
@@ -104,12 +118,61 @@ void record_reset(struct cw_record *rec)
 	rec->owner_pod[0] = '\0';
 	rec->owner_pod_uid[0] = '\0';
 	rec->owner_sa[0] = '\0';
+	rec->owner_pid = 0;
 	rec->secret_name[0] = '\0';
 	rec->same_pod = CW_UNKNOWN;
 	rec->cluster_name[0] = '\0';
 	rec->cloud_provider[0] = '\0';
 	rec->cloud_region[0] = '\0';
 	rec->ev_flags = 0;
+}
+
+void record_path_normalize(const char *src, char *dst, size_t size)
+{
+	size_t o = 0;
+	const char *s = src;
+
+	if (size < 2) {
+		if (size)
+			dst[0] = '\0';
+		return;
+	}
+	if (src[0] != '/') {
+		record_strlcpy(dst, src, size);
+		return;
+	}
+	/* dst holds "/a/b" (no trailing '/') between components */
+	while (*s) {
+		const char *c;
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		c = s;
+		while (*s && *s != '/')
+			s++;
+		n = (size_t)(s - c);
+		if (n == 0 || (n == 1 && c[0] == '.'))
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			while (o > 0 && dst[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;	/* the '/' before the dropped component */
+			continue;
+		}
+		if (o + 1 + n + 1 > size)	/* cut: keep what fits, as record_strlcpy */
+			n = size > o + 2 ? size - o - 2 : 0;
+		if (o + 1 < size)
+			dst[o++] = '/';
+		memcpy(dst + o, c, n);
+		o += n;
+		if (o + 1 >= size)
+			break;
+	}
+	if (o == 0)
+		dst[o++] = '/';
+	dst[o] = '\0';
 }
 
 /* Append sep and name to buf, cut (NUL-terminated) at size as snprintf would. */

@@ -20,6 +20,14 @@
 #define CW_REC_NAME_MAX		256	/* names, ids, namespaces */
 #define CW_REC_PATH_MAX		(CW_PATH_MAX + 64)
 #define CW_REC_CMDLINE_MAX	(CW_ARGS_MAX * 4 + 32)	/* escaped argv */
+#define CW_REC_CAPS_MAX		768	/* every capability name, space-separated */
+/*
+ * Ancestors past the kernel's CW_ANCESTORS, read from /proc at attribution
+ * time when a rule asks for them (proc.aname[N], unindexed proc.aname):
+ * proc.aname[N] takes N in 0..CW_REC_ANC_MAX.
+ */
+#define CW_REC_ANC_MAX		32
+#define CW_REC_ANC_EXTRA	(CW_REC_ANC_MAX - CW_ANCESTORS)
 
 /*
  * cred.kind: the one place kinds are defined (the kernel only carries the
@@ -72,8 +80,25 @@ struct cw_record {
 	char user_name[CW_REC_NAME_MAX];
 	int8_t is_exec_session;		/* enum cw_tristate */
 
+	/* Falco's process fields; the ones read from /proc are "" or 0 when unknown */
+	uint64_t evt_num;		/* evt.num: the agent's event sequence, 0 unset */
+	char proc_exe[CW_ARGS_MAX + 4];	/* proc.exe: argv[0] as captured */
+	char proc_pexe[CW_ARGS_MAX + 4];	/* proc.pexe: the parent's argv[0] */
+	char proc_pexepath[CW_REC_PATH_MAX];	/* proc.pexepath */
+	uint64_t proc_start_ns;		/* proc.pid.ts: process start, ns since the epoch */
+	uint64_t vpid;			/* proc.vpid: pid in its own pid namespace */
+	char proc_sname[CW_COMM_LEN + 1];	/* proc.sname: session leader's comm */
+	char user_loginname[CW_REC_NAME_MAX];	/* user.loginname */
+	char cap_effective[CW_REC_CAPS_MAX];	/* thread.cap_*: Falco's "CAP_A CAP_B" */
+	char cap_permitted[CW_REC_CAPS_MAX];
+	char cap_inheritable[CW_REC_CAPS_MAX];
+	uint8_t nanc_extra;		/* ancestors past CW_ANCESTORS below */
+	uint64_t apid_extra[CW_REC_ANC_EXTRA];	/* proc.apid[CW_ANCESTORS + 1 + i] */
+	char aname_extra[CW_REC_ANC_EXTRA][CW_COMM_LEN + 1];
+
 	/* fd.* */
-	char fd_name[CW_REC_PATH_MAX];	/* the path as the process passed it */
+	char fd_name[CW_REC_PATH_MAX];	/* the path passed; an absolute one normalized */
+	char fd_nameraw[CW_REC_PATH_MAX];	/* the path exactly as passed */
 	char fd_flags[160];		/* "O_RDONLY|O_CLOEXEC" */
 	uint64_t fd_ino, fd_dev;	/* fd.dev in userspace st_dev encoding */
 	uint64_t open_flags;		/* raw O_* bits */
@@ -83,6 +108,7 @@ struct cw_record {
 	char container_id[CW_REC_NAME_MAX];	/* "host" outside containers */
 	char container_name[CW_REC_NAME_MAX];
 	char container_image[CW_REC_NAME_MAX];	/* container.image.repository */
+	int8_t container_privileged;	/* container.privileged: enum cw_tristate */
 	char ns_name[CW_REC_NAME_MAX];
 	char pod_name[CW_REC_NAME_MAX];
 	char pod_uid[CW_REC_NAME_MAX];
@@ -96,6 +122,7 @@ struct cw_record {
 	char owner_pod[CW_REC_NAME_MAX];
 	char owner_pod_uid[CW_REC_NAME_MAX];
 	char owner_sa[CW_REC_NAME_MAX];
+	uint64_t owner_pid;		/* cred.owner.pid: whose environ was read, 0 unset */
 	char secret_name[CW_REC_NAME_MAX];
 	int8_t same_pod;		/* enum cw_tristate */
 
@@ -121,5 +148,13 @@ void open_flags_format(uint64_t flags, char *buf, size_t size);
 
 /* Copy src into a fixed buffer, always NUL-terminated. */
 void record_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * record_path_normalize - an absolute path as Falco's fd.name shows it:
+ * "." components and repeated '/' dropped, ".." removing the component
+ * before it (lexically, as libsinsp does; symlinks are not followed), no
+ * trailing '/'. A relative path is copied unchanged. dst may not alias src.
+ */
+void record_path_normalize(const char *src, char *dst, size_t size);
 
 #endif /* CW_RECORD_H */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /* rules.c - load Falco YAML rule files (libyaml), compile and evaluate rules. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "cond.h"
@@ -59,6 +62,14 @@ struct exc {
 	struct cond_srcseg where;
 };
 
+/* What became of an enabled rule at load. */
+enum rule_status {
+	RULE_ACTIVE,		/* evaluated on every event */
+	RULE_INAPPLICABLE,	/* no credwatch event can match it (or another source) */
+	RULE_UNSUPPORTED,	/* depends on fields credwatch does not collect */
+	RULE_SKIPPED,		/* skip-if-unknown-filter and a field credwatch does not know */
+};
+
 struct cw_rule {
 	char *name, *desc, *output, *source;
 	struct text cond;
@@ -72,6 +83,8 @@ struct cw_rule {
 	struct cond_srcseg out_where;
 	struct cond *c;
 	struct tmpl *out;
+	enum rule_status status;
+	char why[320];			/* not RULE_ACTIVE: the reason, for -v */
 };
 
 struct rules {
@@ -85,6 +98,8 @@ struct rules {
 	int nall;
 	struct cw_rule **active;	/* enabled and compiled */
 	int nactive;
+	int nenabled, ninapplicable, nunsupported, nskipped;
+	uint32_t wants;			/* enum cw_want of the active rules */
 	struct cond_env *env;
 	bool match_all;
 };
@@ -157,6 +172,24 @@ diag_at(struct loader *L, const struct cond_srcseg *at, const char *fmt, ...)
 	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 	va_end(ap);
 	diag_push(L, &e);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+warn_at(struct loader *L, const struct cond_srcseg *at, const char *fmt, ...)
+{
+	struct rules_diag *d = L->diag;
+	struct cond_error e = { 0 };
+	va_list ap;
+
+	snprintf(e.file, sizeof(e.file), "%s", at->file ? at->file : "");
+	e.line = at->line;
+	e.col = at->col;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	log_warn("rules: %s:%d:%d: %s", e.file, e.line, e.col, e.msg);
+	if (d->nwarnings < RULES_DIAG_MAX)
+		d->warnings[d->nwarnings++] = e;
 }
 
 void rules_diag_print(const struct rules_diag *diag, FILE *f)
@@ -368,7 +401,7 @@ static int ybool(struct loader *L, struct yfile *f, yaml_node_t *n, const char *
 	return -1;
 }
 
-/* Check every key of an item against the allowed ones. */
+/* Check every key of an item: not a string or twice is an error, unknown a warning. */
 static bool ykeys_ok(struct loader *L, struct yfile *f, yaml_node_t *map,
 		     const char *kind, const char *const *allowed, const char *const *ignored)
 {
@@ -402,10 +435,9 @@ static bool ykeys_ok(struct loader *L, struct yfile *f, yaml_node_t *map,
 				known = true;
 			}
 		}
-		if (!known) {
-			diag_at(L, &at, "%s: unknown key '%s'", kind, k);
-			ok = false;
-		}
+		/* as Falco 0.44: a warning, the item loads without it */
+		if (!known)
+			warn_at(L, &at, "%s: unknown key '%s', ignored", kind, k);
 	}
 	return ok;
 }
@@ -514,6 +546,10 @@ static void do_list(struct loader *L, struct yfile *f, yaml_node_t *item)
 		return;
 	if (ov && !override_ok(L, f, ov, "list", ap, ap))
 		return;
+	if (ov && append) {
+		diag_at(L, &at, "list '%s': append and override cannot be used together", name);
+		return;
+	}
 	if (!items || items->type != YAML_SEQUENCE_NODE) {
 		diag_at(L, &at, "list '%s': 'items' must be a sequence", name);
 		return;
@@ -590,6 +626,10 @@ static void do_macro(struct loader *L, struct yfile *f, yaml_node_t *item)
 		return;
 	if (ov && !override_ok(L, f, ov, "macro", ap, ap))
 		return;
+	if (ov && append) {
+		diag_at(L, &at, "macro '%s': append and override cannot be used together", name);
+		return;
+	}
 	if (!cn || !yscalar(cn)) {
 		diag_at(L, &at, "macro '%s': 'condition' must be a string", name);
 		return;
@@ -752,6 +792,8 @@ static void do_exceptions(struct loader *L, struct yfile *f, struct cw_rule *ru,
 	static const char *const keys[] = { "name", "fields", "comps", "values", NULL };
 	struct cond_srcseg at = ypos(f, seq);
 
+	if (seq->type == YAML_SCALAR_NODE && !seq->data.scalar.length)
+		return;			/* "exceptions:" with nothing: none */
 	if (seq->type != YAML_SEQUENCE_NODE) {
 		diag_at(L, &at, "rule '%s': 'exceptions' must be a sequence", ru->name);
 		return;
@@ -779,9 +821,10 @@ static void do_exceptions(struct loader *L, struct yfile *f, struct cw_rule *ru,
 		for (int i = 0; i < ru->nexcs; i++)
 			if (!strcmp(ru->excs[i].name, name))
 				e = &ru->excs[i];
-		if (e && !append) {
-			diag_at(L, &ep, "rule '%s': duplicate exception '%s'", ru->name, name);
-			continue;
+		if (e && !append) {	/* Falco warns and keeps both */
+			warn_at(L, &ep, "rule '%s': exception '%s' is defined twice; both apply",
+				ru->name, name);
+			e = NULL;
 		}
 		if (e && (fl || cp)) {
 			diag_at(L, &ep, "rule '%s': exception '%s': appending takes 'values' only",
@@ -1048,15 +1091,21 @@ static void rule_apply(struct loader *L, struct yfile *f, struct cw_rule *ru, ya
 		do_exceptions(L, f, ru, n, app);
 		return;
 	}
-	if (!strcmp(key, "enabled") || !strcmp(key, "skip-if-unknown-filter")) {
+	if (!strcmp(key, "enabled") || !strcmp(key, "skip-if-unknown-filter") ||
+	    !strcmp(key, "warn_evttypes") || !strcmp(key, "capture")) {
 		int b = ybool(L, f, n, key);
 
 		if (b >= 0 && !strcmp(key, "enabled"))
 			ru->enabled = b;
-		else if (b >= 0)
+		else if (b >= 0 && !strcmp(key, "skip-if-unknown-filter"))
 			ru->skip_unknown = b;
+		else if (b > 0 && !strcmp(key, "capture"))	/* Falco's capture files */
+			log_info("rules: %s:%d: rule '%s': capture is not supported (credwatch's "
+				 "--dump records every event); ignored", at.file, at.line, ru->name);
 		return;
 	}
+	if (!strcmp(key, "capture_duration"))
+		return;
 	s = ystr(L, f, n, "rule", key);
 	if (!s)
 		return;
@@ -1092,11 +1141,10 @@ static void rule_apply(struct loader *L, struct yfile *f, struct cw_rule *ru, ya
 
 static void do_rule(struct loader *L, struct yfile *f, yaml_node_t *item)
 {
+	/* the keys of Falco 0.44's rule_loader_reader.cpp */
 	static const char *const keys[] = {
 		"rule", "desc", "condition", "output", "priority", "tags", "enabled",
-		"exceptions", "append", "override", "source", "skip-if-unknown-filter", NULL,
-	};
-	static const char *const ign[] = {
+		"exceptions", "append", "override", "source", "skip-if-unknown-filter",
 		"warn_evttypes", "capture", "capture_duration", NULL,
 	};
 	static const char *const can_append[] = {
@@ -1104,27 +1152,30 @@ static void do_rule(struct loader *L, struct yfile *f, yaml_node_t *item)
 	};
 	static const char *const can_replace[] = {
 		"condition", "output", "desc", "priority", "tags", "exceptions", "enabled",
-		"source", NULL,
+		"skip-if-unknown-filter", "warn_evttypes", "capture", "capture_duration", NULL,
 	};
 	static const char *const apply[] = {
 		"desc", "condition", "output", "priority", "tags", "enabled", "exceptions",
-		"source", "skip-if-unknown-filter", NULL,
+		"source", "skip-if-unknown-filter", "warn_evttypes", "capture", NULL,
 	};
 	struct rules *r = L->r;
 	yaml_node_t *ov = yget(f, item, "override"), *apn = yget(f, item, "append");
 	const char *name = ystr(L, f, yget(f, item, "rule"), "rule", "rule");
 	struct cond_srcseg at = ypos(f, item);
 	struct cw_rule *ru;
-	int append = 0, nkeys;
+	int append = 0;
 
-	if (!ykeys_ok(L, f, item, "rule", keys, ign) || !name)
+	if (!ykeys_ok(L, f, item, "rule", keys, NULL) || !name)
 		return;
 	if (apn && (append = ybool(L, f, apn, "rule: append")) < 0)
 		return;
 	if (ov && !override_ok(L, f, ov, "rule", can_append, can_replace))
 		return;
+	if (ov && append) {
+		diag_at(L, &at, "rule '%s': append and override cannot be used together", name);
+		return;
+	}
 	ru = find_rule(r, name);
-	nkeys = (int)(item->data.mapping.pairs.top - item->data.mapping.pairs.start);
 	if ((append || ov) && !ru) {
 		diag_at(L, &at, "rule '%s': %s but no rule '%s' is defined before", name,
 			append ? "append" : "override", name);
@@ -1141,21 +1192,35 @@ static void do_rule(struct loader *L, struct yfile *f, yaml_node_t *item)
 		return;
 	}
 	if (ov) {
-		for (int i = 0; apply[i]; i++) {
-			enum ov o = override_of(f, ov, apply[i]);
+		/* every overridable key present must say append or replace */
+		for (int i = 0; can_replace[i]; i++) {
+			enum ov o = override_of(f, ov, can_replace[i]);
 
-			if (o == OV_NONE && yget(f, item, apply[i]) && strcmp(apply[i], "enabled")) {
-				struct cond_srcseg kp = ypos(f, yget(f, item, apply[i]));
+			if (o == OV_NONE && yget(f, item, can_replace[i])) {
+				struct cond_srcseg kp = ypos(f, yget(f, item, can_replace[i]));
 
-				diag_at(L, &kp, "rule '%s': '%s' is not listed in override", name, apply[i]);
+				diag_at(L, &kp, "rule '%s': '%s' is not listed in override", name,
+					can_replace[i]);
 				continue;
 			}
-			rule_apply(L, f, ru, item, apply[i], o == OV_APPEND);
+			if (o != OV_NONE && !yget(f, item, can_replace[i])) {
+				struct cond_srcseg kp = ypos(f, ov);
+
+				diag_at(L, &kp, "rule '%s': override of '%s', which the item does not have",
+					name, can_replace[i]);
+				continue;
+			}
+			rule_apply(L, f, ru, item, can_replace[i], o == OV_APPEND);
 		}
 		return;
 	}
-	if (ru && nkeys == 2 && yget(f, item, "enabled")) {	/* switch on/off */
-		rule_apply(L, f, ru, item, "enabled", false);
+	if (!yget(f, item, "condition") && !yget(f, item, "output") && !yget(f, item, "desc") &&
+	    !yget(f, item, "priority") && yget(f, item, "enabled")) {	/* switch on/off */
+		if (!ru)
+			diag_at(L, &at, "rule '%s': 'enabled' but no rule '%s' is defined before",
+				name, name);
+		else
+			rule_apply(L, f, ru, item, "enabled", false);
 		return;
 	}
 	{
@@ -1213,11 +1278,15 @@ static void do_item(struct loader *L, struct yfile *f, yaml_node_t *item)
 	else if (yget(f, item, "list"))
 		do_list(L, f, item);
 	else if (yget(f, item, "required_engine_version") || yget(f, item, "required_plugin_versions"))
+		/*
+		 * credwatch is not a Falco engine and has no plugins: the fields the
+		 * container plugin gives Falco are built in (container.*, k8s.*)
+		 */
 		log_debug("rules: %s:%d: ignoring %s", f->name, at.line,
 			  yget(f, item, "required_engine_version") ?
 			  "required_engine_version" : "required_plugin_versions");
-	else
-		diag_at(L, &at, "unknown item: expected rule, macro or list");
+	else		/* as Falco: a warning */
+		warn_at(L, &at, "unknown item (not a rule, macro or list), ignored");
 }
 
 static int read_all(const char *path, char **buf, size_t *len)
@@ -1320,20 +1389,115 @@ out:
 	free(f.buf);
 }
 
+/* Load one file; its name lives in r->files, which positions point into. */
+static void add_file(struct loader *L, const char *path)
+{
+	struct rules *r = L->r;
+	char *name;
+
+	if (!grow(L, &r->files, r->nfiles, sizeof(char *)))
+		return;
+	name = dup_or_oom(L, path);
+	if (!name)
+		return;
+	r->files[r->nfiles++] = name;
+	load_file(L, name);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+/*
+ * A rules directory, as Falco reads one: its regular files (symlinks
+ * followed, as in a ConfigMap mount) named *.yaml or *.yml, in byte order
+ * of their names, not recursing.
+ */
+static void load_dir(struct loader *L, const char *dir)
+{
+	struct cond_srcseg whole = { 0, dir, 0, 0 };
+	char **names = NULL, path[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d) {
+		diag_at(L, &whole, "cannot read rules directory: %s", strerror(errno));
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!is_yaml_name(de->d_name) || stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (!grow(L, &names, n, sizeof(char *)))
+			break;
+		names[n] = dup_or_oom(L, path);
+		if (!names[n])
+			break;
+		n++;
+	}
+	closedir(d);
+	if (!n && !L->oom)
+		diag_at(L, &whole, "rules directory has no *.yaml or *.yml file");
+	if (n)
+		qsort(names, (size_t)n, sizeof(char *), cmp_names);
+	for (int i = 0; i < n; i++) {
+		if (!L->oom)
+			add_file(L, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 /* ---- compile ---------------------------------------------------------- */
+
+/* Record why an enabled rule is not evaluated. */
+static void __attribute__((format(printf, 4, 5)))
+rule_set_status(struct rules *r, struct cw_rule *ru, enum rule_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	ru->status = st;
+	va_start(ap, fmt);
+	vsnprintf(ru->why, sizeof(ru->why), fmt, ap);
+	va_end(ap);
+	if (st == RULE_INAPPLICABLE)
+		r->ninapplicable++;
+	else if (st == RULE_UNSUPPORTED)
+		r->nunsupported++;
+	else if (st == RULE_SKIPPED)
+		r->nskipped++;
+	log_debug("rules: %s:%d: rule '%s': not evaluated: %s", ru->where.file, ru->where.line,
+		  ru->name, ru->why);
+}
 
 static void compile_rule(struct loader *L, struct cw_rule *ru)
 {
 	struct rules *r = L->r;
 	struct cond_src src = { ru->cond.segs, ru->cond.nsegs };
+	struct cond_analysis an;
 	struct cond_error e;
 	struct cond *c;
 	struct text xt;
 	char unknown[160];
 
-	if (ru->source && strcmp(ru->source, "syscall") && strcmp(ru->source, "credwatch")) {
-		log_info("rules: %s:%d: rule '%s': source '%s' is not credwatch's, skipped",
-			 ru->where.file, ru->where.line, ru->name, ru->source);
+	r->nenabled++;
+	/* k8s_audit, aws_cloudtrail, ...: plugin events credwatch never sees */
+	if (ru->source && ru->source[0] && strcmp(ru->source, "syscall") &&
+	    strcmp(ru->source, "credwatch")) {
+		rule_set_status(r, ru, RULE_INAPPLICABLE, "source '%s' (credwatch's events are "
+				"syscall opens)", ru->source);
 		return;
 	}
 	c = cond_compile_src(ru->cond.s ? ru->cond.s : "", r->env, &src, &e);
@@ -1357,11 +1521,31 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 		text_free(&xt);
 	}
 	if (!c) {
-		if (ru->skip_unknown && strstr(e.msg, "unknown field")) {
-			log_debug("rules: rule '%s': %s; skipped (skip-if-unknown-filter)", ru->name, e.msg);
+		if (ru->skip_unknown && strstr(e.msg, "unknown field")) {	/* as Falco: warn */
+			struct cond_srcseg at = { 0, e.file, e.line, e.col };
+
+			warn_at(L, &at, "rule '%s': %s; skipped (skip-if-unknown-filter)",
+				ru->name, e.msg);
+			rule_set_status(r, ru, RULE_SKIPPED, "%s (skip-if-unknown-filter)", e.msg);
 			return;
 		}
 		diag_push(L, &e);
+		return;
+	}
+	/*
+	 * A rule no open can match (it needs execve, connect, a socket field...)
+	 * loads, is counted and is not evaluated; one whose outcome depends on a
+	 * field credwatch never has (proc.cwd) is not evaluated either: with the
+	 * field unset it would match where Falco does not.
+	 */
+	cond_analyze(c, &an);
+	if (an.truth == COND_NEVER || an.missing[0]) {
+		if (an.truth == COND_NEVER)
+			rule_set_status(r, ru, RULE_INAPPLICABLE, "%s", an.why);
+		else
+			rule_set_status(r, ru, RULE_UNSUPPORTED, "depends on %s, which credwatch "
+					"does not collect", an.missing);
+		cond_free(c);
 		return;
 	}
 	ru->c = c;
@@ -1380,6 +1564,7 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 	if (unknown[0])
 		log_warn("rules: %s:%d: rule '%s': output field '%%%s' is not a credwatch field; "
 			 "it prints <NA>", ru->out_where.file, ru->out_where.line, ru->name, unknown);
+	r->wants |= an.wants | tmpl_wants(ru->out);
 	if (grow(L, &r->active, r->nactive, sizeof(*r->active)))
 		r->active[r->nactive++] = ru;
 }
@@ -1430,15 +1615,13 @@ struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag
 		return NULL;
 	}
 	L.r = r;
-	r->files = calloc((size_t)nfiles + 1, sizeof(char *));
-	if (!r->files)
-		L.oom = true;
 	for (int i = 0; !L.oom && i < nfiles; i++) {
-		r->files[i] = dup_or_oom(&L, files[i]);
-		if (!r->files[i])
-			break;
-		r->nfiles++;
-		load_file(&L, r->files[i]);
+		struct stat st;
+
+		if (!stat(files[i], &st) && S_ISDIR(st.st_mode))
+			load_dir(&L, files[i]);
+		else
+			add_file(&L, files[i]);
 	}
 	if (!L.oom)		/* report compile errors of the rest too */
 		compile_all(&L);
@@ -1453,7 +1636,8 @@ struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag
 		errno = L.oom ? ENOMEM : EINVAL;
 		return NULL;
 	}
-	log_debug("rules: %d rules loaded (%d defined) from %d files", r->nactive, r->nall, nfiles);
+	log_debug("rules: %d rules loaded (%d defined) from %d files", r->nactive, r->nall,
+		  r->nfiles);
 	return r;
 }
 
@@ -1556,10 +1740,52 @@ void rule_output_fields(const struct cw_rule *rule, const struct cw_record *rec,
 	tmpl_fields_json(rule->out, rec, jb);
 }
 
-int rules_validate(const char *const *files, int nfiles, FILE *out, FILE *err)
+uint32_t rules_wants(const struct rules *r)
+{
+	return r ? r->wants : 0;
+}
+
+const char *rules_summary(const struct rules *r, char *buf, size_t size)
+{
+	char more[160] = "";
+
+	buf[0] = '\0';
+	if (!r || !(r->ninapplicable + r->nunsupported + r->nskipped))
+		return buf;
+	if (r->nunsupported)
+		snprintf(more, sizeof(more), ", %d need fields credwatch does not collect",
+			 r->nunsupported);
+	if (r->nskipped)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 ", %d skipped (skip-if-unknown-filter)", r->nskipped);
+	snprintf(buf, size, "rules: %d of %d enabled rules apply to credential opens; %d "
+		 "inapplicable (need event types or fields credwatch does not see)%s; "
+		 "--validate-rules -v lists them", r->nactive, r->nenabled, r->ninapplicable, more);
+	return buf;
+}
+
+void rules_list_unused(const struct rules *r, FILE *f)
+{
+	static const char *const what[] = {
+		[RULE_ACTIVE] = "", [RULE_INAPPLICABLE] = "inapplicable",
+		[RULE_UNSUPPORTED] = "not evaluated", [RULE_SKIPPED] = "skipped",
+	};
+
+	for (int i = 0; r && i < r->nall; i++) {
+		const struct cw_rule *ru = r->all[i];
+
+		if (!ru->enabled || ru->status == RULE_ACTIVE)
+			continue;
+		fprintf(f, "%s: %s:%d: %s: %s\n", what[ru->status], ru->where.file, ru->where.line,
+			ru->name, ru->why);
+	}
+}
+
+int rules_validate(const char *const *files, int nfiles, bool verbose, FILE *out, FILE *err)
 {
 	struct rules_diag *diag = malloc(sizeof(*diag));
 	struct rules *r;
+	char line[512];
 	int n;
 
 	if (!diag) {
@@ -1574,7 +1800,11 @@ int rules_validate(const char *const *files, int nfiles, FILE *out, FILE *err)
 	}
 	n = rules_count(r);
 	fprintf(out, "%d rule%s loaded from %d file%s\n", n, n == 1 ? "" : "s",
-		nfiles, nfiles == 1 ? "" : "s");
+		r->nfiles, r->nfiles == 1 ? "" : "s");
+	if (rules_summary(r, line, sizeof(line))[0])
+		fprintf(out, "%s\n", line);
+	if (verbose)
+		rules_list_unused(r, out);
 	rules_free(r);
 	free(diag);
 	return 0;

@@ -2,17 +2,28 @@
 /*
  * rules.h - Falco YAML rule files: load, compile, evaluate.
  *
- * Files are sequences of items, applied in order across files:
+ * Files are sequences of items, applied in order across files; a directory
+ * stands for its *.yaml and *.yml files in name order, as in Falco:
  *   - list: NAME      items: [a, b]              (append: true / override)
  *   - macro: NAME     condition: COND            (append: true / override)
  *   - rule: NAME      desc, condition, output, priority, tags, enabled,
- *                     exceptions, source, append / override
+ *                     exceptions, source, skip-if-unknown-filter,
+ *                     warn_evttypes, capture, capture_duration,
+ *                     append / override
  *   - required_engine_version / required_plugin_versions: accepted, ignored
- * A later definition of a name replaces the earlier one (a rule keeps its
- * place); `append: true` extends it; `- rule: X` with only `enabled:`
- * switches an existing rule on or off. Exceptions are Falco's: name,
- * fields, comps (default `=`, or `in` for the one-field form), values; a
- * rule matches when its condition holds and no exception tuple does.
+ * The keys and override rules are Falco 0.44's; an unknown key or item is
+ * a warning (rules_diag.warnings), not an error. A later definition of a
+ * name replaces the earlier one (a rule keeps its place); `append: true`
+ * extends it; `- rule: X` with only `enabled:` switches an existing rule on
+ * or off. Exceptions are Falco's: name, fields, comps (default `=`, or `in`
+ * for the one-field form), values; a rule matches when its condition holds
+ * and no exception tuple does.
+ *
+ * Each enabled rule is then analysed (cond_analyze): one that no credwatch
+ * event (a successful open) can match, or of another `source`, is loaded
+ * as inapplicable; one whose outcome depends on a field credwatch does not
+ * collect is not evaluated; both are counted (rules_summary) and listed
+ * (rules_list_unused), never errors.
  *
  * Everything is compiled by rules_load; a failed load returns NULL and
  * leaves whatever set the caller holds untouched, so a bad SIGHUP reload
@@ -22,6 +33,7 @@
 #define CW_RULES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cond.h"
@@ -33,10 +45,16 @@ struct cw_rule;
 
 #define RULES_DIAG_MAX 64
 
-/* Every error found, in file order (up to RULES_DIAG_MAX; line 0: whole file). */
+/*
+ * Every error found, in file order (up to RULES_DIAG_MAX; line 0: whole
+ * file), and the warnings (unknown keys, unknown items, ...: what Falco
+ * warns about and loads anyway), which rules_load also logs.
+ */
 struct rules_diag {
 	int count;
 	struct cond_error items[RULES_DIAG_MAX];
+	int nwarnings;
+	struct cond_error warnings[RULES_DIAG_MAX];
 };
 
 enum cw_priority {
@@ -83,10 +101,29 @@ int priority_parse(const char *name);
 /* Print each item as "FILE:LINE:COL: reason" (or "FILE: reason"). */
 void rules_diag_print(const struct rules_diag *diag, FILE *f);
 /*
- * rules_validate - --validate-rules: load files; on error print every error
- * to err and return 2, else print "N rules loaded from M files" to out and
- * return 0.
+ * What the loaded rules need attribution to read from /proc (enum cw_want,
+ * fields.h): the fields their conditions depend on and their outputs print.
  */
-int rules_validate(const char *const *files, int nfiles, FILE *out, FILE *err);
+uint32_t rules_wants(const struct rules *r);
+/*
+ * rules_summary - "" when every enabled rule is evaluated, else the one
+ * start-up line counting those that are not ("rules: 14 of 56 enabled rules
+ * apply to credential opens; 40 inapplicable ..."). Returns buf.
+ */
+const char *rules_summary(const struct rules *r, char *buf, size_t size);
+/*
+ * rules_list_unused - one line per enabled rule that is not evaluated:
+ * "inapplicable: FILE:LINE: NAME: needs evt.type in (execve, execveat)",
+ * "not evaluated: ...: depends on proc.cwd, which credwatch does not
+ * collect", "skipped: ...".
+ */
+void rules_list_unused(const struct rules *r, FILE *f);
+/*
+ * rules_validate - --validate-rules: load files; on error print every error
+ * to err and return 2, else print "N rules loaded from M files" and the
+ * summary line (and with verbose the rules_list_unused lines) to out and
+ * return 0. Warnings are logged.
+ */
+int rules_validate(const char *const *files, int nfiles, bool verbose, FILE *out, FILE *err);
 
 #endif /* CW_RULES_H */

@@ -147,6 +147,23 @@ void tmpl_fields_json(const struct tmpl *t, const struct cw_record *rec, struct 
 	}
 }
 
+uint32_t tmpl_wants(const struct tmpl *t)
+{
+	uint32_t w = 0;
+
+	for (int i = 0; t && i < t->n; i++) {
+		const struct tmpl_part *p = &t->parts[i];
+
+		if (p->field < 0)
+			continue;
+		w |= field_info(p->field)->want;
+		if ((p->field == CW_F_PROC_ANAME || p->field == CW_F_PROC_APID) &&
+		    (p->index == CW_INDEX_ANY || p->index > CW_ANCESTORS))
+			w |= CW_WANT_ANCESTORS;
+	}
+	return w;
+}
+
 void tmpl_free(struct tmpl *t)
 {
 	if (!t)

@@ -12,6 +12,7 @@
 #define CW_TEMPLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 #include "record.h"
@@ -31,6 +32,8 @@ void tmpl_render(const struct tmpl *t, const struct cw_record *rec, struct jbuf 
  * members of the JSON object open in jb.
  */
 void tmpl_fields_json(const struct tmpl *t, const struct cw_record *rec, struct jbuf *jb);
+/* enum cw_want bits attribution needs to fill the template's fields. */
+uint32_t tmpl_wants(const struct tmpl *t);
 void tmpl_free(struct tmpl *t);
 
 #endif /* CW_TEMPLATE_H */

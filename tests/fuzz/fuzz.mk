@@ -46,9 +46,13 @@ FUZZ_MAXLEN_catalog-load := 16384
 
 .PHONY: $(addprefix fuzz-,$(FUZZ_ALL)) fuzz-build
 
+# -MMD: an object is rebuilt when a header it includes changes (a stale one
+# built against an older struct cw_record overflowed it in record_reset)
 $(BUILD)/fuzz/obj/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
 
 $(BUILD)/fuzz/libcredwatch-fuzz.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^

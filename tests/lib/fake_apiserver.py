@@ -54,7 +54,8 @@ def pod(key, rv, sa="default"):
         "spec": {
             "nodeName": "node-1",
             "serviceAccountName": sa,
-            "containers": [{"name": "app", "image": "registry.local:5000/team/app:1.2@sha256:" + "0" * 64},
+            "containers": [{"name": "app", "image": "registry.local:5000/team/app:1.2@sha256:" + "0" * 64,
+                            "securityContext": {"privileged": True}},
                            {"name": "side", "image": "busybox"}],
             "initContainers": [{"name": "init", "image": "alpine:3.19"}],
             "volumes": [

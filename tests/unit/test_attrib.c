@@ -19,12 +19,14 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "user/attrib.h"
 #include "user/cgroup.h"
 #include "user/redact.h"
+#include "user/fields.h"
 #include "tests/lib/fake_apiserver.h"
 
 #define UA "11111111-2222-3333-4444-555555555555"
@@ -342,6 +344,139 @@ static void test_attrib_host_process_reading_a_pods_credential(void **state)
 	assert_string_equal(rec.proc_pcmdline, "");
 }
 
+/*
+ * A chain of 9 real processes, lvl0 (a session leader) .. lvl8 (the
+ * reader): the kernel would capture lvl7..lvl3; Falco's fields past that,
+ * and the ones the event does not carry, come from /proc on demand.
+ */
+#define CHAIN 9
+
+static pid_t spawn_chain(pid_t *pids)
+{
+	int fd[2];
+	pid_t top;
+
+	assert_int_equal(pipe(fd), 0);
+	top = fork();
+	assert_true(top >= 0);
+	if (top == 0) {
+		pid_t mine[CHAIN];
+
+		setsid();
+		for (int lvl = 0; lvl < CHAIN; lvl++) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "lvl%d", lvl);
+			prctl(PR_SET_NAME, name);
+			mine[lvl] = getpid();
+			if (lvl == CHAIN - 1) {		/* the reader tells the chain */
+				if (write(fd[1], mine, sizeof(mine)) != sizeof(mine))
+					_exit(2);
+				for (;;)
+					pause();
+			}
+			if (fork() != 0) {		/* every level waits for its child */
+				while (wait(NULL) > 0)
+					;
+				_exit(0);
+			}
+		}
+		_exit(3);
+	}
+	close(fd[1]);
+	assert_int_equal(read(fd[0], pids, sizeof(pid_t) * CHAIN), (ssize_t)sizeof(pid_t) * CHAIN);
+	close(fd[0]);
+	return top;
+}
+
+static void chain_event(struct cw_event *e, struct cw_record *rec, struct world *w,
+			const pid_t *pids, const char *comm)
+{
+	event(e, rec, w->host_id, (uint32_t)pids[CHAIN - 1], comm, NULL, NULL);
+	e->sid = (uint32_t)pids[0];
+	e->loginuid = 1000;
+	for (int i = 0; i < CW_ANCESTORS; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "lvl%d", CHAIN - 2 - i);
+		anc(e, i, (uint32_t)pids[CHAIN - 2 - i], name);
+	}
+}
+
+static void test_attrib_reads_falco_fields_from_proc_on_demand(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+	char path[64], line[256], self[PATH_MAX], want[CW_REC_CAPS_MAX] = "";
+	pid_t pids[CHAIN], top = spawn_chain(pids);
+	struct timespec t0;
+	uint64_t now_ns;
+	ssize_t n;
+	FILE *f;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	now_ns = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec;
+	/* not asked for: nothing read */
+	chain_event(&e, &rec, w, pids, "lvl8");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.proc_start_ns, 0);
+	assert_int_equal(rec.nanc_extra, 0);
+	assert_string_equal(rec.cap_effective, "");
+	assert_true(rec.evt_num > 0);
+	attrib_set_wants(w->a, CW_WANT_PROC_START | CW_WANT_STATUS | CW_WANT_SESSION |
+			 CW_WANT_LOGINNAME | CW_WANT_PEXEPATH | CW_WANT_ANCESTORS);
+	chain_event(&e, &rec, w, pids, "lvl8");
+	attrib_fill(w->a, &rec, &e);
+	/* started a moment ago (ticks are 10 ms; a generous window, not a timing test) */
+	assert_true(rec.proc_start_ns > now_ns - 60000000000ull);
+	assert_true(rec.proc_start_ns < now_ns + 60000000000ull);
+	assert_int_equal(rec.vpid, (uint64_t)pids[CHAIN - 1]);	/* same pid namespace */
+	assert_string_equal(rec.proc_sname, "lvl0");
+	assert_string_equal(rec.user_loginname, "hostuser");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);	/* forked, not exec'd */
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_string_equal(rec.proc_pexepath, self);
+	/* lvl2 .. lvl0, then whoever ran the test */
+	assert_true(rec.nanc_extra >= 4);
+	assert_string_equal(rec.aname_extra[0], "lvl2");
+	assert_int_equal(rec.apid_extra[0], (uint64_t)pids[2]);
+	assert_string_equal(rec.aname_extra[2], "lvl0");
+	assert_int_equal(rec.apid_extra[3], (uint64_t)getpid());
+	/* thread.cap_effective as Falco prints the CapEff mask */
+	snprintf(path, sizeof(path), "/proc/%d/status", pids[CHAIN - 1]);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:\t", 8))
+			field_caps_format(strtoull(line + 8, NULL, 16), want, sizeof(want));
+	fclose(f);
+	assert_string_equal(rec.cap_effective, want);
+	/* a pid that now names another process: nothing is lent to the event */
+	chain_event(&e, &rec, w, pids, "not-lvl8");
+	snprintf(e.anc[CW_ANCESTORS - 1].comm, sizeof(e.anc[0].comm), "other");
+	snprintf(e.anc[0].comm, sizeof(e.anc[0].comm), "other");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.proc_start_ns, 0);
+	assert_int_equal(rec.vpid, 0);
+	assert_string_equal(rec.cap_effective, "");
+	assert_string_equal(rec.proc_pexepath, "");
+	assert_int_equal(rec.nanc_extra, 0);
+	/* the reader has exited: the fields stay unset */
+	kill(top, SIGKILL);
+	for (int i = 1; i < CHAIN; i++)
+		kill(pids[i], SIGKILL);
+	waitpid(top, NULL, 0);
+	for (int i = 0; i < 200 && !kill(pids[CHAIN - 1], 0); i++)
+		usleep(10000);
+	chain_event(&e, &rec, w, pids, "lvl8");
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.proc_start_ns, 0);
+	assert_string_equal(rec.cap_effective, "");
+	attrib_set_wants(w->a, 0);
+}
+
 static void test_attrib_cgroupfs_driver_container(void **state)
 {
 	struct world *w = *state;
@@ -412,6 +547,7 @@ static void test_attrib_api_adds_service_accounts_images_and_secrets(void **stat
 	assert_true(!strcmp(rec.pod_sa, "sa-one") || !strcmp(rec.pod_sa, "sa-two"));
 	assert_string_equal(rec.container_name, "app");	/* the API's, by container id */
 	assert_string_equal(rec.container_image, "registry.local:5000/team/app");
+	assert_int_equal(rec.container_privileged, CW_TRUE);	/* securityContext */
 	assert_string_equal(rec.secret_name, "db-password");
 	assert_string_equal(rec.owner_sa, rec.pod_sa);
 	assert_int_equal(rec.same_pod, CW_TRUE);
@@ -521,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_attrib_exec_shell_reading_another_pods_token),
 		cmocka_unit_test(test_attrib_container_init_is_not_an_exec_session),
 		cmocka_unit_test(test_attrib_host_process_reading_a_pods_credential),
+		cmocka_unit_test(test_attrib_reads_falco_fields_from_proc_on_demand),
 		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
 		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
 		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),

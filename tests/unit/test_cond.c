@@ -173,6 +173,40 @@ static const struct accept_case accept_cases[] = {
 	/* a macro is one node: not "curl or (bash and pid = 1)" */
 	{ "curl_or_bash and proc.pid = 1", false },
 	{ "(is_net)", true },
+	/* Falco's fields and semantics */
+	{ "proc.aname = bash", true },		/* any ancestor */
+	{ "proc.aname = curl", false },		/* ancestors start at the parent */
+	{ "proc.aname in (sh, bash)", true },
+	{ "not proc.aname = zsh", true },
+	{ "proc.aname exists", true },
+	{ "proc.apid = 1000", true },
+	{ "proc.apid = 1234", false },
+	{ "proc.aname[6] exists", false },
+	{ "evt.res = SUCCESS", true },		/* Falco's text form */
+	{ "evt.res startswith E", false },
+	{ "evt.res != ENOENT", true },
+	{ "evt.res in (3, 4)", true },
+	{ "evt.rawres >= 0", true },
+	{ "fd.num = 3", true },
+	{ "evt.dir = <", true },
+	{ "evt.is_open_read = true", true },
+	{ "evt.is_open_write = false", true },
+	{ "evt.is_open_create = false", true },
+	{ "evt.is_open_exec = false", true },
+	{ "fd.typechar = f and fd.type = file", true },
+	{ "fd.filename = token", true },
+	{ "fd.directory endswith /kube-api-access-x", true },
+	{ "fd.sip = 10.0.0.1", false },		/* never set on a file */
+	{ "not fd.sip = 10.0.0.1", true },
+	{ "fd.sip exists", false },
+	{ "evt.arg.request contains X", false },
+	{ "evt.arg.flags contains O_RDONLY", true },
+	{ "proc.env icontains X", false },
+	{ "container.mount.dest[/var/run/docker.sock] exists", false },
+	{ "user.loginuid = -1", false },
+	{ "proc.cmdline bcontains 2d73", true },	/* "-s" */
+	{ "proc.cmdline bstartswith 6375726c", true },	/* "curl" */
+	{ "proc.cmdline bstartswith 2d73", false },
 };
 
 static void test_cond_accept_table_evaluates_as_expected(void **state)
@@ -213,7 +247,7 @@ static const struct reject_case reject_cases[] = {
 	{ "proc.pid = abc", "", 1, 12, "value 'abc' for numeric field 'proc.pid' is not an unsigned integer" },
 	{ "proc.pid = -1", "", 1, 12, "is not an unsigned integer" },
 	{ "proc.pid = 1.5", "", 1, 12, "is not an unsigned integer" },
-	{ "evt.res = x", "", 1, 11, "is not an integer" },
+	{ "evt.rawres = x", "", 1, 14, "is not an integer" },
 	{ "proc.pid contains 3", "", 1, 10, "operator 'contains' is not supported for numeric field 'proc.pid'" },
 	{ "proc.pid glob 3*", "", 1, 10, "operator 'glob' is not supported" },
 	{ "cred.same_pod = yes", "", 1, 17, "is not true or false" },
@@ -230,11 +264,14 @@ static const struct reject_case reject_cases[] = {
 	{ "undefined_macro", "", 1, 1, "undefined macro 'undefined_macro'" },
 	{ "proc.name = curl or nope", "", 1, 21, "undefined macro 'nope'" },
 	{ "proc.name = \"abc", "", 1, 13, "unterminated string" },
-	{ "proc.name bcontains 41", "", 1, 11, "operator 'bcontains' is not supported" },
+	{ "proc.name bcontains 4", "", 1, 21, "is not an even number of hex digits" },
+	{ "proc.name bcontains zz", "", 1, 21, "is not an even number of hex digits" },
+	{ "proc.name regex x", "", 1, 11, "operator 'regex' is not supported" },
 	{ "proc.name ~ x", "", 1, 11, "unknown operator '~'" },
 	{ "proc.name like x", "", 1, 11, "unknown operator 'like'" },
-	{ "proc.aname[9] = x", "", 1, 1, "bad index in field 'proc.aname[9]'" },
-	{ "proc.aname = x", "", 1, 1, "bad index" },
+	{ "proc.aname[33] = x", "", 1, 1, "bad index in field 'proc.aname[33]'" },
+	{ "proc.aname[] = x", "", 1, 1, "bad index" },
+	{ "fd.sip[1] = x", "", 1, 1, "bad index" },
 	{ "proc.name[1] = x", "", 1, 1, "bad index" },
 	{ "proc.aname[1 = x", "", 1, 11, "missing ']'" },
 	{ "and proc.name = x", "", 1, 1, "unexpected 'and'" },
@@ -248,6 +285,78 @@ static const struct reject_case reject_cases[] = {
 	{ "self_ref", "", 1, 1, "macro 'self_ref' references itself" },
 	{ "proc.pid = 1 and bad", "m.yaml", 3, 14, "macro 'bad': unknown field 'proc.nope'" },
 };
+
+struct analysis_case {
+	const char *text;
+	enum cond_truth truth;
+	const char *why;	/* COND_NEVER: exactly; else the missing fields */
+};
+
+static const struct analysis_case analysis_cases[] = {
+	{ "evt.type = execve and proc.name = bash", COND_NEVER, "needs evt.type in (execve)" },
+	{ "evt.type in (execve, execveat) and evt.dir = <", COND_NEVER,
+	  "needs evt.type in (execve, execveat)" },
+	{ "(evt.type = connect or evt.type = sendto) and fd.typechar = 4", COND_NEVER,
+	  "needs evt.type in (connect, sendto)" },
+	{ "evt.type = openat and fd.typechar = 4", COND_NEVER, "needs fd.typechar = 4" },
+	{ "evt.type = openat and evt.dir = >", COND_NEVER, "needs evt.dir = >" },
+	{ "proc.name = x and fd.sip = 1.2.3.4", COND_NEVER,
+	  "needs fd.sip (a socket field: credwatch events are opens of files)" },
+	{ "evt.type = socket or fd.l4proto = tcp", COND_NEVER,
+	  "needs evt.type in (socket) or fd.l4proto (a socket field: credwatch events are opens of files)" },
+	{ "not evt.type in (open, openat, openat2, creat, open_by_handle_at, io_uring_openat, io_uring_openat2)",
+	  COND_NEVER, "needs not evt.type in (open, openat, openat2, creat, open_by_handle_at, "
+	  "io_uring_openat, io_uring_openat2)" },
+	{ "evt.res startswith E", COND_NEVER, "needs evt.res startswith E" },
+	{ "evt.type in (open, openat) and proc.name = cat", COND_MAYBE, "" },
+	{ "evt.type exists", COND_ALWAYS, "" },
+	{ "evt.dir = < and evt.is_open_create = false", COND_ALWAYS, "" },
+	{ "evt.type = execve or proc.name = cat", COND_MAYBE, "" },
+	/* settled parts do not count: proc.cwd only matters after an execve */
+	{ "(evt.type = execve and proc.cwd = /tmp) or proc.name = cat", COND_MAYBE, "" },
+	{ "proc.name = cat and not proc.cwd startswith /tmp", COND_MAYBE, "proc.cwd" },
+	{ "proc.env contains X or proc.cwd = / or proc.aexe[2] = sh", COND_MAYBE,
+	  "proc.env, proc.cwd, proc.aexe[2]" },
+	{ "proc.aexe[1] = sh and proc.aname[9] = x", COND_MAYBE, "" },
+};
+
+/* What cond_analyze says about conditions on credwatch's events. */
+static void test_cond_analysis_decides_what_opens_can_match(void **state)
+{
+	struct cond_env *env = sample_env();
+	struct cond_analysis an;
+	struct cond_error err;
+
+	for (size_t i = 0; i < sizeof(analysis_cases) / sizeof(analysis_cases[0]); i++) {
+		const struct analysis_case *tc = &analysis_cases[i];
+		struct cond *c = cond_compile(tc->text, env, &err);
+
+		if (!c)
+			fail_msg("'%s': %s", tc->text, err.msg);
+		cond_analyze(c, &an);
+		if (an.truth != tc->truth)
+			fail_msg("'%s': truth %d, want %d", tc->text, an.truth, tc->truth);
+		if (strcmp(tc->truth == COND_NEVER ? an.why : an.missing, tc->why))
+			fail_msg("'%s': got '%s', want '%s'", tc->text,
+				 tc->truth == COND_NEVER ? an.why : an.missing, tc->why);
+		cond_free(c);
+	}
+	/* what attribution must read from /proc for a condition */
+	{
+		struct cond *c = cond_compile("proc.duration > 5 and (thread.cap_effective contains "
+					      "CAP_SYS_ADMIN or proc.aname = sshd)", env, &err);
+
+		assert_non_null(c);
+		cond_analyze(c, &an);
+		assert_int_equal(an.wants, CW_WANT_PROC_START | CW_WANT_STATUS | CW_WANT_ANCESTORS);
+		cond_free(c);
+		c = cond_compile("evt.type = execve and proc.aname[9] = x", env, &err);
+		cond_analyze(c, &an);
+		assert_int_equal(an.wants, 0);	/* settled: nothing to read */
+		cond_free(c);
+	}
+	cond_env_free(env);
+}
 
 static void test_cond_reject_table_reports_position_and_reason(void **state)
 {
@@ -367,6 +476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cond_accept_table_evaluates_as_expected),
+		cmocka_unit_test(test_cond_analysis_decides_what_opens_can_match),
 		cmocka_unit_test(test_cond_reject_table_reports_position_and_reason),
 		cmocka_unit_test(test_cond_deep_nesting_is_an_error_not_a_crash),
 		cmocka_unit_test(test_cond_source_map_points_into_the_file),

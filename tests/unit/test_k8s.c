@@ -247,10 +247,17 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	assert_string_equal(v.sa, "sa-two");
 	assert_string_equal(v.container_name, "app");
 	assert_string_equal(v.container_image, "registry.local:5000/team/app");
+	assert_true(v.container_found && v.container_privileged);
+	assert_int_equal(k8s__lookup(k, UA, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+				     NULL, &v), 0);
+	assert_string_equal(v.container_name, "side");	/* no securityContext: not privileged */
+	assert_true(v.container_found && !v.container_privileged);
+	assert_int_equal(k8s__lookup(k, UA, CID_A, "db-creds", &v), 0);
 	assert_true(v.volume_found);
 	assert_string_equal(v.secret_name, "db-password");
 	assert_int_equal(k8s__lookup(k, UA, "f00d", "kube-api-access-x7k2p", &v), 0);
 	assert_string_equal(v.container_name, "");
+	assert_false(v.container_found);
 	assert_true(v.volume_sa_token);
 	assert_string_equal(v.secret_name, "");
 	assert_int_equal(k8s__lookup(k, UA, NULL, "no-such-volume", &v), 0);

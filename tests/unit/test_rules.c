@@ -310,8 +310,6 @@ static const struct error_case error_cases[] = {
 	  4, 13, "bad priority 'loud'" },
 	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: [oops\n",
 	  6, 1, "YAML syntax" },
-	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n  outptu: x\n",
-	  6, 3, "unknown key 'outptu'" },
 	{ "- rule: R\n  desc: d\n  priority: notice\n  condition: proc.pid = 1\n",
 	  1, 3, "missing required key 'output'" },
 	{ "- rule: R\n  condition: and x\n  append: true\n",
@@ -333,8 +331,26 @@ static const struct error_case error_cases[] = {
 	  8, 16, "unknown field 'proc.nope'" },
 	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n  enabled: maybe\n",
 	  6, 12, "expected true or false" },
-	{ "- rules: R\n", 1, 3, "unknown item" },
 	{ "rule: R\n", 1, 1, "a rules file is a sequence of items" },
+	/* Falco 0.37+ override rules */
+	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n"
+	  "- rule: R\n  condition: and proc.pid = 2\n  append: true\n  override:\n    condition: append\n",
+	  6, 3, "append and override cannot be used together" },
+	{ "- macro: m\n  condition: proc.pid = 1\n"
+	  "- macro: m\n  condition: or proc.pid = 2\n  append: true\n  override:\n    condition: append\n",
+	  3, 3, "macro 'm': append and override cannot be used together" },
+	{ "- list: l\n  items: [a]\n- list: l\n  items: [b]\n  append: true\n  override:\n    items: append\n",
+	  3, 3, "list 'l': append and override cannot be used together" },
+	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n"
+	  "- rule: R\n  priority: debug\n  enabled: false\n  override:\n    priority: replace\n",
+	  8, 12, "rule 'R': 'enabled' is not listed in override" },
+	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n"
+	  "- rule: R\n  priority: debug\n  override:\n    priority: replace\n    desc: replace\n",
+	  9, 5, "override of 'desc', which the item does not have" },
+	{ "- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.pid = 1\n"
+	  "- rule: R\n  priority: debug\n  override:\n    priority: append\n",
+	  9, 15, "'priority' cannot be overridden with append" },
+	{ "- rule: Nope\n  enabled: false\n", 1, 3, "'enabled' but no rule 'Nope' is defined before" },
 };
 
 static void test_rules_errors_report_file_line_col(void **state)
@@ -358,6 +374,45 @@ static void test_rules_errors_report_file_line_col(void **state)
 			fail_msg("case %zu: want %d:%d: ...%s...", i, tc->line, tc->col, tc->msg);
 		}
 	}
+}
+
+/* What Falco 0.44 warns about and loads anyway. */
+static void test_rules_falco_warnings_are_not_errors(void **state)
+{
+	struct rules_diag d;
+	struct cw_record rec;
+	struct rules *r = load1(
+		"- rule: R\n  desc: d\n  output: o\n  priority: notice\n  condition: proc.name = cat\n"
+		"  outptu: x\n  capture: true\n  capture_duration: 10\n  warn_evttypes: false\n"
+		"  exceptions:\n"
+		"    - name: e\n      fields: proc.pname\n      values: [bash]\n"
+		"    - name: e\n      fields: proc.pname\n      values: [zsh]\n      note: x\n"
+		"- rules: typo\n"
+		"- rule: Empty exceptions\n  desc: d\n  output: o\n  priority: debug\n"
+		"  condition: proc.name = ls\n  exceptions:\n"
+		"- rule: Audit\n  desc: d\n  output: '%ka.user.name'\n  priority: notice\n"
+		"  source: k8s_audit\n  condition: ka.verb = create\n", &d);
+
+	if (!r)
+		rules_diag_print(&d, stderr);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 4);
+	assert_non_null(strstr(d.warnings[0].msg, "rule: unknown key 'outptu', ignored"));
+	assert_int_equal(d.warnings[0].line, 6);
+	assert_non_null(strstr(d.warnings[1].msg, "exception: unknown key 'note', ignored"));
+	assert_non_null(strstr(d.warnings[2].msg, "exception 'e' is defined twice; both apply"));
+	assert_non_null(strstr(d.warnings[3].msg, "unknown item"));
+	assert_int_equal(d.warnings[3].line, 18);
+	assert_int_equal(rules_count(r), 2);	/* the k8s_audit rule is inapplicable */
+	record_reset(&rec);
+	field_set_str(&rec, CW_F_PROC_NAME, 0, "cat");
+	field_set_str(&rec, CW_F_PROC_PNAME, 0, "sh");
+	assert_int_equal(rules_eval(r, &rec, NULL, NULL), 1);
+	field_set_str(&rec, CW_F_PROC_PNAME, 0, "zsh");	/* the second 'e' applies too */
+	assert_int_equal(rules_eval(r, &rec, NULL, NULL), 0);
+	field_set_str(&rec, CW_F_PROC_NAME, 0, "ls");
+	assert_int_equal(rules_eval(r, &rec, NULL, NULL), 1);
+	rules_free(r);
 }
 
 static void test_rules_reports_every_error_not_just_the_first(void **state)
@@ -428,8 +483,8 @@ static void test_rules_validate_prints_count_or_errors(void **state)
 	const char *good[] = { "rules/credwatch_rules.yaml", "tests/fixtures/rules/falco_style.yaml" };
 	const char *bad[] = { write_tmp("- rule: R\n  desc: d\n  output: o\n  priority: x\n  condition: proc.pid = 1\n") };
 
-	assert_int_equal(rules_validate(good, 2, out, err), 0);
-	assert_int_equal(rules_validate(bad, 1, out, err), 2);
+	assert_int_equal(rules_validate(good, 2, false, out, err), 0);
+	assert_int_equal(rules_validate(bad, 1, false, out, err), 2);
 	fclose(out);
 	fclose(err);
 	assert_string_equal(obuf, "12 rules loaded from 2 files\n");
@@ -464,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_rules_append_override_and_redefine),
 		cmocka_unit_test(test_rules_exceptions_forms),
 		cmocka_unit_test(test_rules_errors_report_file_line_col),
+		cmocka_unit_test(test_rules_falco_warnings_are_not_errors),
 		cmocka_unit_test(test_rules_reports_every_error_not_just_the_first),
 		cmocka_unit_test(test_rules_output_substitutes_fields_and_na),
 		cmocka_unit_test(test_rules_validate_prints_count_or_errors),
