@@ -334,13 +334,8 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	struct safepath_policy pol = { .trusted = top, .follow = SAFEPATH_FOLLOW_WITHIN };
 	struct safepath_res res;
 	struct cred_entry c;
-	int fd;
 
-	fd = safepath__open(w->sp, hpath, &pol, &res);
-	if (fd < 0)
-		return 0;
-	close(fd);
-	if (!S_ISREG(res.st.st_mode))
+	if (safepath__stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.kind = CW_CRED_CUSTOM;
@@ -637,20 +632,19 @@ static int collect_host(struct watch *w, struct found *f)
 	}
 	for (int i = 0; i < w->nextra; i++) {
 		struct safepath_res res;
-		int fd;
+		int serr;
 
-		fd = safepath__open(w->sp, w->extra[i], NULL, &res);
-		if (fd == -ELOOP) {	/* the operator's own path: its links are followed */
+		serr = safepath__stat(w->sp, w->extra[i], NULL, &res);
+		if (serr == -ELOOP) {	/* the operator's own path: its links are followed */
 			struct safepath_policy pol = { .trusted = w->extra[i] };
 
-			fd = safepath__open(w->sp, w->extra[i], &pol, &res);
+			serr = safepath__stat(w->sp, w->extra[i], &pol, &res);
 		}
-		if (fd < 0) {
+		if (serr) {
 			log_warn("watch: %s%s: %s (watched once it exists; SIGHUP rescans)",
-				 w->root, w->extra[i], strerror(-fd));
+				 w->root, w->extra[i], strerror(-serr));
 			continue;
 		}
-		close(fd);
 		err = S_ISDIR(res.st.st_mode) ? scan_tree(w, f, w->extra[i], w->extra[i], 0) :
 		      consider_file(w, f, w->extra[i], w->extra[i]);
 		if (err)
@@ -668,14 +662,11 @@ static int collect_home(struct watch *w, struct found *f, const char *home, cons
 	struct safepath_policy pol = { .trusted = home };
 	struct safepath_res res;
 	const char *user = strrchr(home, '/');
-	int fd;
 
 	if (!w->catalog || !sp_ready(w))
 		return 0;
-	fd = safepath__open(w->sp, home, &pol, &res);
-	if (fd < 0)
+	if (safepath__stat(w->sp, home, &pol, &res))
 		return 0;		/* gone: the apply drops what it had */
-	close(fd);
 	if (!S_ISDIR(res.st.st_mode))
 		return 0;
 	t.uid = res.st.st_uid;
@@ -1239,15 +1230,11 @@ static int rescan_homes(struct watch *w)
 	while ((e = creds_next(w->table, &cursor))) {
 		struct safepath_policy pol = { .trusted = e->group + 5 };	/* root's links */
 		struct safepath_res res;
-		int fd;
 
 		if (strncmp(e->group, "home:", 5))
 			continue;
-		fd = safepath__open(w->sp, e->group + 5, &pol, &res);
-		if (fd >= 0) {
-			close(fd);
+		if (!safepath__stat(w->sp, e->group + 5, &pol, &res))
 			continue;
-		}
 		if (ngone == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			char (*g)[80] = realloc(gone, ncap * sizeof(*g));

@@ -901,7 +901,7 @@ static int report(struct scan *s, enum catalog_refusal r, const char *path,
 static void consider(struct scan *s, const char *path)
 {
 	struct safepath_res res;
-	int fd;
+	int err;
 
 	if (s->stop || ignored(s, path))
 		return;
@@ -909,15 +909,14 @@ static void consider(struct scan *s, const char *path)
 		s->over++;		/* counted, not resolved: a bound on work too */
 		return;
 	}
-	fd = safepath__open(s->sp, path, &s->pol, &res);
-	if (fd == -ELOOP || fd == -EXDEV) {
-		report(s, fd == -ELOOP ? CATALOG_REFUSED_SYMLINK : CATALOG_REFUSED_OUTSIDE, path,
+	err = safepath__stat(s->sp, path, &s->pol, &res);
+	if (err == -ELOOP || err == -EXDEV) {
+		report(s, err == -ELOOP ? CATALOG_REFUSED_SYMLINK : CATALOG_REFUSED_OUTSIDE, path,
 		       &res, NULL, 1);
 		return;
 	}
-	if (fd < 0)
+	if (err)
 		return;
-	close(fd);
 	if (!S_ISREG(res.st.st_mode))
 		return;
 	if (s->t->scope == CATALOG_SCOPE_HOME && res.st.st_uid != s->t->uid && res.st.st_uid != 0) {
@@ -1330,14 +1329,10 @@ int catalog__homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, c
 	struct safepath_res res;
 	struct dirent *de;
 	DIR *d;
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = safepath__open(sp, "/root", NULL, &res);
-	if (fd >= 0) {
-		close(fd);
-		if (S_ISDIR(res.st.st_mode))
-			ret = fn(ctx, "/root", "root", res.st.st_uid);
-	}
+	if (!safepath__stat(sp, "/root", NULL, &res) && S_ISDIR(res.st.st_mode))
+		ret = fn(ctx, "/root", "root", res.st.st_uid);
 	/* /home itself may be a link of root's (/home -> /var/home): followed, inside the root */
 	if (ret || safepath__opendir(sp, "/home", &pol, &d, &res))
 		return ret;

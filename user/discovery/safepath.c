@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * safepath.c - host paths resolved one component at a time below
- * --host-root, symlinks followed only by policy, objects opened O_PATH.
+ * --host-root, symlinks followed only by policy, directories opened O_PATH,
+ * files only stat()ed.
  *
  * The kernel's openat2(RESOLVE_IN_ROOT) confines a walk to a root but
  * follows every symlink on the way; here each link must also pass a policy
  * that depends on where in the path it is, so the walk is done in userspace:
- * a stack of O_PATH descriptors, one per component, each opened with
+ * a stack of O_PATH descriptors, one per directory, each opened with
  * O_NOFOLLOW relative to the one below. ".." pops the stack, so it can never
  * climb above the root and never depends on where a directory was moved to.
+ * What is not a directory is looked at with fstatat(AT_SYMLINK_NOFOLLOW) and
+ * readlinkat() by name below its pinned parent, never opened: even an O_PATH
+ * open of a credential is an open the sensor reports, and discovery must
+ * not be a reader of what it watches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +28,8 @@
 /*
  * The walked chain: fd[0] is the root, fd[i] the i-th component; owned[i]
  * says whether the walk closes it (the root and a cached trusted chain are
- * the safepath's).
+ * the safepath's). A top that is not a directory has no descriptor (fd -1):
+ * st is its fstatat().
  */
 struct walk {
 	int fd[SAFEPATH_MAX_DEPTH + 1];
@@ -32,6 +38,7 @@ struct walk {
 	int depth;
 	char logical[PATH_MAX];			/* "" at the root, else "/a/b" */
 	char last[NAME_MAX + 1];		/* name of the top component */
+	struct stat st;				/* of the top when it has no fd */
 	int links;				/* every symlink followed */
 };
 
@@ -213,19 +220,18 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode,
 		if (fd >= 0) {
 			st.st_mode = S_IFDIR;
 		} else {
-			fd = openat(w->fd[w->depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0)
+			/* by name below the pinned parent: only a directory is opened */
+			if (fstatat(w->fd[w->depth], name, &st, AT_SYMLINK_NOFOLLOW))
 				return -errno;
-			if (fstat(fd, &st)) {
-				int err = -errno;
-
-				close(fd);
-				return err;
+			if (S_ISDIR(st.st_mode)) {
+				fd = openat(w->fd[w->depth], name,
+					    O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+				if (fd < 0)
+					return -errno;	/* replaced since: ENOTDIR */
 			}
 		}
 		if (S_ISLNK(st.st_mode)) {
-			tl = readlinkat(fd, "", target, sizeof(target) - 1);
-			close(fd);
+			tl = readlinkat(w->fd[w->depth], name, target, sizeof(target) - 1);
 			if (tl < 0)
 				return -errno;
 			target[tl] = '\0';
@@ -263,17 +269,17 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode,
 		}
 		while (pend[off] == '/')
 			off++;
-		if (pend[off] && !S_ISDIR(st.st_mode)) {
-			close(fd);
-			return -ENOTDIR;
-		}
+		if (pend[off] && !S_ISDIR(st.st_mode))
+			return -ENOTDIR;	/* not a directory: fd is -1 */
 		if (w->depth == SAFEPATH_MAX_DEPTH ||
 		    w->len[w->depth] + 1 + n >= sizeof(w->logical)) {
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			return -ENAMETOOLONG;
 		}
 		w->fd[++w->depth] = fd;
-		w->owned[w->depth] = true;
+		w->owned[w->depth] = fd >= 0;
+		w->st = st;
 		w->logical[w->len[w->depth - 1]] = '/';
 		memcpy(w->logical + w->len[w->depth - 1] + 1, name, n + 1);
 		w->len[w->depth] = w->len[w->depth - 1] + 1 + n;
@@ -303,7 +309,8 @@ static void cache_trusted(struct safepath *sp, const char *trusted, const struct
 	for (int i = keep + 1; i <= w->depth; i++) {
 		sp->cache.fd[i] = fcntl(w->fd[i], F_DUPFD_CLOEXEC, 0);
 		if (sp->cache.fd[i] < 0) {
-			while (--i > 0)
+			/* not 1..keep: the old cache's, w walks on them (no cache owns them now) */
+			while (--i > keep)
 				close(sp->cache.fd[i]);
 			return;
 		}
@@ -391,7 +398,8 @@ static int resolve(struct safepath *sp, const char *path, const struct safepath_
 		err = walk_path(w, more, MODE_FREE, NULL, NULL);
 		if (err)
 			return err;
-		cache_trusted(sp, t, w, keep);
+		if (w->depth == 0 || w->fd[w->depth] >= 0)	/* a chain of directories */
+			cache_trusted(sp, t, w, keep);
 		/* what w borrowed from the old cache is the new cache's now */
 		for (int i = 1; i <= keep; i++)
 			w->owned[i] = false;
@@ -423,32 +431,20 @@ static int resolve(struct safepath *sp, const char *path, const struct safepath_
 	return 0;
 }
 
-int safepath__open(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+int safepath__stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		   struct safepath_res *res)
 {
 	struct walk w;
-	int fd, err;
+	int top, err;
 
 	err = resolve(sp, path, pol, &w, res);
 	if (err)
 		goto cleanup;
-	if (w.depth && w.owned[w.depth]) {
-		fd = w.fd[w.depth];
-		w.depth--;		/* the caller owns it now */
-	} else {
-		fd = fcntl(w.depth ? w.fd[w.depth] : sp->rootfd, F_DUPFD_CLOEXEC, 0);
-	}
-	if (fd < 0) {
+	top = w.depth ? w.fd[w.depth] : sp->rootfd;
+	if (top < 0)
+		res->st = w.st;		/* not a directory: stat()ed by name, never opened */
+	else if (fstat(top, &res->st))
 		err = -errno;
-		goto cleanup;
-	}
-	if (fstat(fd, &res->st)) {
-		err = -errno;
-		close(fd);
-		goto cleanup;
-	}
-	walk_release(&w);
-	return fd;
 cleanup:
 	walk_release(&w);
 	return err;
@@ -457,31 +453,40 @@ cleanup:
 int safepath__opendir(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		      DIR **out, struct safepath_res *res)
 {
-	int fd, dfd;
+	struct walk w;
+	int top, dfd, err;
 	DIR *d;
 
 	*out = NULL;
-	fd = safepath__open(sp, path, pol, res);
-	if (fd < 0)
-		return fd;
-	if (!S_ISDIR(res->st.st_mode)) {
-		close(fd);
-		return -ENOTDIR;
+	err = resolve(sp, path, pol, &w, res);
+	if (err)
+		goto cleanup;
+	top = w.depth ? w.fd[w.depth] : sp->rootfd;
+	if (top < 0) {
+		res->st = w.st;
+		err = -ENOTDIR;
+		goto cleanup;
+	}
+	if (fstat(top, &res->st)) {
+		err = -errno;
+		goto cleanup;
 	}
 	/* "." below an O_PATH directory: the same directory, now listable */
-	dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(fd);
-	if (dfd < 0)
-		return -errno;
+	dfd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
 	d = fdopendir(dfd);
 	if (!d) {
-		int err = -errno;
-
+		err = -errno;
 		close(dfd);
-		return err;
+		goto cleanup;
 	}
 	*out = d;
-	return 0;
+cleanup:
+	walk_release(&w);
+	return err;
 }
 
 long safepath__read_small(struct safepath *sp, const char *path, const struct safepath_policy *pol,
@@ -499,10 +504,11 @@ long safepath__read_small(struct safepath *sp, const char *path, const struct sa
 	err = resolve(sp, path, pol, &w, &res);
 	if (err)
 		goto cleanup;
-	if (!w.depth || fstat(w.fd[w.depth], &st)) {
-		err = w.depth ? -errno : -EINVAL;
+	if (!w.depth || w.fd[w.depth] >= 0) {
+		err = -EINVAL;		/* the root, a directory */
 		goto cleanup;
 	}
+	st = w.st;
 	if (!S_ISREG(st.st_mode)) {
 		err = -EINVAL;		/* a FIFO would block, a device never end */
 		goto cleanup;
@@ -511,7 +517,7 @@ long safepath__read_small(struct safepath *sp, const char *path, const struct sa
 		err = -EFBIG;
 		goto cleanup;
 	}
-	/* reopen by name below the walked parent, then check it is the same file */
+	/* open by name below the walked parent, then check it is the file stat()ed */
 	fd = openat(w.fd[w.depth - 1], w.last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 		    O_CLOEXEC);
 	if (fd < 0) {

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * safepath.h - resolve a host path inside --host-root without letting the
- * kernel follow a single symlink, and without opening anything for reading.
+ * kernel follow a single symlink, and without opening a file at all.
  *
  * Discovery looks at places other users control (their homes, CI job
  * workspaces, pod volumes): a symlink there must never take it to a file the
  * attacker chose (`~/.kube/config -> /etc/ld.so.cache`, `~/.config/gcloud ->
  * /usr/share`). So a path is walked one component at a time from the host
- * root, each component opened with O_PATH | O_NOFOLLOW: a symlink is read
+ * root, each directory opened with O_PATH | O_NOFOLLOW, anything else only
+ * fstatat(AT_SYMLINK_NOFOLLOW)ed by name below it: a symlink is read
  * (readlinkat: its text, never what it points to) and then followed only as
  * the policy allows, its target resolved the same way. ".." is taken on the
  * walked chain (never above the host root), so an absolute or climbing link
@@ -29,8 +30,9 @@
  *              SAFEPATH_FOLLOW_ATOMIC_WRITER  kubelet's atomic writer only: a
  *                                         "..data" link to "..<name>" next to it,
  *                                         and KEY -> "..data/KEY"
- * The result is an O_PATH descriptor and its fstat(): nothing is opened for
- * reading. safepath__opendir() opens a directory for listing (a directory is
+ * The result is the object's stat(): a file is never opened, not even O_PATH
+ * (an open the sensor would report as the agent's own read of what it
+ * watches). safepath__opendir() opens a directory for listing (a directory is
  * never a credential); safepath__read_small() reads a small public file (a
  * static pod manifest, kubelet's vol_data.json): regular file, O_NONBLOCK,
  * bounded.
@@ -93,15 +95,14 @@ void safepath__flush(struct safepath *sp);
 const char *safepath__root(const struct safepath *sp);
 
 /*
- * safepath__open - resolve the host path (absolute, without the host root).
- * pol may be NULL (trusted: none, follow: none). On success returns an
- * O_PATH | O_CLOEXEC descriptor (the caller closes it) and fills res.
- * Errors: -ENOENT, -ENOTDIR, -EACCES as the walk met them; -ELOOP: a
+ * safepath__stat - resolve the host path (absolute, without the host root).
+ * pol may be NULL (trusted: none, follow: none). On success returns 0 and
+ * fills res (res.st: the object's stat, by name for a file). Errors: -ENOENT, -ENOTDIR, -EACCES as the walk met them; -ELOOP: a
  * symlink the policy does not follow, or more than SAFEPATH_MAX_LINKS;
  * -EXDEV: SAFEPATH_FOLLOW_WITHIN and the object is outside the trusted part;
  * -ENAMETOOLONG; -EINVAL: a relative path, or trusted not a prefix of it.
  */
-int safepath__open(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+int safepath__stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		   struct safepath_res *res);
 
 /* safepath__opendir - the same, then a directory stream (O_RDONLY | O_DIRECTORY). */
@@ -110,7 +111,7 @@ int safepath__opendir(struct safepath *sp, const char *path, const struct safepa
 
 /*
  * safepath__read_small - up to size - 1 bytes of a public file, resolved as
- * safepath__open() does, NUL-terminated: a regular file only (a FIFO or
+ * safepath__stat() does, NUL-terminated: a regular file only (a FIFO or
  * device is never opened for reading: -EINVAL), O_NONBLOCK, at most size - 1
  * bytes (-EFBIG when larger). Returns the bytes read or -errno. Never used on
  * a credential.
