@@ -1171,7 +1171,7 @@ int agent_list_watched(const struct config *cfg)
 		if (c->pod_uid[0])
 			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
 		else if (c->owner == CRED_OWNER_HOME)
-			snprintf(owner, sizeof(owner), "home:uid %u", c->home_uid);
+			snprintf(owner, sizeof(owner), "home:%u", c->home_uid);
 		else
 			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
 		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
