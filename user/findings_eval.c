@@ -115,6 +115,16 @@ static void consider(struct eval_ctx *e, struct fnd_cand *c, uint64_t cred_key_v
 	struct findings *f = e->f;
 	uint64_t id = finding_id(f, c->type, c->pod_uid, c->path);
 	uint64_t digest = cand_digest(f, c);
+
+	/*
+	 * One place can be refused for two reasons at once (~/.kube/config a link
+	 * out of the home, and the first pattern of a home's entry past its max):
+	 * each is a finding of its own, or they would take turns under one id.
+	 */
+	if (c->type == FND_DISCOVERY_REFUSED && c->refusal) {
+		id = fnd_hash_str(fnd_hash_str(id, c->refusal->reason), c->refusal->cred->entry);
+		id = id ? id : 1;
+	}
 	struct finding n;
 	uint32_t i;
 

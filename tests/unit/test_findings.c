@@ -1027,20 +1027,22 @@ static void test_findings_refusals_are_findings_until_they_go(void **state)
 	struct cred_entry full = { .kind = CW_CRED_SECRET, .path = "/var/lib/kubelet/pods/p/x",
 				   .entry = "kubelet-secret", .owner = CRED_OWNER_POD,
 				   .group = "pod:p", .pod_uid = "p" };
-	struct findings_refusal r[3] = {
+	/* the same place refused for another reason too: a finding of its own */
+	struct findings_refusal r[4] = {
 		{ &link, "outside", "a symlink (-> /etc/ld.so.cache) leads out", 1, false, false },
 		{ &planted, "owner", "owned by uid 1001", 1, true, false },
 		{ &full, "reserve", "the watched map is full", 120, false, true },
+		{ &link, "entry_bound", "in home /home/mallory: 2744 more files", 2744, false, false },
 	};
 	const cJSON *l;
-	char id[32];
+	char id[32], bound_id[32] = "";
 
 	planted.path = "/home/alice/.kube/from-bob.yaml";
 	planted.uid = 1001;
 	planted.home_uid = 1000;
-	findings_set_refusals(x->f, r, 3);
-	assert_int_equal(eval(x, T0), 3);
-	assert_int_equal(count(x, "discovery_refused"), 2);	/* the link, the full map */
+	findings_set_refusals(x->f, r, 4);
+	assert_int_equal(eval(x, T0), 4);
+	assert_int_equal(count(x, "discovery_refused"), 3);	/* the link, the full map, the bound */
 	for (int i = 0; i < x->n; i++) {
 		const cJSON *e = x->lines[i];
 		const char *type = str_at(e, "type", NULL);
@@ -1052,6 +1054,9 @@ static void test_findings_refusals_are_findings_until_they_go(void **state)
 		} else if (!strcmp(str_at(e, "evidence", "reason"), "reserve")) {
 			check_common(e, type, "high", "open");
 			assert_true(contains(str_at(e, "recommendation", "summary"), "--max-watched"));
+		} else if (!strcmp(str_at(e, "evidence", "reason"), "entry_bound")) {
+			check_common(e, type, "medium", "open");
+			snprintf(bound_id, sizeof(bound_id), "%s", str_at(e, "id", NULL));
 		} else {
 			check_common(e, type, "medium", "open");
 			assert_string_equal(str_at(e, "evidence", "reason"), "outside");
@@ -1059,11 +1064,12 @@ static void test_findings_refusals_are_findings_until_they_go(void **state)
 			snprintf(id, sizeof(id), "%s", str_at(e, "id", NULL));
 		}
 	}
+	assert_true(bound_id[0] && strcmp(bound_id, id));
 	/* unchanged: nothing new; a count that moved is no change either */
 	r[2].files = 130;
 	assert_int_equal(eval(x, T0 + 10), 0);
 	/* the link is gone: its finding resolves, the others stay */
-	findings_set_refusals(x->f, r + 1, 2);
+	findings_set_refusals(x->f, r + 1, 3);
 	assert_int_equal(eval(x, T0 + 20), 1);
 	l = x->lines[0];
 	check_common(l, "discovery_refused", "medium", "resolved");
