@@ -55,7 +55,7 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
 	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
-	      binutils chromium
+	      binutils chromium strace
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
@@ -65,7 +65,8 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 # mmdebstrap and umoci build the image without a daemon (make image);
 # containerd, runc and busybox-static (the test pods' userland) run it in
 # tests/integration/test_e2e_runtime.sh. chromium is the headless browser the
-# report tests open the page in.
+# report tests open the page in. strace shows test_catalog_inventory.sh that
+# discovery and the inventory open no credential.
 
 ifeq ($(V),1)
 Q =

@@ -10,7 +10,9 @@
 #     over-readable key, a registry login and another user's file in a home
 #     gives each its verdict; --fail-on high exits 3, --fail-on critical 0;
 #   - no output of any of it (stdout, stderr, JSON, text, -v) holds a byte
-#     of a credential: every fixture credential is a unique CWMARKER line.
+#     of a credential: every fixture credential is a unique CWMARKER line;
+#   - neither the inventory nor --list-watched opens a credential at all, not
+#     even O_PATH (strace: no open returns a descriptor of a CWMARKER file).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
@@ -129,4 +131,34 @@ for f in "$T"/inv* "$T/before" "$T/after" "$T/dir"; do
 	if grep -q CWMARKER "$f"; then fail "$f holds a credential's bytes"; fi
 done
 echo "ok   no output holds a credential (CWMARKER)"
+
+# --- never a credential opened ------------------------------------------------
+for args in "inventory --json" "--list-watched"; do
+	# shellcheck disable=SC2086
+	strace -f -qq -y -o "$T/strace" -e trace=open,openat,openat2,creat,open_by_handle_at \
+		"$CW" $args --host-root "$ROOT" >/dev/null 2>"$T/strace.err" ||
+		fail "strace credwatch $args: $(cat "$T/strace.err")"
+	python3 - "$T/strace" "$ROOT" <<'EOF' || fail "credwatch $args opened a credential"
+import re, sys
+trace, root = sys.argv[1], sys.argv[2]
+opened, bad = 0, []
+for line in open(trace, errors="replace"):
+    m = re.search(r"\) = \d+<(.*)>$", line.rstrip("\n"))
+    if not m:
+        continue
+    opened += 1
+    path = m.group(1)
+    if not path.startswith(root + "/"):
+        continue
+    try:
+        with open(path, "rb") as f:
+            if b"CWMARKER" in f.read(4096):
+                bad.append(line.strip())
+    except (IsADirectoryError, PermissionError, FileNotFoundError):
+        pass
+assert opened > 10, "strace saw %d opens: is it tracing?" % opened
+assert not bad, "\n".join(bad[:5])
+EOF
+done
+echo "ok   neither the inventory nor discovery opens a credential (strace)"
 echo "test_catalog_inventory: ok"
