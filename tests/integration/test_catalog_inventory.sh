@@ -9,6 +9,7 @@
 #   - the inventory of a jump host with several users' kubeconfigs, an
 #     over-readable key, a registry login and another user's file in a home
 #     gives each its verdict; --fail-on high exits 3, --fail-on critical 0;
+#   - the agent (real eBPF) writes the same findings, same ids, on that node;
 #   - no output of any of it (stdout, stderr, JSON, text, -v) holds a byte
 #     of a credential: every fixture credential is a unique CWMARKER line;
 #   - neither the inventory nor --list-watched opens a credential at all, not
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/catalog-tree.sh
 CW=$BUILD/credwatch
 T=$(mktemp -d /tmp/cw-catinv.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'agent_stop; rm -rf "$T"' EXIT
 ROOT=$T/root
 mkdir -p "$ROOT"
 
@@ -126,8 +127,22 @@ grep -q "owned by uid 1001, not by the home's owner" "$T/inv2.err" ||
 "$CW" inventory --help >"$T/h" 2>&1 && grep -q -- "--fail-on SEVERITY" "$T/h" || fail "--help"
 echo "ok   inventory of a jump host: verdicts, --fail-on, usage errors"
 
+# --- the agent's findings are the inventory's ---------------------------------
+tests/lib/mount-tracefs.sh
+agent_start "$T/agent" --host-root "$ROOT" --node-name jump-1 --output /dev/null \
+	--findings "$T/agent-findings.ndjson" --findings-interval 1 --state-dir "$T/state"
+agent_stop || fail "agent exit: $(tail -3 "$AGENT_ERR")"
+python3 - "$T/inv.json" "$T/agent-findings.ndjson" <<'EOF' || fail "agent and inventory differ"
+import json, sys
+inv = {(f["type"], f["id"]) for f in json.load(open(sys.argv[1]))["findings"]}
+agent = {(f["type"], f["id"]) for f in map(json.loads, open(sys.argv[2]))
+         if f["status"] == "open"}
+assert inv and inv <= agent, (sorted(inv - agent), sorted(agent))
+EOF
+echo "ok   the agent's findings on that node have the inventory's types and ids"
+
 # --- never a credential's bytes -----------------------------------------------
-for f in "$T"/inv* "$T/before" "$T/after" "$T/dir"; do
+for f in "$T"/inv* "$T/before" "$T/after" "$T/dir" "$T/agent-findings.ndjson" "$T/agent.stderr"; do
 	if grep -q CWMARKER "$f"; then fail "$f holds a credential's bytes"; fi
 done
 echo "ok   no output holds a credential (CWMARKER)"
