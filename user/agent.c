@@ -25,6 +25,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "creds.h"
+#include "discovery/catalog.h"
 #include "event.h"
 #include "health.h"
 #include "identity.h"
@@ -81,10 +82,29 @@ static bool findings_pod_lookup(void *ctx, const char *uid, char *ns, size_t ns_
 /* Evaluate, write, save: every --findings-interval and at exit. */
 static void run_findings(struct agent *a)
 {
+	size_t nref = 0;
+	struct findings_refusal *fr;
 	int n;
 
+	while (a->watch && watch_refused(a->watch, nref))
+		nref++;
+	fr = nref ? calloc(nref, sizeof(*fr)) : NULL;
+	/* what discovery refuses is a finding too (refused places, bounds, a full map) */
+	for (size_t i = 0; fr && i < nref; i++) {
+		const struct watch_refused *r = watch_refused(a->watch, i);
+
+		fr[i].cred = &r->cred;
+		fr[i].reason = watch_refusal_name(r->reason);
+		fr[i].why = r->why;
+		fr[i].files = r->files;
+		fr[i].owner = r->reason == WATCH_REFUSED_OWNER;
+		fr[i].map_full = r->reason == WATCH_REFUSED_RESERVE;
+	}
+	findings_set_refusals(a->findings, fr, fr ? nref : 0);
 	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), findings_pod_lookup, a,
 			      outputs_finding, a->outputs);
+	findings_set_refusals(a->findings, NULL, 0);
+	free(fr);
 	if (n < 0)
 		log_warn("findings: evaluate: %s", strerror(-n));
 	outputs_findings_done(a->outputs);
@@ -103,6 +123,29 @@ static int open_findings(struct agent *a)
 	fo.node_name = a->node_name;
 	fo.cluster_name = cfg->identity.cluster_name;
 	return findings_new(&a->findings, &fo);
+}
+
+/*
+ * The credential catalog (--catalog, else the installed catalog.d): a
+ * broken entry is FILE:LINE on stderr and exit 2, before any BPF is loaded.
+ */
+int agent_open_catalog(struct agent *a)
+{
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts o = { (const char *const *)a->cfg->watch.catalog_files.v,
+				  a->cfg->watch.catalog_files.n, &diag };
+	int err;
+
+	err = catalog__new(&a->catalog, &o);
+	if (err) {
+		catalog__diag_print(&diag, stderr);
+		if (err == -ENOMEM)
+			log_error("catalog: out of memory");
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	log_info("catalog: %d entries from %d file%s", catalog__count(a->catalog),
+		 catalog__nfiles(a->catalog), catalog__nfiles(a->catalog) == 1 ? "" : "s");
+	return 0;
 }
 
 /* Falco rule files: how many rules apply to credential opens (one line, or none). */
@@ -133,7 +176,7 @@ static int open_rules(struct agent *a)
 int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = cfg->watch;
-	struct watch_sink sink = { sink_add, sink_del, a };
+	struct watch_sink sink = { sink_add, sink_del, a, NULL };
 	struct sensor_opts so = { 0 };
 	char why[512];
 	uint64_t t0;
@@ -164,6 +207,14 @@ int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 			return err;
 	}
 	wo.host_root = cfg->agent.host_root ? cfg->agent.host_root : "/";
+	wo.catalog = a->catalog;
+	wo.token_reserve = 0;
+	if (with_sensor) {
+		/* the map's size as the BPF object sets it unless --max-watched says */
+		wo.max_watched = cfg->agent.max_watched ? (uint32_t)cfg->agent.max_watched : 65536;
+		wo.token_reserve = cfg->watch.token_reserve < wo.max_watched / 4 ?
+				   cfg->watch.token_reserve : wo.max_watched / 4;
+	}
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -181,6 +232,25 @@ int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
  * rescan credentials.
  */
 static void reload_config(struct agent *a);
+
+/* SIGHUP: the catalog again; a broken one keeps the running entries. */
+static void reload_catalog(struct agent *a)
+{
+	struct catalog_diag cdiag = { 0 };
+	struct catalog_opts co = { (const char *const *)a->cfg->watch.catalog_files.v,
+				   a->cfg->watch.catalog_files.n, &cdiag };
+	struct catalog *cnext;
+
+	if (catalog__new(&cnext, &co)) {
+		log_error("SIGHUP: catalog not reloaded, keeping the %d running entries:",
+			  catalog__count(a->catalog));
+		catalog__diag_print(&cdiag, stderr);
+		return;
+	}
+	watch_set_catalog(a->watch, cnext);
+	catalog__free(a->catalog);
+	a->catalog = cnext;
+}
 
 static void agent_reload(struct agent *a)
 {
@@ -203,6 +273,7 @@ static void agent_reload(struct agent *a)
 		log_rules_summary(a->rules);
 		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
+	reload_catalog(a);
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
 }
@@ -215,6 +286,7 @@ void agent_teardown(struct agent *a)
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	watch_free(a->watch);
+	catalog__free(a->catalog);
 	repeats_free(a->repeats);
 	throttle_free(a->throttle);
 	sensor_free(a->sensor);
@@ -244,6 +316,8 @@ static void update_metrics(struct agent *a)
 		    (int64_t)ws.rechecked_pods);
 	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		metrics_set(a->metrics, CW_M_DISCOVERY_REFUSED_TOTAL, r, (int64_t)ws.refused[r]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -340,8 +414,10 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			goto cleanup;
 		}
 	}
-	/* usage errors here: the rules, the backend's options, the kubeconfig */
+	/* usage errors here: the rules, the catalog, the backend's options, the kubeconfig */
 	err = open_rules(a);
+	if (!err)
+		err = agent_open_catalog(a);
 	if (!err)
 		err = outputs_open(&a->outputs, &cfg->outputs, &cfg->dump, &cfg->ship, a->node_name,
 				   a->metrics);

@@ -54,6 +54,7 @@ struct agent {
 	struct attrib *attrib;
 	struct redact *redact;		/* NULL with --no-redact */
 	uint64_t redactions_reported;
+	struct catalog *catalog;	/* where credentials live (--catalog) */
 	struct findings *findings;	/* NULL unless --findings */
 	char node_name[256];
 	struct cw_record rec;
@@ -73,6 +74,11 @@ struct agent {
 };
 
 /* agent.c */
+/*
+ * The credential catalog (--catalog, else the installed catalog.d): a
+ * broken entry is FILE:LINE on stderr and exit 2, before any BPF is loaded.
+ */
+int agent_open_catalog(struct agent *a);
 int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor);
 void agent_teardown(struct agent *a);
 /*

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -90,26 +92,59 @@ void agent_startup_summary(struct agent *a)
 			 "--host-root at a node's root filesystem");
 }
 
+/* A filesystem's name from statfs(2)'s f_type, for --list-watched. */
+static const char *fs_type_name(long type)
+{
+	static const struct { long magic; const char *name; } names[] = {
+		{ 0x01021994, "tmpfs" }, { 0xEF53, "ext4" }, { 0x58465342, "xfs" },
+		{ 0x9123683E, "btrfs" }, { 0x794C7630, "overlay" }, { 0x6969, "nfs" },
+		{ 0x2FC12FC1, "zfs" }, { 0x65735546, "fuse" }, { 0x73717368, "squashfs" },
+		{ 0xFF534D42, "cifs" }, { 0x9fa0, "proc" }, { 0x858458f6, "ramfs" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].magic == type)
+			return names[i].name;
+	return "other";
+}
+
 int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
+	const char *root = cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ?
+			   cfg->agent.host_root : "";
+	struct watch_stats ws;
 	uint32_t cursor = 0;
 	int err;
 
 	if (!a)
 		return -ENOMEM;
-	err = agent_runtime(agent_setup(a, cfg, false));
+	a->cfg = cfg;
+	err = agent_open_catalog(a);
+	if (!err)
+		err = agent_runtime(agent_setup(a, cfg, false));
 	if (err)
 		goto cleanup;
-	printf("%-10s %-20s %-36s %s\n", "KIND", "DEV:INO", "OWNER", "PATH");
+	printf("%-10s %-30s %-20s %-8s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
+	       "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192];
+		char devino[64], path[8192], where[8192], owner[64];
+		struct statfs sfs;
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		printf("%-10s %-20s %-36s %s\n", cred_kind_name(c->kind), devino,
-		       c->pod_uid[0] ? c->pod_uid : "host",
+		/* statfs() names the filesystem and opens nothing */
+		snprintf(where, sizeof(where), "%s%s", root, c->path);
+		if (c->pod_uid[0])
+			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
+		else if (c->owner == CRED_OWNER_HOME)
+			snprintf(owner, sizeof(owner), "home:%u", c->home_uid);
+		else
+			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
+		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
+		       c->entry[0] ? c->entry : "-", devino,
+		       statfs(where, &sfs) ? "?" : fs_type_name((long)sfs.f_type), owner,
 		       text_escape(c->path, path, sizeof(path)));
 	}
 	{
@@ -121,6 +156,12 @@ int agent_list_watched(const struct config *cfg)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
 	}
+	watch_stats(a->watch, &ws);
+	printf("refused");
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		printf("%s%s %llu", r ? ", " : ": ", watch_refusal_name(r),
+		       (unsigned long long)ws.refused[r]);
+	printf("\n");
 cleanup:
 	agent_teardown(a);
 	free(a);

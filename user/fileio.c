@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* fileio.c - small whole-file reads; durable file replacement. */
+/* fileio.c - small whole-file reads; durable file replacement; defaults next to the build. */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,4 +188,29 @@ void file_replace_abort(struct file_replace *r)
 		unlinkat(r->dirfd, r->tmp, 0);
 	r->stream = NULL;
 	r->fd = -1;
+}
+
+int path_near_binary(const char *rel, bool dir, char *out, size_t size)
+{
+	char exe[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	for (int up = 1; len > 0 && up <= 3; up++) {
+		char *slash;
+
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		len = slash - exe;
+		if (up == 1)		/* the binary's own directory is build/ itself */
+			continue;
+		snprintf(out, size, "%s/%s", exe, rel);
+		if (dir ? !stat(out, &st) && S_ISDIR(st.st_mode) : !access(out, R_OK))
+			return 0;
+	}
+	return -ENOENT;
 }

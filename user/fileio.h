@@ -7,6 +7,7 @@
 #define CW_FILEIO_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -17,6 +18,15 @@
  * opened. Never used on a watched credential except the agent's own token.
  */
 ssize_t read_file_small(const char *path, char *buf, size_t size);
+
+/*
+ * path_near_binary - rel under the directory two or three levels above
+ * the running binary (build/credwatch, build/sanitize/credwatch: the
+ * source tree), into out: the default of what is installed elsewhere
+ * (the rules, the catalog) when running from a build. dir: it must be a
+ * directory, else a readable file. 0, or -ENOENT when neither is one.
+ */
+int path_near_binary(const char *rel, bool dir, char *out, size_t size);
 
 /*
  * read_file_alloc - all of path (procfs files report size 0, so it reads to

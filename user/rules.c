@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cond.h"
+#include "fileio.h"
 #include "log.h"
 #include "rules_int.h"
 #include "template.h"
@@ -396,8 +397,6 @@ void rules_files(const struct rules_opts *o, const char ***files, int *n)
 {
 	static const char *defaults[1];
 	static char near_build[4096];
-	char exe[4096];
-	ssize_t len;
 
 	if (o->files.n) {
 		*files = (const char **)o->files.v;
@@ -405,24 +404,9 @@ void rules_files(const struct rules_opts *o, const char ***files, int *n)
 		return;
 	}
 	defaults[0] = CW_RULES_DIR "/credwatch_rules.yaml";
-	if (access(defaults[0], R_OK)) {
-		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		for (int up = 1; len > 0 && up <= 3; up++) {
-			char *slash;
-
-			exe[len] = '\0';
-			slash = strrchr(exe, '/');
-			if (!slash)
-				break;
-			*slash = '\0';
-			len = slash - exe;
-			snprintf(near_build, sizeof(near_build), "%s/rules/credwatch_rules.yaml", exe);
-			if (up > 1 && !access(near_build, R_OK)) {
-				defaults[0] = near_build;
-				break;
-			}
-		}
-	}
+	if (access(defaults[0], R_OK) &&
+	    !path_near_binary("rules/credwatch_rules.yaml", false, near_build, sizeof(near_build)))
+		defaults[0] = near_build;
 	*files = defaults;
 	*n = 1;
 }

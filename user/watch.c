@@ -20,7 +20,9 @@
  * and it is counted and logged as such.
  *
  * Only stat(), lstat(), readdir() and inotify are used: a credential file
- * is never opened.
+ * is never opened. What a group is on disk is watch_scan.c's, refusals
+ * watch_refuse.c's, directory watches watch_inotify.c's and the mount table
+ * watch_mounts.c's (watch_int.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +36,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "discovery/catalog.h"
+#include "discovery/safepath.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
@@ -59,6 +63,29 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 	/* one inode, one credential: hard links and globs that overlap */
 	if (creds_find_inode(w->table, c->ino, c->kdev))
 		return false;
+	/*
+	 * The map's last token_reserve places are for service-account tokens:
+	 * whatever fills the rest (a flood of Secret keys, a home full of
+	 * files), every pod's token is still watched.
+	 */
+	if (w->max_watched && c->kind != CW_CRED_SA_TOKEN &&
+	    creds_count(w->table) - creds_count_kind(w->table, CW_CRED_SA_TOKEN) + w->token_reserve >=
+	    w->max_watched) {
+		char path[PATH_MAX];
+
+		w->stats.refused[WATCH_REFUSED_RESERVE]++;
+		watch_refused_keep(w, watch_refusal_key(WATCH_REFUSED_RESERVE, "map", c->group),
+			     WATCH_REFUSED_RESERVE, c, 1, true, "the watched map is full but for the "
+			     "places kept for service-account tokens (raise --max-watched)");
+		if (!w->reserve_warned || !(w->stats.refused[WATCH_REFUSED_RESERVE] % 1000))
+			log_warn("watch: %s: not watched: the last %u places of --max-watched (%u) "
+				 "are kept for service-account tokens (%llu refused so far)",
+				 text_escape(c->path, path, sizeof(path)), w->token_reserve,
+				 w->max_watched,
+				 (unsigned long long)w->stats.refused[WATCH_REFUSED_RESERVE]);
+		w->reserve_warned = true;
+		return false;
+	}
 	err = creds_add(w->table, c, &id);
 	if (!err && w->sink.add) {
 		e = creds_get(w->table, id);
@@ -191,10 +218,12 @@ static int rescan_group(struct watch *w, const char *group)
 	struct found f = { 0 };
 	int err;
 
+	w->refusal_gen++;
 	err = watch_collect_group(w, &f, group);
 	if (!err) {
 		apply_group(w, group, &f, NULL);
 		watch_wd_sweep_group(w, group);
+		watch_refused_sweep(w, group, w->refusal_gen);
 	}
 	watch_found_free(&f);
 	return err;
@@ -260,13 +289,73 @@ static int rescan_pods(struct watch *w)
 	return 0;
 }
 
+static int rescan_home(void *ctx, const char *home, const char *user, uint32_t uid)
+{
+	struct watch *w = ctx;
+	char group[80];
+
+	(void)user;
+	(void)uid;
+	if ((size_t)snprintf(group, sizeof(group), "home:%s", home) >= sizeof(group))
+		return 0;		/* a name longer than any user's */
+	return rescan_group(w, group);
+}
+
+/* Every home, plus every home group in the table whose directory has gone. */
+static int rescan_homes(struct watch *w)
+{
+	const struct cred_entry *e;
+	char (*gone)[80] = NULL;
+	size_t ngone = 0, cap = 0;
+	uint32_t cursor = 0;
+	int err;
+
+	if (!w->catalog || !watch_sp_ready(w))
+		return 0;
+	w->gen++;
+	watch_wd_add(w, HOMES_DIR, "homes");	/* a new user's home, as a new pod's dir */
+	watch_wd_sweep_group(w, "homes");
+	err = catalog__homes(w->sp, rescan_home, w);
+	if (err)
+		return err;
+	while ((e = creds_next(w->table, &cursor))) {
+		struct safepath_policy pol = { .trusted = e->group + 5 };	/* root's links */
+		struct safepath_res res;
+
+		if (strncmp(e->group, "home:", 5))
+			continue;
+		if (!safepath__stat(w->sp, e->group + 5, &pol, &res))
+			continue;
+		if (ngone == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char (*g)[80] = realloc(gone, ncap * sizeof(*g));
+
+			if (!g) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = g;
+			cap = ncap;
+		}
+		snprintf(gone[ngone++], 80, "%s", e->group);
+	}
+	for (size_t i = 0; i < ngone; i++)
+		rescan_group(w, gone[i]);
+	free(gone);
+	return 0;
+}
+
 int watch_scan_all(struct watch *w)
 {
 	int err;
 
 	w->stats.scans++;
+	if (w->sp)
+		safepath__flush(w->sp);	/* a batch sees the host as it is now */
 	watch_mounts_refresh(w, true);
 	err = rescan_group(w, "host");
+	if (!err)
+		err = rescan_homes(w);
 	if (!err)
 		err = rescan_pods(w);
 	if (err)
@@ -282,6 +371,9 @@ int watch_scan_all(struct watch *w)
 static int process_pending(struct watch *w, bool now_mounts)
 {
 	int err, done = 0;
+
+	if (w->sp)
+		safepath__flush(w->sp);
 
 	err = watch_drain_inotify(w);
 	if (now_mounts && watch_mounts_signalled(w))
@@ -367,6 +459,8 @@ static void recheck_tick(struct watch *w)
 	struct dirent *de;
 	DIR *d;
 
+	if (w->sp)
+		safepath__flush(w->sp);
 	watch_host_path(w, KUBELET_PODS, path, sizeof(path));
 	d = opendir(path);
 	if (d) {
@@ -444,6 +538,12 @@ void watch_mounts_changed(struct watch *w)
 	w->mounts_changed = true;
 }
 
+void watch_set_catalog(struct watch *w, const struct catalog *catalog)
+{
+	w->catalog = catalog;
+	w->catalog_pods = catalog && catalog__has_scope(catalog, CATALOG_SCOPE_POD);
+}
+
 void watch_stats(const struct watch *w, struct watch_stats *out)
 {
 	*out = w->stats;
@@ -466,6 +566,12 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->table = table;
 	w->sink = *sink;
 	w->max_depth = opts->max_depth > 0 ? opts->max_depth : 8;
+	w->catalog = opts->catalog;
+	w->catalog_pods = opts->catalog && catalog__has_scope(opts->catalog, CATALOG_SCOPE_POD);
+	w->max_per_pod = opts->max_per_pod && opts->max_per_pod < UINT32_MAX ?
+			 (uint32_t)opts->max_per_pod : UINT32_MAX;
+	w->max_watched = opts->max_watched;
+	w->token_reserve = opts->token_reserve < opts->max_watched ? (uint32_t)opts->token_reserve : 0;
 	w->recheck_ns = opts->recheck_ms * 1000000ULL;
 	w->recheck_next_ns = clock_ns(CLOCK_MONOTONIC) + w->recheck_ns;
 	w->recheck_pos = -1;
@@ -475,8 +581,11 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 		w->root[--len] = '\0';
 	w->dirty = calloc(MAX_DIRTY, sizeof(*w->dirty));
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
-	if (!w->dirty || !w->gwds)
+	w->refusals_seen = calloc(REFUSALS_SEEN_MAX, sizeof(*w->refusals_seen));
+	w->refused = calloc(WATCH_REFUSED_KEPT, sizeof(*w->refused));
+	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused)
 		goto cleanup;
+	watch_sp_ready(w);	/* a host root that does not exist yet is tried again at each scan */
 	if (opts->extra.n > 0) {
 		w->extra = calloc((size_t)opts->extra.n, sizeof(char *));
 		if (!w->extra)
@@ -495,6 +604,11 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 			while (n > 1 && w->extra[i][n - 1] == '/')
 				w->extra[i][--n] = '\0';
 		}
+	}
+	if (opts->once) {	/* one scan and done: nothing to follow */
+		watch_resolve_pods_dir(w);
+		*out = w;
+		return 0;
 	}
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->ifd < 0)
@@ -535,6 +649,11 @@ void watch_free(struct watch *w)
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);
+	safepath__free(w->sp);
+	for (size_t i = 0; i < w->nrefused; i++)
+		watch_refused_rec_free(&w->refused[i]);
+	free(w->refused);
+	free(w->refusals_seen);
 	free(w->gwds);
 	free(w->dirty);
 	free(w);
@@ -543,9 +662,17 @@ void watch_free(struct watch *w)
 static const struct opt_desc watch_option_list[] = {
 	OPT_LIST(struct watch_opts, extra, "watch", "PATH", "none",
 		 "also watch this host file or directory (kind custom); repeatable"),
+	OPT_LIST(struct watch_opts, catalog_files, "catalog", "FILE|DIR", "/etc/credwatch/catalog.d, "
+		 "else catalog/ next to the build", "credential catalog: where credentials live on "
+		 "a node (every .yaml file of a DIR); repeatable, applied in order"),
 	OPT_UINT(struct watch_opts, recheck_ms, "discovery-recheck-ms", "MS", 1000, "1000",
 		 "re-check the volumes of the next 16 pods this often, counting what the live "
 		 "path missed (0: off)"),
+	OPT_UINT(struct watch_opts, token_reserve, "token-reserve", "N", 8192, "8192",
+		 "places of the watched map only service-account tokens may take (at most a quarter "
+		 "of --max-watched)"),
+	OPT_UINT(struct watch_opts, max_per_pod, "max-watched-per-pod", "N", 512, "512",
+		 "credential files watched per pod, service-account tokens first (0: no bound)"),
 };
 
 static int watch_opts_check(const void *opts, char *err, size_t err_size)

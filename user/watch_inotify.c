@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * watch_inotify.c - the inotify watches behind live discovery: which
- * directory belongs to which group, confirming and sweeping them after
- * each rescan (a watch never outlives what it watched), and turning
- * events into groups to rescan.
+ * watch_inotify.c - directory watches: which group each inotify wd
+ * belongs to, confirmed or swept by every rescan of that group, and the
+ * events that mark groups dirty.
  */
 #include <errno.h>
 #include <limits.h>
@@ -130,8 +129,6 @@ void watch_mark_dirty(struct watch *w, const char *group)
 	snprintf(w->dirty[w->ndirty++], 80, "%s", group);
 }
 
-/* ----------------------------------------------------------- live changes */
-
 int watch_drain_inotify(struct watch *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -152,7 +149,7 @@ int watch_drain_inotify(struct watch *w)
 			}
 			we = wd_find(w, ev->wd);
 			if (ev->mask & IN_IGNORED) {
-				if (we && strcmp(we->group, "pods"))
+				if (we && strcmp(we->group, "pods") && strcmp(we->group, "homes"))
 					watch_mark_dirty(w, we->group);
 				wd_forget(w, ev->wd);
 				continue;
@@ -166,6 +163,15 @@ int watch_drain_inotify(struct watch *w)
 					snprintf(group, sizeof(group), "pod:%s", ev->name);
 					watch_mark_dirty(w, group);
 				}
+				continue;
+			}
+			if (!strcmp(we->group, "homes")) {
+				char group[80];
+
+				if (ev->len && ev->name[0] != '.' &&
+				    (size_t)snprintf(group, sizeof(group), "home:" HOMES_DIR "/%s",
+						     ev->name) < sizeof(group))
+					watch_mark_dirty(w, group);
 				continue;
 			}
 			watch_mark_dirty(w, we->group);

@@ -2,9 +2,10 @@
 /*
  * watch_int.h - inside discovery: the state watch.c (groups applied to the
  * table, rescans, the re-check, the loop's entry points) shares with
- * watch_scan.c (what a group is on disk), watch_inotify.c (directory
- * watches) and watch_mounts.c (the mount table). Not for other modules:
- * their interface is watch.h.
+ * watch_scan.c (what a group is on disk: the catalog's places, pod
+ * volumes, --watch), watch_refuse.c (what discovery will not watch, and
+ * why), watch_inotify.c (directory watches) and watch_mounts.c (the mount
+ * table). Not for other modules: their interface is watch.h.
  */
 #ifndef CW_WATCH_INT_H
 #define CW_WATCH_INT_H
@@ -26,6 +27,8 @@
 #define RECHECK_SWEEP	256	/* table entries a re-check tick looks at for deleted pods */
 /* mount table re-reads take at most 1/(1+N) of the loop under a mount storm */
 #define MOUNT_READ_BACKOFF	4
+#define HOMES_DIR		"/home"
+#define REFUSALS_SEEN_MAX	4096	/* refusals remembered, so each is logged once */
 
 struct wd_entry {
 	int wd;
@@ -34,6 +37,14 @@ struct wd_entry {
 	char group[80];		/* group to rescan, or "pods" */
 	struct wd_entry *next;	/* in wds[wd % WD_BUCKETS] */
 	struct wd_entry *gnext, **gprev;	/* in gwds[hash(group)] */
+};
+
+/* A refusal as it stands: the public part, its key and group, when last seen. */
+struct refused_rec {
+	struct watch_refused pub;
+	uint64_t key;
+	char *group, *strings;		/* strings: pub.cred's and pub.why, one allocation */
+	uint32_t seen;
 };
 
 /* Candidates found by one group scan. */
@@ -46,6 +57,17 @@ struct watch {
 	char root[PATH_MAX];	/* host root without trailing '/'; "" for "/" */
 	char **extra;
 	int nextra, max_depth;
+	const struct catalog *catalog;	/* NULL: pods and --watch only */
+	bool catalog_pods;		/* it has pod entries */
+	struct safepath *sp;		/* every host path is resolved through it */
+	uint32_t max_per_pod;		/* UINT32_MAX: no bound */
+	uint32_t max_watched, token_reserve;	/* 0: no bound */
+	uint64_t *refusals_seen;	/* REFUSALS_SEEN_MAX keys, 0 = free */
+	uint32_t nrefusals_seen;
+	struct refused_rec *refused;	/* what is refused now, WATCH_REFUSED_KEPT at most */
+	size_t nrefused;
+	uint32_t refusal_gen;		/* rescan that last re-saw a record */
+	bool reserve_warned;
 	struct creds *table;
 	struct watch_sink sink;
 	int ifd;
@@ -78,16 +100,40 @@ struct watch {
 /* The kubelet volume plugins whose files are credentials. */
 #define WATCH_VOLUME_PLUGINS	2
 extern const char *const watch_volume_plugins[WATCH_VOLUME_PLUGINS];
-/* Candidates of one group: "host", or "pod:<uid>" (0 or -errno). */
+/* Candidates of one group: "host", "home:<dir>" or "pod:<uid>" (0 or -errno). */
 int watch_collect_group(struct watch *w, struct found *f, const char *group);
 void watch_found_free(struct found *f);
 /* hpath (a host path) under --host-root, into out. */
 void watch_host_path(const struct watch *w, const char *hpath, char *out, size_t size);
+/* The host root, opened for safepath once it exists. */
+bool watch_sp_ready(struct watch *w);
+
+/* watch_refuse.c */
+uint64_t watch_refusal_key(enum watch_refusal r, const char *a, const char *b);
+void watch_refused_rec_free(struct refused_rec *r);
+/* Keep (or refresh) the record of a refusal seen by the rescan under way. */
+void watch_refused_keep(struct watch *w, uint64_t key, enum watch_refusal reason,
+			const struct cred_entry *c, uint64_t files, bool add, const char *why);
+/* After a rescan of group: forget its refusals that rescan did not see again. */
+void watch_refused_sweep(struct watch *w, const char *group, uint32_t gen);
+/* Count, log and pass on a refusal, once per reason and place. */
+void watch_refuse(struct watch *w, enum watch_refusal r, const struct cred_entry *c,
+		  const char *where, const char *place, uint64_t files, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
 /* watch_inotify.c */
-/* Watch directory dir for group (a new inode after a mount is a new watch). */
+/*
+ * Watch a directory for group. inotify answers one wd per inode, so the
+ * same path after a mount on it is a new wd (the new filesystem's root),
+ * and the old one is left for the group's sweep.
+ */
 void watch_wd_add(struct watch *w, const char *dir, const char *group);
-/* After a complete scan of group: drop the watches it did not confirm. */
+/*
+ * After a complete scan of group: remove its watches the scan did not
+ * confirm - a directory now covered by a mount, a filesystem unmounted here
+ * that a container's namespace keeps alive, a directory gone. Its IN_IGNORED
+ * then finds no entry.
+ */
 void watch_wd_sweep_group(struct watch *w, const char *group);
 /* Rescan group on the next watch_process(). */
 void watch_mark_dirty(struct watch *w, const char *group);
@@ -95,9 +141,16 @@ void watch_mark_dirty(struct watch *w, const char *group);
 int watch_drain_inotify(struct watch *w);
 
 /* watch_mounts.c */
-/* The pods directory as the mount table names it. */
+/*
+ * The pods directory as the mount table names it: canonical (symlinks
+ * resolved, as a node's /var/lib/kubelet often is) once it exists;
+ * until then the absolute path as given.
+ */
 void watch_resolve_pods_dir(struct watch *w);
-/* Re-read the mount table, marking the pods of changed volume mounts (baseline: only remember). */
+/*
+ * Re-read the mount table and rescan the pod of every volume mount that
+ * came or went (baseline: only remember the set, a full scan follows).
+ */
 void watch_mounts_refresh(struct watch *w, bool baseline);
 /* Has the mount table changed since the loop last polled it? (Consumes the signal.) */
 bool watch_mounts_signalled(struct watch *w);

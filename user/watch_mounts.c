@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * watch_mounts.c - following the mount table: kubelet mounts a tmpfs on a
- * volume directory before writing into it, so a watch on the directory
- * underneath hears nothing more. A mount or unmount of a volume below the
- * pods directory marks its pod for a rescan, which then watches the new
- * filesystem's root.
+ * watch_mounts.c - the mount table: kubelet mounts a tmpfs on each volume
+ * before it writes into it, so a mount or unmount of a volume rescans its
+ * pod (mountinfo.h reads the table).
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,11 +17,9 @@
 #include "mountinfo.h"
 #include "watch_int.h"
 
-/* ----------------------------------------------------------- the mount table */
-
 static bool is_volume_plugin(const char *plugin)
 {
-	for (size_t i = 0; i < WATCH_VOLUME_PLUGINS; i++)
+	for (size_t i = 0; i < sizeof(watch_volume_plugins) / sizeof(watch_volume_plugins[0]); i++)
 		if (!strcmp(plugin, watch_volume_plugins[i]))
 			return true;
 	return false;

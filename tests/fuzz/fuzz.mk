@@ -28,10 +28,10 @@ FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf zlib libcjson libcurl ya
 # is a directory tests/fuzz/<name_with_underscores>/ plus its name here and
 # a FUZZ_MAXLEN_ line below.
 FUZZ_ALL     := dump-reader rules-load cond cgroup-path k8s-json spool-reader \
-		json-writer ndjson config-load mountinfo redact
+		json-writer ndjson config-load mountinfo redact catalog-load
 FUZZ_TARGETS := $(addprefix fuzz-,$(FUZZ_ALL))
 
-FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c))
+FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c user/discovery/*.c))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 
 # Per target: longest input, in bytes (the parsers' realistic sizes).
@@ -46,6 +46,7 @@ FUZZ_MAXLEN_ndjson       := 16384
 FUZZ_MAXLEN_config-load  := 8192
 FUZZ_MAXLEN_mountinfo    := 16384
 FUZZ_MAXLEN_redact       := 4096
+FUZZ_MAXLEN_catalog-load := 16384
 
 .PHONY: $(FUZZ_TARGETS) fuzz-build fuzz-list
 
