@@ -27,6 +27,15 @@
 #   ctrd_pod_cgroup QOS UID CID     that path: QOS is besteffort, burstable or
 #                                   guaranteed (kubelet puts those in /kubepods)
 #   ctrd_task_pid CID               the host pid of the container's init
+#   ctrd_rootfs CID                 the container's root filesystem as the host
+#                                   sees it (the shim's mount under CTRD_STATE)
+#   ctrd_app CID CGROUP IMAGE [ctr run option]...
+#                                   ctrd_run a container whose init is its "app":
+#                                   a shell that runs each command line handed to
+#                                   it by ctrd_app_run, one at a time, as its own
+#                                   children (the app's work, not an exec session)
+#   ctrd_app_run CID CMD            CMD (one line of shell) run by that app, its
+#                                   output discarded; waits; returns its status
 #   ctrd_exec CID [ctr task exec option]... -- CMD...
 #                                   a `kubectl exec`: a new process in the
 #                                   running container (unique exec id); waits
@@ -145,6 +154,10 @@ ctrd_busybox_image() {
 	for u in sh cat sleep id ls head dd true false echo test readlink stat ln rm mkdir mkfifo; do
 		ln -s busybox "$r/bin/$u"
 	done
+	# merged-/usr links, as on Debian: a container that bind-mounts the
+	# host's /usr can run the host's dynamically linked programs (python3)
+	ln -s usr/lib "$r/lib"
+	ln -s usr/lib64 "$r/lib64"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
 	echo 'root:x:0:' >"$r/etc/group"
 	for u in "$@"; do
@@ -180,6 +193,35 @@ ctrd_run() {
 
 ctrd_task_pid() {
 	ctrd task ls | awk -v c="$1" '$1 == c { print $2 }'
+}
+
+ctrd_rootfs() { echo "$CTRD_STATE/io.containerd.runtime.v2.task/$CTRD_NS/$1/rootfs"; }
+
+# The app's loop: a FIFO for the command, one for its status. The host's
+# open of either blocks until the app opens the other end: no polling.
+CTRD_APP_LOOP='mkfifo /tmp/.cw-cmd /tmp/.cw-rc && while IFS= read -r c </tmp/.cw-cmd; do
+	( eval "$c" ) </dev/null >/dev/null 2>&1; echo $? >/tmp/.cw-rc; done'
+
+# ctrd_app CID CGROUP IMAGE [option]...
+ctrd_app() {
+	ctrd_run "$@" -- sh -c "$CTRD_APP_LOOP"
+}
+
+# ctrd_app_run CID CMD
+ctrd_app_run() {
+	local d rc i
+	d=$(ctrd_rootfs "$1")/tmp
+	for ((i = 0; i < 300; i++)); do	# the app made its FIFOs
+		[ -p "$d/.cw-rc" ] && break
+		sleep 0.1
+	done
+	# a cap, not a wait: both opens return as soon as the app is there
+	rc=$(timeout 60 sh -c 'printf "%s\n" "$3" >"$1" && cat "$2"' _ "$d/.cw-cmd" "$d/.cw-rc" "$2") &&
+		[ -n "$rc" ] || {
+		echo "containerd.sh: $1: its app did not run the command: $(ctrd task ls 2>&1 | grep "$1")" >&2
+		return 1
+	}
+	return "$rc"
 }
 
 # ctrd_exec CID [option]... -- CMD...
