@@ -36,6 +36,8 @@
 #                                   children (the app's work, not an exec session)
 #   ctrd_app_run CID CMD            CMD (one line of shell) run by that app, its
 #                                   output discarded; waits; returns its status
+#   ctrd_rm CID                     kill the container's task, delete it and the
+#                                   container (its cgroup goes at ctrd_cleanup)
 #   ctrd_exec CID [ctr task exec option]... -- CMD...
 #                                   a `kubectl exec`: a new process in the
 #                                   running container (unique exec id); waits
@@ -193,6 +195,16 @@ ctrd_run() {
 
 ctrd_task_pid() {
 	ctrd task ls | awk -v c="$1" '$1 == c { print $2 }'
+}
+
+ctrd_rm() {
+	local i
+	ctrd task kill -s KILL "$1" >/dev/null 2>&1
+	for ((i = 0; i < 100; i++)); do	# until the kill has landed
+		ctrd task delete "$1" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ctrd container delete "$1" >/dev/null
 }
 
 ctrd_rootfs() { echo "$CTRD_STATE/io.containerd.runtime.v2.task/$CTRD_NS/$1/rootfs"; }
