@@ -10,6 +10,9 @@
 #  - projected, Secret and legacy-token Secret volumes of new pods reach the
 #    kernel map (checked in the map itself), and every read by a process in
 #    a pod's cgroup is exactly one event attributed to reader and owner;
+#  - a hostPID pod's container reading web's token through
+#    /proc/<web's pid>/root (web's mount namespace, a path that names no
+#    kubelet directory) is that pod reading web's token;
 #  - a rotation inside a tmpfs volume moves the map to the new inode, and the
 #    pod's container reads the new token through its bind mount;
 #  - a torn-down pod leaves nothing: not in the map, the credential table,
@@ -139,6 +142,9 @@ scenario() {
 	# d's log directory is there from the start: offline, attribution re-reads
 	# /var/log/pods on a miss at most every 2 s (user/pods.c), not the subject here
 	mkdir -p "$HOST/var/log/pods/team-d_api_$ud/app"
+	local ux cidx	# so is the hostPID pod's (it has no volume)
+	ux=$(kubelet_uid); cidx=$(ctrd_cid)
+	fixture_container "$HOST" team-x debug "$ux" debug "$cidx"
 	va=$(kubelet_pod "$HOST" team-a web "$ua")
 	vb=$(kubelet_pod "$HOST" team-b db "$ub")
 	vbs=$(kubelet_volume "$HOST" "$ub" kubernetes.io~secret db-creds password username)
@@ -171,6 +177,14 @@ scenario() {
 	pc=$(read_in "$cgc" "$vc/token")
 	ctrd_app_run "$cida" "cat /host-pods/${vb#"$HOST/var/lib/kubelet/pods/"}/token" ||	# db's token
 		fail "$MODE: web's read of db's token"
+	# a hostPID pod (no volume of its own) reads web's token in web's mount
+	# namespace; root with the runtime's default capabilities, like web's
+	# init, so the kernel's ptrace check lets it in
+	local procroot
+	ctrd_app "$cidx" "$(ctrd_pod_cgroup besteffort "$ux" "$cidx")" cw.test/app:1 \
+		--with-ns "pid:/proc/$$/ns/pid"
+	procroot=/proc/$(ctrd_task_pid "$cida")/root
+	ctrd_app_run "$cidx" "cat $procroot$SA/token" || fail "$MODE: read through $procroot"
 
 	echo "--- $MODE: rotation inside the tmpfs volume"
 	local old new pr
@@ -222,6 +236,7 @@ scenario() {
 	[ "$(open_fds)" = "$base_fds" ] || fail "$MODE: agent fds $(open_fds), were $base_fds"
 	ctrd_rm "$cida"
 	ctrd_rm "$cidb"
+	ctrd_rm "$cidx"
 
 	echo "--- $MODE: a key no live path can see is found late, counted and logged"
 	ue=$(kubelet_uid)
@@ -252,6 +267,10 @@ scenario() {
 		--expect cred.owner.pod=legacy --expect cred.kind=sa_token || fail "$MODE: legacy token"
 	python3 tests/lib/events.py "$ev" --where container.id="$a" --where cred.owner.pod=db --count 1 \
 		--expect cred.same_pod=false || fail "$MODE: cross-pod read"
+	python3 tests/lib/events.py "$ev" --where container.id="${cidx:0:12}" --count 1 \
+		--expect k8s.pod.name=debug --expect k8s.ns.name=team-x --expect cred.owner.pod=web \
+		--expect cred.same_pod=false --expect fd.name="$procroot$SA/token" \
+		--expect cred.path="${va#"$HOST"}/token" || fail "$MODE: read through /proc/<pid>/root"
 	python3 tests/lib/events.py "$ev" --where container.id="$a" --where fd.ino="${new#*:}" \
 		--where cred.owner.pod=web --count 1 --expect fd.name="$SA/token" \
 		|| fail "$MODE: read after the rotation, from inside the container"
