@@ -86,6 +86,9 @@ INSPECT_OBJS := $(patsubst tools/inspect/%.c,$(BUILD)/obj/inspect/%.o,$(INSPECT_
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ITEST_SRCS := $(wildcard tests/integration/*.c)
+ifneq ($(ARCH),x86)
+ITEST_SRCS := $(filter-out tests/integration/opener32.c tests/integration/noia32.c,$(ITEST_SRCS))
+endif
 ITEST_BINS := $(patsubst tests/integration/%.c,$(BUILD)/itests/%,$(ITEST_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench-bin/%,$(BENCH_SRCS))
@@ -194,6 +197,17 @@ $(BUILD)/tests/test_report: tests/unit/test_report.c $(BUILD)/libinspect.a $(BUI
 $(BUILD)/itests/%: tests/integration/%.c | $(BUILD)/itests
 	$(call msg,ITEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -luring -o $@
+
+# opener32 is a freestanding 32-bit x86 program (int 0x80 only, no libc, so
+# no multilib packages): built here, run where the kernel runs 32-bit code,
+# in the kernel matrix's guests too. Elsewhere the rule is skipped.
+ifeq ($(ARCH),x86)
+$(BUILD)/itests/opener32: tests/integration/opener32.c | $(BUILD)/itests
+	$(call msg,ITEST32,$@)
+	$(Q)$(CC) -m32 -O2 -Wall -Wextra -Werror -nostdlib -static -ffreestanding -fno-builtin \
+		-fno-pic -no-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+		-fcf-protection=none $< -o $@
+endif
 
 # ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests

@@ -6,7 +6,9 @@
  * open_by_handle_at) plus io_uring completions, all funnelled into
  * handle_open(). The miss path - what every other open on the node pays -
  * is a few direct BTF loads, one bit test in .bss and no helper call; only
- * a bitmap hit consults the hash map, and only a map hit builds an event.
+ * a bitmap hit consults the hash map. A map hit is a repeat of a recent
+ * open (one atomic add, no event) or a full event, if the reader's cgroup
+ * is within its budget (floods, below handle_open's helpers).
  *
  * Each program exists twice, in two variants built from the same helpers
  * (see "Two ways to read the kernel" below); the agent loads one set per
@@ -17,8 +19,10 @@
  *    bpf_probe_read_kernel() per pointer hop; the syscall's registers are
  *    found on the task's kernel stack.
  *
- * Only tracepoints: kprobes, fentry and BPF LSM are not available on the
- * kernels we target (shared/DESIGN.md).
+ * Tracepoints, because kprobes, fentry and BPF LSM are not available on
+ * every kernel we target (shared/DESIGN.md). The one exception is 32-bit
+ * opens, which no syscall tracepoint sees: fexit where tracing programs
+ * load, else raw_syscalls (at the end of this file).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +35,24 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Wake the reader only once this much is queued; it also polls on a timer. */
 const volatile __u64 wakeup_bytes = 64 * 1024;
+
+/*
+ * Repeat aggregation (cw_repeat_key): an open within this long of the same
+ * key's previous open is counted, not sent. 0: every open is an event.
+ */
+const volatile __u64 repeat_window_ns = 0;
+
+/*
+ * Per-cgroup budget (cw_budget), in ns of the boot clock: one event costs
+ * budget_step_ns (1/rate); a cgroup may owe at most budget_burst_ns
+ * (burst * step). Above reserve_bytes queued, only a quiet cgroup - one
+ * that would owe at most budget_quiet_ns - is admitted. user/budget.c sizes
+ * them from the ring buffer (docs/limits.md). 0 step: no budget.
+ */
+const volatile __u64 budget_step_ns = 0;
+const volatile __u64 budget_burst_ns = 0;
+const volatile __u64 budget_quiet_ns = 0;
+const volatile __u64 reserve_bytes = 0;
 
 /* Pre-filter: one bit per cw_bloom_bit(); userspace keeps it in sync. */
 __u64 bloom[CW_BLOOM_WORDS] SEC(".bss");
@@ -48,6 +70,30 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);	/* set by the agent: --ringbuf-bytes */
 } events SEC(".maps");
+
+/* Repeat counters; the agent reads them and delivers the growth (user/repeats.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct cw_repeat_key);
+	__type(value, struct cw_repeat_val);
+	__uint(max_entries, CW_REPEATS_MAX);
+} repeats SEC(".maps");
+
+/* One token bucket and its counters per cgroup (user/throttle.c reads them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct cw_budget);
+	__uint(max_entries, CW_BUDGETS_MAX);
+} budgets SEC(".maps");
+
+/* When each cgroup last had a read of each credential admitted over budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct cw_first_read_key);
+	__type(value, __u64);
+	__uint(max_entries, CW_FIRST_READS_MAX);
+} first_reads SEC(".maps");
 
 /* An event is built here: it is too big for the 512-byte BPF stack. */
 struct {
@@ -79,12 +125,17 @@ struct {
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-static __always_inline void count(void *map, __u32 idx)
+static __always_inline void count_n(void *map, __u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(map, &idx);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void count(void *map, __u32 idx)
+{
+	count_n(map, idx, 1);
 }
 
 static __always_inline int count_drop(__u32 reason)
@@ -267,7 +318,8 @@ static __always_inline __u32 pidns_flags(struct task_struct *t, int i)
 	return (nr == 1 ? CW_EVF_NSINIT(i) : 0) | (level == 0 ? CW_EVF_HOSTPID(i) : 0);
 }
 
-static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, bool fast)
+static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, __u64 cgid,
+				      bool fast)
 {
 	struct task_struct *p;
 	struct tty_struct *tty;
@@ -282,7 +334,7 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->gid = ugid >> 32;
 	e->euid = CW_RD(fast, CW_RD(fast, task->cred)->euid.val);
 	e->loginuid = CW_RD(fast, task->loginuid.val);
-	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->cgroup_id = cgid;
 	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
 	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
 	e->sid = CW_RD(fast, CW_RD(fast, sig->pids[PIDTYPE_SID])->numbers[0].nr);
@@ -415,6 +467,68 @@ static __always_inline void fill_args(struct task_struct *task, struct cw_event 
 	e->path_len = n;
 }
 
+#if defined(__TARGET_ARCH_x86)
+/*
+ * fill_args_ia32 - the path argument of a 32-bit (ia32) open, from the
+ * registers its entry saved: ebx, ecx, edx hold arguments 1-3, and only
+ * their low 32 bits count (int 0x80 from 64-bit code leaves the high bits
+ * of the 64-bit registers as they were; the kernel's wrappers truncate).
+ */
+static __always_inline void fill_args_ia32(struct cw_event *e, __u16 sys, struct pt_regs *regs,
+					   bool fast)
+{
+	const char *path = NULL;
+	__u32 a1, a2, a3;
+	long n;
+
+	e->path_len = 0;
+	e->flags |= CW_EVF_IA32;
+	if (!regs) {
+		e->flags |= CW_EVF_NO_PATH_ARG;
+		return;
+	}
+	a1 = CW_RD(fast, regs->bx);
+	a2 = CW_RD(fast, regs->cx);
+	a3 = CW_RD(fast, regs->dx);
+	switch (sys) {
+	case CW_SYS_OPEN:
+		path = (const char *)(unsigned long)a1;
+		e->open_flags = a2;
+		break;
+	case CW_SYS_OPENAT:
+		path = (const char *)(unsigned long)a2;
+		e->open_flags = a3;
+		break;
+	case CW_SYS_OPENAT2: {
+		struct open_how *how = (struct open_how *)(unsigned long)a3;
+
+		path = (const char *)(unsigned long)a2;
+		bpf_probe_read_user(&e->open_flags, sizeof(e->open_flags), &how->flags);
+		break;
+	}
+	case CW_SYS_CREAT:
+		path = (const char *)(unsigned long)a1;
+		e->open_flags = 0100 | 01 | 01000;	/* O_CREAT|O_WRONLY|O_TRUNC */
+		break;
+	case CW_SYS_OPEN_BY_HANDLE_AT:
+		e->open_flags = a3;
+		break;
+	default:
+		break;
+	}
+	if (!path) {
+		e->flags |= CW_EVF_NO_PATH_ARG;
+		return;
+	}
+	n = bpf_probe_read_user_str(&e->data[CW_PATH_OFF], CW_PATH_MAX, path);
+	if (n <= 0) {
+		e->flags |= CW_EVF_PATH_FAULT;
+		return;
+	}
+	e->path_len = n;
+}
+#endif
+
 /*
  * emit - copy the event into the ring buffer, waking the reader only when
  * the queued bytes cross a multiple of wakeup_bytes. A wakeup is an
@@ -439,9 +553,92 @@ static __always_inline int emit(struct cw_event *e)
 		flags = 0;		/* the kernel's default: wake an idle reader */
 	else if (queued / step != (queued + size) / step)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, size, flags))
-		return count_drop(CW_DROP_RINGBUF);
+	if (bpf_ringbuf_output(&events, e, size, flags)) {
+		count_drop(CW_DROP_RINGBUF);
+		return -1;
+	}
+	count(&stats, CW_STAT_EMITTED);
+	count_n(&stats, CW_STAT_RINGBUF_BYTES, size);
 	return 0;
+}
+
+/* A repeat of a known key: one atomic add in its entry, nothing leaves the kernel. */
+static __always_inline int count_repeat(struct cw_repeat_val *rv, __u64 now)
+{
+	__sync_fetch_and_add(&rv->count, 1);
+	rv->last_ns = now;
+	count(&stats, CW_STAT_REPEATS);
+	return 0;
+}
+
+/*
+ * is_first_read - whether this cgroup had no read of this credential
+ * admitted over budget in the last CW_FIRST_READ_NS, and remember this one.
+ * A cgroup that floods its own token is refused, but its first read of
+ * another pod's token in the middle of the flood still leaves the kernel:
+ * a flood cannot hide the theft it is meant to cover. Only runs on the
+ * refusal path, so it costs the flooder, not the node.
+ */
+static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+{
+	struct cw_first_read_key fk = { .cgroup_id = cgid, .ino = key->ino, .dev = key->dev };
+	__u64 *last = bpf_map_lookup_elem(&first_reads, &fk);
+
+	if (last && now - *last < CW_FIRST_READ_NS)
+		return false;
+	bpf_map_update_elem(&first_reads, &fk, &now, BPF_ANY);
+	return true;
+}
+
+/*
+ * budget_refuses - charge a full event to the reader's cgroup, or refuse it.
+ * GCRA with plain loads and stores: two CPUs admitting for one cgroup at
+ * the same instant may both pass, so a cgroup can exceed its burst by a
+ * few events (one per CPU); 5.10 has no BPF compare-and-swap, and the
+ * counters use atomic adds whose result is unused (BPF_XADD there).
+ * Never refuses when the map fails: the budget must not blind the sensor.
+ */
+static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+{
+	struct cw_budget *b, init = {};
+	__u64 tat, owed, step = budget_step_ns;
+	__u32 reason;
+
+	if (!step)
+		return false;
+	b = bpf_map_lookup_elem(&budgets, &cgid);
+	if (!b) {
+		init.tat_ns = now;	/* a full bucket */
+		bpf_map_update_elem(&budgets, &cgid, &init, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&budgets, &cgid);
+		if (!b)
+			return false;
+	}
+	tat = b->tat_ns;
+	if ((__s64)(tat - now) < 0)
+		tat = now;
+	owed = tat - now + step;	/* what the cgroup would owe with this event */
+	if (owed > budget_burst_ns) {
+		reason = CW_DROP_THROTTLED;
+	} else if (owed > budget_quiet_ns && reserve_bytes &&
+		   bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > reserve_bytes) {
+		reason = CW_DROP_RESERVE;
+	} else {
+		b->tat_ns = tat + step;
+		__sync_fetch_and_add(&b->admitted, 1);
+		return false;
+	}
+	if (is_first_read(cgid, key, now)) {
+		__sync_fetch_and_add(&b->first_reads, 1);
+		count(&stats, CW_STAT_FIRST_READS);
+		return false;
+	}
+	if (reason == CW_DROP_THROTTLED)
+		__sync_fetch_and_add(&b->throttled, 1);
+	else
+		__sync_fetch_and_add(&b->reserve, 1);
+	count_drop(reason);
+	return true;
 }
 
 /*
@@ -450,18 +647,32 @@ static __always_inline int emit(struct cw_event *e)
  * @sys: enum cw_syscall
  * @io_flags: open flags known from the io_uring request, else 0
  * @nr:  the syscall number (sys_exit's id), -1 for io_uring
+ * @regs: the syscall's saved registers when the hook has them, else NULL
+ * @ia32: a 32-bit system call (a constant): arguments from @regs, ia32 layout
  * @fast: which variant (a constant)
+ *
+ * After the miss path, a hit is: a repeat of a recent key (one atomic add,
+ * no event), else a full event if the cgroup's budget admits it. The
+ * repeat entry is made (or restarted) only once the event is in the ring
+ * buffer, so every repeat the kernel counts belongs to an event already
+ * queued for the agent: it can attribute each one, and account exactly for
+ * those it could not deliver (user/repeats.h). Two CPUs opening a new key
+ * at the same instant both send a full event; the agent keeps the newer.
  */
-static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long nr, bool fast)
+static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long nr,
+				       struct pt_regs *regs, bool ia32, bool fast)
 {
 	struct task_struct *task = CW_TASK(fast);
 	struct cw_inode_key key = {};
+	struct cw_repeat_key rkey;	/* no initialiser: that would be stores on the miss path */
+	struct cw_repeat_val *rv = NULL;
 	struct cw_watch_val *val;
 	struct file *file;
 	struct inode *inode;
 	struct super_block *sb;
 	struct cw_event *e;
-	__u32 bit, zero = 0;
+	__u32 bit, f_mode, zero = 0;
+	__u64 now, cgid, exec_id = 0;
 
 	file = extract__file_from_fd(task, fd, fast);
 	if (!file)
@@ -482,21 +693,51 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 		return 0;
 	count(&stats, CW_STAT_HITS);
 
+	now = bpf_ktime_get_boot_ns();
+	cgid = bpf_get_current_cgroup_id();
+	f_mode = CW_RD(fast, file->f_mode);
+	if (repeat_window_ns) {
+		/* every member set: the key has no padding (credwatch.h) */
+		exec_id = CW_RD(fast, task->self_exec_id);
+		rkey.ino = key.ino;
+		rkey.dev = key.dev;
+		rkey.cgroup_id = cgid;
+		rkey.exec_id = exec_id;
+		rkey.tgid = bpf_get_current_pid_tgid() >> 32;
+		rkey.uid = (__u32)bpf_get_current_uid_gid();
+		rkey.mode = f_mode & CW_REPEAT_MODE_MASK;
+		rkey.syscall = sys;
+		rkey.cred_id = val->cred_id;
+		rkey.pad = 0;
+		rv = bpf_map_lookup_elem(&repeats, &rkey);
+		/* signed: another CPU may have stored a later last_ns meanwhile */
+		if (rv && (__s64)(now - rv->last_ns) <= (__s64)repeat_window_ns)
+			return count_repeat(rv, now);
+	}
+	if (budget_refuses(cgid, &key, now))
+		return 0;
+
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return count_drop(CW_DROP_SCRATCH);
-	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->ts_ns = now;
 	e->ino = key.ino;
 	e->dev = key.dev;
 	e->ret = fd;
 	e->cred_id = val->cred_id;
 	e->syscall = sys;
 	e->flags = 0;
-	e->f_mode = CW_RD(fast, file->f_mode);
+	e->f_mode = f_mode;
 	e->open_flags = io_flags;
+	e->exec_id = exec_id;
+	e->repeats = rv ? rv->count : 0;
 	e->pad = 0;
-	fill_task(task, e, fast);
-	if (sys == CW_SYS_IO_URING_OPENAT || sys == CW_SYS_IO_URING_OPENAT2) {
+	fill_task(task, e, cgid, fast);
+	if (ia32) {
+#if defined(__TARGET_ARCH_x86)
+		fill_args_ia32(e, sys, regs ? regs : task_syscall_regs(task, nr, fast), fast);
+#endif
+	} else if (sys == CW_SYS_IO_URING_OPENAT || sys == CW_SYS_IO_URING_OPENAT2) {
 		e->path_len = 0;
 		e->flags |= CW_EVF_NO_PATH_ARG;
 	} else {
@@ -504,7 +745,20 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	}
 	extract__exe_path(task, e, fast);
 	extract__args(task, e, fast);
-	return emit(e);
+
+	if (emit(e) || !repeat_window_ns)
+		return 0;
+	if (rv) {
+		/* a key idle past the window starts over (its count goes on) */
+		rv->first_ns = now;
+		rv->last_ns = now;
+	} else {
+		struct cw_repeat_val init = { .first_ns = now, .last_ns = now };
+
+		/* NOEXIST: when two CPUs sent a first event, the first entry stays */
+		bpf_map_update_elem(&repeats, &rkey, &init, BPF_NOEXIST);
+	}
+	return 0;
 }
 
 /*
@@ -537,7 +791,8 @@ static __always_inline int handle_io_uring_complete(struct trace_event_raw_io_ur
 	if (CW_RD(fast, open->file_slot))
 		return 0;		/* fixed-file open: res is not an fd */
 	return handle_open(ctx->res, op == IORING_OP_OPENAT ? CW_SYS_IO_URING_OPENAT :
-			   CW_SYS_IO_URING_OPENAT2, CW_RD(fast, open->how.flags), -1, fast);
+			   CW_SYS_IO_URING_OPENAT2, CW_RD(fast, open->how.flags), -1, NULL, false,
+			   fast);
 }
 
 /*
@@ -549,12 +804,12 @@ static __always_inline int handle_io_uring_complete(struct trace_event_raw_io_ur
 SEC("tracepoint/syscalls/sys_exit_" #name)					\
 int tracepoint__syscalls__sys_exit_##name(struct trace_event_raw_sys_exit *ctx)	\
 {										\
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, true);	\
+	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, NULL, false, true); \
 }										\
 SEC("tracepoint/syscalls/sys_exit_" #name)					\
 int tracepoint__syscalls__sys_exit_##name##__compat(struct trace_event_raw_sys_exit *ctx) \
 {										\
-	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, false);	\
+	return ctx->ret < 0 ? 0 : handle_open(ctx->ret, sys, 0, ctx->id, NULL, false, false); \
 }
 
 CW_SYS_EXIT(open, CW_SYS_OPEN)
@@ -574,3 +829,82 @@ int tracepoint__io_uring__io_uring_complete__compat(struct trace_event_raw_io_ur
 {
 	return handle_io_uring_complete(ctx, false);
 }
+
+/*
+ * 32-bit (ia32) opens: a kernel with IA32 emulation runs int 0x80,
+ * sysenter and 32-bit syscall through its own entry points, and the
+ * syscalls:sys_exit_* tracepoints skip them (x86 ignores compat syscalls
+ * there: ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). Two ways to see them; the
+ * agent attaches one only when the kernel really runs 32-bit code
+ * (user/ia32.c) and says which at start-up:
+ *  - fexit on the ia32 entry points of the five opens: no cost at all for
+ *    64-bit syscalls. Needs tracing programs (fentry/fexit, 5.5+ with BTF).
+ *  - raw_syscalls:sys_exit, where tracing programs do not load: it runs on
+ *    EVERY syscall of the node and returns after one load unless the task
+ *    is in a 32-bit syscall (TS_COMPAT, set on the ia32 entry paths and
+ *    cleared only on the way back to user mode, after the tracepoint).
+ * Both read the 32-bit arguments from the registers the entry saved.
+ */
+#if defined(__TARGET_ARCH_x86)
+/*
+ * The fexit programs read only the return value from their context: on
+ * 5.10 the BTF of some entry points types their pt_regs argument as a
+ * forward declaration, and the verifier refuses any read of it. The
+ * registers come from the task instead (task_syscall_regs, as for the
+ * 64-bit hooks: orig_ax holds the ia32 number there).
+ */
+#define CW_IA32_FEXIT(name, fn, sys, nr)					\
+SEC("fexit/" #fn)								\
+int BPF_PROG(fexit__ia32_##name, void *regs, long ret)				\
+{										\
+	return ret < 0 ? 0 : handle_open(ret, sys, 0, nr, NULL, true, true);	\
+}										\
+SEC("fexit/" #fn)								\
+int BPF_PROG(fexit__ia32_##name##__compat, void *regs, long ret)		\
+{										\
+	return ret < 0 ? 0 : handle_open(ret, sys, 0, nr, NULL, true, false);	\
+}
+
+CW_IA32_FEXIT(open, __ia32_compat_sys_open, CW_SYS_OPEN, CW_IA32_NR_OPEN)
+CW_IA32_FEXIT(openat, __ia32_compat_sys_openat, CW_SYS_OPENAT, CW_IA32_NR_OPENAT)
+CW_IA32_FEXIT(openat2, __ia32_sys_openat2, CW_SYS_OPENAT2, CW_IA32_NR_OPENAT2)
+CW_IA32_FEXIT(creat, __ia32_sys_creat, CW_SYS_CREAT, CW_IA32_NR_CREAT)
+CW_IA32_FEXIT(open_by_handle_at, __ia32_compat_sys_open_by_handle_at,
+	      CW_SYS_OPEN_BY_HANDLE_AT, CW_IA32_NR_OPEN_BY_HANDLE_AT)
+
+/*
+ * Every syscall of the node runs this, so the common case is a single
+ * load: the number in the saved registers. Only the five ia32 open numbers
+ * go on (64-bit fstat, lseek, preadv and openat2 share them) to the task's
+ * TS_COMPAT bit, which tells a 32-bit syscall from a 64-bit one.
+ */
+static __always_inline int handle_sys_exit_ia32(struct bpf_raw_tracepoint_args *ctx, bool fast)
+{
+	struct pt_regs *regs = CW_CAST(fast, (void *)ctx->args[0], struct pt_regs);
+	long nr = CW_RD(fast, regs->orig_ax), ret;
+	struct task_struct *task;
+	__u16 sys = cw_ia32_syscall(nr);
+
+	if (!sys)
+		return 0;		/* what every other syscall pays */
+	task = CW_TASK(fast);
+	if (!(CW_RD(fast, task->thread_info.status) & CW_TS_COMPAT))
+		return 0;		/* a 64-bit syscall of the same number */
+	ret = (long)ctx->args[1];
+	if (ret < 0)
+		return 0;
+	return handle_open(ret, sys, 0, nr, regs, true, fast);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_tracepoint__sys_exit_ia32(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_sys_exit_ia32(ctx, true);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_tracepoint__sys_exit_ia32__compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_sys_exit_ia32(ctx, false);
+}
+#endif

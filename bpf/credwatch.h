@@ -63,6 +63,8 @@ enum cw_drop {
 	CW_DROP_RINGBUF = 0,	/* bpf_ringbuf_output failed: buffer full */
 	CW_DROP_SCRATCH,	/* per-CPU scratch buffer lookup failed */
 	CW_DROP_FD_LOOKUP,	/* a hit was possible but fd -> file failed */
+	CW_DROP_THROTTLED,	/* refused: the cgroup is over its budget (cw_budget) */
+	CW_DROP_RESERVE,	/* refused: ring buffer above the reserve, cgroup not quiet */
 	CW_DROP__MAX,
 };
 
@@ -70,6 +72,10 @@ enum cw_drop {
 enum cw_stat {
 	CW_STAT_HITS = 0,	/* opens of a watched inode */
 	CW_STAT_BLOOM_PASS,	/* bitmap said maybe: hash map consulted */
+	CW_STAT_REPEATS,	/* opens folded into a repeat counter (cw_repeat_val.count) */
+	CW_STAT_EMITTED,	/* events written to the ring buffer */
+	CW_STAT_RINGBUF_BYTES,	/* bytes of those events (record headers not counted) */
+	CW_STAT_FIRST_READS,	/* admitted over budget: a cgroup's first read of a credential */
 	CW_STAT__MAX,
 };
 
@@ -79,6 +85,7 @@ enum cw_stat {
 #define CW_EVF_EXE_TRUNC	(1u << 2)	/* exe path cut (depth or length) */
 #define CW_EVF_PATH_FAULT	(1u << 3)	/* path argument unreadable */
 #define CW_EVF_NO_PATH_ARG	(1u << 4)	/* syscall has no path argument */
+#define CW_EVF_IA32		(1u << 5)	/* a 32-bit (ia32 compat) system call */
 /*
  * Bit CW_EVF_NSINIT_SHIFT + i is set when chain member i (0: the reader,
  * 1 + n: anc[n]) is pid 1 of its own pid namespace (a container's init);
@@ -108,6 +115,103 @@ struct cw_watch_val {
 };
 _Static_assert(sizeof(struct cw_watch_val) == 8, "cw_watch_val layout");
 
+/*
+ * Repeats. An open of a watched inode whose cw_repeat_key was seen less
+ * than the repeat window ago (--repeat-window-ms, measured from the key's
+ * previous open) leaves no event: it bumps count in the key's
+ * cw_repeat_val, and the agent delivers the growth as an aggregated record
+ * (evt.count) with the first event's attribution. The key holds what the
+ * attribution depends on and the reader can change without becoming a new
+ * process: a new program (exec), uid, cgroup, access mode or syscall makes
+ * a new key, hence a full event. cred_id is in it because (dev, ino) is
+ * not unique over time: a deleted pod's tmpfs device and inode numbers come
+ * back for the next pod, whose token is another credential.
+ */
+#define CW_REPEAT_MODE_MASK	3u	/* f_mode bits in the key: FMODE_READ | FMODE_WRITE */
+#define CW_REPEATS_MAX		8192	/* keys held by the kernel and by the agent */
+
+struct cw_repeat_key {
+	__u64 ino;		/* the inode (cw_inode_key) */
+	__u64 cgroup_id;	/* bpf_get_current_cgroup_id() */
+	__u64 exec_id;		/* task->self_exec_id: bumped by every execve */
+	__u32 dev;
+	__u32 tgid;
+	__u32 uid;		/* real uid */
+	__u16 mode;		/* f_mode & CW_REPEAT_MODE_MASK */
+	__u16 syscall;		/* enum cw_syscall */
+	__u32 cred_id;		/* cw_watch_val.cred_id */
+	__u32 pad;		/* 0: keys are compared as bytes */
+};
+_Static_assert(sizeof(struct cw_repeat_key) == 48, "cw_repeat_key layout");
+
+struct cw_repeat_val {
+	__u64 first_ns;		/* ts_ns of the key's latest full event */
+	__u64 last_ns;		/* latest open of the key, full or repeat */
+	__u64 count;		/* repeats since the entry was made; never reset */
+};
+_Static_assert(sizeof(struct cw_repeat_val) == 24, "cw_repeat_val layout");
+
+/*
+ * Per-cgroup budget for full events: a token bucket kept as GCRA (one
+ * "theoretical arrival time"): admitting an event moves tat_ns one
+ * interval (1/rate) on from max(tat_ns, now); the bucket is empty when
+ * tat_ns - now would pass burst intervals. Counters are cumulative; the
+ * agent reads their growth once a second (user/throttle.c).
+ */
+#define CW_BUDGETS_MAX		8192	/* cgroups with a bucket (LRU) */
+#define CW_FIRST_READS_MAX	16384	/* (cgroup, credential) pairs remembered (LRU) */
+#define CW_FIRST_READ_NS	10000000000ULL	/* a pair is "first" again after 10 s */
+
+struct cw_budget {
+	__u64 tat_ns;		/* GCRA theoretical arrival time, boot clock */
+	__u64 admitted;		/* full events admitted within the budget */
+	__u64 throttled;	/* refused: no token left (CW_DROP_THROTTLED) */
+	__u64 reserve;		/* refused: ring above the reserve (CW_DROP_RESERVE) */
+	__u64 first_reads;	/* admitted over budget: first read of a credential */
+};
+_Static_assert(sizeof(struct cw_budget) == 40, "cw_budget layout");
+
+/* Key of the first-read map: a credential as one cgroup last read it. */
+struct cw_first_read_key {
+	__u64 cgroup_id;
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct cw_first_read_key) == 24, "cw_first_read_key layout");
+
+/*
+ * 32-bit x86 (ia32) system call numbers of the opens (arch/x86/entry/
+ * syscalls/syscall_32.tbl). They reach neither syscalls:sys_exit_* nor
+ * the 64-bit numbers: the raw_syscalls program maps them here, and
+ * tests/unit/test_ia32.c checks them against <asm/unistd_32.h>.
+ */
+#define CW_IA32_NR_OPEN			5
+#define CW_IA32_NR_CREAT		8
+#define CW_IA32_NR_OPENAT		295
+#define CW_IA32_NR_OPEN_BY_HANDLE_AT	342
+#define CW_IA32_NR_OPENAT2		437
+#define CW_TS_COMPAT			0x0002	/* thread_info.status: in a 32-bit syscall */
+
+/* enum cw_syscall of an ia32 syscall number; 0 for anything but an open. */
+static inline __u16 cw_ia32_syscall(long nr)
+{
+	switch (nr) {
+	case CW_IA32_NR_OPEN:
+		return CW_SYS_OPEN;
+	case CW_IA32_NR_CREAT:
+		return CW_SYS_CREAT;
+	case CW_IA32_NR_OPENAT:
+		return CW_SYS_OPENAT;
+	case CW_IA32_NR_OPEN_BY_HANDLE_AT:
+		return CW_SYS_OPEN_BY_HANDLE_AT;
+	case CW_IA32_NR_OPENAT2:
+		return CW_SYS_OPENAT2;
+	default:
+		return 0;
+	}
+}
+
 /* One ancestor of the reader, captured at hit time. */
 struct cw_ancestor {
 	__u32 tgid;		/* 0 when the chain ended */
@@ -130,6 +234,8 @@ struct cw_event {
 	__u64 ino;		/* opened inode */
 	__s64 ret;		/* syscall return: the fd */
 	__u64 open_flags;	/* flags argument as passed (O_*) */
+	__u64 exec_id;		/* task->self_exec_id (cw_repeat_key); 0 without repeats */
+	__u64 repeats;		/* the key's cw_repeat_val.count before this event */
 	__u64 root_ino;		/* inode of the reader's root directory (fs->root) */
 	__u32 dev;		/* kernel dev of the inode's superblock */
 	__u32 root_dev;		/* kernel dev of the reader's root filesystem */
@@ -158,6 +264,6 @@ struct cw_event {
 	char data[CW_DATA_MAX];
 };
 #define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
-_Static_assert(CW_EVENT_HDR_SIZE == 240, "cw_event header layout");
+_Static_assert(CW_EVENT_HDR_SIZE == 256, "cw_event header layout");
 
 #endif /* CREDWATCH_H */

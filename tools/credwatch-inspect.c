@@ -178,7 +178,11 @@ static void print_event_text(const struct cw_record *rec)
 	fmt_field(rec, CW_F_CRED_KIND, kind, sizeof(kind));
 	fmt_field(rec, CW_F_CRED_PATH, path, sizeof(path));
 	fmt_field(rec, CW_F_PROC_CMDLINE, cmd, sizeof(cmd));
-	printf("%-27s %7s %-16s %s/%s %-10s %s %s\n", t, pid, name, ns, pod, kind, path, cmd);
+	printf("%-27s %7s %-16s %s/%s %-10s %s %s", t, pid, name, ns, pod, kind, path, cmd);
+	/* an aggregated record: the repeats of one process's opens */
+	if (rec->count > 1)
+		printf(" (evt.count=%" PRIu64 ")", rec->count);
+	putchar('\n');
 }
 
 static void cmd_events(struct inspect *in, const struct dump_item *it)
@@ -413,6 +417,7 @@ struct finding_row {
 struct summary {
 	struct count_table readers, creds, pods, pod_creds;
 	uint64_t events, alerts, first_ns, last_ns;
+	uint64_t opens, aggregated;	/* sum of evt.count; records with evt.count > 1 */
 	char host[256], kernel[256], agent[64];
 	bool oom, have_host;
 	struct count_table fids;	/* finding id -> row */
@@ -600,10 +605,15 @@ static void cmd_summary_add(struct summary *s, const struct dump_item *it)
 		summary_add_finding(s, it);
 		return;
 	}
-	if (it->type == DUMP_REC_EVENT)
+	if (it->type == DUMP_REC_EVENT) {
 		s->events++;
-	else
+		if (rec) {
+			s->opens += rec->count;
+			s->aggregated += rec->count > 1;
+		}
+	} else {
 		s->alerts++;
+	}
 	if (!rec)
 		return;
 	pod_key(rec, pod, sizeof(pod));
@@ -675,7 +685,11 @@ static void summary_print_text(struct inspect *in, struct summary *s,
 		       (double)(s->last_ns - s->first_ns) / 1e9);
 	else
 		printf("time range:  (no records)\n");
-	printf("events:      %" PRIu64 "\nalerts:      %" PRIu64 "\n", s->events, s->alerts);
+	printf("events:      %" PRIu64 "\n", s->events);
+	if (s->aggregated)
+		printf("opens:       %" PRIu64 " (%" PRIu64 " aggregated records: evt.count)\n",
+		       s->opens, s->aggregated);
+	printf("alerts:      %" PRIu64 "\n", s->alerts);
 	printf("findings:    %zu (%" PRIu64 " open: %" PRIu64 " critical, %" PRIu64 " high, %"
 	       PRIu64 " medium, %" PRIu64 " low; %" PRIu64 " resolved) from %" PRIu64 " lines\n",
 	       s->nfrows, fc.open, fc.open_by_sev[0], fc.open_by_sev[1], fc.open_by_sev[2],
@@ -804,6 +818,8 @@ static void summary_print_json(struct inspect *in, struct summary *s,
 	jbuf_kv_u64(jb, "first_ns", s->first_ns);
 	jbuf_kv_u64(jb, "last_ns", s->last_ns);
 	jbuf_kv_u64(jb, "events", s->events);
+	jbuf_kv_u64(jb, "opens", s->opens);
+	jbuf_kv_u64(jb, "aggregated_records", s->aggregated);
 	jbuf_kv_u64(jb, "alerts", s->alerts);
 	jbuf_key(jb, "integrity");
 	jbuf_obj_begin(jb);

@@ -17,6 +17,7 @@
 #include "agent.h"
 #include "alert.h"
 #include "attrib.h"
+#include "budget.h"
 #include "creds.h"
 #include "dump.h"
 #include "event.h"
@@ -28,15 +29,25 @@
 #include "metrics.h"
 #include "privs.h"
 #include "record.h"
+#include "repeats.h"
 #include "redact.h"
 #include "rules.h"
 #include "sensor.h"
 #include "ship.h"
+#include "throttle.h"
 #include "watch.h"
 
 #define POLL_MS		100
 #define DROP_CHECK_NS	1000000000ULL
 #define RULE_SLOTS	1024	/* rule -> metrics slot cache (power of 2) */
+/*
+ * Ring buffer records handled before the loop looks at everything else
+ * (inotify, heartbeat, timers, flushes): a few ms of work at the pipeline's
+ * 1-5 us per record, so rotation and health keep up during a flood.
+ */
+#define BATCH_EVENTS	2048
+/* At exit (and before counting lost repeats), drain at most this many batches. */
+#define DRAIN_BATCHES	64
 
 /* What woke the loop (epoll data). */
 enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
@@ -77,9 +88,15 @@ struct agent {
 	struct jbuf jb;
 	int64_t boot_to_real_ns;
 	char proc_root[4096];	/* <host-root>/proc when present, else /proc */
-	uint64_t events;
-	uint64_t events_by_sys[CW_SYS__MAX];
-	uint64_t drops_reported;
+	uint64_t events;		/* opens seen: the sum of evt.count */
+	uint64_t records;		/* records written: full events and aggregated */
+	uint64_t aggregated_records;
+	uint64_t drops_reported;	/* lost: ring buffer, scratch, fd lookup */
+	uint64_t refused_reported;	/* refused: budget and reserve */
+	struct budget budget;		/* --cgroup-budget, sized to the ring buffer */
+	struct repeats *repeats;	/* NULL with --repeat-window-ms 0 */
+	struct throttle *throttle;
+	uint64_t repeats_lost;		/* credwatch_repeats_lost_total, never lower */
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -239,7 +256,7 @@ static uint64_t kernel_drops_total(struct agent *a)
 	uint64_t drops[CW_DROP__MAX], total = 0;
 
 	if (!a->sensor)
-		return a->drops_reported;
+		return a->drops_reported + a->refused_reported;
 	sensor_drops(a->sensor, drops);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		total += drops[i];
@@ -270,6 +287,43 @@ static void close_ship(struct agent *a)
 		 err == -EAGAIN ? " for the next start" : "", kernel_drops_total(a));
 }
 
+/*
+ * Every record, full or aggregated, the same way: --events, the dump, the
+ * rules, findings. An aggregated record (the repeats of a key, evt.count of
+ * them) goes through the rules again: a rule may test evt.count, and one
+ * that matched the first open matches its repeats too; a key yields at
+ * most one aggregated record a second, and the alert rate limit applies on
+ * top.
+ */
+static void write_record(struct agent *a, struct cw_record *rec)
+{
+	a->events += rec->count;
+	a->records++;
+	metrics_add(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall, rec->count);
+	if (a->events_out)
+		write_event(a, rec);
+	if (a->dump && dump_write_event(a->dump, rec))
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+	if (a->rules) {
+		a->cur_rec = rec;
+		rules_eval(a->rules, rec, on_match, a);
+		a->cur_rec = NULL;
+	}
+	if (a->findings)
+		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
+}
+
+/* user/repeats.c hands over an aggregated record: the first record, evt.count = repeats. */
+static void on_aggregated(void *ctx, struct cw_record *rec)
+{
+	struct agent *a = ctx;
+
+	a->aggregated_records++;
+	if (a->throttle)
+		throttle_aggregated(a->throttle, rec);
+	write_record(a, rec);
+}
+
 /* credwatch_redactions_total follows the redactor's counters. */
 static void report_redactions(struct agent *a)
 {
@@ -298,56 +352,238 @@ static int on_event(void *ctx, const struct cw_event *e, size_t size)
 	if (a->redact && redact_total(a->redact) != a->redactions_reported)
 		report_redactions(a);
 	identity_apply(&a->identity, rec);
-	a->events++;
-	a->events_by_sys[rec->syscall]++;
-	metrics_inc(a->metrics, CW_M_EVENTS_TOTAL, rec->syscall);
-	if (a->events_out)
-		write_event(a, rec);
-	if (a->dump && dump_write_event(a->dump, rec))
-		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
-	if (a->rules) {
-		a->cur_rec = rec;
-		rules_eval(a->rules, rec, on_match, a);
-		a->cur_rec = NULL;
-	}
-	if (a->findings)
-		findings_observe(a->findings, rec, rec->time_ns / 1000000000ULL);
+	/* first what the key's previous record is owed, then keep this one */
+	if (a->repeats)
+		repeats_first(a->repeats, e, rec, a->boot_to_real_ns);
+	write_record(a, rec);
 	return 0;
 }
 
-static void report_drops(struct agent *a, bool final)
+static int repeat_lookup(void *ctx, const struct cw_repeat_key *key, struct cw_repeat_val *val)
 {
-	uint64_t drops[CW_DROP__MAX], total = 0;
+	struct agent *a = ctx;
+
+	return sensor_repeat_lookup(a->sensor, key, val);
+}
+
+static void repeat_delete(void *ctx, const struct cw_repeat_key *key)
+{
+	struct agent *a = ctx;
+
+	sensor_repeat_delete(a->sensor, key);
+}
+
+static bool throttle_pod(void *ctx, uint64_t cgroup_id, char *uid, size_t uid_size, char *ns,
+			 size_t ns_size, char *name, size_t name_size)
+{
+	struct agent *a = ctx;
+
+	return attrib_cgroup_pod(a->attrib, cgroup_id, uid, uid_size, ns, ns_size, name,
+				 name_size);
+}
+
+struct throttle_fields {
+	const struct throttle_alert *t;
+	char container_id[64];
+};
+
+static void throttle_alert_fields(void *ctx, struct jbuf *jb)
+{
+	const struct throttle_fields *f = ctx;
+	const struct throttle_alert *t = f->t;
+
+	jbuf_kv_str_or_null(jb, "k8s.ns.name", t->ns[0] ? t->ns : NULL);
+	jbuf_kv_str_or_null(jb, "k8s.pod.name", t->pod[0] ? t->pod : NULL);
+	jbuf_kv_str_or_null(jb, "k8s.pod.uid", t->pod_uid[0] ? t->pod_uid : NULL);
+	jbuf_kv_u64(jb, "credwatch.cgroup_id", t->cgroup_id);
+	jbuf_kv_u64(jb, "credwatch.throttled", t->throttled);
+	jbuf_kv_u64(jb, "credwatch.throttled_reserve", t->reserve);
+	jbuf_kv_u64(jb, "credwatch.first_reads", t->first_reads);
+	jbuf_kv_u64(jb, "credwatch.throttled_total", t->total);
+	jbuf_kv_u64(jb, "credwatch.throttled_window_s", t->window_s);
+	jbuf_kv_u64(jb, "credwatch.budget_rate", t->rate);
+	jbuf_kv_u64(jb, "credwatch.budget_burst", t->burst);
+}
+
+/* The flood alert (user/throttle.h): built in, rate-limited by throttle.c. */
+static void on_throttle_alert(void *ctx, const struct throttle_alert *t)
+{
+	static const char *const tags[] = { "credwatch", "flood", "defense_evasion" };
+	struct agent *a = ctx;
+	struct throttle_fields f = { .t = t };
+	struct alert_builtin b = {
+		.rule = THROTTLE_RULE, .priority = CW_PRIO_WARNING, .tags = tags, .ntags = 3,
+		.fields = throttle_alert_fields, .ctx = &f,
+	};
+	char who[600], window[64] = "", out[1200];
+	int slot;
+
+	if (!t->pod_uid[0])
+		snprintf(who, sizeof(who), "Host processes (cgroup %" PRIu64 ")", t->cgroup_id);
+	else if (t->pod[0])
+		snprintf(who, sizeof(who), "Pod %s/%s", t->ns[0] ? t->ns : "<NA>", t->pod);
+	else
+		snprintf(who, sizeof(who), "Pod uid %s", t->pod_uid);
+	if (t->window_s)
+		snprintf(window, sizeof(window), " in the last %" PRIu64 "s", t->window_s);
+	snprintf(out, sizeof(out), "%s flooded credential opens: %" PRIu64 " full events "
+		 "refused%s (%" PRIu64 " over its budget of %" PRIu64 "/s, burst %" PRIu64 ", %"
+		 PRIu64 " kept out of the ring buffer's reserve); %" PRIu64 " first reads of a "
+		 "credential still reported (pod_uid=%s cgroup=%" PRIu64 " total=%" PRIu64 ")",
+		 who, t->throttled + t->reserve, window, t->throttled, t->rate, t->burst,
+		 t->reserve, t->first_reads, t->pod_uid[0] ? t->pod_uid : "<NA>", t->cgroup_id,
+		 t->total);
+	b.output = out;
+	if (alert_writer_emit_builtin(a->alerts, &b) < 0) {
+		metrics_inc(a->metrics, CW_M_EVENTS_LOST_TOTAL, CW_LOST_OUTPUT_ERROR);
+		return;
+	}
+	slot = metrics_rule_slot(a->metrics, THROTTLE_RULE, "warning");
+	if (slot >= 0)
+		metrics_alert_inc(a->metrics, slot);
+}
+
+/* Drops that lose an event (the ring buffer, scratch, fd lookup), and refusals by the budget. */
+static uint64_t drops_lost(const uint64_t drops[CW_DROP__MAX])
+{
+	return drops[CW_DROP_RINGBUF] + drops[CW_DROP_SCRATCH] + drops[CW_DROP_FD_LOOKUP];
+}
+
+static uint64_t drops_refused(const uint64_t drops[CW_DROP__MAX])
+{
+	return drops[CW_DROP_THROTTLED] + drops[CW_DROP_RESERVE];
+}
+
+/*
+ * Once a second: losses are logged while they grow (refusals are reported
+ * per pod by the flood alert instead).
+ */
+static void report_drops(struct agent *a)
+{
+	uint64_t drops[CW_DROP__MAX], lost;
 
 	if (!a->sensor)
 		return;
 	sensor_drops(a->sensor, drops);
+	lost = drops_lost(drops);
+	if (lost != a->drops_reported)
+		log_warn("sensor: %" PRIu64 " events lost in the kernel so far "
+			 "(ring buffer full %" PRIu64 ", scratch %" PRIu64 ", fd lookup %" PRIu64
+			 "): raise --ringbuf-bytes", lost, drops[CW_DROP_RINGBUF],
+			 drops[CW_DROP_SCRATCH], drops[CW_DROP_FD_LOOKUP]);
+	a->drops_reported = lost;
+	a->refused_reported = drops_refused(drops);
+}
+
+/*
+ * The accounting at exit, in one place: every open of a watched credential
+ * is an open in a record (evt.count), a kernel drop or refusal by reason,
+ * or a repeat whose key the kernel evicted before it was read. One log
+ * line, and the "credwatch.summary" record on --events.
+ */
+static void exit_summary(struct agent *a)
+{
+	uint64_t drops[CW_DROP__MAX], stats[CW_STAT__MAX], total = 0;
+	struct repeats_stats rs = { 0 };
+	struct throttle_stats ts = { 0 };
+
+	if (!a->sensor)
+		return;
+	sensor_drops(a->sensor, drops);
+	sensor_stats(a->sensor, stats);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		total += drops[i];
-	if (total != a->drops_reported || final) {
-		if (total != a->drops_reported)
-			log_warn("sensor: %" PRIu64 " events lost in the kernel so far "
-				 "(ring buffer full %" PRIu64 ", scratch %" PRIu64 ", fd lookup %" PRIu64
-				 "): raise --ringbuf-bytes",
-				 total, drops[CW_DROP_RINGBUF], drops[CW_DROP_SCRATCH],
-				 drops[CW_DROP_FD_LOOKUP]);
-		a->drops_reported = total;
+	if (a->repeats)
+		repeats_stats(a->repeats, &rs);
+	if (a->throttle)
+		throttle_stats(a->throttle, &ts);
+	a->drops_reported = drops_lost(drops);
+	a->refused_reported = drops_refused(drops);
+	if (stats[CW_STAT_REPEATS] > rs.delivered)
+		a->repeats_lost = stats[CW_STAT_REPEATS] - rs.delivered;
+	log_info("sensor: %" PRIu64 " opens of watched credentials in the kernel: %" PRIu64
+		 " events written to the ring buffer (%" PRIu64 " bytes), %" PRIu64 " repeats "
+		 "counted (%" PRIu64 " delivered in %" PRIu64 " aggregated records, %" PRIu64
+		 " lost), %" PRIu64 " refused by the per-cgroup budget, %" PRIu64 " lost",
+		 stats[CW_STAT_HITS], stats[CW_STAT_EMITTED], stats[CW_STAT_RINGBUF_BYTES],
+		 stats[CW_STAT_REPEATS], rs.delivered, a->aggregated_records, a->repeats_lost,
+		 a->refused_reported, a->drops_reported);
+	if (!a->events_out) {
+		if (a->throttle)
+			throttle_summary(a->throttle, NULL);
+		return;
 	}
-	if (final && a->events_out) {
-		jbuf_reset(&a->jb);
-		jbuf_obj_begin(&a->jb);
-		jbuf_key(&a->jb, "credwatch.summary");
-		jbuf_obj_begin(&a->jb);
-		jbuf_kv_u64(&a->jb, "events", a->events);
-		jbuf_kv_u64(&a->jb, "kernel_drops", total);
-		jbuf_kv_u64(&a->jb, "kernel_drops.ringbuf", drops[CW_DROP_RINGBUF]);
-		jbuf_kv_u64(&a->jb, "kernel_drops.scratch", drops[CW_DROP_SCRATCH]);
-		jbuf_kv_u64(&a->jb, "kernel_drops.fd_lookup", drops[CW_DROP_FD_LOOKUP]);
-		jbuf_kv_u64(&a->jb, "watched", creds_count(a->creds));
-		jbuf_obj_end(&a->jb);
-		jbuf_obj_end(&a->jb);
-		jbuf_raw(&a->jb, "\n", 1);
-		fwrite(a->jb.buf, 1, a->jb.len, a->events_out);
+	jbuf_reset(&a->jb);
+	jbuf_obj_begin(&a->jb);
+	jbuf_key(&a->jb, "credwatch.summary");
+	jbuf_obj_begin(&a->jb);
+	jbuf_kv_u64(&a->jb, "events", a->records);
+	jbuf_kv_u64(&a->jb, "opens", a->events);
+	jbuf_kv_u64(&a->jb, "aggregated_records", a->aggregated_records);
+	jbuf_kv_u64(&a->jb, "kernel_drops", total);
+	jbuf_kv_u64(&a->jb, "kernel_drops.ringbuf", drops[CW_DROP_RINGBUF]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.scratch", drops[CW_DROP_SCRATCH]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.fd_lookup", drops[CW_DROP_FD_LOOKUP]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.throttled", drops[CW_DROP_THROTTLED]);
+	jbuf_kv_u64(&a->jb, "kernel_drops.reserve", drops[CW_DROP_RESERVE]);
+	jbuf_kv_u64(&a->jb, "kernel.hits", stats[CW_STAT_HITS]);
+	jbuf_kv_u64(&a->jb, "kernel.ringbuf_events", stats[CW_STAT_EMITTED]);
+	jbuf_kv_u64(&a->jb, "kernel.ringbuf_bytes", stats[CW_STAT_RINGBUF_BYTES]);
+	jbuf_kv_u64(&a->jb, "kernel.first_reads", stats[CW_STAT_FIRST_READS]);
+	jbuf_kv_u64(&a->jb, "repeats", stats[CW_STAT_REPEATS]);
+	jbuf_kv_u64(&a->jb, "repeats.delivered", rs.delivered);
+	jbuf_kv_u64(&a->jb, "repeats.lost", a->repeats_lost);
+	if (a->throttle)
+		throttle_summary(a->throttle, &a->jb);	/* and its log line */
+	jbuf_kv_u64(&a->jb, "watched", creds_count(a->creds));
+	jbuf_obj_end(&a->jb);
+	jbuf_obj_end(&a->jb);
+	jbuf_raw(&a->jb, "\n", 1);
+	fwrite(a->jb.buf, 1, a->jb.len, a->events_out);
+}
+
+/*
+ * Drain what the ring buffer holds now, in batches, at most DRAIN_BATCHES
+ * of them. Returns true when it ran dry (so every event queued before the
+ * call was handled), false during a flood.
+ */
+static bool drain(struct agent *a)
+{
+	bool more = true;
+
+	for (int i = 0; i < DRAIN_BATCHES && more; i++)
+		if (sensor_consume(a->sensor, BATCH_EVENTS, &more) < 0)
+			return false;
+	return !more;
+}
+
+/*
+ * Once a second (and at exit): deliver the repeats the kernel counted, and
+ * count per pod what the budget refused. Lost repeats are counted only
+ * when the ring buffer runs dry, with the kernel's total read before that:
+ * then every counted repeat's first event has been handled, and the count
+ * can only fall short of the truth, never exceed it (exact at exit).
+ */
+static void settle_kernel_counts(struct agent *a, bool ring_busy, bool final)
+{
+	uint64_t stats[CW_STAT__MAX];
+	struct repeats_stats rs;
+	bool dry;
+
+	if (a->repeats) {
+		sensor_stats(a->sensor, stats);
+		/* during a flood, don't: the loop's batches keep the other work going */
+		dry = !ring_busy && drain(a);
+		repeats_flush(a->repeats, now_ns(CLOCK_BOOTTIME), a->boot_to_real_ns, final);
+		repeats_stats(a->repeats, &rs);
+		if (dry && stats[CW_STAT_REPEATS] > rs.delivered + rs.owed &&
+		    stats[CW_STAT_REPEATS] - rs.delivered - rs.owed > a->repeats_lost)
+			a->repeats_lost = stats[CW_STAT_REPEATS] - rs.delivered - rs.owed;
+		metrics_set(a->metrics, CW_M_REPEATS_LOST_TOTAL, 0, (int64_t)a->repeats_lost);
+	}
+	if (a->throttle) {
+		sensor_budgets(a->sensor, throttle_observe, a->throttle);
+		throttle_tick(a->throttle, mono_ns(), final);
 	}
 }
 
@@ -458,6 +694,20 @@ static void startup_summary(struct agent *a)
 	for (int i = 0; i < nhooks; i++)
 		if (!hooks[i].attached)
 			log_info("hook %s not attached: %s", hooks[i].name, hooks[i].reason);
+	log_info("ia32: %s", sensor_ia32(a->sensor));
+	if (a->repeats)
+		log_info("repeats: an open repeated by the same process within %" PRIu64
+			 " ms is counted in the kernel and reported as evt.count",
+			 a->cfg->repeat_window_ms);
+	else
+		log_info("repeats: not aggregated (--repeat-window-ms 0): every open is an event");
+	if (a->budget.off)
+		log_info("budget: none (--cgroup-budget off): one cgroup can fill the ring buffer");
+	else
+		log_info("budget: %" PRIu64 " full events/s per cgroup, burst %" PRIu64 "; past %"
+			 PRIu64 " bytes queued only cgroups that spent at most %" PRIu64 " are "
+			 "admitted (ring buffer of about %" PRIu64 " events)", a->budget.rate,
+			 a->budget.burst, a->budget.reserve_bytes, a->budget.quiet, a->budget.slots);
 	creds_count_by_kind(a->creds, kinds);
 	o = 0;
 	for (int k = 0; k < CW_CRED__MAX; k++)
@@ -666,6 +916,37 @@ static void resolve_node_name(struct agent *a)
 		snprintf(a->node_name, sizeof(a->node_name), "unknown");
 }
 
+/* The budget sized to the ring buffer, and the two consumers of the kernel's counters. */
+static int open_kernel_counts(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	struct repeats_opts ro = {
+		.window_ns = cfg->repeat_window_ms * 1000000ULL, .lookup = repeat_lookup,
+		.del = repeat_delete, .emit = on_aggregated, .ctx = a,
+	};
+	struct throttle_opts to = {
+		.interval_ns = cfg->alert_summary_interval_s * 1000000000ULL,
+		.metrics = a->metrics, .pod = throttle_pod, .alert = on_throttle_alert, .ctx = a,
+	};
+	uint64_t rate, burst;
+	char err[256];
+	bool off;
+	int ret;
+
+	/* validated with the rest of the configuration */
+	budget_parse(cfg->cgroup_budget, &off, &rate, &burst, err, sizeof(err));
+	budget_size(cfg->ringbuf_bytes ? cfg->ringbuf_bytes : 8u << 20, off, rate, burst,
+		    &a->budget);
+	to.rate = a->budget.rate;
+	to.burst = a->budget.burst;
+	if (ro.window_ns) {
+		ret = repeats_new(&a->repeats, &ro);
+		if (ret)
+			return ret;
+	}
+	return throttle_new(&a->throttle, &to);
+}
+
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = { 0 };
@@ -695,6 +976,12 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 		so.max_watched = (uint32_t)cfg->max_watched;
 		so.ringbuf_bytes = (uint32_t)cfg->ringbuf_bytes;
 		so.variant = cfg->bpf_variant;
+		so.repeat_window_ns = cfg->repeat_window_ms * 1000000ULL;
+		so.budget = &a->budget;
+		so.ia32 = cfg->ia32_syscalls;
+		err = open_kernel_counts(a);
+		if (err)
+			return err;
 		err = sensor_open(&a->sensor, &so, on_event, a);
 		if (err)
 			return err;
@@ -768,6 +1055,8 @@ static void agent_teardown(struct agent *a)
 	else if (a->findings_out)
 		fflush(a->findings_out);
 	watch_free(a->watch);
+	repeats_free(a->repeats);
+	throttle_free(a->throttle);
 	sensor_free(a->sensor);
 	creds_free(a->creds);
 	alert_writer_free(a->alerts);
@@ -883,6 +1172,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	struct agent *a = calloc(1, sizeof(*a));
 	uint64_t deadline = 0, next_second = 0, next_findings = 0, t;
 	int err, ret = 1, loop_fd = -1;
+	bool ring_busy = false;
 
 	if (!a) {
 		log_error("out of memory");
@@ -982,11 +1272,16 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		log_error("agent: epoll: %s", strerror(errno));
 		goto cleanup;
 	}
+	/*
+	 * Bounded batches: a flood of events never keeps the loop from the
+	 * rest (inotify for rotations, the heartbeat /healthz and /readyz
+	 * read, timers, flushes); with a batch pending the wait does not block.
+	 */
 	while (!sig->stop) {
 		struct epoll_event evs[3];
 		int n;
 
-		n = epoll_wait(loop_fd, evs, 3, watch_timeout_ms(a->watch, POLL_MS));
+		n = epoll_wait(loop_fd, evs, 3, ring_busy ? 0 : watch_timeout_ms(a->watch, POLL_MS));
 		if (n < 0 && errno != EINTR) {
 			log_error("agent: epoll_wait: %s", strerror(errno));
 			goto cleanup;
@@ -995,7 +1290,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 == LOOP_MOUNTS)
 				watch_mounts_changed(a->watch);
-		err = sensor_consume(a->sensor);
+		err = sensor_consume(a->sensor, BATCH_EVENTS, &ring_busy);
 		if (err < 0) {
 			log_error("sensor: reading events: %s", strerror(-err));
 			goto cleanup;
@@ -1015,7 +1310,8 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		if (a->alert_out)
 			fflush(a->alert_out);
 		if (t >= next_second) {
-			report_drops(a, false);
+			settle_kernel_counts(a, ring_busy, false);
+			report_drops(a);
 			update_metrics(a);
 			if (a->dump)
 				dump_flush(a->dump);
@@ -1029,15 +1325,19 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		if (deadline && t >= deadline)
 			break;
 	}
-	/* flush: whatever the kernel queued before we stop */
-	sensor_poll(a->sensor, 0);
-	report_drops(a, true);
+	/* flush: whatever the kernel queued before we stop, then what it counted */
+	drain(a);
+	settle_kernel_counts(a, false, true);
+	exit_summary(a);
 	if (a->findings) {
 		run_findings(a);
 		findings_summary(a);
 	}
 	log_info("stopping: %" PRIu64 " credential accesses seen, %" PRIu64
-		 " lost in the kernel", a->events, a->drops_reported);
+		 " lost in the kernel (%" PRIu64 " more refused by the per-cgroup budget); %"
+		 PRIu64 " records (%" PRIu64 " aggregated), %" PRIu64 " repeats lost",
+		 a->events, a->drops_reported, a->refused_reported, a->records,
+		 a->aggregated_records, a->repeats_lost);
 	ret = 0;
 cleanup:
 	if (loop_fd >= 0)

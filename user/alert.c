@@ -214,6 +214,13 @@ void alert_render_text(const struct alert *a, bool color, struct jbuf *jb)
 
 	jbuf_init(&out);
 	rule_output(a->rule, a->rec, &out);
+	if (a->rec && a->rec->count > 1) {
+		/* an aggregated record: the JSON has it in output_fields, the text here */
+		char n[48];
+
+		snprintf(n, sizeof(n), " (evt.count=%" PRIu64 ")", a->rec->count);
+		jbuf_raw(&out, n, strlen(n));
+	}
 	render_text_line(jb, a->time_ns, rule_priority(a->rule), rule_name(a->rule),
 			 out.buf ? out.buf : "", color);
 	jbuf_free(&out);
@@ -431,6 +438,40 @@ int alert_writer_emit(struct alert_writer *w, const struct cw_rule *rule,
 	if (w->o.text) {
 		jbuf_reset(&w->text);
 		alert_render_text(&a, w->o.color, &w->text);
+	}
+	ret = write_line(w, &w->line, w->o.text ? &w->text : NULL);
+	if (ret > 0)
+		w->written++;
+	return ret;
+}
+
+int alert_writer_emit_builtin(struct alert_writer *w, const struct alert_builtin *b)
+{
+	uint64_t t = b->time_ns ? b->time_ns : wall_ns();
+	char uuid[37];
+	int ret;
+
+	alert_uuid(uuid);
+	jbuf_reset(&w->line);
+	render_head(&w->line, t, b->rule, b->priority, b->output, strlen(b->output));
+	jbuf_key(&w->line, "output_fields");
+	jbuf_obj_begin(&w->line);
+	jbuf_kv_u64(&w->line, "evt.time", t);
+	if (b->fields)
+		b->fields(b->ctx, &w->line);
+	jbuf_obj_end(&w->line);
+	jbuf_kv_str(&w->line, "source", "credwatch");
+	jbuf_key(&w->line, "tags");
+	jbuf_arr_begin(&w->line);
+	for (int i = 0; i < b->ntags; i++) {
+		jbuf_elem(&w->line);
+		jbuf_str(&w->line, b->tags[i]);
+	}
+	jbuf_arr_end(&w->line);
+	render_tail(&w->line, w->hostname, uuid);
+	if (w->o.text) {
+		jbuf_reset(&w->text);
+		render_text_line(&w->text, t, b->priority, b->rule, b->output, w->o.color);
 	}
 	ret = write_line(w, &w->line, w->o.text ? &w->text : NULL);
 	if (ret > 0)

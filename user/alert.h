@@ -77,6 +77,28 @@ void alert_writer_free(struct alert_writer *w);
  */
 int alert_writer_emit(struct alert_writer *w, const struct cw_rule *rule,
 		      const struct cw_record *rec, uint64_t now_ns);
+/*
+ * A built-in alert: one the agent raises itself, not a rule (the flood
+ * alert, user/throttle.c). Same Falco JSON shape; output_fields holds
+ * evt.time and whatever fields() writes into the open object.
+ */
+struct alert_builtin {
+	const char *rule;		/* e.g. "credwatch: pod throttled" */
+	int priority;			/* enum cw_priority */
+	uint64_t time_ns;		/* ns since the epoch; 0: now */
+	const char *output;		/* the output line */
+	const char *const *tags;
+	int ntags;
+	void (*fields)(void *ctx, struct jbuf *jb);
+	void *ctx;
+};
+
+/*
+ * alert_writer_emit_builtin - write one built-in alert to out and the sink,
+ * unlimited (the caller rate-limits). Returns 1, or -EIO/-ENOMEM.
+ */
+int alert_writer_emit_builtin(struct alert_writer *w, const struct alert_builtin *b);
+
 /* Write the summary when the interval has passed and anything was held back. */
 int alert_writer_tick(struct alert_writer *w, uint64_t now_ns);
 /* Write the summary now if anything was held back (at exit, before reload). */

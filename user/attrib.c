@@ -690,6 +690,20 @@ bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t n
 	return found;
 }
 
+bool attrib_cgroup_pod(struct attrib *a, uint64_t cgroup_id, char *uid, size_t uid_size,
+		       char *ns, size_t ns_size, char *name, size_t name_size)
+{
+	struct cgroup_attr ca = { .kind = CG_UNKNOWN };
+	char sa[CW_REC_NAME_MAX];
+
+	uid[0] = ns[0] = name[0] = '\0';
+	if (!a || !a->cg || cgroup_cache__lookup(a->cg, cgroup_id, &ca) || !ca.pod_uid[0])
+		return false;
+	snprintf(uid, uid_size, "%s", ca.pod_uid);
+	attrib_pod_lookup(a, ca.pod_uid, ns, ns_size, name, name_size, sa, sizeof(sa));
+	return true;
+}
+
 bool attrib_node_identity(struct attrib *a, struct cluster_identity *out)
 {
 	return a && k8s__node_identity(a->k8s, out);

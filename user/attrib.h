@@ -101,6 +101,15 @@ bool attrib_node_identity(struct attrib *a, struct cluster_identity *out);
 bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t ns_size,
 		       char *name, size_t name_size, char *sa, size_t sa_size);
 
+/*
+ * attrib_cgroup_pod - the pod a cgroup id belongs to (for per-pod counts of
+ * what the kernel refused): its uid, namespace and name, "" when not
+ * known. Returns false for a host cgroup or an unknown one (uid ""), true
+ * for a pod's. Event-loop thread only.
+ */
+bool attrib_cgroup_pod(struct attrib *a, uint64_t cgroup_id, char *uid, size_t uid_size,
+		       char *ns, size_t ns_size, char *name, size_t name_size);
+
 /* Stops the API thread. Accepts NULL. */
 void attrib_free(struct attrib *a);
 

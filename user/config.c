@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "budget.h"
 #include "config.h"
 #include "redact.h"
 
@@ -131,6 +132,20 @@ static const struct opt_desc opts[] = {
 	O("bpf-variant", OPT_STR, bpf_variant, "auto|fast|compat", "auto",
 	  "BPF programs to load: fast needs Linux 6.2+, compat runs from 5.10; "
 	  "auto picks fast where the kernel has it"),
+	O("repeat-window-ms", OPT_UINT, repeat_window_ms, "MS", "1000",
+	  "an open by the same process of the same credential (same program, uid, cgroup, "
+	  "access mode, syscall) within MS of its previous open is counted in the kernel, "
+	  "not sent: it reaches every output as evt.count of an aggregated record "
+	  "(0: every open is an event)"),
+	O("cgroup-budget", OPT_STR, cgroup_budget, "auto|off|RATE[:BURST]", "auto",
+	  "full events per second (and at once) each cgroup may send; beyond it they are "
+	  "refused, counted per pod and alerted, but a cgroup's first read of each "
+	  "credential still gets through; past half full the ring buffer admits only "
+	  "quiet cgroups. auto sizes it to --ringbuf-bytes (docs/limits.md)"),
+	O("ia32-syscalls", OPT_STR, ia32_syscalls, "auto|fexit|raw_syscalls|off", "auto",
+	  "how 32-bit (int 0x80) opens are seen where the kernel runs 32-bit code: fexit "
+	  "(free for 64-bit syscalls), raw_syscalls (runs on every syscall), auto (fexit "
+	  "where tracing programs load, else raw_syscalls), off"),
 	O("list-watched", OPT_BOOL, list_watched, NULL, NULL,
 	  "print the discovered credentials and exit"),
 	O("print-config", OPT_BOOL, print_config, NULL, NULL,
@@ -240,6 +255,7 @@ void config_init(struct config *c)
 	c->spool_fsync_ms = 100;
 	c->findings_window_s = 86400;
 	c->findings_interval_s = 300;
+	c->repeat_window_ms = 1000;
 	c->discovery_recheck_ms = 1000;
 	/* built-in lists, shown by --print-config, replaced by the file or argv */
 	set_default_list(&c->redact_names, REDACT_LIST_NAMES);
@@ -828,6 +844,25 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 	    strcmp(c->bpf_variant, "compat")) {
 		snprintf(err, err_size, "--bpf-variant: '%s' is not auto, fast or compat",
 			 c->bpf_variant);
+		return -EINVAL;
+	}
+	if (c->repeat_window_ms > 3600000) {
+		snprintf(err, err_size, "--repeat-window-ms: %llu is above 3600000 (an hour)",
+			 (unsigned long long)c->repeat_window_ms);
+		return -EINVAL;
+	}
+	{
+		uint64_t rate, burst;
+		bool off;
+
+		if (budget_parse(c->cgroup_budget, &off, &rate, &burst, err, err_size))
+			return -EINVAL;
+	}
+	if (c->ia32_syscalls && strcmp(c->ia32_syscalls, "auto") &&
+	    strcmp(c->ia32_syscalls, "fexit") && strcmp(c->ia32_syscalls, "raw_syscalls") &&
+	    strcmp(c->ia32_syscalls, "off")) {
+		snprintf(err, err_size, "--ia32-syscalls: '%s' is not auto, fexit, raw_syscalls "
+			 "or off", c->ia32_syscalls);
 		return -EINVAL;
 	}
 	if (c->discovery_recheck_ms > 3600000) {

@@ -68,6 +68,9 @@ struct config {
 	uint64_t max_watched;
 	uint64_t ringbuf_bytes;
 	char *bpf_variant;	/* auto | fast | compat */
+	uint64_t repeat_window_ms;	/* --repeat-window-ms, 1000; 0: no aggregation */
+	char *cgroup_budget;	/* --cgroup-budget auto | off | RATE[:BURST] (budget.h) */
+	char *ia32_syscalls;	/* --ia32-syscalls auto | fexit | raw_syscalls | off */
 	uint64_t findings_window_s;	/* --findings-window, 86400 */
 	uint64_t findings_interval_s;	/* --findings-interval, 300 */
 	uint64_t discovery_recheck_ms;	/* --discovery-recheck-ms, 1000; 0 = off */

@@ -35,6 +35,7 @@ static const struct field_slot slots[CW_F__ALL] = {
 	[CW_F_EVT_TIME] = U64("evt.time", time_ns, "time of the open, ns since the epoch"),
 	[CW_F_EVT_TYPE] = { { "evt.type", CW_FT_STR, false, "syscall path: open, openat, openat2, creat, open_by_handle_at, io_uring_openat, io_uring_openat2", CW_FK_STORED, 0 }, 0, 0, false, false },
 	[CW_F_EVT_RES] = S64("evt.res", res, "syscall result (the fd); compared with a word (SUCCESS, E...) it is Falco's text form"),
+	[CW_F_EVT_COUNT] = U64("evt.count", count, "opens this record stands for: 1, or the repeats an aggregated record reports"),
 	[CW_F_PROC_PID] = U64("proc.pid", pid, "process id of the reader"),
 	[CW_F_PROC_TID] = U64("proc.tid", tid, "thread id of the reader"),
 	[CW_F_PROC_NAME] = STR("proc.name", proc_name, "command name (comm)"),

@@ -316,14 +316,14 @@ static void observe_reader(struct findings *f, struct cstate *cs, const struct c
 	for (int k = 0; k < cs->nreaders; k++) {
 		if (cs->readers[k].h == h) {
 			cs->readers[k].last_s = now_s;
-			cs->readers[k].opens++;
+			cs->readers[k].opens += rec->count;	/* evt.count: opens it stands for */
 			return;
 		}
 	}
 	memset(&r, 0, sizeof(r));
 	r.h = h;
 	r.first_s = r.last_s = now_s;
-	r.opens = 1;
+	r.opens = rec->count;
 	r.image = (char *)rec->container_image;
 	r.exe = (char *)rec->proc_exepath;
 	r.unexpected = now_s >= cs->first_seen_s + f->o.window_s;
@@ -366,7 +366,7 @@ void findings_observe(struct findings *f, const struct cw_record *rec, uint64_t 
 	}
 	if (fnd_cstate_insert(f, fnd_cred_key(owner, rec->cred_path), now_s, &cs))
 		return;		/* at max_creds: counted at evaluation */
-	cs->opens++;
+	cs->opens += rec->count;	/* an aggregated record stands for evt.count opens */
 	cs->last_read_s = now_s;
 	/*
 	 * "Used by its pod": read by a process of the owner pod, or by one whose

@@ -163,9 +163,15 @@ static enum MHD_Result serve_healthz(struct health *h, struct MHD_Connection *c)
 
 static enum MHD_Result serve_readyz(struct health *h, struct MHD_Connection *c)
 {
+	int64_t age = metrics_heartbeat_age_ns(h->m);
+
 	if (!metrics_is_ready(h->m))
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  "not ready: start-up discovery not finished\n");
+	if (age > (int64_t)CW_READY_STALE_MS * 1000000)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "not ready: event loop behind: last heartbeat %.1f s ago\n",
+				  (double)age / 1e9);
 	return reply_text(c, MHD_HTTP_OK, "ok\n");
 }
 

@@ -9,7 +9,9 @@
  *                 loop's heartbeat is younger than stale_after_ms;
  *                 503 and one line saying why otherwise.
  *   GET /readyz   200 "ok" once start-up discovery has finished
- *                 (metrics_set_ready), 503 "not ready: ..." before.
+ *                 (metrics_set_ready) while the event loop keeps up (its
+ *                 heartbeat younger than CW_READY_STALE_MS: a loop stuck
+ *                 draining a flood is not ready), 503 "not ready: ..." else.
  *   GET /metrics  Prometheus text format 0.0.4.
  *   other paths   404; methods other than GET and HEAD get 405.
  */
@@ -25,6 +27,8 @@ struct health;
 
 /* /healthz fails when the last heartbeat is older than this by default. */
 #define CW_HEALTH_STALE_MS	30000
+/* /readyz fails sooner: the loop beats every 100 ms even during a flood. */
+#define CW_READY_STALE_MS	5000
 
 /*
  * health_parse_listen - parse ADDR:PORT as --listen takes it:

@@ -222,6 +222,22 @@ void lru__del(struct lru *l, uint64_t key)
 	}
 }
 
+void *lru__at(struct lru *l, size_t i, uint64_t *key)
+{
+	if (i >= l->count)
+		return NULL;
+	*key = l->nodes[i].key;
+	return value_at(l, (uint32_t)i);
+}
+
+void *lru__oldest(struct lru *l, uint64_t *key)
+{
+	if (l->tail == NIL)
+		return NULL;
+	*key = l->nodes[l->tail].key;
+	return value_at(l, l->tail);
+}
+
 size_t lru__count(const struct lru *l)
 {
 	return l->count;

@@ -30,6 +30,17 @@ void *lru__get(struct lru *l, uint64_t key);
 void *lru__put(struct lru *l, uint64_t key);
 
 void lru__del(struct lru *l, uint64_t key);
+
+/*
+ * Iteration and eviction by hand, for values that own memory (the LRU's
+ * own eviction in lru__put() would drop it): lru__at() is the i-th entry
+ * for i < lru__count(), in no particular order and without touching its
+ * recency (lru__del() moves the last entry into the hole, so walk i down
+ * when deleting); lru__oldest() is the least recently used. Both set *key
+ * and return NULL when there is no such entry.
+ */
+void *lru__at(struct lru *l, size_t i, uint64_t *key);
+void *lru__oldest(struct lru *l, uint64_t *key);
 size_t lru__count(const struct lru *l);
 size_t lru__max(const struct lru *l);
 uint64_t lru__evictions(const struct lru *l);

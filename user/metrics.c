@@ -31,6 +31,7 @@ enum label_set {
 	LS_KIND,	/* {kind}: enum cw_cred_kind */
 	LS_REDACT,	/* {kind}: enum redact_kind */
 	LS_RULE,	/* {rule,priority}: the slot table, no fixed cells */
+	LS_POD,		/* {namespace,pod}: the pod slot table, no fixed cells */
 };
 
 struct family {
@@ -87,6 +88,16 @@ static const struct family families[CW_M__COUNT] = {
 		"Unix time of the event loop's last iteration, in seconds.", false, LS_NONE },
 	[CW_M_READY] = { "credwatch_ready",
 		"1 once start-up discovery has finished, else 0.", false, LS_NONE },
+	[CW_M_THROTTLED_TOTAL] = { "credwatch_throttled_total",
+		"Full events the kernel refused because the reader's cgroup was over its budget "
+		"or the ring buffer was in its reserve, by the reader's pod (host: empty labels).",
+		true, LS_POD },
+	[CW_M_AGGREGATED_TOTAL] = { "credwatch_aggregated_total",
+		"Repeated opens counted in the kernel and delivered as evt.count of aggregated "
+		"records, by the reader's pod (host: empty labels).", true, LS_POD },
+	[CW_M_REPEATS_LOST_TOTAL] = { "credwatch_repeats_lost_total",
+		"Repeated opens the kernel counted whose count could not be delivered (the key "
+		"was evicted first).", true, LS_NONE },
 	[CW_M_DISCOVERY_LATE_FINDS_TOTAL] = { "credwatch_discovery_late_finds_total",
 		"Credentials the periodic re-check found that the live path (inotify, the mount "
 		"table) had missed; each is also logged. Should stay 0.", true, LS_NONE },
@@ -107,10 +118,23 @@ static const struct family families[CW_M__COUNT] = {
 		"by what recognised them.", true, LS_REDACT },
 };
 
+/* Which counter of a pod slot a per-pod family uses. */
+static int pod_family(enum cw_metric id)
+{
+	switch (id) {
+	case CW_M_THROTTLED_TOTAL: return 0;
+	case CW_M_AGGREGATED_TOTAL: return 1;
+	default: return -1;
+	}
+}
+#define POD_FAMILIES 2
+
 static const char *const drop_names[CW_DROP__MAX] = {
 	[CW_DROP_RINGBUF] = "ringbuf_full",
 	[CW_DROP_SCRATCH] = "scratch",
 	[CW_DROP_FD_LOOKUP] = "fd_lookup",
+	[CW_DROP_THROTTLED] = "throttled",
+	[CW_DROP_RESERVE] = "reserve",
 };
 
 static const char *const lost_names[CW_LOST__MAX] = {
@@ -132,6 +156,11 @@ struct rule_slot {
 	_Atomic uint64_t count;
 };
 
+struct pod_slot {
+	char *ns, *pod;			/* owned */
+	_Atomic uint64_t count[POD_FAMILIES];
+};
+
 struct metrics {
 	_Atomic uint64_t *vals;		/* fixed-label cells of every family */
 	size_t off[CW_M__COUNT];	/* first cell of each family */
@@ -141,6 +170,9 @@ struct metrics {
 	struct rule_slot *slots;	/* cap named slots, then N_PRIORITIES overflow */
 	size_t cap;
 	_Atomic size_t nslots;		/* named slots published */
+
+	struct pod_slot *pods;		/* CW_METRICS_POD_SLOTS named, then "_other" */
+	_Atomic size_t npods;		/* named pod slots published */
 
 	_Atomic uint64_t heartbeat_ns;	/* CLOCK_MONOTONIC; 0 = never */
 	_Atomic bool ready;
@@ -155,6 +187,7 @@ static unsigned label_cells(enum label_set ls)
 	case LS_KIND: return CW_CRED__MAX;
 	case LS_REDACT: return REDACT__MAX;
 	case LS_RULE: return 0;
+	case LS_POD: return 0;
 	case LS_NONE:
 	case LS_VERSION:
 	default: return 1;
@@ -186,7 +219,8 @@ struct metrics *metrics_new(size_t max_rule_slots)
 	m->cap = max_rule_slots ? max_rule_slots : CW_METRICS_RULE_SLOTS;
 	m->vals = calloc(n, sizeof(*m->vals));
 	m->slots = calloc(m->cap + N_PRIORITIES, sizeof(*m->slots));
-	if (!m->vals || !m->slots) {
+	m->pods = calloc(CW_METRICS_POD_SLOTS + 1, sizeof(*m->pods));
+	if (!m->vals || !m->slots || !m->pods) {
 		err = ENOMEM;
 		goto cleanup;
 	}
@@ -203,6 +237,7 @@ struct metrics *metrics_new(size_t max_rule_slots)
 cleanup:
 	free(m->vals);
 	free(m->slots);
+	free(m->pods);
 	free(m);
 	errno = err;
 	return NULL;
@@ -214,6 +249,11 @@ void metrics_free(struct metrics *m)
 		return;
 	for (size_t i = 0; i < m->cap; i++)
 		free(m->slots[i].rule);
+	for (size_t i = 0; i < CW_METRICS_POD_SLOTS; i++) {
+		free(m->pods[i].ns);
+		free(m->pods[i].pod);
+	}
+	free(m->pods);
 	pthread_mutex_destroy(&m->slot_lock);
 	free(m->slots);
 	free(m->vals);
@@ -317,6 +357,56 @@ uint64_t metrics_alert_count(const struct metrics *m, int slot)
 	return atomic_load_explicit(&m->slots[slot].count, memory_order_relaxed);
 }
 
+int metrics_pod_slot(struct metrics *m, const char *ns, const char *pod)
+{
+	int slot = CW_METRICS_POD_SLOTS;	/* "_other" */
+	size_t n;
+
+	pthread_mutex_lock(&m->slot_lock);
+	n = atomic_load_explicit(&m->npods, memory_order_relaxed);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(m->pods[i].ns, ns) && !strcmp(m->pods[i].pod, pod)) {
+			slot = (int)i;
+			goto cleanup;
+		}
+	}
+	if (n == CW_METRICS_POD_SLOTS)
+		goto cleanup;
+	m->pods[n].ns = strdup(ns);
+	m->pods[n].pod = strdup(pod);
+	if (!m->pods[n].ns || !m->pods[n].pod) {
+		free(m->pods[n].ns);
+		free(m->pods[n].pod);
+		m->pods[n].ns = m->pods[n].pod = NULL;
+		slot = -ENOMEM;
+		goto cleanup;
+	}
+	/* publish only a fully written slot to the lock-free reader */
+	atomic_store_explicit(&m->npods, n + 1, memory_order_release);
+	slot = (int)n;
+cleanup:
+	pthread_mutex_unlock(&m->slot_lock);
+	return slot;
+}
+
+void metrics_pod_add(struct metrics *m, enum cw_metric id, int slot, uint64_t n)
+{
+	int f = pod_family(id);
+
+	if (f < 0 || slot < 0 || slot > CW_METRICS_POD_SLOTS)
+		return;
+	atomic_fetch_add_explicit(&m->pods[slot].count[f], n, memory_order_relaxed);
+}
+
+uint64_t metrics_pod_get(const struct metrics *m, enum cw_metric id, int slot)
+{
+	int f = pod_family(id);
+
+	if (f < 0 || slot < 0 || slot > CW_METRICS_POD_SLOTS)
+		return 0;
+	return atomic_load_explicit(&m->pods[slot].count[f], memory_order_relaxed);
+}
+
 void metrics_heartbeat_at(struct metrics *m, uint64_t mono_ns)
 {
 	atomic_store_explicit(&m->heartbeat_ns, mono_ns ? mono_ns : 1, memory_order_relaxed);
@@ -385,6 +475,15 @@ static void put_rule_slot(FILE *f, const char *name, const struct rule_slot *s, 
 	fprintf(f, "\",priority=\"%s\"} %" PRIu64 "\n", s->priority, v);
 }
 
+static void put_pod_slot(FILE *f, const char *name, const char *ns, const char *pod, uint64_t v)
+{
+	fprintf(f, "%s{namespace=\"", name);
+	put_label_value(f, ns);
+	fputs("\",pod=\"", f);
+	put_label_value(f, pod);
+	fprintf(f, "\"} %" PRIu64 "\n", v);
+}
+
 static void put_family(FILE *f, const struct metrics *m, enum cw_metric id)
 {
 	const struct family *fam = &families[id];
@@ -438,6 +537,20 @@ static void put_family(FILE *f, const struct metrics *m, enum cw_metric id)
 				put_rule_slot(f, fam->name, s, c);
 		}
 		break;
+	case LS_POD: {
+		int pf = pod_family(id);
+		uint64_t c;
+
+		n = atomic_load_explicit(&m->npods, memory_order_acquire);
+		for (size_t i = 0; i < n; i++)
+			put_pod_slot(f, fam->name, m->pods[i].ns, m->pods[i].pod,
+				     atomic_load_explicit(&m->pods[i].count[pf], memory_order_relaxed));
+		c = atomic_load_explicit(&m->pods[CW_METRICS_POD_SLOTS].count[pf],
+					 memory_order_relaxed);
+		if (c)
+			put_pod_slot(f, fam->name, "_other", "_other", c);
+		break;
+	}
 	}
 }
 

@@ -7,8 +7,10 @@
  * into that table. Label values are bounded by construction: syscall, drop
  * reason, loss reason, credential and redaction kind come from fixed enums, and the
  * (rule, priority) pairs of credwatch_alerts_total come from the loaded
- * rules through a fixed-capacity slot table. No pod name, path or other
- * unbounded value can become a label.
+ * rules through a fixed-capacity slot table, and the (namespace, pod)
+ * pairs of the per-pod families through another one (CW_METRICS_POD_SLOTS
+ * pods, then one "_other" series). No path or other unbounded value can
+ * become a label.
  *
  * Thread safety: updates are relaxed atomic adds and stores, no lock, so
  * the event loop can call them per event. metrics_write() may run in
@@ -57,6 +59,9 @@ enum cw_metric {
 	CW_M_K8S_API_WATCH_UP,		/* gauge 0/1 */
 	CW_M_HEARTBEAT_TIMESTAMP_SECONDS, /* gauge, set by metrics_heartbeat() */
 	CW_M_READY,			/* gauge 0/1, set by metrics_set_ready() */
+	CW_M_THROTTLED_TOTAL,		/* counter {namespace,pod}: full events refused */
+	CW_M_AGGREGATED_TOTAL,		/* counter {namespace,pod}: opens delivered as repeats */
+	CW_M_REPEATS_LOST_TOTAL,	/* counter: repeats counted but never delivered */
 	CW_M_DISCOVERY_LATE_FINDS_TOTAL,	/* counter: found by the re-check, missed live */
 	CW_M_DISCOVERY_LATE_REMOVALS_TOTAL,	/* counter: stale entries the re-check removed */
 	CW_M_DISCOVERY_RECHECKED_PODS_TOTAL,	/* counter: pods the re-check looked at */
@@ -76,6 +81,8 @@ enum cw_lost_reason {
 
 /* Capacity of the (rule, priority) table when 0 is passed to metrics_new(). */
 #define CW_METRICS_RULE_SLOTS	1024
+/* Distinct (namespace, pod) series of the per-pod families; then "_other". */
+#define CW_METRICS_POD_SLOTS	512
 
 /*
  * metrics_new - all families at zero, build_info and start_time set.
@@ -112,6 +119,18 @@ int metrics_rule_slot(struct metrics *m, const char *rule, const char *priority)
 /* credwatch_alerts_total{slot} += 1. Lock-free. Bad slots are ignored. */
 void metrics_alert_inc(struct metrics *m, int slot);
 uint64_t metrics_alert_count(const struct metrics *m, int slot);
+
+/*
+ * metrics_pod_slot - the series slot of a (namespace, pod) pair in the
+ * per-pod families (CW_M_THROTTLED_TOTAL, CW_M_AGGREGATED_TOTAL), created
+ * on first use; host processes are namespace "" and pod "". Past
+ * CW_METRICS_POD_SLOTS pairs, the slot of {namespace="_other",pod="_other"}.
+ * Takes a mutex: cache the slot. Returns the slot or -ENOMEM.
+ * metrics_pod_add: that family's counter of the slot += n (lock-free).
+ */
+int metrics_pod_slot(struct metrics *m, const char *ns, const char *pod);
+void metrics_pod_add(struct metrics *m, enum cw_metric id, int slot, uint64_t n);
+uint64_t metrics_pod_get(const struct metrics *m, enum cw_metric id, int slot);
 
 /*
  * Liveness and readiness, read by the health endpoint.

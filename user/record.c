@@ -62,13 +62,15 @@ void record_strlcpy(char *dst, const char *src, size_t size)
  * strings only up to their NUL (field_get, json, dump, rules, the shipper),
  * so emptying a string is its first byte. Every member is listed here: a new
  * member of struct cw_record must be added too (test_record checks the
- * field table and these members on a record filled with garbage).
+ * field table and these members on a record filled with garbage), and to
+ * the table in record_pack.c.
  */
 void record_reset(struct cw_record *rec)
 {
 	rec->time_ns = 0;
 	rec->res = 0;
 	rec->syscall = 0;
+	rec->count = 1;
 	rec->pid = rec->tid = rec->ppid = rec->sid = rec->tty = 0;
 	rec->uid = rec->gid = rec->loginuid = 0;
 	rec->proc_name[0] = '\0';

@@ -56,6 +56,8 @@ struct cw_record {
 	uint64_t time_ns;		/* evt.time: ns since the Unix epoch */
 	int64_t res;			/* evt.res: fd, or -errno */
 	uint32_t syscall;		/* enum cw_syscall -> evt.type */
+	uint64_t count;			/* evt.count: opens this record stands for, 1 but
+					 * for an aggregated record (user/repeats.c) */
 
 	/* proc.*, user.* */
 	uint64_t pid, tid, ppid, sid, tty;
@@ -126,9 +128,30 @@ struct cw_record {
 
 /*
  * Set every string empty (its first byte: bytes past a NUL are not
- * cleared), every tristate unknown, every number 0.
+ * cleared), every tristate unknown, every number 0 but evt.count, which is
+ * 1 (one open; a dump written before evt.count existed reads as 1 each).
  */
 void record_reset(struct cw_record *rec);
+
+/*
+ * record_pack / record_unpack (record_pack.c) - a record in as few bytes
+ * as its contents need (strings to their NUL), for keeping many in memory
+ * (user/repeats.c keeps each aggregated key's first record). Process-local:
+ * the bytes are not a file format. record_pack returns the bytes needed,
+ * writing them when they fit in size (call with size 0 to measure).
+ * record_unpack returns 0, or -EINVAL for bytes record_pack did not make.
+ * Every member of struct cw_record is listed in record_pack.c's table
+ * (test_record_pack checks that none is missing).
+ */
+size_t record_pack(const struct cw_record *rec, unsigned char *buf, size_t size);
+int record_unpack(struct cw_record *rec, const unsigned char *buf, size_t len);
+
+/* One member of struct cw_record, for record_pack and its test. */
+struct record_member {
+	size_t offset, size, align;
+	int is_string;
+};
+const struct record_member *record_members(size_t *n);
 
 /* evt.type name for an enum cw_syscall; "unknown" when out of range. */
 const char *syscall_name(uint32_t syscall);

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "credwatch.skel.h"
+#include "ia32.h"
 #include "log.h"
 #include "sensor.h"
 
@@ -40,7 +41,14 @@ struct sensor {
 	uint64_t bloom_clean_at_ns;	/* drop bits of the old size after this; 0 none */
 	struct sensor_hook_status hooks[SENSOR_HOOKS];
 	char variant[192];		/* sensor_variant() */
+	/* the batch sensor_consume() is filling */
+	unsigned int batch_max, batch_seen;
+	char ia32[320];			/* sensor_ia32() */
+	bool ia32_attached;
 };
+
+/* handle_event's "batch full" (never an errno libbpf or a callback returns) */
+#define SENSOR_BATCH_FULL	(-4095)
 
 struct hook_desc {
 	const char *name;
@@ -165,13 +173,24 @@ int sensor_probe(char *why, size_t why_size)
 	return 0;
 }
 
+/*
+ * A negative return stops libbpf's loop after storing the consumer position
+ * past this record (libbpf 1.1 ringbuf.c ringbuf_process_ring: the record
+ * that returns an error counts as consumed), so a full batch stops here and
+ * the rest stays queued for the next call.
+ */
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct sensor *s = ctx;
+	int err = 0;
 
-	if (size < CW_EVENT_HDR_SIZE)
-		return 0;
-	return s->fn(s->ctx, data, size);
+	if (size >= CW_EVENT_HDR_SIZE)
+		err = s->fn(s->ctx, data, size);
+	if (err < 0)
+		return err;
+	if (s->batch_max && ++s->batch_seen >= s->batch_max)
+		return SENSOR_BATCH_FULL;
+	return 0;
 }
 
 static bool tracepoint_exists(const char *tp_dir)
@@ -283,6 +302,180 @@ static const char *io_uring_unsupported(const struct btf *vmlinux)
 	return NULL;
 }
 
+#if defined(__x86_64__)
+/* The ia32 entry points of the opens, in the order of ia32_progs() below. */
+#define IA32_HOOKS 5
+static const char *const ia32_targets[IA32_HOOKS] = {
+	"__ia32_compat_sys_open", "__ia32_compat_sys_openat", "__ia32_sys_openat2",
+	"__ia32_sys_creat", "__ia32_compat_sys_open_by_handle_at",
+};
+
+static void ia32_progs(struct credwatch_bpf *skel, struct hook_progs fexit[IA32_HOOKS],
+		       struct hook_progs *raw)
+{
+#define IA32_HOOK(p, name) do {							\
+	(p).prog[0] = skel->progs.name;						\
+	(p).link[0] = &skel->links.name;					\
+	(p).prog[1] = skel->progs.name##__compat;				\
+	(p).link[1] = &skel->links.name##__compat;				\
+} while (0)
+	IA32_HOOK(fexit[0], fexit__ia32_open);
+	IA32_HOOK(fexit[1], fexit__ia32_openat);
+	IA32_HOOK(fexit[2], fexit__ia32_openat2);
+	IA32_HOOK(fexit[3], fexit__ia32_creat);
+	IA32_HOOK(fexit[4], fexit__ia32_open_by_handle_at);
+	IA32_HOOK(*raw, raw_tracepoint__sys_exit_ia32);
+#undef IA32_HOOK
+}
+
+enum ia32_plan { IA32_NONE, IA32_FEXIT, IA32_RAW };
+
+/*
+ * ia32_configure - decide how 32-bit opens are seen (bpf/credwatch.bpf.c
+ * says why they need their own programs) and set autoload accordingly.
+ * fexit where tracing programs load (no cost to 64-bit syscalls), with the
+ * raw_syscalls program loaded as its fallback; raw_syscalls alone
+ * elsewhere; nothing where the kernel does not run 32-bit code or
+ * --ia32-syscalls is off. Returns the plan, or -ENOTSUP when
+ * --ia32-syscalls fexit cannot be honoured (logged).
+ */
+static int ia32_configure(struct sensor *s, const char *mode, const struct btf *vmlinux, int v)
+{
+	struct hook_progs fexit[IA32_HOOKS], raw;
+	enum ia32_state state;
+	bool entries = true, some = false, tracing;
+	char why[192];
+
+	ia32_progs(s->skel, fexit, &raw);
+	for (int i = 0; i < IA32_HOOKS; i++) {
+		bool has = btf__find_by_name_kind(vmlinux, ia32_targets[i], BTF_KIND_FUNC) > 0;
+
+		entries &= has;
+		some |= has;
+		bpf_program__set_autoload(fexit[i].prog[0], false);
+		bpf_program__set_autoload(fexit[i].prog[1], false);
+	}
+	bpf_program__set_autoload(raw.prog[0], false);
+	bpf_program__set_autoload(raw.prog[1], false);
+	if (mode && !strcmp(mode, "off")) {
+		snprintf(s->ia32, sizeof(s->ia32), "not watched (--ia32-syscalls off): 32-bit "
+			 "opens are not seen");
+		return IA32_NONE;
+	}
+	state = ia32_probe(some, why, sizeof(why));
+	if (state == IA32_REFUSED) {
+		snprintf(s->ia32, sizeof(s->ia32), "32-bit syscalls are refused by this kernel "
+			 "(%s): no program attached", why);
+		return IA32_NONE;
+	}
+	tracing = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) == 1;
+	if (mode && !strcmp(mode, "fexit") && (!tracing || !entries)) {
+		log_error("sensor: --ia32-syscalls fexit: %s; use auto or raw_syscalls",
+			  !tracing ? "tracing (fexit) programs do not load on this kernel" :
+			  "the kernel's BTF lacks an ia32 open entry point");
+		return -ENOTSUP;
+	}
+	snprintf(s->ia32, sizeof(s->ia32), "%s (%s)", state == IA32_RUNS ?
+		 "this kernel runs 32-bit syscalls" : "the kernel may run 32-bit syscalls", why);
+	if (tracing && entries && !(mode && !strcmp(mode, "raw_syscalls"))) {
+		for (int i = 0; i < IA32_HOOKS; i++)
+			bpf_program__set_autoload(fexit[i].prog[v], true);
+		if (!mode || strcmp(mode, "fexit"))
+			bpf_program__set_autoload(raw.prog[v], true);	/* the fallback */
+		return IA32_FEXIT;
+	}
+	bpf_program__set_autoload(raw.prog[v], true);
+	return IA32_RAW;
+}
+
+/* Attach what ia32_configure() planned; say which took. */
+static void ia32_attach(struct sensor *s, int plan, int v)
+{
+	struct hook_progs fexit[IA32_HOOKS], raw;
+	size_t o = strlen(s->ia32);
+	struct bpf_link *link;
+	int err = 0;
+
+	if (plan == IA32_NONE)
+		return;
+	ia32_progs(s->skel, fexit, &raw);
+	if (plan == IA32_FEXIT) {
+		for (int i = 0; i < IA32_HOOKS && !err; i++) {
+			link = bpf_program__attach(fexit[i].prog[v]);
+			if (!link) {
+				err = -errno;
+				break;
+			}
+			*fexit[i].link[v] = link;
+		}
+		if (!err) {
+			snprintf(s->ia32 + o, sizeof(s->ia32) - o, ": fexit on the ia32 entry points "
+				 "of open, openat, openat2, creat, open_by_handle_at (64-bit syscalls "
+				 "pay nothing)");
+			s->ia32_attached = true;
+			return;
+		}
+		for (int i = 0; i < IA32_HOOKS; i++) {
+			bpf_link__destroy(*fexit[i].link[v]);
+			*fexit[i].link[v] = NULL;
+		}
+		if (!bpf_program__autoload(raw.prog[v])) {
+			snprintf(s->ia32 + o, sizeof(s->ia32) - o, ": fexit attach failed (%s): "
+				 "32-bit opens are NOT seen", strerror(-err));
+			log_warn("sensor: ia32: %s", s->ia32);
+			return;
+		}
+		o += (size_t)snprintf(s->ia32 + o, sizeof(s->ia32) - o, ": fexit attach failed "
+				      "(%s)", strerror(-err));
+	}
+	link = bpf_program__attach(raw.prog[v]);
+	if (!link) {
+		err = -errno;
+		snprintf(s->ia32 + o, sizeof(s->ia32) - o, ": attaching raw_syscalls:sys_exit "
+			 "failed (%s): 32-bit opens are NOT seen", strerror(-err));
+		log_warn("sensor: ia32: %s", s->ia32);
+		return;
+	}
+	*raw.link[v] = link;
+	snprintf(s->ia32 + o, sizeof(s->ia32) - o, ": a raw_syscalls:sys_exit program "
+		 "(%s; it runs on every syscall of the node and returns at once from 64-bit ones)",
+		 plan == IA32_FEXIT ? "instead" : "tracing programs do not load here");
+	s->ia32_attached = true;
+}
+#else
+static int ia32_configure(struct sensor *s, const char *mode, const struct btf *vmlinux, int v)
+{
+	(void)mode;
+	(void)vmlinux;
+	(void)v;
+	snprintf(s->ia32, sizeof(s->ia32), "not an x86-64 kernel: no 32-bit x86 syscalls");
+	return 0;
+}
+
+static void ia32_attach(struct sensor *s, int plan, int v)
+{
+	(void)s;
+	(void)plan;
+	(void)v;
+}
+#endif
+
+/* Load-time settings: repeat window, budget and reserve (bpf/credwatch.bpf.c). */
+static void set_rodata(struct sensor *s, const struct sensor_opts *opts)
+{
+	const struct budget *b = opts->budget;
+
+	if (opts->wakeup_bytes)
+		s->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	s->skel->rodata->repeat_window_ns = opts->repeat_window_ns;
+	if (b && !b->off) {
+		s->skel->rodata->budget_step_ns = b->step_ns;
+		s->skel->rodata->budget_burst_ns = b->burst_ns;
+		s->skel->rodata->budget_quiet_ns = b->quiet_ns;
+		s->skel->rodata->reserve_bytes = b->reserve_bytes;
+	}
+}
+
 int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		sensor_event_fn fn, void *ctx)
 {
@@ -290,7 +483,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 	struct btf *vmlinux = NULL;
 	const char *io_uring_why;
 	struct sensor *s;
-	int err, v, attached = 0;
+	int err, v, ia32_plan, attached = 0;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_print);
@@ -330,8 +523,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		bpf_map__set_max_entries(s->skel->maps.watched, opts->max_watched);
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events, opts->ringbuf_bytes);
-	if (opts->wakeup_bytes)
-		s->skel->rodata->wakeup_bytes = opts->wakeup_bytes;
+	set_rodata(s, opts);
 
 	/* only the chosen set is loaded: the verifier never sees the other */
 	sensor_progs(s->skel, progs);
@@ -349,6 +541,11 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 			continue;
 		log_warn("sensor: %s: not attached: %s", hook_descs[i].name, s->hooks[i].reason);
 		bpf_program__set_autoload(progs[i].prog[v], false);
+	}
+	ia32_plan = ia32_configure(s, opts->ia32, vmlinux, v);
+	if (ia32_plan < 0) {
+		err = ia32_plan;
+		goto cleanup;
 	}
 
 	err = credwatch_bpf__load(s->skel);
@@ -382,6 +579,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		err = -ENOENT;
 		goto cleanup;
 	}
+	ia32_attach(s, ia32_plan, v);
 
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
 	if (!s->rb) {
@@ -421,6 +619,7 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 	 * consume whatever is there.
 	 */
 	bloom_clean(s);
+	s->batch_max = 0;
 	n = ring_buffer__poll(s->rb, timeout_ms);
 	if (n < 0 && n != -EINTR)
 		return n;
@@ -430,12 +629,19 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
 }
 
-int sensor_consume(struct sensor *s)
+int sensor_consume(struct sensor *s, unsigned int max, bool *more)
 {
-	int m = ring_buffer__consume(s->rb);
+	int m;
 
+	s->batch_max = max;
+	s->batch_seen = 0;
+	m = ring_buffer__consume(s->rb);
+	s->batch_max = 0;
 	bloom_clean(s);
-	return m < 0 && m != -EINTR ? m : (m > 0 ? m : 0);
+	*more = m == SENSOR_BATCH_FULL;
+	if (m == SENSOR_BATCH_FULL || m == -EINTR)
+		return (int)s->batch_seen;
+	return m;
 }
 
 int sensor_epoll_fd(const struct sensor *s)
@@ -580,6 +786,49 @@ void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX])
 void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX])
 {
 	sum_percpu(s, s->skel->maps.stats, stats, CW_STAT__MAX);
+}
+
+int sensor_repeat_lookup(struct sensor *s, const struct cw_repeat_key *key,
+			 struct cw_repeat_val *val)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.repeats), key, val))
+		return -errno;
+	return 0;
+}
+
+void sensor_repeat_delete(struct sensor *s, const struct cw_repeat_key *key)
+{
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.repeats), key);
+}
+
+int sensor_budgets(struct sensor *s, sensor_budget_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(s->skel->maps.budgets), ret;
+	uint64_t key, next;
+	struct cw_budget b;
+	void *prev = NULL;
+
+	/* bounded: an LRU map holds at most CW_BUDGETS_MAX keys */
+	for (int n = 0; n < CW_BUDGETS_MAX && !bpf_map_get_next_key(fd, prev, &next); n++) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &b))
+			continue;	/* evicted meanwhile */
+		ret = fn(ctx, key, &b);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const char *sensor_ia32(const struct sensor *s)
+{
+	return s->ia32;
+}
+
+bool sensor_ia32_attached(const struct sensor *s)
+{
+	return s->ia32_attached;
 }
 
 const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "../bpf/credwatch.h"
+#include "budget.h"
 
 /* Userspace st_dev -> the kernel's s_dev encoding ((major << 20) | minor). */
 static inline uint32_t dev_to_kernel(dev_t dev)
@@ -30,6 +31,9 @@ struct sensor_opts {
 	uint32_t ringbuf_bytes;		/* ring buffer size, power of 2 (--ringbuf-bytes) */
 	uint64_t wakeup_bytes;		/* batch wakeups until this much is queued */
 	const char *variant;		/* "auto" (NULL), "fast" or "compat" (--bpf-variant) */
+	uint64_t repeat_window_ns;	/* --repeat-window-ms; 0: every open is an event */
+	const struct budget *budget;	/* --cgroup-budget, sized; NULL: none */
+	const char *ia32;		/* "auto" (NULL), "fexit", "raw_syscalls", "off" */
 };
 
 /* Called for each event; return 0 to go on, negative to stop the poll. */
@@ -58,11 +62,19 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		sensor_event_fn fn, void *ctx);
 void sensor_free(struct sensor *s);
 
-/* Drain the ring buffer, waiting up to timeout_ms. Returns events or -errno. */
+/*
+ * Drain the ring buffer, waiting up to timeout_ms, then every event it
+ * holds (at exit). Returns events or -errno.
+ */
 int sensor_poll(struct sensor *s, int timeout_ms);
 
-/* Drain without waiting. Returns events or -errno. */
-int sensor_consume(struct sensor *s);
+/*
+ * sensor_consume - hand at most max events (0: no bound) to the callback
+ * without waiting. *more says the batch filled up: come back after other
+ * work (the event loop keeps inotify, heartbeats and timers running during
+ * a flood this way). Returns events or -errno.
+ */
+int sensor_consume(struct sensor *s, unsigned int max, bool *more);
 
 /*
  * An fd that polls readable when the kernel woke the reader (an epoll fd
@@ -79,6 +91,28 @@ int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev);
 /* Per-reason drop counters summed over CPUs, and the hit counters. */
 void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX]);
 void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX]);
+
+/* The kernel's repeat counter of key: 0, -ENOENT (evicted), or -errno. */
+int sensor_repeat_lookup(struct sensor *s, const struct cw_repeat_key *key,
+			 struct cw_repeat_val *val);
+/* Forget key in the kernel: its next open is a full event again. */
+void sensor_repeat_delete(struct sensor *s, const struct cw_repeat_key *key);
+
+/*
+ * sensor_budgets - call fn for every cgroup in the budget map (at most
+ * CW_BUDGETS_MAX); a non-zero return stops the walk and is returned.
+ */
+typedef int (*sensor_budget_fn)(void *ctx, uint64_t cgroup_id, const struct cw_budget *b);
+int sensor_budgets(struct sensor *s, sensor_budget_fn fn, void *ctx);
+
+/*
+ * sensor_ia32 - how 32-bit opens are covered, for the start-up summary:
+ * "32-bit syscalls are refused by this kernel (...): no program attached",
+ * or which program sees them. Never NULL. sensor_ia32_attached: whether a
+ * program for them is attached.
+ */
+const char *sensor_ia32(const struct sensor *s);
+bool sensor_ia32_attached(const struct sensor *s);
 
 const struct sensor_hook_status *sensor_hooks(const struct sensor *s, int *count);
 

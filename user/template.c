@@ -126,11 +126,14 @@ void tmpl_fields_json(const struct tmpl *t, const struct cw_record *rec, struct 
 {
 	struct cw_value v;
 
+	/* every alert carries when and how many opens (an aggregated record: several) */
 	field_get(rec, CW_F_EVT_TIME, 0, &v);
 	jbuf_kv_value(jb, "evt.time", &v);
+	field_get(rec, CW_F_EVT_COUNT, 0, &v);
+	jbuf_kv_value(jb, "evt.count", &v);
 	for (int i = 0; t && i < t->n; i++) {
 		const struct tmpl_part *p = &t->parts[i];
-		bool seen = !strcmp(p->text, "evt.time");
+		bool seen = !strcmp(p->text, "evt.time") || !strcmp(p->text, "evt.count");
 
 		if (p->field == -1)
 			continue;

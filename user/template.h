@@ -27,7 +27,7 @@ struct tmpl *tmpl_compile(const char *text, char *unknown, size_t size);
 /* Append the substituted text, raw (not JSON-quoted), to out. */
 void tmpl_render(const struct tmpl *t, const struct cw_record *rec, struct jbuf *out);
 /*
- * Write "evt.time": N then "field": value for each distinct field of the
+ * Write "evt.time": N, "evt.count": N, then "field": value for each distinct field of the
  * template (numbers, booleans, strings; null when unset or unknown) as
  * members of the JSON object open in jb.
  */

@@ -9,7 +9,7 @@
 #
 # One function per stage (stage_miss, stage_hit, ...); STAGES selects and
 # orders them ("miss bpfstats hit memory discovery rotation delivery dump
-# redact" by default). Environment:
+# redact flood" by default). Environment:
 #   BENCH_AGENT_ARGS  extra agent flags for every agent run (e.g. --rules F
 #                     --output F --dump D once those land)
 #   BENCH_HIT_ARGS    extra agent flags for the hit-path run only
@@ -21,6 +21,7 @@
 #   BENCH_REPORT_EVENTS, BENCH_REPORT_PODS  the report stage's dump (quick:
 #                     300,000 events, full: 1,000,000; 5,000 pods)
 #   BENCH_LOOP_CPU=1, BENCH_TRACER_CPU=0  where the loop and tracers run
+#   BENCH_FLOOD_SECONDS, BENCH_FLOOD_READS, BENCH_REPEAT_OPENS  the flood stage's sizes
 # A new stage: write stage_NAME, record samples with `sample KEY WHAT UNIT
 # BASELINE TARGET VALUE...`, add NAME to STAGES.
 set -eu
@@ -30,20 +31,22 @@ MODE=${1:-quick}
 case $MODE in
 quick)	ROUNDS=${BENCH_ROUNDS:-3}; OPENS=${BENCH_OPENS:-200000}; HIT_S=${BENCH_HIT_SECONDS:-2}
 	HIT_ROUNDS=1; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-5}; DISC_ROUNDS=2; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-30}
-	MISS_CONFIGS="none floor cw10k cw100k bpftrace"
+	MISS_CONFIGS="none floor cw10k cw10k_noia32 cw100k bpftrace"
 	DELIV_ROUNDS=1; DELIV_SINK_N=30000; DELIV_FAKE_N=8000; DRAIN_MB=${BENCH_DRAIN_MB:-8}
 	DUMP_ROUNDS=1; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-1}; INSPECT_N=${BENCH_INSPECT_EVENTS:-300000}
 	REPORT_ROUNDS=1; REPORT_N=${BENCH_REPORT_EVENTS:-300000}
 	REDACT_ROUNDS=3; REDACT_ITERS=100000
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact" ;;
+	FLOOD_ROUNDS=1; FLOOD_S=${BENCH_FLOOD_SECONDS:-5}; FLOOD_READS=${BENCH_FLOOD_READS:-20}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact flood" ;;
 full)	ROUNDS=${BENCH_ROUNDS:-5}; OPENS=${BENCH_OPENS:-1000000}; HIT_S=${BENCH_HIT_SECONDS:-5}
 	HIT_ROUNDS=3; ROT_ROUNDS=${BENCH_ROT_ROUNDS:-20}; DISC_ROUNDS=5; MOUNT_ROUNDS=${BENCH_MOUNT_ROUNDS:-100}
-	MISS_CONFIGS="none floor cw10k cw100k bpftrace opensnoop"
+	MISS_CONFIGS="none floor cw10k cw10k_noia32 cw100k bpftrace opensnoop"
 	DELIV_ROUNDS=3; DELIV_SINK_N=200000; DELIV_FAKE_N=30000; DRAIN_MB=${BENCH_DRAIN_MB:-64}
 	DUMP_ROUNDS=3; DUMP_HIT_S=${BENCH_DUMP_HIT_SECONDS:-3}; INSPECT_N=${BENCH_INSPECT_EVENTS:-2000000}
 	REPORT_ROUNDS=3; REPORT_N=${BENCH_REPORT_EVENTS:-1000000}
 	REDACT_ROUNDS=7; REDACT_ITERS=200000
-	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact" ;;
+	FLOOD_ROUNDS=3; FLOOD_S=${BENCH_FLOOD_SECONDS:-8}; FLOOD_READS=${BENCH_FLOOD_READS:-40}
+	DEFAULT_STAGES="miss bpfstats hit memory discovery rotation delivery dump report redact flood" ;;
 *)	echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -55,6 +58,7 @@ TRACER_CPU=${BENCH_TRACER_CPU:-0}
 PODS=5000
 BIG=100000
 SMALL=10000
+REPEAT_OPENS=${BENCH_REPEAT_OPENS:-1000000}
 
 BUILD=${BUILD:-build}
 BIN=$BUILD/bench-bin
@@ -80,7 +84,7 @@ kubelet_isolate "$MODE"
 SHIP_DRIVE=$BUILD/itests/ship_drive
 INSPECT=$BUILD/credwatch-inspect
 for b in "$CREDWATCH" "$BIN/openloop" "$BIN/hitgen" "$BIN/rotlat" "$BIN/floor" "$SHIP_DRIVE" \
-	"$INSPECT" "$BIN/redact_cost"; do
+	"$INSPECT" "$BIN/redact_cost" "$BUILD/itests/flooder" "$BUILD/itests/opener"; do
 	[ -x "$b" ] || die "$b missing: run make first"
 done
 tests/lib/mount-tracefs.sh
@@ -141,6 +145,9 @@ AGENT_PID=
 agent_start() {
 	local name=$1; shift
 	AGENT_LOG=$WORK/$name.stderr
+	# empty before the start: the wait below must not find the previous
+	# run's "watching" line (names repeat across rounds) and return early
+	: >"$AGENT_LOG"
 	# alerts (stdout) to a file: the caller may be reading our stdout
 	taskset -c "$TRACER_CPU" "$CREDWATCH" "$@" "${AGENT_EXTRA[@]}" >"$WORK/$name.stdout" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
@@ -202,6 +209,8 @@ config_start() {
 	none) ;;
 	floor) peer_start floor "$BIN/floor" $CW_HOOKS ;;
 	cw10k) agent_start cw10k --host-root "$FIX/small" --watch /srv/creds --max-watched 131072 ;;
+	cw10k_noia32) agent_start cw10k_noia32 --host-root "$FIX/small" --watch /srv/creds \
+		--max-watched 131072 --ia32-syscalls off ;;
 	cw100k) agent_start cw100k --host-root "$FIX/node" --watch /srv/creds --max-watched 131072 ;;
 	bpftrace) peer_start bpftrace bpftrace -e 'tracepoint:syscalls:sys_exit_openat { @[comm] = count(); }' ;;
 	opensnoop) peer_start opensnoop "$OPENSNOOP" ;;
@@ -219,17 +228,21 @@ config_what() {
 	case $1 in
 	none) echo "no tracer" ;;
 	floor) echo "empty BPF programs on credwatch's 6 hooks (the floor)" ;;
-	cw10k) echo "credwatch, 10k watched" ;;
+	cw10k) echo "credwatch, 10k watched (defaults: on this kernel the ia32 raw_syscalls program runs on every syscall)" ;;
+	cw10k_noia32) echo "credwatch, 10k watched, --ia32-syscalls off (the open hooks alone)" ;;
 	cw100k) echo "credwatch, 115k watched (100k files + 5,000 pods)" ;;
 	bpftrace) echo "bpftrace counting sys_exit_openat by comm" ;;
 	opensnoop) echo "libbpf-tools opensnoop > /dev/null" ;;
 	esac
 }
 
+FLOOD_PIDS=()
 cleanup() {
+	for p in "${FLOOD_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	backend_stop 2>/dev/null || true
 	agent_stop 2>/dev/null || true
 	peer_stop 2>/dev/null || true
+	cg_cleanup 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -275,15 +288,22 @@ stage_miss() {
 # direct measure that no scheduling noise reaches. Separate from stage_miss
 # because the stats themselves add two clock reads per run.
 stage_bpfstats() {
-	local old a b
+	local old a b c
 	old=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	agent_start bpfstats --host-root "$FIX/node" --watch /srv/creds --max-watched 131072
 	a=$(openat_prog_stats)
+	c=$(prog_stats raw_tracepoint__sys_exit_ia32)
 	taskset -c "$LOOP_CPU" "$BIN/openloop" "$LOOP_CPU" "$OPENS" "$FIX/plain/one" >/dev/null
 	b=$(openat_prog_stats)
 	sample bpf.miss_one "openat program per run, miss path, one file, 115k watched (bpf_stats)" \
 		"ns/run" - - "$(stats_delta "$a" "$b")"
+	# where the kernel runs 32-bit code but no tracing programs (as here):
+	# the ia32 raw_syscalls program, on every syscall of the node
+	if [ -n "$c" ]; then
+		sample bpf.ia32_raw "ia32 raw_syscalls program per run, every syscall (openat+close loop) (bpf_stats)" \
+			"ns/run" - - "$(stats_delta "$c" "$(prog_stats raw_tracepoint__sys_exit_ia32)")"
+	fi
 	taskset -c "$LOOP_CPU" "$BIN/openloop" "$LOOP_CPU" "$OPENS" -d "$FIX/plain" "$SMALL" >/dev/null
 	a=$(openat_prog_stats)
 	sample bpf.miss_10k "openat program per run, miss path, 10k files, 115k watched (bpf_stats)" \
@@ -293,10 +313,14 @@ stage_bpfstats() {
 }
 
 # "run_cnt run_time_ns" of the agent's sys_exit_openat program (by its fds)
-openat_prog_stats() {
-	python3 - "$AGENT_PID" <<'EOF'
+openat_prog_stats() { prog_stats tracepoint__syscalls__sys_exit_openat; }
+
+# prog_stats NAME: "run_cnt run_time_ns" of the agent's program NAME (fast or
+# compat variant), nothing when it has none attached
+prog_stats() {
+	python3 - "$AGENT_PID" "$1" <<'EOF'
 import json, os, subprocess, sys
-pid = sys.argv[1]
+pid, name = sys.argv[1], sys.argv[2]
 for fd in os.listdir("/proc/%s/fdinfo" % pid):
     try:
         info = dict(l.split(":", 1) for l in open("/proc/%s/fdinfo/%s" % (pid, fd)) if ":" in l)
@@ -306,8 +330,7 @@ for fd in os.listdir("/proc/%s/fdinfo" % pid):
         continue
     p = json.loads(subprocess.check_output(["bpftool", "prog", "show", "id",
                                             info["prog_id"].strip(), "-j"]))
-    if p.get("name") in ("tracepoint__syscalls__sys_exit_openat",
-                         "tracepoint__syscalls__sys_exit_openat__compat"):
+    if p.get("name") in (name, name + "__compat"):   # bpftool's full names (from BTF)
         print(p.get("run_cnt", 0), p.get("run_time_ns", 0))
         break
 EOF
@@ -338,6 +361,10 @@ hit_run() {	# hit_run pipeline|nodump|events|sensor RATE|0 -> "rate drops exact 
 		args=(--rules "$WORK/norules.yaml" --output /dev/null) ;;
 	esac
 	[ "$rate" = 0 ] || gen=(-r "$rate")
+	# hitgen's processes re-open the same tokens: with the defaults those
+	# are repeats (no event at all, see stage_flood); the hit path is every
+	# open an event, as before aggregation and the budget
+	args+=(--repeat-window-ms 0 --cgroup-budget off)
 	TRACER_CPU=0-$(( $(nproc) - 1 )) agent_start hit --host-root "$FIX/node" "${args[@]}" "${HIT_EXTRA[@]}"
 	# on-CPU ns of the agent (schedstat): CPU per event is steadier than
 	# events/s on a shared machine, where the agent may simply not get a CPU
@@ -726,6 +753,127 @@ stage_dump() {
 		"median>=1000000" $rj
 	sample dump.inspect_text "credwatch-inspect events (text) > /dev/null" "events/s" - - $rt
 	sample dump.inspect_summary "credwatch-inspect summary" "events/s" - - $rs
+	}
+}
+
+# ------------------------------------------------------------ floods
+# What one pod's flood costs the others (issue 17), against what it costs
+# without repeat aggregation and the per-cgroup budget ("today": the agent
+# with --repeat-window-ms 0 --cgroup-budget off, every open a full event as
+# before them; the event loop's bounded batches stay on), interleaved.
+#  - victim reads: pods 1 and 2 of the node fixture flood - two processes
+#    of pod 1 opening its token in tight loops, a fork storm of pod 2 (each
+#    child opens once: repeats cannot fold it) - while a process of pod 4
+#    reads pod 3's token FLOOD_READS times (one process each, 100 ms apart);
+#    each read must become an alert (the cross-pod token rule, --alert-rate
+#    0). Rotation latency of pod 0's token during the flood (rotlat).
+#  - repeat loop: one process opens a token REPEAT_OPENS times; bytes the
+#    kernel wrote to the ring buffer ("sensor: ..." exit line). Today's
+#    bytes are what it wrote plus its ring-buffer drops at the same size
+#    per event: what every open would have needed.
+pod_uid() { printf '00000000-0000-4000-8000-%012d' "$1"; }
+
+# flood_agent NAME today|defaults ARGS...: the agent for the flood runs
+flood_agent() {
+	local name=$1 conf=$2; shift 2
+	local extra=()
+	[ "$conf" = today ] && extra=(--repeat-window-ms 0 --cgroup-budget off)
+	TRACER_CPU=0-$(( $(nproc) - 1 )) agent_start "$name" --host-root "$FIX/node" \
+		--cgroup-root "$(cg_root)" "${extra[@]}" "$@"
+}
+
+# sensor_line -> "events bytes lost" from the exit line "sensor: N opens ...: E events
+# written to the ring buffer (B bytes), ..., L lost"
+sensor_line() {
+	sed -n 's/.*sensor: [0-9]* opens of watched credentials in the kernel: \([0-9]*\) events written to the ring buffer (\([0-9]*\) bytes).*, \([0-9]*\) lost$/\1 \2 \3/p' "$AGENT_LOG"
+}
+
+# flood_run today|defaults -> "delivered/reads rotation_ms refused events"
+flood_run() {
+	local conf=$1 i out rot cg1 cg2 cg4 alerts=$WORK/flood.alerts reads=$WORK/flood.reads
+	cg1=$(cg_pod_systemd "$(pod_uid 1)" besteffort "$(printf 'f1%062x' $$)")
+	cg2=$(cg_pod_systemd "$(pod_uid 2)" besteffort "$(printf 'f2%062x' $$)")
+	cg4=$(cg_pod_systemd "$(pod_uid 4)" besteffort "$(printf 'f4%062x' $$)")
+	rm -f "$alerts" "$reads"
+	flood_agent "flood-$conf" "$conf" --output "$alerts" --output-format json --alert-rate 0
+	FLOOD_PIDS=()
+	for _ in 1 2; do
+		(cg_run "$cg1" "$BUILD/itests/flooder" loop "$FLOOD_S" "$(pod_volume 1)/token" >/dev/null) &
+		FLOOD_PIDS+=($!)
+	done
+	(cg_run "$cg2" "$BUILD/itests/flooder" forks "$FLOOD_S" "$(pod_volume 2)/token" 2 >/dev/null) &
+	FLOOD_PIDS+=($!)
+	sleep 1
+	rot=$("$BIN/rotlat" "$AGENT_PID" "$(pod_volume 0)" 1 | awk '{print $1}')
+	for i in $(seq 1 "$FLOOD_READS"); do
+		out=$(cg_run "$cg4" "$BUILD/itests/opener" openat "$(pod_volume 3)/token") && echo "$out" >>"$reads"
+		sleep 0.1
+	done
+	for p in "${FLOOD_PIDS[@]}"; do wait "$p" || true; done
+	FLOOD_PIDS=()
+	sleep 1.5
+	agent_stop
+	python3 - "$reads" "$alerts" "$rot" "$AGENT_LOG" <<'PY'
+import json, re, sys
+reads = [json.loads(l) for l in open(sys.argv[1])]
+alerts = [json.loads(l) for l in open(sys.argv[2])]
+pids = {a["output_fields"].get("proc.pid") for a in alerts
+        if a["rule"] == "Service account token read by another pod"}
+log = open(sys.argv[4]).read()
+m = re.search(r"sensor: \d+ opens .*: (\d+) events written .*, (\d+) refused by the per-cgroup budget", log)
+print(sum(1 for r in reads if r["pid"] in pids), len(reads), sys.argv[3],
+      m.group(2) if m else 0, m.group(1) if m else 0)
+PY
+}
+
+# repeat_run today|defaults -> "bytes_needed opens"
+repeat_run() {
+	local conf=$1 ev by lost
+	flood_agent "repeat-$conf" "$conf" --output /dev/null
+	"$BUILD/itests/flooder" repeat "$REPEAT_OPENS" "$(pod_volume 5)/token" >/dev/null
+	sleep 1.5
+	agent_stop
+	read -r ev by lost < <(sensor_line)
+	[ -n "$lost" ] || die "flood: no sensor line in $AGENT_LOG"
+	python3 -c "print($by + ($lost * $by // max($ev, 1)))"
+}
+
+stage_flood() {
+	local r conf order a b c d e
+	local dd="" dt="" rd="" rt="" fd="" ft="" ed="" et="" bd="" bt=""
+	. tests/lib/cgroup.sh
+	for r in $(seq 1 "$FLOOD_ROUNDS"); do
+		order="defaults today"
+		(( r % 2 == 0 )) && order="today defaults"
+		for conf in $order; do
+			read -r a b c d e < <(flood_run "$conf")
+			[ -n "$e" ] || die "flood: $conf run failed"
+			if [ "$conf" = defaults ]; then dd="$dd $a"; rd="$rd $c"; fd="$fd $d"; ed="$ed $e"
+			else dt="$dt $a"; rt="$rt $c"; ft="$ft $d"; et="$et $e"; fi
+			log "flood: $conf: $a of $b victim reads alerted, rotation $c ms, $d refused, $e events"
+			a=$(repeat_run "$conf")
+			if [ "$conf" = defaults ]; then bd="$bd $a"; else bt="$bt $a"; fi
+			log "flood: $conf: $REPEAT_OPENS-open repeat loop: $a ring-buffer bytes"
+		done
+	done
+	cg_cleanup
+	local p="flood (2 processes of one pod in tight loops + a fork storm of another pod)"
+	# shellcheck disable=SC2086
+	{
+	sample flood.victim "$p: victim pod's $FLOOD_READS token reads that became alerts, defaults" \
+		"reads" - "min==$FLOOD_READS" $dd
+	sample flood.victim_today "$p: the same with --repeat-window-ms 0 --cgroup-budget off (no aggregation, no budget)" \
+		"reads" - - $dt
+	sample flood.rotation "$p: token rotation -> new inode in the kernel map, defaults" "ms" - \
+		"median<=1000" $rd
+	sample flood.rotation_today "$p: token rotation, no aggregation, no budget" "ms" - - $rt
+	sample flood.refused "$p: full events refused by the per-cgroup budget, defaults" "events" - - $fd
+	sample flood.events "$p: events written to the ring buffer, defaults" "events" - - $ed
+	sample flood.events_today "$p: events written to the ring buffer, no aggregation, no budget" "events" - - $et
+	sample flood.repeat_bytes "one process opening a token $REPEAT_OPENS times: ring-buffer bytes, defaults (ratio: to every open an event)" \
+		"bytes" flood.repeat_bytes_today "ratio<=0.01" $bd
+	sample flood.repeat_bytes_today "one process opening a token $REPEAT_OPENS times: ring-buffer bytes with --repeat-window-ms 0 (written + dropped: every open an event)" \
+		"bytes" - - $bt
 	}
 }
 

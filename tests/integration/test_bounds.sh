@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # Resource bounds of the real agent under load (docs/limits.md):
 #  - event storm: one process opens a watched token as fast as it can with a
-#    4 KiB ring buffer; every open is accounted for exactly (events written +
-#    kernel drops reported = opens performed) and the agent's peak RSS stays
-#    bounded;
+#    4 KiB ring buffer, repeat aggregation and the per-cgroup budget off (so
+#    every open is a full event that must fit the ring); every open is
+#    accounted for exactly (events written + kernel drops reported = opens
+#    performed) and the agent's peak RSS stays bounded (the same storm with
+#    both on: tests/redteam/test_repeat_loop_costs_nothing.sh);
 #  - pod churn, kubelet-style (a tmpfs mounted on every volume before its
 #    files are written, tests/lib/podchurn.py): 1,000 pods appear at once and
 #    go; then for CHURN_SECONDS (60) pods keep coming and going while each
@@ -63,7 +65,7 @@ TOKEN=$(fixture_token_path "$ROOT" "$UID1")
 
 echo "--- event storm with a 4 KiB ring buffer"
 agent_start "$T/storm" --host-root "$ROOT" --events "$T/storm.ndjson" --output /dev/null \
-	--ringbuf-bytes 4096 --alert-rate 0
+	--ringbuf-bytes 4096 --alert-rate 0 --repeat-window-ms 0 --cgroup-budget off
 out=$("$BUILD/itests/hostile" --storm 3 "$TOKEN") || fail "storm opener"
 OPENS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["opens"])' "$out")
 SPID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pid"])' "$out")
@@ -80,7 +82,8 @@ s = summ[0]
 seen = sum(1 for r in rows if r.get("proc.pid") == pid)
 assert seen == len(rows) - 1, "only the storm opened the token"
 assert s["events"] == seen, (s, seen)
-assert s["kernel_drops"] == s["kernel_drops.ringbuf"] + s["kernel_drops.scratch"] + s["kernel_drops.fd_lookup"], s
+assert s["kernel_drops"] == s["kernel_drops.ringbuf"] + s["kernel_drops.scratch"] + s["kernel_drops.fd_lookup"] + s["kernel_drops.throttled"] + s["kernel_drops.reserve"], s
+assert s["kernel_drops.throttled"] == s["kernel_drops.reserve"] == s["repeats"] == 0, s
 assert s["kernel_drops.ringbuf"] > 0, ("a 4 KiB ring buffer must overflow", s, opens)
 assert seen + s["kernel_drops"] == opens, ("unaccounted opens", opens, seen, s)
 print("storm: %d opens = %d events + %d kernel drops" % (opens, seen, s["kernel_drops"]))

@@ -85,13 +85,17 @@ assert b"evil\\n\"quote'\\\\back\\x1b[31mred\\x1b[0m\\xff\\xfe\\x01/key" in evil
 assert b" credentials: sa_token " in lines[-2], lines[-2]
 PY
 
+# --repeat-window-ms 0: one process opens the token by every hostile path,
+# and each path must come out as its own event (a repeat keeps the first
+# open's fd.name)
 agent_start "$T/agent" --host-root "$ROOT" --watch "/srv/$EVIL/key" --events "$T/events.ndjson" \
 	--rules "$T/rules.yaml" --output "$T/alerts.json" --output-format json --dump "$T/dump" \
-	--alert-rate 0
+	--alert-rate 0 --repeat-window-ms 0
 # second agent: the same accesses as text alerts
 TEXTPID=
 "$CREDWATCH" --host-root "$ROOT" --watch "/srv/$EVIL/key" --rules "$T/rules.yaml" \
-	--output "$T/alerts.txt" --output-format text --alert-rate 0 2>"$T/agent2.stderr" &
+	--output "$T/alerts.txt" --output-format text --alert-rate 0 --repeat-window-ms 0 \
+	2>"$T/agent2.stderr" &
 TEXTPID=$!
 for _ in $(seq 200); do grep -q 'watching [0-9]* credentials' "$T/agent2.stderr" && break; sleep 0.05; done
 grep -q 'watching [0-9]* credentials' "$T/agent2.stderr" || fail "text agent: $(cat "$T/agent2.stderr")"

@@ -17,7 +17,8 @@
 # The checks (tests/kernels/checks.sh) open a watched token every way there
 # is (plain, symlink, hard link, bind mount, /proc/<pid>/root, O_PATH then
 # /proc/self/fd, openat2, open_by_handle_at, io_uring openat and openat2,
-# O_TRUNC, creat), rotate it, check session, lineage and uid, and try the
+# O_TRUNC, creat, and 32-bit int 0x80 open and openat from a static 32-bit
+# program built on the host), rotate it, check session, lineage and uid, and try the
 # starts that must be refused (the fast variant on a kernel without it; no
 # BTF). tests/kernels/verify.py judges each run against the row below: the
 # BPF variant the agent must pick and the hooks it must attach; an open
@@ -28,9 +29,7 @@
 # Add a kernel: a row in KERNELS (suite:variant:hooks). Add a check: record
 # it in tests/kernels/checks.sh (and, for a new kind of record, assert it in
 # tests/kernels/verify.py); a new helper binary goes into the initramfs via
-# FILES in mkinitramfs.sh. E.g. a 32-bit int 0x80 open on 5.10: build
-# tests/integration/int80.c, add build/itests/int80 to FILES, and in
-# checks.sh: expect_open int80 "$TOKEN" open.
+# FILES in mkinitramfs.sh.
 #
 # Under make test's sanitizer stage (CW_SANITIZER set) only the host runs:
 # the guests cannot hand ASan reports to the runner, and the plain stage

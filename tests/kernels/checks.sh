@@ -23,12 +23,18 @@
 #   uid PID UID                     the event of PID carries user.uid=UID
 #   start NAME RC STDERR-FILE       an agent start expected to be refused:
 #                                   exit 1 with one line on stderr
+#   open32 MODE TYPE PATH OPENER-JSON
+#                                   a 32-bit (int 0x80) open of PATH by
+#                                   opener32 MODE: exactly one event of TYPE
+#                                   for that pid, fd, dev, ino and path, and
+#                                   the agent says it covers 32-bit opens
+#   ia32-refused WHY                opener32 cannot run here: the agent must
+#                                   say the kernel refuses 32-bit syscalls
 #   log TEXT                        progress, echoed into the test's log
 #
 # Add a check: run the action here and append a record (or a new kind of
-# record and its assertion in verify.py). E.g. a 32-bit int 0x80 open:
-#   build the helper into the initramfs (tests/kernels/mkinitramfs.sh
-#   FILES), then here: expect_open int80 "$TOKEN" open
+# record and its assertion in verify.py); a helper binary goes into the
+# initramfs (tests/kernels/mkinitramfs.sh), as build/itests/opener32 does.
 set -u
 OUT=${1:?usage: checks.sh OUT [AGENT-ARGS...]}
 shift
@@ -38,6 +44,7 @@ BUILD=${BUILD:-build}
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 OPENER=$BUILD/itests/opener
+OPENER32=$BUILD/itests/opener32	# static, 32-bit: built on the host, run here
 
 record() { local IFS=$'\t'; printf '%s\n' "$*" >> "$OUT/expect"; }
 note() { record log "$*"; echo "checks: $*" >&2; }
@@ -104,6 +111,15 @@ expect_open uring2 "$TOKEN" io_uring_openat2
 expect_open trunc "$ROOT/srv/custom.key" openat 1 custom
 expect_open creat "$ROOT/srv/custom.key" creat 1 custom
 record none unwatched "$("$OPENER" openat "$VOL/../not-a-credential" | opener_pid)"
+
+# 32-bit opens (int 0x80) skip the syscalls:sys_exit_* tracepoints: seen
+# where the kernel runs 32-bit code, which these kernels do
+if out=$("$OPENER32" openat "$TOKEN" 2>"$T/opener32.err"); then
+	record open32 openat openat "$TOKEN" "$out"
+	out=$("$OPENER32" open "$REAL") && record open32 open open "$REAL" "$out"
+else
+	record ia32-refused "$(head -c 200 "$T/opener32.err" | tr '\t\n' '  ')"
+fi
 
 # session and lineage: a new session led by the opener itself
 out=$(setsid "$OPENER" openat "$TOKEN") && record session "$(echo "$out" | opener_pid)" $$

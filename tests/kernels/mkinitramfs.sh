@@ -8,7 +8,7 @@
 # are unpacked into /cw/modules and loaded by /init in order.
 #
 # FILES (environment): more files of the tree to add, e.g. a new helper
-# build/itests/int80 for a new check in tests/kernels/checks.sh.
+# for a new check in tests/kernels/checks.sh.
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz [MODULES-DIR MODULE...]}
@@ -32,6 +32,9 @@ add_bin "$(command -v bash)" /bin/bash
 add_bin "$(command -v setpriv)" /usr/bin/setpriv	# busybox's cannot change uids
 add_bin "$BUILD/credwatch" /cw/build/credwatch
 add_bin "$BUILD/itests/opener" /cw/build/itests/opener
+# static 32-bit x86 (no libraries): the ia32 check runs it as built here
+[ ! -e "$BUILD/itests/opener32" ] || install -D -m 0755 "$BUILD/itests/opener32" \
+	"$root/cw/build/itests/opener32"
 for f in tests/lib/fixture.sh tests/lib/agent.sh tests/kernels/checks.sh rules/*.yaml ${FILES:-}; do
 	if cmp -s -n 4 "$f" <(printf '\177ELF'); then
 		add_bin "$f" "/cw/$f"

@@ -17,6 +17,11 @@ What each record of OUT/expect asserts:
             proc.apid[1]=PPID, an exepath ending in /opener, its cmdline
   uid       the event from PID has user.uid=UID
   start     RC is 1 and the stderr file has exactly one "error:" line
+  open32    the agent's ia32 line says 32-bit syscalls are covered; exactly
+            one event from the opener32's pid with evt.type=TYPE, evt.res=fd,
+            fd.name=PATH, fd.ino, fd.dev and proc.name=opener32
+  ia32-refused  the agent's ia32 line says the kernel refuses 32-bit syscalls
+            and attaches nothing
   agent-exit 0
 Then: the start-up summary names the variant and exactly the attached
 hooks; no credential bytes (CWMARKER) in any output; a summary record
@@ -159,6 +164,29 @@ def main():
                     "exit %s, stderr:\n%s" % (rc, err))
             if errs:
                 print("  .... " + errs[0])
+        elif kind == "open32":
+            mode, typ, path, o = f[1], f[2], f[3], json.loads(f[4])
+            m = re.search(r"ia32: (.*)", stderr)
+            line = m.group(1) if m else ""
+            covered = "runs 32-bit syscalls" in line and "NOT seen" not in line
+            j.check(covered, "ia32: 32-bit opens covered", "agent says %r" % line)
+            sel, why = by_pid(o["pid"]), ""
+            if len(sel) != 1:
+                why = "%d events" % len(sel)
+            else:
+                for k, v in (("evt.type", typ), ("evt.res", o["fd"]), ("fd.name", path),
+                             ("fd.ino", o["ino"]), ("fd.dev", o["dev"]),
+                             ("proc.name", "opener32")):
+                    if text(sel[0].get(k)) != text(v):
+                        why = why or "%s is %r, expected %r" % (k, sel[0].get(k), v)
+            j.check(not why, "int 0x80 %s -> %s x1" % (mode, typ), why)
+            if m:
+                print("  .... ia32: " + line)
+        elif kind == "ia32-refused":
+            m = re.search(r"ia32: (.*)", stderr)
+            line = m.group(1) if m else ""
+            j.check("refused by this kernel" in line and "no program attached" in line,
+                    "ia32: refused kernel detected (opener32: %s)" % f[1], "agent says %r" % line)
         elif kind == "agent-exit":
             j.check(f[1] == "0", "agent exit 0 at SIGTERM", "exit %s" % f[1])
         else:

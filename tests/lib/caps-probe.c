@@ -38,13 +38,21 @@ int main(int argc, char **argv)
 		printf("open: %s\n", strerror(errno));
 		return 1;
 	}
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) != 1)
+		bpf_object__for_each_program(prog, skel->obj)
+			if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING)
+				bpf_program__set_autoload(prog, false);
 	err = credwatch_bpf__load(skel);
 	if (err) {
 		printf("load: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_link *link = bpf_program__attach(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
 
 		if (!link) {
 			err = -errno;

@@ -113,8 +113,10 @@ static void test_alert_json_has_falco_shape(void **state)
 	assert_true(uuid_v4_ok(a.uuid));
 	of = cJSON_GetObjectItem(o, "output_fields");
 	assert_true(cJSON_IsObject(of));
-	assert_int_equal(cJSON_GetArraySize(of), 4);
+	assert_int_equal(cJSON_GetArraySize(of), 5);
 	assert_string_equal(cJSON_GetObjectItem(of, "proc.name")->valuestring, "curl");
+	/* every alert says how many opens it stands for */
+	assert_int_equal(cJSON_GetObjectItem(of, "evt.count")->valueint, 1);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(of, "k8s.pod.name")));
 	assert_non_null(strstr(jb.buf, "\"evt.time\":1763858601000000042"));
 	tags = cJSON_GetObjectItem(o, "tags");
@@ -317,6 +319,71 @@ static void test_alert_text_has_no_control_characters(void **state)
 	field_set_str(&fx->rec, CW_F_PROC_CMDLINE, 0, "curl -d @token http://x");
 }
 
+static void builtin_fields(void *ctx, struct jbuf *jb)
+{
+	jbuf_kv_str(jb, "k8s.pod.name", ctx);
+	jbuf_kv_u64(jb, "credwatch.throttled", 1234);
+}
+
+/* A built-in alert (the flood alert): Falco shape, never rate-limited. */
+static void test_alert_builtin_has_falco_shape_and_no_limit(void **state)
+{
+	static const char *const tags[] = { "credwatch", "flood" };
+	struct sink s = { 0 };
+	struct alert_opts o = { .rate = 1, .burst = 1, .hostname = "h", .sink = capture,
+				.sink_ctx = &s };
+	struct alert_writer *w = alert_writer_new(&o, NULL);
+	struct alert_builtin b = {
+		.rule = "credwatch: pod throttled", .priority = CW_PRIO_WARNING,
+		.time_ns = 1763858601000000042ull, .output = "Pod a/b flooded", .tags = tags,
+		.ntags = 2, .fields = builtin_fields, .ctx = "web-1",
+	};
+	cJSON *j, *of;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(alert_writer_emit_builtin(w, &b), 1);
+	assert_non_null(s.lines[2]);
+	j = cJSON_Parse(s.lines[0]);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(j), 9);
+	assert_string_equal(cJSON_GetObjectItem(j, "rule")->valuestring, "credwatch: pod throttled");
+	assert_string_equal(cJSON_GetObjectItem(j, "priority")->valuestring, "Warning");
+	assert_string_equal(cJSON_GetObjectItem(j, "output")->valuestring, "Pod a/b flooded");
+	assert_string_equal(cJSON_GetObjectItem(j, "time")->valuestring,
+			    "2025-11-23T00:43:21.000000042Z");
+	of = cJSON_GetObjectItem(j, "output_fields");
+	assert_string_equal(cJSON_GetObjectItem(of, "k8s.pod.name")->valuestring, "web-1");
+	assert_int_equal(cJSON_GetObjectItem(of, "credwatch.throttled")->valueint, 1234);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(of, "evt.time")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "tags")), 2);
+	assert_true(uuid_v4_ok(cJSON_GetObjectItem(j, "uuid")->valuestring));
+	cJSON_Delete(j);
+	sink_free(&s);
+	alert_writer_free(w);
+}
+
+/* An aggregated record's alert says how many opens in text too. */
+static void test_alert_text_names_the_count_of_aggregated_records(void **state)
+{
+	struct fixture *fx = *state;
+	struct alert_opts o = { .rate = 0, .hostname = "h", .text = true };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct alert_writer *w = alert_writer_new(&o, out);
+
+	fx->rec.count = 250;
+	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), 1);
+	fx->rec.count = 1;
+	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), 1);
+	alert_writer_free(w);
+	fclose(out);
+	assert_non_null(strstr(buf, "http://x pod=<NA>) (evt.count=250)\n"));
+	assert_non_null(strstr(buf, "http://x pod=<NA>)\n"));
+	free(buf);
+}
+
 static void test_alert_write_failure_is_reported(void **state)
 {
 	struct fixture *fx = *state;
@@ -334,6 +401,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_json_has_falco_shape),
+		cmocka_unit_test(test_alert_builtin_has_falco_shape_and_no_limit),
+		cmocka_unit_test(test_alert_text_names_the_count_of_aggregated_records),
 		cmocka_unit_test(test_alert_time_is_rfc3339_ns_utc),
 		cmocka_unit_test(test_alert_uuid_is_v4_and_unique),
 		cmocka_unit_test(test_alert_rate_limit_counts_and_reports_suppressed),

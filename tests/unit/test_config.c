@@ -75,6 +75,10 @@ static void test_config_rejects_with_one_line_reason(void **state)
 		{ 3, { "credwatch", "--findings-interval", "0" }, "--findings-interval: must be" },
 		{ 3, { "credwatch", "--findings-interval", "5m" }, "--findings-interval: '5m' is not" },
 		{ 3, { "credwatch", "--state-dir", "" }, "--state-dir: empty path" },
+		{ 3, { "credwatch", "--cgroup-budget", "lots" }, "--cgroup-budget: 'lots' is not" },
+		{ 3, { "credwatch", "--cgroup-budget", "10:0" }, "--cgroup-budget: '10:0' is not" },
+		{ 3, { "credwatch", "--ia32-syscalls", "kprobe" }, "--ia32-syscalls: 'kprobe' is not" },
+		{ 3, { "credwatch", "--repeat-window-ms", "3600001" }, "--repeat-window-ms: 3600001" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c;

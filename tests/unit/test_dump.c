@@ -780,6 +780,51 @@ static void test_dump_reader_skips_unknown_fields(void **state)
 	free(dir);
 }
 
+/*
+ * evt.count across versions: a dump whose header does not name evt.count
+ * (written before it existed) reads as one open per record, and a reader
+ * that does not know the name (an older credwatch-inspect) skips it. The
+ * header's name is changed in place to stand for both.
+ */
+static void test_dump_without_evt_count_reads_as_one_open(void **state)
+{
+	char *dir = make_tmpdir(), path[4096];
+	struct dump_reader_opts ro = { 0 };
+	uint64_t off[NBLK + 1];
+	struct dump_reader *r;
+	struct dump_item it;
+	unsigned char *buf, *hit;
+	uint32_t tlv_len;
+	int n = 0, ret;
+
+	(void)state;
+	write_blocks(dir, path, off);
+	buf = malloc(off[NBLK]);
+	{
+		FILE *f = fopen(path, "rb");
+
+		assert_int_equal(fread(buf, 1, off[NBLK], f), off[NBLK]);
+		fclose(f);
+	}
+	tlv_len = dump_get_u32(buf + 8);
+	hit = memmem(buf, off[0], "evt.count", 9);
+	assert_non_null(hit);
+	memcpy(hit, "evt.cXunt", 9);
+	dump_put_u32(buf + 12 + tlv_len, (uint32_t)crc32(0, buf, 12 + tlv_len));
+	write_bytes(path, buf, off[NBLK]);
+	assert_int_equal(dump_reader_open(&r, path, &ro), 0);
+	while ((ret = dump_reader_next(r, &it)) == 1) {
+		assert_int_equal(it.rec->count, 1);
+		n++;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(n, NBLK * PER_BLK);
+	dump_reader_close(r);
+	free(buf);
+	rm_rf(dir);
+	free(dir);
+}
+
 /* A finding longer than DUMP_FINDING_MAX is refused and counted; the writer goes on. */
 static void test_dump_refuses_oversize_finding_and_keeps_writing(void **state)
 {
@@ -1009,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_dump_reader_refuses_bad_files_and_reads_the_rest),
 		cmocka_unit_test(test_dump_reader_open_reports_missing_input),
 		cmocka_unit_test(test_dump_reader_skips_unknown_fields),
+		cmocka_unit_test(test_dump_without_evt_count_reads_as_one_open),
 		cmocka_unit_test(test_dump_reader_since_until_select_records),
 		cmocka_unit_test(test_dump_refuses_oversize_finding_and_keeps_writing),
 		cmocka_unit_test(test_dump_reader_skips_record_types_it_does_not_know),

@@ -394,6 +394,65 @@ static void test_readyz_503_until_discovery_done(void **state)
 	reply_free(&r);
 }
 
+static void test_readyz_503_when_the_loop_falls_behind(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec now;
+	struct reply r;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	metrics_set_ready(f->m, true);
+	/* 10 s without a heartbeat: behind (not yet stalled for /healthz) */
+	metrics_heartbeat_at(f->m, ((uint64_t)now.tv_sec - 10) * 1000000000ull);
+	get(f, "/readyz", &r);
+	assert_int_equal(r.status, 503);
+	assert_non_null(strstr(r.body, "not ready: event loop behind: last heartbeat 1"));
+	reply_free(&r);
+	metrics_heartbeat(f->m);
+	get(f, "/readyz", &r);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
+static void test_metrics_pod_series_are_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct reply r;
+	int a, host, again, other = -1;
+
+	a = metrics_pod_slot(f->m, "team-a", "web-1");
+	host = metrics_pod_slot(f->m, "", "");
+	assert_true(a >= 0 && host >= 0 && a != host);
+	metrics_pod_add(f->m, CW_M_THROTTLED_TOTAL, a, 5);
+	metrics_pod_add(f->m, CW_M_AGGREGATED_TOTAL, a, 1000);
+	metrics_pod_add(f->m, CW_M_THROTTLED_TOTAL, host, 2);
+	again = metrics_pod_slot(f->m, "team-a", "web-1");
+	assert_int_equal(again, a);
+	assert_int_equal(metrics_pod_get(f->m, CW_M_THROTTLED_TOTAL, a), 5);
+	/* past CW_METRICS_POD_SLOTS pairs: one shared "_other" series */
+	for (int i = 0; i < CW_METRICS_POD_SLOTS + 10; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pod-%d", i);
+		other = metrics_pod_slot(f->m, "flood", name);
+		assert_true(other >= 0);
+	}
+	assert_int_equal(other, CW_METRICS_POD_SLOTS);
+	metrics_pod_add(f->m, CW_M_THROTTLED_TOTAL, other, 3);
+	metrics_pod_add(f->m, CW_M_THROTTLED_TOTAL, -ENOMEM, 3);	/* ignored */
+	metrics_pod_add(f->m, CW_M_SPOOL_BYTES, a, 3);			/* not a pod family */
+	get(f, "/metrics", &r);
+	assert_int_equal(sample(r.body,
+		"credwatch_throttled_total{namespace=\"team-a\",pod=\"web-1\"}"), 5);
+	assert_int_equal(sample(r.body,
+		"credwatch_aggregated_total{namespace=\"team-a\",pod=\"web-1\"}"), 1000);
+	assert_int_equal(sample(r.body, "credwatch_throttled_total{namespace=\"\",pod=\"\"}"), 2);
+	assert_int_equal(sample(r.body,
+		"credwatch_throttled_total{namespace=\"_other\",pod=\"_other\"}"), 3);
+	assert_null(strstr(r.body, "credwatch_aggregated_total{namespace=\"_other\""));
+	reply_free(&r);
+}
+
 static void test_unknown_path_404_and_post_405(void **state)
 {
 	struct fixture *f = *state;
@@ -488,6 +547,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_healthz_503_until_attached_and_looping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_healthz_503_when_heartbeat_is_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readyz_503_until_discovery_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readyz_503_when_the_loop_falls_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_pod_series_are_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_path_404_and_post_405, setup, teardown),
 		cmocka_unit_test(test_listen_parse_accepts_and_rejects),
 		cmocka_unit_test_setup_teardown(test_listen_on_busy_port_fails_with_eaddrinuse, setup, teardown),

@@ -75,9 +75,44 @@ static void test_lru_rejects_zero_sizes(void **state)
 	lru__free(NULL);
 }
 
+/* By-hand iteration and eviction, for values that own memory. */
+static void test_lru_at_and_oldest_walk_every_entry(void **state)
+{
+	struct lru *l = lru__new(4, sizeof(uint64_t));
+	uint64_t key, seen = 0;
+	uint64_t *v;
+
+	(void)state;
+	assert_null(lru__oldest(l, &key));
+	assert_null(lru__at(l, 0, &key));
+	for (uint64_t k = 1; k <= 4; k++)
+		*(uint64_t *)lru__put(l, k) = k * 10;
+	lru__get(l, 1);				/* 2 is now the oldest */
+	v = lru__oldest(l, &key);
+	assert_int_equal(key, 2);
+	assert_int_equal(*v, 20);
+	for (size_t i = 0; (v = lru__at(l, i, &key)); i++) {
+		assert_int_equal(*v, key * 10);
+		seen |= 1u << key;
+	}
+	assert_int_equal(seen, 0x1e);
+	/* walking down while deleting visits every entry once */
+	for (size_t i = lru__count(l); i-- > 0;) {
+		v = lru__at(l, i, &key);
+		if (key % 2)
+			lru__del(l, key);
+	}
+	assert_int_equal(lru__count(l), 2);
+	assert_null(lru__get(l, 1));
+	assert_null(lru__get(l, 3));
+	assert_non_null(lru__get(l, 4));
+	lru__free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lru_at_and_oldest_walk_every_entry),
 		cmocka_unit_test(test_lru_evicts_least_recently_used),
 		cmocka_unit_test(test_lru_put_existing_keeps_value_and_count),
 		cmocka_unit_test(test_lru_del_keeps_other_entries_reachable),
