@@ -579,9 +579,11 @@ static __always_inline int count_repeat(struct cw_repeat_val *rv, __u64 now)
  * a flood cannot hide the theft it is meant to cover. Only runs on the
  * refusal path, so it costs the flooder, not the node.
  */
-static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key *key,
+					  __u32 cred_id, __u64 now)
 {
-	struct cw_first_read_key fk = { .cgroup_id = cgid, .ino = key->ino, .dev = key->dev };
+	struct cw_first_read_key fk = { .cgroup_id = cgid, .ino = key->ino, .dev = key->dev,
+					.cred_id = cred_id };
 	__u64 *last = bpf_map_lookup_elem(&first_reads, &fk);
 
 	if (last && now - *last < CW_FIRST_READ_NS)
@@ -598,7 +600,8 @@ static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key 
  * counters use atomic adds whose result is unused (BPF_XADD there).
  * Never refuses when the map fails: the budget must not blind the sensor.
  */
-static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key *key,
+					   __u32 cred_id, __u64 now)
 {
 	struct cw_budget *b, init = {};
 	__u64 tat, owed, step = budget_step_ns;
@@ -628,7 +631,7 @@ static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key
 		__sync_fetch_and_add(&b->admitted, 1);
 		return false;
 	}
-	if (is_first_read(cgid, key, now)) {
+	if (is_first_read(cgid, key, cred_id, now)) {
 		__sync_fetch_and_add(&b->first_reads, 1);
 		count(&stats, CW_STAT_FIRST_READS);
 		return false;
@@ -714,7 +717,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 		if (rv && (__s64)(now - rv->last_ns) <= (__s64)repeat_window_ns)
 			return count_repeat(rv, now);
 	}
-	if (budget_refuses(cgid, &key, now))
+	if (budget_refuses(cgid, &key, val->cred_id, now))
 		return 0;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);

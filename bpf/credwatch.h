@@ -171,12 +171,16 @@ struct cw_budget {
 };
 _Static_assert(sizeof(struct cw_budget) == 40, "cw_budget layout");
 
-/* Key of the first-read map: a credential as one cgroup last read it. */
+/*
+ * Key of the first-read map: a credential as one cgroup last read it.
+ * cred_id, not (dev, ino) alone: a deleted pod's tmpfs device and inode
+ * numbers come back for the next pod, whose token is another credential.
+ */
 struct cw_first_read_key {
 	__u64 cgroup_id;
 	__u64 ino;
 	__u32 dev;
-	__u32 pad;
+	__u32 cred_id;		/* cw_watch_val.cred_id */
 };
 _Static_assert(sizeof(struct cw_first_read_key) == 24, "cw_first_read_key layout");
 

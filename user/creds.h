@@ -2,7 +2,7 @@
 /*
  * creds.h - the table of watched credentials.
  *
- * An id is (generation << 24) | slot, so the kernel can carry a 32-bit id in
+ * An id is (generation << 20) | slot, so the kernel can carry a 32-bit id in
  * each event and a slot reused after a rotation never answers for the
  * credential that was there before: creds_get() of a stale id is NULL.
  * Returned pointers are valid until the next creds_add(): copy what you keep.
