@@ -37,8 +37,10 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -O2 -g
 RULES_DIR  ?= /etc/credwatch/rules
+CATALOG_DIR ?= /etc/credwatch/catalog.d
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -D_GNU_SOURCE \
-	      -DCW_VERSION='"$(VERSION)"' -DCW_RULES_DIR='"$(RULES_DIR)"' -I$(BUILD) -I. $(PKG_CFLAGS)
+	      -DCW_VERSION='"$(VERSION)"' -DCW_RULES_DIR='"$(RULES_DIR)"' \
+	      -DCW_CATALOG_DIR='"$(CATALOG_DIR)"' -I$(BUILD) -I. $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SANITIZER),)
@@ -53,7 +55,7 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
 	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
-	      binutils chromium
+	      binutils chromium strace
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
@@ -64,7 +66,8 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 # containerd, runc and busybox-static (the test pods' userland) run it in
 # tests/integration/test_e2e_runtime.sh, and run the pods of make demo and of
 # the attribution tests (tests/lib/containerd.sh). chromium is the headless
-# browser the report tests open the page in.
+# browser the report tests open the page in. strace shows
+# test_catalog_inventory.sh that discovery and the inventory open no credential.
 
 ifeq ($(V),1)
 Q =
@@ -78,7 +81,7 @@ endif
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c user/discovery/*.c))
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 # credwatch-inspect's commands that live in their own files (tools/inspect/)
 INSPECT_SRCS := $(wildcard tools/inspect/*.c)
@@ -142,6 +145,7 @@ $(SKEL): $(BUILD)/credwatch.bpf.o
 
 $(BUILD)/obj/%.o: user/%.c $(SKEL) | $(BUILD)/obj
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libcredwatch.a: $(USER_OBJS)
@@ -249,7 +253,7 @@ redteam: all
 
 # Fuzz targets (tests/fuzz/*/); `make fuzz FUZZ_SECONDS=600` for a long run.
 include tests/fuzz/fuzz.mk
-FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load fuzz-mountinfo fuzz-redact
+FUZZ_TARGETS := fuzz-dump-reader fuzz-rules-load fuzz-cond fuzz-cgroup-path fuzz-k8s-json fuzz-spool-reader fuzz-json-writer fuzz-ndjson fuzz-config-load fuzz-mountinfo fuzz-redact fuzz-catalog-load
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$${FUZZ_SECONDS:-60} || exit 1; done
@@ -268,11 +272,12 @@ lint:
 		--suppress=missingIncludeSystem -I. user tools
 
 RULES_FILES := $(wildcard rules/*.yaml)
+CATALOG_FILES := $(wildcard catalog/*.yaml)
 MAN_PAGES   := $(wildcard man/*.[0-9])
 
 # The config file is the operator's: never overwritten once present. The
-# rules are the shipped defaults and are replaced (local rules belong in
-# other files, as with Falco).
+# rules and the credential catalog are the shipped defaults and are replaced
+# (local rules and catalog entries belong in other files, as with Falco).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/credwatch \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -281,6 +286,8 @@ install: all
 		install -m 0644 packaging/credwatch.yaml $(DESTDIR)$(SYSCONFDIR)/credwatch/credwatch.yaml
 	$(if $(RULES_FILES),install -d $(DESTDIR)$(SYSCONFDIR)/credwatch/rules && \
 		install -m 0644 $(RULES_FILES) $(DESTDIR)$(SYSCONFDIR)/credwatch/rules/)
+	install -d $(DESTDIR)$(SYSCONFDIR)/credwatch/catalog.d
+	install -m 0644 $(CATALOG_FILES) $(DESTDIR)$(SYSCONFDIR)/credwatch/catalog.d/
 	sed 's|@BINDIR@|$(BINDIR)|g' packaging/credwatch.service.in > $(DESTDIR)$(UNITDIR)/credwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/credwatch.service
 	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/ && ) true
@@ -301,7 +308,8 @@ DEB_ROOT   := $(DEB_STAGE)/debian/credwatch
 deb: $(DEB)
 
 $(DEB): all packaging/credwatch.service.in packaging/credwatch.yaml packaging/copyright \
-	 packaging/postinst packaging/prerm packaging/postrm $(RULES_FILES) $(MAN_PAGES)
+	 packaging/postinst packaging/prerm packaging/postrm $(RULES_FILES) $(CATALOG_FILES) \
+	 $(MAN_PAGES)
 	$(call msg,DEB,$@)
 	$(Q)rm -rf $(DEB_STAGE) && mkdir -p $(DEB_ROOT)/DEBIAN
 	$(Q)$(MAKE) -s install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
@@ -334,8 +342,9 @@ $(DEB): all packaging/credwatch.service.in packaging/credwatch.yaml packaging/co
 		echo " cloud credentials) by inode, attributes each access to a process,"; \
 		echo " container and pod, evaluates Falco-style rules and ships alerts."; \
 		echo " ."; \
-		echo " This package holds the agent, credwatch-inspect, the default rules and"; \
-		echo " a hardened systemd unit, enabled but not started on installation."; \
+		echo " This package holds the agent, credwatch-inspect, the default rules, the"; \
+		echo " credential catalog and a hardened systemd unit, enabled but not started"; \
+		echo " on installation."; \
 	} > $(DEB_ROOT)/DEBIAN/control
 	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $@ >/dev/null
 
@@ -347,4 +356,4 @@ clean:
 .DELETE_ON_ERROR:
 .SECONDARY:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/discovery/*.d $(BUILD)/obj/inspect/*.d $(BUILD)/tests/*.d $(BUILD)/bench-bin/*.d)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "attrib.h"
 #include "budget.h"
 #include "creds.h"
+#include "discovery/catalog.h"
 #include "dump.h"
 #include "event.h"
 #include "health.h"
@@ -77,6 +80,7 @@ struct agent {
 	struct ship *ship;
 	const struct cw_record *cur_rec;	/* the record whose alert is being written */
 	struct rule_slot rule_slots[RULE_SLOTS];
+	struct catalog *catalog;	/* where credentials live (--catalog) */
 	struct findings *findings;	/* NULL unless --findings */
 	FILE *findings_out;
 	bool findings_owned;
@@ -613,10 +617,29 @@ static void emit_finding(void *ctx, const char *line, size_t len)
 /* Evaluate, write, save: every --findings-interval and at exit. */
 static void run_findings(struct agent *a)
 {
+	size_t nref = 0;
+	struct findings_refusal *fr;
 	int n;
 
+	while (a->watch && watch_refused(a->watch, nref))
+		nref++;
+	fr = nref ? calloc(nref, sizeof(*fr)) : NULL;
+	/* what discovery refuses is a finding too (refused places, bounds, a full map) */
+	for (size_t i = 0; fr && i < nref; i++) {
+		const struct watch_refused *r = watch_refused(a->watch, i);
+
+		fr[i].cred = &r->cred;
+		fr[i].reason = watch_refusal_name(r->reason);
+		fr[i].why = r->why;
+		fr[i].files = r->files;
+		fr[i].owner = r->reason == WATCH_REFUSED_OWNER;
+		fr[i].map_full = r->reason == WATCH_REFUSED_RESERVE;
+	}
+	findings_set_refusals(a->findings, fr, fr ? nref : 0);
 	n = findings_evaluate(a->findings, a->creds, (uint64_t)time(NULL), findings_pod_lookup, a,
 			      emit_finding, a);
+	findings_set_refusals(a->findings, NULL, 0);
+	free(fr);
 	if (n < 0)
 		log_warn("findings: evaluate: %s", strerror(-n));
 	if (fflush(a->findings_out))
@@ -785,6 +808,28 @@ int agent_rules_files(const struct config *cfg, const char ***files, int *n)
 	return 0;
 }
 
+/*
+ * The credential catalog (--catalog, else the installed catalog.d): a
+ * broken entry is FILE:LINE on stderr and exit 2, before any BPF is loaded.
+ */
+static int open_catalog(struct agent *a)
+{
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts o = { (const char *const *)a->cfg->catalog.v, a->cfg->catalog.n, &diag };
+	int err;
+
+	err = catalog__new(&a->catalog, &o);
+	if (err) {
+		catalog__diag_print(&diag, stderr);
+		if (err == -ENOMEM)
+			log_error("catalog: out of memory");
+		return err == -ENOMEM ? err : -EINVAL;
+	}
+	log_info("catalog: %d entries from %d file%s", catalog__count(a->catalog),
+		 catalog__nfiles(a->catalog), catalog__nfiles(a->catalog) == 1 ? "" : "s");
+	return 0;
+}
+
 /* Falco rule files: how many rules apply to credential opens (one line, or none). */
 static void log_rules_summary(const struct rules *r)
 {
@@ -950,7 +995,7 @@ static int open_kernel_counts(struct agent *a)
 static int agent_setup(struct agent *a, const struct config *cfg, bool with_sensor)
 {
 	struct watch_opts wo = { 0 };
-	struct watch_sink sink = { sink_add, sink_del, a };
+	struct watch_sink sink = { sink_add, sink_del, a, NULL };
 	struct sensor_opts so = { 0 };
 	char why[512];
 	uint64_t t0;
@@ -990,6 +1035,14 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	wo.extra = (const char *const *)cfg->watch.v;
 	wo.nextra = cfg->watch.n;
 	wo.recheck_ms = (uint32_t)cfg->discovery_recheck_ms;
+	wo.catalog = a->catalog;
+	wo.max_per_pod = (uint32_t)cfg->max_watched_per_pod;
+	if (with_sensor) {
+		/* the map's size as the BPF object sets it unless --max-watched says */
+		wo.max_watched = cfg->max_watched ? (uint32_t)cfg->max_watched : 65536;
+		wo.token_reserve = (uint32_t)(cfg->token_reserve < wo.max_watched / 4 ?
+					       cfg->token_reserve : wo.max_watched / 4);
+	}
 	err = watch_new(&a->watch, &wo, a->creds, &sink);
 	if (err)
 		return err;
@@ -1035,6 +1088,22 @@ static void agent_reload(struct agent *a)
 		log_rules_summary(a->rules);
 		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
+	{
+		struct catalog_diag cdiag = { 0 };
+		struct catalog_opts co = { (const char *const *)a->cfg->catalog.v, a->cfg->catalog.n,
+					   &cdiag };
+		struct catalog *cnext;
+
+		if (catalog__new(&cnext, &co)) {
+			log_error("SIGHUP: catalog not reloaded, keeping the %d running entries:",
+				  catalog__count(a->catalog));
+			catalog__diag_print(&cdiag, stderr);
+		} else {
+			watch_set_catalog(a->watch, cnext);
+			catalog__free(a->catalog);
+			a->catalog = cnext;
+		}
+	}
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
 }
@@ -1055,6 +1124,7 @@ static void agent_teardown(struct agent *a)
 	else if (a->findings_out)
 		fflush(a->findings_out);
 	watch_free(a->watch);
+	catalog__free(a->catalog);
 	repeats_free(a->repeats);
 	throttle_free(a->throttle);
 	sensor_free(a->sensor);
@@ -1095,6 +1165,8 @@ static void update_metrics(struct agent *a)
 		    (int64_t)ws.rechecked_pods);
 	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		metrics_set(a->metrics, CW_M_DISCOVERY_REFUSED_TOTAL, r, (int64_t)ws.refused[r]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -1204,6 +1276,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		}
 	}
 	err = open_alerts(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
+	err = open_catalog(a);
 	if (err) {
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
@@ -1347,25 +1424,59 @@ cleanup:
 	return ret;
 }
 
+/* A filesystem's name from statfs(2)'s f_type, for --list-watched. */
+static const char *fs_type_name(long type)
+{
+	static const struct { long magic; const char *name; } names[] = {
+		{ 0x01021994, "tmpfs" }, { 0xEF53, "ext4" }, { 0x58465342, "xfs" },
+		{ 0x9123683E, "btrfs" }, { 0x794C7630, "overlay" }, { 0x6969, "nfs" },
+		{ 0x2FC12FC1, "zfs" }, { 0x65735546, "fuse" }, { 0x73717368, "squashfs" },
+		{ 0xFF534D42, "cifs" }, { 0x9fa0, "proc" }, { 0x858458f6, "ramfs" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].magic == type)
+			return names[i].name;
+	return "other";
+}
+
 int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
+	struct watch_stats ws;
 	uint32_t cursor = 0;
-	int ret = 1;
+	int ret = 1, err;
 
 	if (!a)
 		return 1;
+	a->cfg = cfg;
+	err = open_catalog(a);
+	if (err) {
+		ret = err == -EINVAL ? 2 : 1;
+		goto cleanup;
+	}
 	if (agent_setup(a, cfg, false))
 		goto cleanup;
-	printf("%-10s %-20s %-36s %s\n", "KIND", "DEV:INO", "OWNER", "PATH");
+	printf("%-10s %-30s %-20s %-8s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
+	       "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192];
+		char devino[64], path[8192], where[8192], owner[64];
+		struct statfs sfs;
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		printf("%-10s %-20s %-36s %s\n", cred_kind_name(c->kind), devino,
-		       c->pod_uid[0] ? c->pod_uid : "host",
+		/* statfs() names the filesystem and opens nothing */
+		snprintf(where, sizeof(where), "%s%s", a->host_root, c->path);
+		if (c->pod_uid[0])
+			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
+		else if (c->owner == CRED_OWNER_HOME)
+			snprintf(owner, sizeof(owner), "home:%u", c->home_uid);
+		else
+			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
+		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
+		       c->entry[0] ? c->entry : "-", devino,
+		       statfs(where, &sfs) ? "?" : fs_type_name((long)sfs.f_type), owner,
 		       text_escape(c->path, path, sizeof(path)));
 	}
 	{
@@ -1377,6 +1488,12 @@ int agent_list_watched(const struct config *cfg)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
 	}
+	watch_stats(a->watch, &ws);
+	printf("refused");
+	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
+		printf("%s%s %llu", r ? ", " : ": ", watch_refusal_name(r),
+		       (unsigned long long)ws.refused[r]);
+	printf("\n");
 	ret = 0;
 cleanup:
 	agent_teardown(a);

@@ -45,6 +45,9 @@ static const struct opt_desc opts[] = {
 	  "where host paths are found (kubelet dirs, /etc, /proc, cgroup fs)"),
 	O("watch", OPT_LIST, watch, "PATH", "none",
 	  "also watch this host file or directory (kind custom); repeatable"),
+	O("catalog", OPT_LIST, catalog, "FILE|DIR", "/etc/credwatch/catalog.d, else catalog/ "
+	  "next to the build", "credential catalog: where credentials live on a node (every "
+	  ".yaml file of a DIR); repeatable, applied in order"),
 	O("rules", OPT_LIST, rules, "FILE", "/etc/credwatch/rules/credwatch_rules.yaml, else "
 	  "rules/credwatch_rules.yaml next to the build", "Falco rules file, or a directory of "
 	  "*.yaml/*.yml rules files (name order); repeatable, applied in order"),
@@ -127,6 +130,11 @@ static const struct opt_desc opts[] = {
 	  "missed (0: off)"),
 	O("max-watched", OPT_UINT, max_watched, "N", "65536",
 	  "size of the kernel's watched-inode map"),
+	O("token-reserve", OPT_UINT, token_reserve, "N", "8192",
+	  "places of the watched map only service-account tokens may take (at most a quarter "
+	  "of --max-watched)"),
+	O("max-watched-per-pod", OPT_UINT, max_watched_per_pod, "N", "512",
+	  "credential files watched per pod, service-account tokens first (0: no bound)"),
 	O("ringbuf-bytes", OPT_UINT, ringbuf_bytes, "BYTES", "8388608",
 	  "kernel ring buffer size (power of 2)"),
 	O("bpf-variant", OPT_STR, bpf_variant, "auto|fast|compat", "auto",
@@ -257,6 +265,8 @@ void config_init(struct config *c)
 	c->findings_interval_s = 300;
 	c->repeat_window_ms = 1000;
 	c->discovery_recheck_ms = 1000;
+	c->token_reserve = 8192;
+	c->max_watched_per_pod = 512;
 	/* built-in lists, shown by --print-config, replaced by the file or argv */
 	set_default_list(&c->redact_names, REDACT_LIST_NAMES);
 	set_default_list(&c->redact_prefixes, REDACT_LIST_PREFIXES);

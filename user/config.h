@@ -27,6 +27,7 @@ struct config {
 	char *host_root;
 	struct strlist watch;
 	struct strlist rules;
+	struct strlist catalog;		/* --catalog FILE|DIR; none: CW_CATALOG_DIR */
 	char *output;
 	char *output_format;	/* json | text | auto */
 	char *events;
@@ -66,6 +67,8 @@ struct config {
 	uint64_t dump_keep;
 	uint64_t duration_s;
 	uint64_t max_watched;
+	uint64_t token_reserve;		/* --token-reserve, 8192 (capped at max_watched / 4) */
+	uint64_t max_watched_per_pod;	/* --max-watched-per-pod, 512; 0 = no bound */
 	uint64_t ringbuf_bytes;
 	char *bpf_variant;	/* auto | fast | compat */
 	uint64_t repeat_window_ms;	/* --repeat-window-ms, 1000; 0: no aggregation */

@@ -36,6 +36,7 @@ struct slot {
 struct creds {
 	struct slot *slots;
 	uint32_t cap, max, count;
+	uint32_t by_kind[CW_CRED__MAX];
 	uint32_t *free_list;	/* stack of free slot numbers below cap */
 	uint32_t nfree;
 	uint32_t *heads[IDX__COUNT];
@@ -67,6 +68,34 @@ static uint32_t bucket_of(const struct cred_entry *e, int idx)
 	default:
 		return hash_str(e->group);
 	}
+}
+
+static void kind_count(struct creds *t, enum cw_cred_kind kind, int delta)
+{
+	if ((unsigned)kind < CW_CRED__MAX)
+		t->by_kind[kind] += (uint32_t)delta;
+}
+
+static const char *const owner_names[] = {
+	[CRED_OWNER_NODE] = "node",
+	[CRED_OWNER_CONTROL_PLANE] = "control-plane",
+	[CRED_OWNER_HOME] = "home",
+	[CRED_OWNER_POD] = "pod",
+};
+
+const char *cred_owner_name(enum cred_owner owner)
+{
+	if ((unsigned)owner >= sizeof(owner_names) / sizeof(owner_names[0]))
+		return "node";
+	return owner_names[owner];
+}
+
+int cred_owner_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(owner_names) / sizeof(owner_names[0]); i++)
+		if (!strcmp(owner_names[i], name))
+			return (int)i;
+	return -EINVAL;
 }
 
 int creds_new(struct creds **out, uint32_t max_entries)
@@ -134,13 +163,14 @@ static int creds_grow(struct creds *t)
 /* Copy c into slot s, strings into one fresh allocation. */
 static int slot_fill(struct slot *s, const struct cred_entry *c)
 {
-	const char *src[5] = { c->group, c->path, c->pod_uid, c->volume, c->secret_name };
-	const char **dst[5] = { &s->e.group, &s->e.path, &s->e.pod_uid, &s->e.volume,
-				&s->e.secret_name };
-	size_t len[5], total = 0;
+	const char *src[6] = { c->group, c->path, c->pod_uid, c->volume, c->secret_name,
+			       c->entry };
+	const char **dst[6] = { &s->e.group, &s->e.path, &s->e.pod_uid, &s->e.volume,
+				&s->e.secret_name, &s->e.entry };
+	size_t len[6], total = 0;
 	char *buf, *p;
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		len[i] = src[i] ? strlen(src[i]) : 0;
 		total += len[i] + 1;
 	}
@@ -150,7 +180,7 @@ static int slot_fill(struct slot *s, const struct cred_entry *c)
 	free(s->strings);
 	s->strings = buf;
 	s->e = *c;
-	for (int i = 0, off = 0; i < 5; i++) {
+	for (int i = 0, off = 0; i < 6; i++) {
 		p = buf + off;
 		memcpy(p, src[i] ? src[i] : "", len[i]);
 		p[len[i]] = '\0';
@@ -201,6 +231,7 @@ int creds_add(struct creds *t, const struct cred_entry *c, uint32_t *id)
 	s->e.id = ((uint32_t)s->gen << SLOT_BITS) | n;
 	index_link(t, n);
 	t->count++;
+	kind_count(t, s->e.kind, 1);
 	*id = s->e.id;
 	return 0;
 }
@@ -232,6 +263,8 @@ int creds_update(struct creds *t, uint32_t id, const struct cred_entry *c)
 	if (err)
 		return err;
 	index_unlink(t, n);
+	kind_count(t, s->e.kind, -1);
+	kind_count(t, tmp.e.kind, 1);
 	free(s->strings);
 	s->strings = tmp.strings;
 	s->e = tmp.e;
@@ -247,6 +280,7 @@ int creds_remove(struct creds *t, uint32_t id)
 	if (!s)
 		return -ENOENT;
 	index_unlink(t, id & SLOT_MASK);
+	kind_count(t, s->e.kind, -1);
 	free(s->strings);
 	s->strings = NULL;
 	s->used = false;
@@ -307,12 +341,14 @@ uint32_t creds_count(const struct creds *t)
 	return t->count;
 }
 
+uint32_t creds_count_kind(const struct creds *t, enum cw_cred_kind kind)
+{
+	return (unsigned)kind < CW_CRED__MAX ? t->by_kind[kind] : 0;
+}
+
 void creds_count_by_kind(const struct creds *t, uint32_t counts[CW_CRED__MAX])
 {
-	memset(counts, 0, sizeof(uint32_t) * CW_CRED__MAX);
-	for (uint32_t i = 0; i < t->cap; i++)
-		if (t->slots[i].used && (unsigned)t->slots[i].e.kind < CW_CRED__MAX)
-			counts[t->slots[i].e.kind]++;
+	memcpy(counts, t->by_kind, sizeof(uint32_t) * CW_CRED__MAX);
 }
 
 const struct cred_entry *creds_next(const struct creds *t, uint32_t *cursor)

@@ -26,7 +26,14 @@ struct cred_entry {
 	uint32_t kdev;		/* kernel s_dev encoding */
 	dev_t dev;		/* st_dev */
 	uint32_t mode, uid, gid;/* of the file, for posture findings */
+	uint64_t size;		/* of the file when found (inventory) */
+	int64_t mtime_s;	/* its modification time, Unix seconds (inventory) */
 	bool legacy_token;	/* a token from a Secret volume, not projected */
+	uint8_t owner;		/* enum cred_owner: whose credential it is */
+	uint8_t exposure;	/* severity of an exposure (catalog): 0 the default
+				 * (high), else 1 + enum catalog_severity */
+	uint16_t flags;		/* CRED_F_* */
+	uint32_t home_uid;	/* CRED_OWNER_HOME: the home's owner */
 	/*
 	 * Strings: never NULL in the table, which keeps its own copies (one
 	 * allocation per entry, so 100k credentials cost their paths' length,
@@ -37,7 +44,23 @@ struct cred_entry {
 	const char *pod_uid;	/* owner pod, "" for host credentials */
 	const char *volume;	/* kubelet volume name */
 	const char *secret_name;/* Secret name when known, else "" */
+	const char *entry;	/* catalog entry that found it ("kubelet-projected", ...) */
 };
+
+/* Whose credential a file is: the catalog's owner semantics. */
+enum cred_owner {
+	CRED_OWNER_NODE = 0,	/* the node's own services (kubelet, runtime, cloud agent) */
+	CRED_OWNER_CONTROL_PLANE,	/* the cluster's (admin kubeconfigs, CA keys, etcd) */
+	CRED_OWNER_HOME,	/* a user's, under their home directory */
+	CRED_OWNER_POD,		/* a pod's volume */
+};
+
+/* cred_entry.flags */
+#define CRED_F_CI_WORKSPACE	0x1	/* found in a CI runner's job workspace */
+
+/* "node", "control-plane", "home", "pod"; -EINVAL for another name. */
+const char *cred_owner_name(enum cred_owner owner);
+int cred_owner_parse(const char *name);
 
 struct creds;
 
@@ -59,6 +82,8 @@ const struct cred_entry *creds_find_inode(const struct creds *t, uint64_t ino, u
 const struct cred_entry *creds_group_next(const struct creds *t, const char *group,
 					  uint32_t *cursor);
 uint32_t creds_count(const struct creds *t);
+/* Entries of one kind: kept as entries come and go, O(1). */
+uint32_t creds_count_kind(const struct creds *t, enum cw_cred_kind kind);
 void creds_count_by_kind(const struct creds *t, uint32_t counts[CW_CRED__MAX]);
 
 /* Iterate live entries: start with *cursor = 0; NULL at the end. */

@@ -24,6 +24,9 @@ static const char *const type_names[FND__COUNT] = {
 	[FND_EXPOSED_HOST_CRED] = "exposed_host_credential",
 	[FND_ADMIN_ON_WORKER] = "admin_kubeconfig_on_worker",
 	[FND_SHARED_CRED] = "shared_credential",
+	[FND_CI_WORKSPACE_CRED] = "ci_workspace_credential",
+	[FND_FOREIGN_OWNED_CRED] = "foreign_owned_credential",
+	[FND_DISCOVERY_REFUSED] = "discovery_refused",
 };
 
 static const char *const severity_names[SEV__COUNT] = { "low", "medium", "high", "critical" };
@@ -543,6 +546,10 @@ int findings_new(struct findings **out, const struct findings_opts *o)
 	f->o.node_name = f->node;
 	f->o.cluster_name = f->cluster;
 	jbuf_init(&f->jb);
+	if (o->stateless) {	/* credwatch inventory: one evaluation, nothing kept */
+		*out = f;
+		return 0;
+	}
 	err = mkdir_p(f->state_dir);
 	if (err) {
 		log_error("findings: --state-dir %s: %s", f->state_dir, strerror(-err));

@@ -10,9 +10,17 @@
  *   unused_sa_token            token mounted >= window, never opened by its pod
  *   unexpected_token_reader    (image, exe) outside the set learned in the window
  *   legacy_sa_token            Secret-based kubernetes.io/service-account-token
- *   exposed_host_credential    host kubeconfig/PKI/cloud file group/world-readable
+ *   exposed_host_credential    a node's or user's credential file (any kind but
+ *                              pod volumes and --watch) group/world-readable, or a
+ *                              control-plane file owned by a login user (uid >= 1000)
  *   admin_kubeconfig_on_worker admin.conf or super-admin.conf on a worker node
  *   shared_credential          one credential read from two or more pods
+ *   ci_workspace_credential    a credential left in a CI runner's job workspace
+ *   foreign_owned_credential   under a user's home, owned by another user
+ *                              (discovery refuses to watch it)
+ *   discovery_refused          a credential location discovery would not watch: a
+ *                              link out of a home or entry, a bound reached, the
+ *                              map full but for tokens
  *
  * A finding has a stable id (hash of type and resource); it is emitted when
  * it opens or changes and once more, with status "resolved", when its
@@ -51,6 +59,7 @@ struct findings_opts {
 	const char *node_name;	/* put on every finding and in host resource ids */
 	const char *cluster_name; /* NULL: null in findings */
 	uint32_t max_creds, max_readers, max_reader_pods, max_open;	/* 0: defaults */
+	bool stateless;		/* no state dir, nothing loaded or saved (credwatch inventory) */
 };
 
 /* One finding line, JSON without the trailing newline. */
@@ -104,6 +113,40 @@ void findings_observe(struct findings *f, const struct cw_record *rec, uint64_t 
 int findings_evaluate(struct findings *f, const struct creds *table, uint64_t now_s,
 		      findings_pod_lookup_fn lookup, void *lookup_ctx,
 		      findings_emit_fn emit, void *emit_ctx);
+
+/*
+ * What discovery refuses (watch_refused()), for findings_evaluate() to
+ * judge: owner: another user's file in a home (foreign_owned_credential);
+ * else a discovery_refused finding, high when map_full.
+ */
+struct findings_refusal {
+	const struct cred_entry *cred;	/* path, entry, kind, owner; uid, mode for owner */
+	const char *reason;		/* "symlink", "outside", "owner", ... (watch.h) */
+	const char *why;		/* in words */
+	uint64_t files;
+	bool owner, map_full;
+};
+
+/* The refusals the next findings_evaluate() judges (the caller keeps them alive till then). */
+void findings_set_refusals(struct findings *f, const struct findings_refusal *v, size_t n);
+
+/*
+ * findings_check - the findings one credential has right now, without
+ * state (credwatch inventory): fn gets each finding's type, severity (0 low
+ * .. 3 critical), id and line, exactly as findings_evaluate() would emit it
+ * (same types, ids and JSON; findings that need observation - unused,
+ * unexpected reader, shared - are never among them). control_plane: this
+ * node runs kube-apiserver. foreign_owner: the file was refused under a
+ * home because c->uid is not the home's owner (c->home_uid) or root.
+ */
+typedef void (*findings_check_fn)(void *ctx, const char *type, int severity, const char *id,
+				  const char *json_line, size_t len);
+void findings_check(struct findings *f, const struct cred_entry *c, bool control_plane,
+		    bool foreign_owner, uint64_t now_s, findings_pod_lookup_fn lookup,
+		    void *lookup_ctx, findings_check_fn fn, void *ctx);
+
+/* Does this node run kube-apiserver (its kubeadm static pod manifest exists)? */
+bool findings_is_control_plane(const char *host_root);
 
 /* findings_save - write the state file durably (temp, fsync, rename, fsync dir; 0600). */
 int findings_save(struct findings *f);

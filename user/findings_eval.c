@@ -15,6 +15,8 @@
 #include "log.h"
 
 #define APISERVER_MANIFEST	"/etc/kubernetes/manifests/kube-apiserver.yaml"
+#define LOGIN_UID_MIN		1000	/* below: system accounts (etcd, kube, ...) */
+#define NOBODY_UID		65534
 
 struct eval_ctx {
 	struct findings *f;
@@ -25,6 +27,8 @@ struct eval_ctx {
 	void *emit_ctx;
 	int emitted;
 	uint64_t untracked;	/* findings not kept this round: max_open */
+	findings_check_fn check;	/* findings_check(): report, keep nothing */
+	void *check_ctx;
 };
 
 /* Per credential: the owner's identity, looked up once. */
@@ -65,6 +69,13 @@ static uint64_t cand_digest(const struct findings *f, const struct fnd_cand *c)
 		break;
 	case FND_EXPOSED_HOST_CRED:
 		h = fnd_hash_bytes(h, &c->mode, sizeof(c->mode));
+		h = fnd_hash_bytes(h, &c->uid, sizeof(c->uid));
+		break;
+	case FND_FOREIGN_OWNED_CRED:
+		h = fnd_hash_bytes(h, &c->uid, sizeof(c->uid));
+		break;
+	case FND_DISCOVERY_REFUSED:	/* the reason; a count that moves is no change */
+		h = fnd_hash_str(h, c->refusal ? c->refusal->reason : "");
 		break;
 	case FND_UNEXPECTED_READER:
 		/* the set of unexpected readers, in any order */
@@ -104,10 +115,31 @@ static void consider(struct eval_ctx *e, struct fnd_cand *c, uint64_t cred_key_v
 	struct findings *f = e->f;
 	uint64_t id = finding_id(f, c->type, c->pod_uid, c->path);
 	uint64_t digest = cand_digest(f, c);
+
+	/*
+	 * One place can be refused for two reasons at once (~/.kube/config a link
+	 * out of the home, and the first pattern of a home's entry past its max):
+	 * each is a finding of its own, or they would take turns under one id.
+	 */
+	if (c->type == FND_DISCOVERY_REFUSED && c->refusal) {
+		id = fnd_hash_str(fnd_hash_str(id, c->refusal->reason), c->refusal->cred->entry);
+		id = id ? id : 1;
+	}
 	struct finding n;
 	uint32_t i;
 
 	c->now_s = e->now_s;
+	if (e->check) {		/* a one-off check: the line as it would be emitted */
+		char ids[32];
+
+		c->first_seen_s = e->now_s;
+		fnd_render(f, &f->jb, c, id, e->lookup, e->lookup_ctx);
+		snprintf(ids, sizeof(ids), "cwf-%016llx", (unsigned long long)id);
+		if (!f->jb.oom)
+			e->check(e->check_ctx, fnd_type_name(c->type), (int)c->severity, ids,
+				 f->jb.buf, f->jb.len);
+		return;
+	}
 	if (!u64idx_get(&f->fsidx, id, &i)) {
 		f->fs[i].gen = f->gen;
 		f->fs[i].last_seen_s = e->now_s;
@@ -141,6 +173,19 @@ static void consider(struct eval_ctx *e, struct fnd_cand *c, uint64_t cred_key_v
 	emit_line(e);
 }
 
+/*
+ * The severity of an exposure: the catalog entry's (cred_entry.exposure, 0:
+ * high) when anyone may read it, one lower when only its group may.
+ */
+static enum fnd_severity exposure_severity(const struct cred_entry *c, bool to_everyone)
+{
+	int sev = c->exposure ? c->exposure - 1 : SEV_HIGH;
+
+	if (!to_everyone && sev > SEV_LOW)
+		sev--;
+	return (enum fnd_severity)(sev < SEV__COUNT ? sev : SEV_CRITICAL);
+}
+
 static bool is_admin_kubeconfig(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -171,6 +216,7 @@ static void cand_init(struct eval_ctx *e, struct fnd_cand *k, enum fnd_type type
 	k->cred = c;
 	k->cs = cs;
 	k->mode = c->mode;
+	k->uid = c->uid;
 	k->ns = o->ns;
 	k->pod = o->pod;
 	k->sa = o->sa;
@@ -206,24 +252,43 @@ static void evaluate_cred(struct eval_ctx *e, const struct cred_entry *c, const 
 			}
 		}
 	}
-	if (!c->pod_uid[0] && (c->kind == CW_CRED_KUBECONFIG || c->kind == CW_CRED_PKI ||
-			       c->kind == CW_CRED_CLOUD)) {
+	if (!c->pod_uid[0] && c->kind != CW_CRED_CUSTOM) {
 		char path[PATH_MAX * 2];
 		struct stat st;
-		uint32_t mode = c->mode;
+		uint32_t mode = c->mode, uid = c->uid;
+		bool login_owner;
 
-		/* chmod moves no inode, so the table's mode may be stale: stat now */
+		/*
+		 * chmod and chown move no inode, so the table's may be stale: stat
+		 * now - the same file only (a link a user swapped since says nothing
+		 * about the file that is watched)
+		 */
 		snprintf(path, sizeof(path), "%s%s", f->host_root, c->path);
-		if (!stat(path, &st))
+		if (!stat(path, &st) && st.st_ino == c->ino && st.st_dev == c->dev) {
 			mode = st.st_mode & 07777;
-		if (mode & 0044) {
-			cand_init(e, &k, FND_EXPOSED_HOST_CRED, (mode & 0004) ? SEV_HIGH : SEV_MEDIUM,
-				  c, cs, &o);
+			uid = st.st_uid;
+		}
+		/*
+		 * the cluster's credential a login account owns is that user's to
+		 * read and replace (a node entry's may be a user's by design:
+		 * /run/user/<uid>/containers/auth.json)
+		 */
+		login_owner = c->owner == CRED_OWNER_CONTROL_PLANE && uid >= LOGIN_UID_MIN &&
+			      uid != NOBODY_UID;
+		if ((mode & 0044) || login_owner) {
+			cand_init(e, &k, FND_EXPOSED_HOST_CRED,
+				  exposure_severity(c, (mode & 0004) || login_owner), c, cs, &o);
 			k.mode = mode;
+			k.uid = uid;
+			k.login_owner = login_owner;
 			consider(e, &k, key);
 		}
 		if (c->kind == CW_CRED_KUBECONFIG && !control_plane && is_admin_kubeconfig(c->path)) {
 			cand_init(e, &k, FND_ADMIN_ON_WORKER, SEV_CRITICAL, c, cs, &o);
+			consider(e, &k, key);
+		}
+		if (c->flags & CRED_F_CI_WORKSPACE) {
+			cand_init(e, &k, FND_CI_WORKSPACE_CRED, exposure_severity(c, true), c, cs, &o);
 			consider(e, &k, key);
 		}
 	}
@@ -241,6 +306,12 @@ static const char *resolved_why(const struct findings *f, const struct finding *
 {
 	uint32_t i;
 
+	/* refusals have no credential state: their reason went away */
+	if ((x->type == FND_FOREIGN_OWNED_CRED || x->type == FND_DISCOVERY_REFUSED) &&
+	    u64idx_get(&f->csidx, x->cred_key, &i))
+		return x->type == FND_FOREIGN_OWNED_CRED ?
+		       "the file now belongs to the home's owner, or is gone" :
+		       "discovery no longer refuses it (the link, the files or the map changed)";
 	if (u64idx_get(&f->csidx, x->cred_key, &i) || f->cs[i].gen != f->gen)
 		return "the credential is no longer on the node (pod deleted or file removed)";
 	switch (x->type) {
@@ -249,11 +320,17 @@ static const char *resolved_why(const struct findings *f, const struct finding *
 	case FND_UNEXPECTED_READER:
 		return "no unexpected reader within the last window";
 	case FND_EXPOSED_HOST_CRED:
-		return "the file is no longer group- or world-readable";
+		return "the file is no longer group- or world-readable nor owned by a login user";
 	case FND_ADMIN_ON_WORKER:
 		return "this node now runs kube-apiserver (control plane)";
 	case FND_SHARED_CRED:
 		return "fewer than two pods read it within the last window";
+	case FND_CI_WORKSPACE_CRED:
+		return "the file is gone from the workspace";
+	case FND_FOREIGN_OWNED_CRED:
+		return "the file now belongs to the home's owner, or is gone";
+	case FND_DISCOVERY_REFUSED:
+		return "discovery no longer refuses it (the link, the files or the map changed)";
 	default:
 		return "the condition no longer holds";
 	}
@@ -283,23 +360,52 @@ static void resolve(struct eval_ctx *e, uint32_t i)
 	fnd_finding_remove(f, i);
 }
 
+void findings_set_refusals(struct findings *f, const struct findings_refusal *v, size_t n)
+{
+	f->refusals = v;
+	f->nrefusals = n;
+}
+
+bool findings_is_control_plane(const char *host_root)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s" APISERVER_MANIFEST,
+		 host_root && strcmp(host_root, "/") ? host_root : "");
+	return !stat(path, &st);
+}
+
+void findings_check(struct findings *f, const struct cred_entry *c, bool control_plane,
+		    bool foreign_owner, uint64_t now_s, findings_pod_lookup_fn lookup,
+		    void *lookup_ctx, findings_check_fn fn, void *ctx)
+{
+	struct eval_ctx e = { f, now_s, lookup, lookup_ctx, NULL, NULL, 0, 0, fn, ctx };
+	struct owner_id o = { 0 };
+	struct fnd_cand k;
+
+	if (foreign_owner) {
+		cand_init(&e, &k, FND_FOREIGN_OWNED_CRED, exposure_severity(c, true), c, NULL, &o);
+		consider(&e, &k, 0);
+		return;
+	}
+	evaluate_cred(&e, c, NULL, control_plane);
+}
+
 int findings_evaluate(struct findings *f, const struct creds *table, uint64_t now_s,
 		      findings_pod_lookup_fn lookup, void *lookup_ctx,
 		      findings_emit_fn emit, void *emit_ctx)
 {
-	struct eval_ctx e = { f, now_s, lookup, lookup_ctx, emit, emit_ctx, 0, 0 };
+	struct eval_ctx e = { f, now_s, lookup, lookup_ctx, emit, emit_ctx, 0, 0, NULL, NULL };
 	const struct cred_entry *c;
 	uint64_t untracked = 0;
-	char path[PATH_MAX * 2];
-	struct stat st;
 	uint32_t cursor = 0;
 	bool control_plane;
 	int err;
 
 	f->gen++;
 	/* kubeadm control planes run kube-apiserver as a static pod */
-	snprintf(path, sizeof(path), "%s" APISERVER_MANIFEST, f->host_root);
-	control_plane = !stat(path, &st);
+	control_plane = findings_is_control_plane(f->host_root);
 	while ((c = creds_next(table, &cursor))) {
 		struct cstate *cs = NULL;
 
@@ -314,6 +420,17 @@ int findings_evaluate(struct findings *f, const struct creds *table, uint64_t no
 			fnd_age_readers(f, cs, now_s);
 		}
 		evaluate_cred(&e, c, cs, control_plane);
+	}
+	/* what discovery refuses: findings of their own, no credential state */
+	for (size_t r = 0; r < f->nrefusals; r++) {
+		const struct findings_refusal *x = &f->refusals[r];
+		struct owner_id o = { 0 };
+		struct fnd_cand k;
+
+		cand_init(&e, &k, x->owner ? FND_FOREIGN_OWNED_CRED : FND_DISCOVERY_REFUSED,
+			  x->owner || x->map_full ? SEV_HIGH : SEV_MEDIUM, x->cred, NULL, &o);
+		k.refusal = x;
+		consider(&e, &k, fnd_cred_key(x->cred->pod_uid, x->cred->path));
 	}
 	/* state of credentials gone from the table goes first: resolutions need it */
 	for (uint32_t i = f->nfs; i-- > 0;)

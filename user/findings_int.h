@@ -20,6 +20,9 @@ enum fnd_type {
 	FND_EXPOSED_HOST_CRED,
 	FND_ADMIN_ON_WORKER,
 	FND_SHARED_CRED,
+	FND_CI_WORKSPACE_CRED,
+	FND_FOREIGN_OWNED_CRED,
+	FND_DISCOVERY_REFUSED,
 	FND__COUNT,
 };
 
@@ -87,6 +90,8 @@ struct findings {
 	uint64_t readers_total, rpods_total;
 	struct findings_stats st;
 	struct jbuf jb;
+	const struct findings_refusal *refusals;	/* findings_set_refusals() */
+	size_t nrefusals;
 };
 
 /* A finding as evaluated now: what render needs. */
@@ -96,6 +101,9 @@ struct fnd_cand {
 	const struct cred_entry *cred;	/* NULL for a resolution */
 	const struct cstate *cs;	/* may be NULL (not tracked) */
 	uint32_t mode;			/* exposed: current mode bits */
+	uint32_t uid;			/* exposed, foreign: the file's owner now */
+	bool login_owner;		/* exposed: a node file owned by a login user */
+	const struct findings_refusal *refusal;	/* discovery_refused */
 	bool control_plane;
 	const char *ns, *pod, *pod_uid, *sa, *path, *cred_kind;
 	uint64_t first_seen_s, now_s;

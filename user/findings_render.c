@@ -352,25 +352,109 @@ static void render_exposed(struct jbuf *jb, const struct fnd_cand *c)
 	jbuf_key(jb, "evidence");
 	jbuf_obj_begin(jb);
 	jbuf_kv_str(jb, "mode", mode);
-	jbuf_kv_u64(jb, "uid", c->cred->uid);
+	jbuf_kv_u64(jb, "uid", c->uid);
 	jbuf_kv_u64(jb, "gid", c->cred->gid);
 	jbuf_kv_bool(jb, "group_readable", c->mode & 0040);
 	jbuf_kv_bool(jb, "world_readable", c->mode & 0004);
+	jbuf_kv_bool(jb, "owned_by_login_user", c->login_owner);
+	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
+	jbuf_obj_end(jb);
+
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_open(&t);
+	if (t.f && (c->mode & 0044))
+		fprintf(t.f, "%s (%s) is readable by %s on this node: make it readable by its "
+			"owner only. Anyone who read it may hold a copy: rotate it if the node "
+			"had untrusted users or workloads with host access.", c->path, c->cred_kind,
+			(c->mode & 0004) ? "every local user" : "its group");
+	else if (t.f)
+		fprintf(t.f, "%s (%s) is a credential of the cluster, but login user uid %u owns it "
+			"and can read or replace it: give it back to root (or the service that "
+			"uses it) and rotate it if that user should not hold it.", c->path,
+			c->cred_kind, (unsigned)c->uid);
+	text_put(jb, "summary", &t);
+	jbuf_kv_null(jb, "yaml");
+	text_open(&t);
+	if (t.f) {
+		if (!(c->mode & 0044)) {
+			fputs("chown root: ", t.f);
+			fput_sq(t.f, c->path);
+			fputs(" && ", t.f);
+		}
+		fputs("chmod 600 ", t.f);
+		fput_sq(t.f, c->path);
+	}
+	text_put(jb, "command", &t);
+	jbuf_obj_end(jb);
+}
+
+/* ---- ci_workspace_credential, foreign_owned_credential ---- */
+
+static void render_ci(struct jbuf *jb, const struct fnd_cand *c)
+{
+	char mode[8];
+	struct text t;
+
+	snprintf(mode, sizeof(mode), "%04o", c->mode & 07777);
+	jbuf_key(jb, "evidence");
+	jbuf_obj_begin(jb);
+	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
+	jbuf_kv_str(jb, "mode", mode);
+	jbuf_kv_u64(jb, "uid", c->uid);
 	jbuf_obj_end(jb);
 
 	jbuf_key(jb, "recommendation");
 	jbuf_obj_begin(jb);
 	text_open(&t);
 	if (t.f)
-		fprintf(t.f, "%s (%s) is readable by %s on this node: make it readable by its "
-			"owner only. Anyone who read it may hold a copy: rotate it if the node "
-			"had untrusted users or workloads with host access.", c->path, c->cred_kind,
-			(c->mode & 0004) ? "every local user" : "its group");
+		fprintf(t.f, "%s (%s) was left in a CI runner's job workspace: every later job on "
+			"this runner runs as the same user and can read it. Delete it and rotate it; "
+			"give jobs the credential through the CI system's protected, masked "
+			"variables (or short-lived tokens from workload identity) and remove it in "
+			"a cleanup step that always runs.", c->path, c->cred_kind);
 	text_put(jb, "summary", &t);
 	jbuf_kv_null(jb, "yaml");
 	text_open(&t);
 	if (t.f) {
-		fputs("chmod 600 ", t.f);
+		fputs("rm -f ", t.f);
+		fput_sq(t.f, c->path);
+	}
+	text_put(jb, "command", &t);
+	jbuf_obj_end(jb);
+}
+
+static void render_foreign(struct jbuf *jb, const struct fnd_cand *c)
+{
+	char mode[8];
+	struct text t;
+
+	snprintf(mode, sizeof(mode), "%04o", c->mode & 07777);
+	jbuf_key(jb, "evidence");
+	jbuf_obj_begin(jb);
+	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
+	jbuf_kv_u64(jb, "uid", c->uid);
+	jbuf_kv_u64(jb, "home_uid", c->cred->home_uid);
+	jbuf_kv_str(jb, "mode", mode);
+	jbuf_kv_bool(jb, "watched", false);
+	jbuf_obj_end(jb);
+
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_open(&t);
+	if (t.f)
+		fprintf(t.f, "%s (%s) is in the home of uid %u but uid %u owns it: that user can "
+			"read it and replace it (a kubeconfig pointing the home's owner at a server "
+			"of theirs, a key of theirs). credwatch does not watch it. Find out who put "
+			"it there; give it to the home's owner or delete it, and rotate it.",
+			c->path, c->cred_kind, (unsigned)c->cred->home_uid, (unsigned)c->uid);
+	text_put(jb, "summary", &t);
+	jbuf_kv_null(jb, "yaml");
+	text_open(&t);
+	if (t.f) {
+		fprintf(t.f, "chown %u ", (unsigned)c->cred->home_uid);
+		fput_sq(t.f, c->path);
+		fputs(" && chmod 600 ", t.f);
 		fput_sq(t.f, c->path);
 	}
 	text_put(jb, "command", &t);
@@ -405,6 +489,49 @@ static void render_admin(struct jbuf *jb, const struct fnd_cand *c)
 		fput_sq(t.f, c->path);
 	}
 	text_put(jb, "command", &t);
+	jbuf_obj_end(jb);
+}
+
+/* ---- discovery_refused ---- */
+
+static void render_refused(struct jbuf *jb, const struct fnd_cand *c)
+{
+	const struct findings_refusal *x = c->refusal;
+	const char *reason = x ? x->reason : "";
+	struct text t;
+
+	jbuf_key(jb, "evidence");
+	jbuf_obj_begin(jb);
+	jbuf_kv_str(jb, "reason", reason);
+	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
+	jbuf_kv_u64(jb, "files", x ? x->files : 0);
+	jbuf_kv_str_or_null(jb, "why", x ? x->why : NULL);
+	jbuf_kv_bool(jb, "watched", false);
+	jbuf_obj_end(jb);
+
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_open(&t);
+	if (t.f && (!strcmp(reason, "symlink") || !strcmp(reason, "outside")))
+		fprintf(t.f, "%s, where credwatch looks for a %s, is a symlink it does not follow: "
+			"reads of the file it points to are not watched. If a user made it, find "
+			"out why (pointing a monitor at files of one's choosing is an attack on it); "
+			"if a tool did, keep the credential at that place itself, or add a catalog "
+			"entry for where it really is.", c->path, c->cred_kind);
+	else if (t.f && !strcmp(reason, "reserve"))
+		fprintf(t.f, "The watched map is full but for the places kept for service-account "
+			"tokens: %llu credential files (%s and others) are not watched. Raise "
+			"--max-watched, or find what fills the map (credwatch --list-watched).",
+			(unsigned long long)(x ? x->files : 0), c->path);
+	else if (t.f)
+		fprintf(t.f, "%llu credential files past a bound are not watched (%s: %s). Raise the "
+			"bound (the catalog entry's max in a catalog file of your own, "
+			"--max-watched-per-pod) if they are credentials, or find out why so many "
+			"files are there.", (unsigned long long)(x ? x->files : 0), c->path,
+			x ? x->why : "");
+	text_put(jb, "summary", &t);
+	jbuf_kv_null(jb, "yaml");
+	jbuf_kv_null(jb, "command");
 	jbuf_obj_end(jb);
 }
 
@@ -552,6 +679,15 @@ void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, u
 			break;
 		case FND_SHARED_CRED:
 			render_shared(f, jb, c, lookup, lookup_ctx);
+			break;
+		case FND_CI_WORKSPACE_CRED:
+			render_ci(jb, c);
+			break;
+		case FND_FOREIGN_OWNED_CRED:
+			render_foreign(jb, c);
+			break;
+		case FND_DISCOVERY_REFUSED:
+			render_refused(jb, c);
 			break;
 		default:
 			break;

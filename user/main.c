@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "inventory.h"
 #include "log.h"
 #include "rules.h"
 
@@ -52,6 +53,9 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int ret = 2;
 
+	/* a command of its own: no sensor, its own options */
+	if (argc > 1 && !strcmp(argv[1], "inventory"))
+		return inventory__main(argc - 1, argv + 1);
 	config_init(&cfg);
 	/* defaults, then the config file, then flags; validated */
 	if (config_from_sources(&cfg, argc, argv, err, sizeof(err))) {

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "record.h"
 #include "redact.h"
+#include "watch.h"
 
 enum label_set {
 	LS_NONE,	/* one unlabeled value */
@@ -30,6 +31,7 @@ enum label_set {
 	LS_LOST,	/* {reason}: enum cw_lost_reason */
 	LS_KIND,	/* {kind}: enum cw_cred_kind */
 	LS_REDACT,	/* {kind}: enum redact_kind */
+	LS_REFUSAL,	/* {reason}: enum watch_refusal */
 	LS_RULE,	/* {rule,priority}: the slot table, no fixed cells */
 	LS_POD,		/* {namespace,pod}: the pod slot table, no fixed cells */
 };
@@ -116,6 +118,12 @@ static const struct family families[CW_M__COUNT] = {
 	[CW_M_REDACTIONS_TOTAL] = { "credwatch_redactions_total",
 		"Secrets replaced by <redacted> in command lines before anything kept them, "
 		"by what recognised them.", true, LS_REDACT },
+	[CW_M_DISCOVERY_REFUSED_TOTAL] = { "credwatch_discovery_refused_total",
+		"Files discovery found but would not watch, by reason, counted once per reason "
+		"and place: a symlink the catalog entry does not follow or that leads out of it, "
+		"a file under a home owned by another user, past a catalog entry's or a pod's "
+		"bound, or past the share of the watched map kept for service-account tokens.",
+		true, LS_REFUSAL },
 };
 
 /* Which counter of a pod slot a per-pod family uses. */
@@ -186,6 +194,7 @@ static unsigned label_cells(enum label_set ls)
 	case LS_LOST: return CW_LOST__MAX;
 	case LS_KIND: return CW_CRED__MAX;
 	case LS_REDACT: return REDACT__MAX;
+	case LS_REFUSAL: return WATCH_REFUSED__COUNT;
 	case LS_RULE: return 0;
 	case LS_POD: return 0;
 	case LS_NONE:
@@ -509,9 +518,11 @@ static void put_family(FILE *f, const struct metrics *m, enum cw_metric id)
 		break;
 	case LS_DROP:
 	case LS_LOST:
+	case LS_REFUSAL:
 		for (unsigned i = 0; i < label_cells(fam->labels); i++) {
 			put_one_label(f, fam->name, "reason",
-				      fam->labels == LS_DROP ? drop_names[i] : lost_names[i]);
+				      fam->labels == LS_DROP ? drop_names[i] :
+				      fam->labels == LS_LOST ? lost_names[i] : watch_refusal_name(i));
 			put_value(f, fam, atomic_load_explicit(&v[i], memory_order_relaxed));
 		}
 		break;

@@ -35,6 +35,7 @@ struct metrics;
  *   CW_M_EVENTS_LOST_TOTAL     enum cw_lost_reason below
  *   CW_M_WATCHED_CREDENTIALS   enum cw_cred_kind (user/record.h)
  *   CW_M_REDACTIONS_TOTAL      enum redact_kind (user/redact.h)
+ *   CW_M_DISCOVERY_REFUSED_TOTAL enum watch_refusal (user/watch.h)
  *   every other family         0
  * credwatch_alerts_total is updated with metrics_alert_inc() only.
  */
@@ -68,6 +69,7 @@ enum cw_metric {
 	CW_M_DISCOVERY_VOLUME_MOUNTS,	/* gauge: kubelet volume mounts followed */
 	CW_M_DISCOVERY_INOTIFY_WATCHES,	/* gauge: directories watched with inotify */
 	CW_M_REDACTIONS_TOTAL,		/* counter {kind}: secrets cut from command lines */
+	CW_M_DISCOVERY_REFUSED_TOTAL,	/* counter {reason}: files discovery would not watch */
 	CW_M__COUNT,
 };
 

@@ -14,6 +14,11 @@ static const char *const cred_kind_names[CW_CRED__MAX] = {
 	[CW_CRED_PKI] = "pki",
 	[CW_CRED_CLOUD] = "cloud",
 	[CW_CRED_CUSTOM] = "custom",
+	[CW_CRED_REGISTRY] = "registry",
+	[CW_CRED_SSH] = "ssh",
+	[CW_CRED_ETCD] = "etcd",
+	[CW_CRED_CI] = "ci",
+	[CW_CRED_TOKEN] = "token",
 };
 
 static const char *const syscall_names[CW_SYS__MAX] = {

@@ -29,7 +29,12 @@
 #define CW_REC_ANC_MAX		32
 #define CW_REC_ANC_EXTRA	(CW_REC_ANC_MAX - CW_ANCESTORS)
 
-/* cred.kind */
+/*
+ * cred.kind: the one place kinds are defined (the kernel only carries the
+ * number in cw_watch_val.kind). Names in record.c, meanings in the README's
+ * field table and docs/catalog.md; new kinds go at the end (dumps and the
+ * findings state keep the names, the map keeps the numbers).
+ */
 enum cw_cred_kind {
 	CW_CRED_SA_TOKEN = 0,
 	CW_CRED_SECRET,
@@ -37,6 +42,11 @@ enum cw_cred_kind {
 	CW_CRED_PKI,
 	CW_CRED_CLOUD,
 	CW_CRED_CUSTOM,
+	CW_CRED_REGISTRY,	/* container registry logins (docker, podman, kubelet, helm) */
+	CW_CRED_SSH,		/* SSH private keys, user and host */
+	CW_CRED_ETCD,		/* etcd data and the API server's encryption-at-rest keys */
+	CW_CRED_CI,		/* CI runner registration credentials */
+	CW_CRED_TOKEN,		/* other bearer tokens: cluster join, Vault, git credential stores */
 	CW_CRED__MAX,
 };
 

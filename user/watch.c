@@ -24,10 +24,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "discovery/catalog.h"
+#include "discovery/safepath.h"
 #include "json.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -53,6 +55,8 @@
 #define RECHECK_SWEEP	256	/* table entries a re-check tick looks at for deleted pods */
 /* mount table re-reads take at most 1/(1+N) of the loop under a mount storm */
 #define MOUNT_READ_BACKOFF	4
+#define HOMES_DIR		"/home"
+#define REFUSALS_SEEN_MAX	4096	/* refusals remembered, so each is logged once */
 
 struct wd_entry {
 	int wd;
@@ -61,6 +65,14 @@ struct wd_entry {
 	char group[80];		/* group to rescan, or "pods" */
 	struct wd_entry *next;	/* in wds[wd % WD_BUCKETS] */
 	struct wd_entry *gnext, **gprev;	/* in gwds[hash(group)] */
+};
+
+/* A refusal as it stands: the public part, its key and group, when last seen. */
+struct refused_rec {
+	struct watch_refused pub;
+	uint64_t key;
+	char *group, *strings;		/* strings: pub.cred's and pub.why, one allocation */
+	uint32_t seen;
 };
 
 /* Candidates found by one group scan. */
@@ -73,6 +85,17 @@ struct watch {
 	char root[PATH_MAX];	/* host root without trailing '/'; "" for "/" */
 	char **extra;
 	int nextra, max_depth;
+	const struct catalog *catalog;	/* NULL: pods and --watch only */
+	bool catalog_pods;		/* it has pod entries */
+	struct safepath *sp;		/* every host path is resolved through it */
+	uint32_t max_per_pod;		/* UINT32_MAX: no bound */
+	uint32_t max_watched, token_reserve;	/* 0: no bound */
+	uint64_t *refusals_seen;	/* REFUSALS_SEEN_MAX keys, 0 = free */
+	uint32_t nrefusals_seen;
+	struct refused_rec *refused;	/* what is refused now, WATCH_REFUSED_KEPT at most */
+	size_t nrefused;
+	uint32_t refusal_gen;		/* rescan that last re-saw a record */
+	bool reserve_warned;
 	struct creds *table;
 	struct watch_sink sink;
 	int ifd;
@@ -102,30 +125,6 @@ struct watch {
 };
 
 static const char *const volume_plugins[] = { "kubernetes.io~projected", "kubernetes.io~secret" };
-
-/* Host credential locations: (glob under host root, kind, recursive). */
-static const struct host_glob {
-	const char *pattern;
-	enum cw_cred_kind kind;
-	bool recursive;
-} host_globs[] = {
-	{ "/etc/kubernetes/*.conf", CW_CRED_KUBECONFIG, false },
-	{ "/var/lib/kubelet/kubeconfig", CW_CRED_KUBECONFIG, false },
-	{ "/root/.kube/config", CW_CRED_KUBECONFIG, false },
-	{ "/home/*/.kube/config", CW_CRED_KUBECONFIG, false },
-	{ "/etc/rancher/k3s/k3s.yaml", CW_CRED_KUBECONFIG, false },
-	{ "/etc/rancher/rke2/rke2.yaml", CW_CRED_KUBECONFIG, false },
-	{ "/var/lib/kube-proxy/kubeconfig.conf", CW_CRED_KUBECONFIG, false },
-	{ "/etc/kubernetes/pki/*.key", CW_CRED_PKI, true },
-	{ "/var/lib/kubelet/pki/*.pem", CW_CRED_PKI, false },
-	{ "/var/lib/kubelet/pki/*.key", CW_CRED_PKI, false },
-	{ "/root/.aws/credentials", CW_CRED_CLOUD, false },
-	{ "/home/*/.aws/credentials", CW_CRED_CLOUD, false },
-	{ "/root/.config/gcloud/*", CW_CRED_CLOUD, true },
-	{ "/home/*/.config/gcloud/*", CW_CRED_CLOUD, true },
-	{ "/root/.azure/*", CW_CRED_CLOUD, false },
-	{ "/home/*/.azure/*", CW_CRED_CLOUD, false },
-};
 
 /* Keep a copy of c, its path (the first string) owning all its strings. */
 static int found_push(struct found *f, const struct cred_entry *c)
@@ -321,144 +320,359 @@ static void fill_identity(struct cred_entry *c, const struct stat *st)
 	c->mode = st->st_mode & 07777;
 	c->uid = st->st_uid;
 	c->gid = st->st_gid;
+	c->size = (uint64_t)st->st_size;
+	c->mtime_s = (int64_t)st->st_mtim.tv_sec;
 }
 
-/* Add hpath (a host path) as a credential if it is a regular file. */
-static int consider_file(struct watch *w, struct found *f, const char *hpath,
-			 enum cw_cred_kind kind, const char *group)
+/*
+ * Add hpath (a --watch path: the operator's choice) as a credential if it is
+ * a regular file. Its own links are followed, inside --host-root; below a
+ * --watch directory only links that stay in it.
+ */
+static int consider_file(struct watch *w, struct found *f, const char *hpath, const char *top)
 {
+	struct safepath_policy pol = { .trusted = top, .follow = SAFEPATH_FOLLOW_WITHIN };
+	struct safepath_res res;
 	struct cred_entry c;
-	char path[PATH_MAX];
-	struct stat st;
 
-	host_path(w, hpath, path, sizeof(path));
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
+	if (safepath__stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
 		return 0;
 	memset(&c, 0, sizeof(c));
-	c.kind = kind;
-	c.group = group;
+	c.kind = CW_CRED_CUSTOM;
+	c.group = "host";
 	c.path = hpath;
-	fill_identity(&c, &st);
+	c.entry = "watch";
+	fill_identity(&c, &res.st);
 	return found_push(f, &c);
 }
 
-/* Regular files under a host directory, depth-bounded, not following dir symlinks. */
-static int scan_tree(struct watch *w, struct found *f, const char *hdir, const char *pattern,
-		     enum cw_cred_kind kind, int depth)
+/* Regular files under a --watch directory, depth-bounded, not into dir symlinks. */
+static int scan_tree(struct watch *w, struct found *f, const char *hdir, const char *top,
+		     int depth)
 {
-	char path[PATH_MAX], child[PATH_MAX];
+	struct safepath_policy pol = { .trusted = top, .follow = SAFEPATH_FOLLOW_WITHIN };
+	struct safepath_res res;
+	char child[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	int err = 0;
 
-	host_path(w, hdir, path, sizeof(path));
-	d = opendir(path);
-	if (!d)
+	if (safepath__opendir(w->sp, hdir, &pol, &d, &res))
 		return 0;
 	wd_add(w, hdir, "host");
 	while (!err && (de = readdir(d))) {
 		struct stat st;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strncmp(de->d_name, "..", 2))
+		if (!strncmp(de->d_name, "..", 2) || !strcmp(de->d_name, "."))
 			continue;
 		if ((size_t)snprintf(child, sizeof(child), "%s/%s",
 				     strcmp(hdir, "/") ? hdir : "", de->d_name) >= sizeof(child))
 			continue;
-		host_path(w, child, path, sizeof(path));
-		if (lstat(path, &st))
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < w->max_depth)
-				err = scan_tree(w, f, child, pattern, kind, depth + 1);
+				err = scan_tree(w, f, child, top, depth + 1);
 			continue;
 		}
-		if (pattern && fnmatch(pattern, de->d_name, 0))
-			continue;
-		err = consider_file(w, f, child, kind, "host");
+		err = consider_file(w, f, child, top);
 	}
 	closedir(d);
 	return err;
 }
 
-/*
- * Expand one glob segment by segment under the host root; '*' matches
- * within a path component. Uses readdir so nothing is opened but dirs.
- */
-static int expand_glob(struct watch *w, struct found *f, const char *prefix, const char *rest,
-		       const struct host_glob *g)
+/* ------------------------------------------------ the catalog: host and homes */
+
+/* The host root, opened for safepath once it exists. */
+static bool sp_ready(struct watch *w)
 {
-	char seg[NAME_MAX + 1], next[PATH_MAX], path[PATH_MAX];
-	const char *slash;
-	struct dirent *de;
-	size_t len;
-	DIR *d;
-	int err = 0;
+	struct safepath_opts so = { .root = w->root[0] ? w->root : "/" };
 
-	while (*rest == '/')
-		rest++;
-	slash = strchr(rest, '/');
-	len = slash ? (size_t)(slash - rest) : strlen(rest);
-	if (len == 0 || len > NAME_MAX)
-		return 0;
-	memcpy(seg, rest, len);
-	seg[len] = '\0';
+	return w->sp || !safepath__new(&w->sp, &so);
+}
 
-	if (!strpbrk(seg, "*?[")) {
-		snprintf(next, sizeof(next), "%s/%s", prefix, seg);
-		if (slash)
-			return expand_glob(w, f, next, slash, g);
-		return consider_file(w, f, next, g->kind, "host");
+static uint64_t refusal_key(enum watch_refusal r, const char *a, const char *b)
+{
+	uint32_t h1 = path_hash(a), h2 = path_hash(b);
+
+	return ((uint64_t)h1 << 32 | h2) ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL);
+}
+
+/*
+ * First time this refusal is seen (by reason and place)? Remembers up to
+ * REFUSALS_SEEN_MAX; past that every refusal is new, so a flood of them
+ * costs counting, not memory.
+ */
+static bool refusal_is_new(struct watch *w, uint64_t key)
+{
+	uint32_t i;
+
+	if (!key)
+		key = 1;
+	i = (uint32_t)(key % REFUSALS_SEEN_MAX);
+	for (uint32_t n = 0; n < REFUSALS_SEEN_MAX; n++, i = (i + 1) % REFUSALS_SEEN_MAX) {
+		if (w->refusals_seen[i] == key)
+			return false;
+		if (!w->refusals_seen[i]) {
+			if (w->nrefusals_seen + 1 >= REFUSALS_SEEN_MAX * 3 / 4)
+				return true;	/* full enough: stop remembering */
+			w->refusals_seen[i] = key;
+			w->nrefusals_seen++;
+			return true;
+		}
 	}
-	if (!slash && g->recursive) {
-		/* last segment of a recursive glob: match file names at any depth */
-		return scan_tree(w, f, prefix[0] ? prefix : "/", seg, g->kind, 0);
+	return true;
+}
+
+static void refused_rec_free(struct refused_rec *r)
+{
+	free(r->strings);
+	free(r->group);
+}
+
+/* Keep (or refresh) the record of a refusal seen by the rescan under way. */
+static void refused_keep(struct watch *w, uint64_t key, enum watch_refusal reason,
+			 const struct cred_entry *c, uint64_t files, bool add, const char *why)
+{
+	const char *src[5] = { c->path, c->entry, c->pod_uid, c->volume, why };
+	size_t len[5], total = 0;
+	struct refused_rec *r = NULL;
+	char *buf, *p;
+
+	for (size_t i = 0; i < w->nrefused; i++)
+		if (w->refused[i].key == key) {
+			r = &w->refused[i];
+			break;
+		}
+	if (r) {	/* add: one more file of the same place in this rescan */
+		r->pub.files = add && r->seen == w->refusal_gen ? r->pub.files + files : files;
+		r->seen = w->refusal_gen;
+		return;
 	}
-	host_path(w, prefix[0] ? prefix : "/", path, sizeof(path));
-	d = opendir(path);
-	if (!d)
-		return 0;
-	if (!slash)
-		wd_add(w, prefix[0] ? prefix : "/", "host");
-	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || fnmatch(seg, de->d_name, 0))
-			continue;
-		snprintf(next, sizeof(next), "%s/%s", prefix, de->d_name);
-		if (slash)
-			err = expand_glob(w, f, next, slash, g);
+	if (w->nrefused == WATCH_REFUSED_KEPT)
+		return;
+	for (int i = 0; i < 5; i++) {
+		len[i] = src[i] ? strlen(src[i]) : 0;
+		total += len[i] + 1;
+	}
+	buf = malloc(total);
+	r = &w->refused[w->nrefused];
+	memset(r, 0, sizeof(*r));
+	r->group = strdup(c->group ? c->group : "");
+	if (!buf || !r->group) {
+		free(buf);
+		free(r->group);
+		return;
+	}
+	r->strings = buf;
+	r->key = key;
+	r->seen = w->refusal_gen;
+	r->pub.reason = reason;
+	r->pub.cred = *c;
+	r->pub.files = files;
+	p = buf;
+	for (int i = 0; i < 5; i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		p[len[i]] = '\0';
+		if (i == 0)
+			r->pub.cred.path = p;
+		else if (i == 1)
+			r->pub.cred.entry = p;
+		else if (i == 2)
+			r->pub.cred.pod_uid = p;
+		else if (i == 3)
+			r->pub.cred.volume = p;
 		else
-			err = consider_file(w, f, next, g->kind, "host");
+			r->pub.why = p;
+		p += len[i] + 1;
 	}
-	closedir(d);
-	return err;
+	r->pub.cred.group = r->group;
+	r->pub.cred.secret_name = "";
+	w->nrefused++;
+}
+
+/* After a rescan of group: forget its refusals that rescan did not see again. */
+static void refused_sweep(struct watch *w, const char *group, uint32_t gen)
+{
+	for (size_t i = w->nrefused; i-- > 0;) {
+		struct refused_rec *r = &w->refused[i];
+
+		if (r->seen == gen || strcmp(r->group, group))
+			continue;
+		refused_rec_free(r);
+		*r = w->refused[--w->nrefused];
+	}
+}
+
+const struct watch_refused *watch_refused(const struct watch *w, size_t i)
+{
+	return i < w->nrefused ? &w->refused[i].pub : NULL;
+}
+
+/* Count, log and pass on a refusal, once per reason and place. */
+static void refuse(struct watch *w, enum watch_refusal r, const struct cred_entry *c,
+		   const char *where, const char *place, uint64_t files, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void refuse(struct watch *w, enum watch_refusal r, const struct cred_entry *c,
+		   const char *where, const char *place, uint64_t files, const char *fmt, ...)
+{
+	char why[PATH_MAX * 2 + 256];
+	uint64_t key = refusal_key(r, where, place);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	refused_keep(w, key, r, c, files, false, why);
+	if (!refusal_is_new(w, key))
+		return;
+	w->stats.refused[r] += files;
+	log_warn("watch: %s: %s: not watched", where, why);
+	if (w->sink.refused)
+		w->sink.refused(w->sink.ctx, r, c, files, why);
+}
+
+struct hit_ctx {
+	struct watch *w;
+	struct found *f;
+	const char *group;
+};
+
+static void on_catalog_dir(void *ctx, const char *dir)
+{
+	struct hit_ctx *h = ctx;
+
+	wd_add(h->w, dir, h->group);
+}
+
+static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
+{
+	struct hit_ctx *h = ctx;
+	struct watch *w = h->w;
+	const struct catalog_entry *e = hit->entry;
+	char where[128], path[PATH_MAX], target[PATH_MAX];
+	struct cred_entry c;
+
+	snprintf(where, sizeof(where), "catalog entry '%s'", e->name);
+	text_escape(hit->path, path, sizeof(path));
+	memset(&c, 0, sizeof(c));
+	c.kind = e->kind;
+	c.group = h->group;
+	c.path = hit->path;
+	c.pod_uid = hit->target->pod_uid;
+	c.entry = e->name;
+	c.owner = (uint8_t)e->owner;
+	c.exposure = (uint8_t)(1 + e->severity);
+	c.flags = e->flags;
+	c.home_uid = hit->target->uid;
+	if (hit->st)
+		fill_identity(&c, hit->st);
+	switch (hit->refused) {
+	case CATALOG_OK:
+		break;
+	case CATALOG_REFUSED_SYMLINK:
+		refuse(w, WATCH_REFUSED_SYMLINK, &c, where, hit->path, 1, "%s: a symlink (to %s) "
+		       "where the entry follows none", path,
+		       text_escape(hit->link_target, target, sizeof(target)));
+		return 0;
+	case CATALOG_REFUSED_OUTSIDE:
+		refuse(w, WATCH_REFUSED_OUTSIDE, &c, where, hit->path, 1, "%s: a symlink (%s -> %s) "
+		       "leads out of where the entry may follow it, to %s", path,
+		       hit->link, text_escape(hit->link_target, target, sizeof(target)),
+		       hit->resolved);
+		return 0;
+	case CATALOG_REFUSED_OWNER:
+		refuse(w, WATCH_REFUSED_OWNER, &c, where, hit->path, 1, "%s: owned by uid %u, not by "
+		       "the home's owner (uid %u) or root", path, (unsigned)hit->st->st_uid,
+		       (unsigned)hit->target->uid);
+		return 0;
+	case CATALOG_REFUSED_BOUND:
+	default:
+		refuse(w, WATCH_REFUSED_ENTRY_BOUND, &c, where, h->group, hit->count, "%s %s: %u more "
+		       "files than the entry's max of %u",
+		       hit->target->scope == CATALOG_SCOPE_HOME ? "in home" :
+		       hit->target->scope == CATALOG_SCOPE_POD ? "in pod" : "on the node",
+		       hit->target->scope == CATALOG_SCOPE_HOME ? hit->target->base :
+		       hit->target->scope == CATALOG_SCOPE_POD ? hit->target->pod_uid : "",
+		       hit->count, e->max);
+		return 0;
+	}
+	if (hit->target->scope == CATALOG_SCOPE_POD) {
+		/* <pod>/volumes/<plugin>/<volume>/...: the volume's name */
+		size_t bl = strlen(hit->target->base);
+		const char *v = hit->path + bl, *slash;
+
+		if (!strncmp(hit->path, hit->target->base, bl) && !strncmp(v, "/volumes/", 9) &&
+		    (slash = strchr(v + 9, '/'))) {
+			v = slash + 1;
+			slash = strchr(v, '/');
+			snprintf(target, sizeof(target), "%.*s",
+				 slash ? (int)(slash - v) : (int)strlen(v), v);
+			c.volume = target;
+		}
+	}
+	fill_identity(&c, hit->st);
+	return found_push(h->f, &c) ? -ENOMEM : 0;
 }
 
 static int collect_host(struct watch *w, struct found *f)
 {
+	struct catalog_target t = { .scope = CATALOG_SCOPE_NODE };
+	struct hit_ctx h = { w, f, "host" };
+	struct catalog_scan_cbs cbs = { on_catalog_hit, on_catalog_dir, &h };
 	int err;
 
-	for (size_t i = 0; i < sizeof(host_globs) / sizeof(host_globs[0]); i++) {
-		err = expand_glob(w, f, "", host_globs[i].pattern, &host_globs[i]);
+	if (!sp_ready(w))
+		return 0;		/* no host root (yet): nothing to find */
+	if (w->catalog) {
+		err = catalog__scan(w->catalog, w->sp, &t, &cbs);
 		if (err)
 			return err;
 	}
 	for (int i = 0; i < w->nextra; i++) {
-		char path[PATH_MAX];
-		struct stat st;
+		struct safepath_res res;
+		int serr;
 
-		host_path(w, w->extra[i], path, sizeof(path));
-		if (stat(path, &st)) {
-			log_warn("watch: %s: %s (watched once it exists; SIGHUP rescans)",
-				 path, strerror(errno));
+		serr = safepath__stat(w->sp, w->extra[i], NULL, &res);
+		if (serr == -ELOOP) {	/* the operator's own path: its links are followed */
+			struct safepath_policy pol = { .trusted = w->extra[i] };
+
+			serr = safepath__stat(w->sp, w->extra[i], &pol, &res);
+		}
+		if (serr) {
+			log_warn("watch: %s%s: %s (watched once it exists; SIGHUP rescans)",
+				 w->root, w->extra[i], strerror(-serr));
 			continue;
 		}
-		err = S_ISDIR(st.st_mode) ?
-		      scan_tree(w, f, w->extra[i], NULL, CW_CRED_CUSTOM, 0) :
-		      consider_file(w, f, w->extra[i], CW_CRED_CUSTOM, "host");
+		err = S_ISDIR(res.st.st_mode) ? scan_tree(w, f, w->extra[i], w->extra[i], 0) :
+		      consider_file(w, f, w->extra[i], w->extra[i]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* One home: its group is "home:<dir>"; its owner is the directory's. */
+static int collect_home(struct watch *w, struct found *f, const char *home, const char *group)
+{
+	struct catalog_target t = { .scope = CATALOG_SCOPE_HOME, .base = home };
+	struct hit_ctx h = { w, f, group };
+	struct catalog_scan_cbs cbs = { on_catalog_hit, on_catalog_dir, &h };
+	struct safepath_policy pol = { .trusted = home };
+	struct safepath_res res;
+	const char *user = strrchr(home, '/');
+
+	if (!w->catalog || !sp_ready(w))
+		return 0;
+	if (safepath__stat(w->sp, home, &pol, &res))
+		return 0;		/* gone: the apply drops what it had */
+	if (!S_ISDIR(res.st.st_mode))
+		return 0;
+	t.uid = res.st.st_uid;
+	t.user = user ? user + 1 : home;
+	wd_add(w, home, group);
+	return catalog__scan(w->catalog, w->sp, &t, &cbs);
 }
 
 static bool volume_has_sa_keys(const char *vdir)
@@ -475,10 +689,99 @@ static bool volume_has_sa_keys(const char *vdir)
 	return true;
 }
 
+/*
+ * One volume's files: names classified first (no syscall), the pod's
+ * bound applied tokens first, and only the files kept are stat()ed, so a
+ * volume of 70,000 keys costs a directory listing, not 70,000 stats.
+ */
+struct vol_name {
+	char *name;
+	int kind;
+	bool legacy;
+};
+
+static int collect_volume(struct watch *w, struct found *f, const char *uid, const char *group,
+			  const char *plugin, const char *vol, const char *vhdir, DIR *vd,
+			  bool sa_keys, uint32_t *budget, uint64_t *over)
+{
+	struct vol_name *names = NULL;
+	size_t n = 0, cap = 0;
+	char path[PATH_MAX], hpath[PATH_MAX];
+	struct dirent *de;
+	int err = 0;
+
+	while ((de = readdir(vd))) {
+		bool legacy;
+		int kind = watch_classify_volume_file(plugin, de->d_name, sa_keys, &legacy);
+
+		if (kind < 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct vol_name *v = realloc(names, ncap * sizeof(*v));
+
+			if (!v) {
+				err = -ENOMEM;
+				goto out;
+			}
+			names = v;
+			cap = ncap;
+		}
+		names[n].name = strdup(de->d_name);
+		if (!names[n].name) {
+			err = -ENOMEM;
+			goto out;
+		}
+		names[n].kind = kind;
+		names[n].legacy = legacy;
+		n++;
+	}
+	/* tokens first: a pod's bound never costs it its service-account token */
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		for (size_t i = 0; i < n && !err; i++) {
+			struct cred_entry c;
+			struct stat st;
+
+			if ((names[i].kind == CW_CRED_SA_TOKEN) != (pass == 0))
+				continue;
+			if (!*budget && names[i].kind != CW_CRED_SA_TOKEN) {
+				(*over)++;
+				continue;
+			}
+			host_path(w, vhdir, path, sizeof(path));
+			snprintf(hpath, sizeof(hpath), "%s/%s", path, names[i].name);
+			if (stat(hpath, &st) || !S_ISREG(st.st_mode))
+				continue;
+			if (*budget)
+				(*budget)--;
+			memset(&c, 0, sizeof(c));
+			c.kind = names[i].kind;
+			c.legacy_token = names[i].legacy;
+			snprintf(hpath, sizeof(hpath), "%s/%s", vhdir, names[i].name);
+			c.group = group;
+			c.path = hpath;
+			c.pod_uid = uid;
+			c.volume = vol;
+			c.owner = CRED_OWNER_POD;
+			c.entry = !strcmp(plugin, "kubernetes.io~projected") ? "kubelet-projected" :
+				  "kubelet-secret";
+			fill_identity(&c, &st);
+			err = found_push(f, &c);
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i].name);
+	free(names);
+	return err;
+}
+
 static int collect_pod(struct watch *w, struct found *f, const char *uid, const char *group)
 {
 	const char *const *plugins = volume_plugins;
 	char hdir[PATH_MAX], path[PATH_MAX];
+	uint32_t budget = w->max_per_pod;
+	uint64_t over = 0;
 	int err = 0;
 
 	snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
@@ -497,8 +800,6 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 		wd_add(w, hdir, group);
 		while (!err && (vde = readdir(pd))) {
 			char vhdir[PATH_MAX], vpath[PATH_MAX];
-			struct dirent *de;
-			bool sa_keys;
 			DIR *vd;
 
 			if (vde->d_name[0] == '.')
@@ -509,34 +810,41 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 			if (!vd)
 				continue;
 			wd_add(w, vhdir, group);
-			sa_keys = p == 1 && volume_has_sa_keys(vpath);
-			while (!err && (de = readdir(vd))) {
-				struct cred_entry c;
-				struct stat st;
-				bool legacy;
-				int kind;
-
-				kind = watch_classify_volume_file(plugins[p], de->d_name, sa_keys,
-								  &legacy);
-				if (kind < 0)
-					continue;
-				snprintf(path, sizeof(path), "%s/%s", vpath, de->d_name);
-				if (stat(path, &st) || !S_ISREG(st.st_mode))
-					continue;
-				memset(&c, 0, sizeof(c));
-				c.kind = kind;
-				c.legacy_token = legacy;
-				snprintf(path, sizeof(path), "%s/%s", vhdir, de->d_name);
-				c.group = group;
-				c.path = path;
-				c.pod_uid = uid;
-				c.volume = vde->d_name;
-				fill_identity(&c, &st);
-				err = found_push(f, &c);
-			}
+			err = collect_volume(w, f, uid, group, plugins[p], vde->d_name, vhdir, vd,
+					     p == 1 && volume_has_sa_keys(vpath), &budget, &over);
 			closedir(vd);
 		}
 		closedir(pd);
+	}
+	/* the catalog's pod entries (Secrets Store CSI mounts), inside the same budget */
+	snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
+	host_path(w, hdir, path, sizeof(path));
+	if (!err && w->catalog && w->catalog_pods && catalog__pod_may_match(w->catalog, path) &&
+	    sp_ready(w)) {
+		struct catalog_target t = { .scope = CATALOG_SCOPE_POD, .pod_uid = uid };
+		struct hit_ctx h = { w, f, group };
+		struct catalog_scan_cbs cbs = { on_catalog_hit, on_catalog_dir, &h };
+		size_t before = f->n;
+
+		snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
+		t.base = hdir;
+		err = catalog__scan(w->catalog, w->sp, &t, &cbs);
+		while (f->n > before && f->n - before > budget) {
+			over++;
+			free((char *)f->v[--f->n].path);
+		}
+	}
+	if (over) {
+		struct cred_entry c = { .kind = CW_CRED_SECRET, .group = group, .pod_uid = uid,
+					.owner = CRED_OWNER_POD, .entry = "max-watched-per-pod" };
+		char where[96];
+
+		snprintf(where, sizeof(where), "pod %s", uid);
+		snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
+		c.path = hdir;
+		refuse(w, WATCH_REFUSED_POD_BOUND, &c, where, group, over, "%llu credential files "
+		       "beyond --max-watched-per-pod (%u; its service-account tokens are always "
+		       "watched)", (unsigned long long)over, w->max_per_pod);
 	}
 	return err;
 }
@@ -560,6 +868,29 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 	/* one inode, one credential: hard links and globs that overlap */
 	if (creds_find_inode(w->table, c->ino, c->kdev))
 		return false;
+	/*
+	 * The map's last token_reserve places are for service-account tokens:
+	 * whatever fills the rest (a flood of Secret keys, a home full of
+	 * files), every pod's token is still watched.
+	 */
+	if (w->max_watched && c->kind != CW_CRED_SA_TOKEN &&
+	    creds_count(w->table) - creds_count_kind(w->table, CW_CRED_SA_TOKEN) + w->token_reserve >=
+	    w->max_watched) {
+		char path[PATH_MAX];
+
+		w->stats.refused[WATCH_REFUSED_RESERVE]++;
+		refused_keep(w, refusal_key(WATCH_REFUSED_RESERVE, "map", c->group),
+			     WATCH_REFUSED_RESERVE, c, 1, true, "the watched map is full but for the "
+			     "places kept for service-account tokens (raise --max-watched)");
+		if (!w->reserve_warned || !(w->stats.refused[WATCH_REFUSED_RESERVE] % 1000))
+			log_warn("watch: %s: not watched: the last %u places of --max-watched (%u) "
+				 "are kept for service-account tokens (%llu refused so far)",
+				 text_escape(c->path, path, sizeof(path)), w->token_reserve,
+				 w->max_watched,
+				 (unsigned long long)w->stats.refused[WATCH_REFUSED_RESERVE]);
+		w->reserve_warned = true;
+		return false;
+	}
 	err = creds_add(w->table, c, &id);
 	if (!err && w->sink.add) {
 		e = creds_get(w->table, id);
@@ -694,6 +1025,8 @@ static int collect_group(struct watch *w, struct found *f, const char *group)
 		return collect_host(w, f);
 	if (!strncmp(group, "pod:", 4))
 		return collect_pod(w, f, group + 4, group);
+	if (!strncmp(group, "home:", 5))
+		return collect_home(w, f, group + 5, group);
 	return -EINVAL;
 }
 
@@ -702,10 +1035,12 @@ static int rescan_group(struct watch *w, const char *group)
 	struct found f = { 0 };
 	int err;
 
+	w->refusal_gen++;
 	err = collect_group(w, &f, group);
 	if (!err) {
 		apply_group(w, group, &f, NULL);
 		wd_sweep_group(w, group);
+		refused_sweep(w, group, w->refusal_gen);
 	}
 	found_free(&f);
 	return err;
@@ -863,13 +1198,73 @@ static void mounts_refresh(struct watch *w, bool baseline)
 	w->mounts_not_before_ns = mono_ns() + MOUNT_READ_BACKOFF * took;
 }
 
+static int rescan_home(void *ctx, const char *home, const char *user, uint32_t uid)
+{
+	struct watch *w = ctx;
+	char group[80];
+
+	(void)user;
+	(void)uid;
+	if ((size_t)snprintf(group, sizeof(group), "home:%s", home) >= sizeof(group))
+		return 0;		/* a name longer than any user's */
+	return rescan_group(w, group);
+}
+
+/* Every home, plus every home group in the table whose directory has gone. */
+static int rescan_homes(struct watch *w)
+{
+	const struct cred_entry *e;
+	char (*gone)[80] = NULL;
+	size_t ngone = 0, cap = 0;
+	uint32_t cursor = 0;
+	int err;
+
+	if (!w->catalog || !sp_ready(w))
+		return 0;
+	w->gen++;
+	wd_add(w, HOMES_DIR, "homes");	/* a new user's home, as a new pod's dir */
+	wd_sweep_group(w, "homes");
+	err = catalog__homes(w->sp, rescan_home, w);
+	if (err)
+		return err;
+	while ((e = creds_next(w->table, &cursor))) {
+		struct safepath_policy pol = { .trusted = e->group + 5 };	/* root's links */
+		struct safepath_res res;
+
+		if (strncmp(e->group, "home:", 5))
+			continue;
+		if (!safepath__stat(w->sp, e->group + 5, &pol, &res))
+			continue;
+		if (ngone == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char (*g)[80] = realloc(gone, ncap * sizeof(*g));
+
+			if (!g) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = g;
+			cap = ncap;
+		}
+		snprintf(gone[ngone++], 80, "%s", e->group);
+	}
+	for (size_t i = 0; i < ngone; i++)
+		rescan_group(w, gone[i]);
+	free(gone);
+	return 0;
+}
+
 int watch_scan_all(struct watch *w)
 {
 	int err;
 
 	w->stats.scans++;
+	if (w->sp)
+		safepath__flush(w->sp);	/* a batch sees the host as it is now */
 	mounts_refresh(w, true);
 	err = rescan_group(w, "host");
+	if (!err)
+		err = rescan_homes(w);
 	if (!err)
 		err = rescan_pods(w);
 	if (err)
@@ -900,7 +1295,7 @@ static int drain_inotify(struct watch *w)
 			}
 			we = wd_find(w, ev->wd);
 			if (ev->mask & IN_IGNORED) {
-				if (we && strcmp(we->group, "pods"))
+				if (we && strcmp(we->group, "pods") && strcmp(we->group, "homes"))
 					mark_dirty(w, we->group);
 				wd_forget(w, ev->wd);
 				continue;
@@ -914,6 +1309,15 @@ static int drain_inotify(struct watch *w)
 					snprintf(group, sizeof(group), "pod:%s", ev->name);
 					mark_dirty(w, group);
 				}
+				continue;
+			}
+			if (!strcmp(we->group, "homes")) {
+				char group[80];
+
+				if (ev->len && ev->name[0] != '.' &&
+				    (size_t)snprintf(group, sizeof(group), "home:" HOMES_DIR "/%s",
+						     ev->name) < sizeof(group))
+					mark_dirty(w, group);
 				continue;
 			}
 			mark_dirty(w, we->group);
@@ -939,6 +1343,9 @@ static bool mounts_signalled(struct watch *w)
 static int process_pending(struct watch *w, bool now_mounts)
 {
 	int err, done = 0;
+
+	if (w->sp)
+		safepath__flush(w->sp);
 
 	err = drain_inotify(w);
 	if (now_mounts && mounts_signalled(w))
@@ -1024,6 +1431,8 @@ static void recheck_tick(struct watch *w)
 	struct dirent *de;
 	DIR *d;
 
+	if (w->sp)
+		safepath__flush(w->sp);
 	host_path(w, KUBELET_PODS, path, sizeof(path));
 	d = opendir(path);
 	if (d) {
@@ -1101,6 +1510,26 @@ void watch_mounts_changed(struct watch *w)
 	w->mounts_changed = true;
 }
 
+const char *watch_refusal_name(enum watch_refusal r)
+{
+	static const char *const names[WATCH_REFUSED__COUNT] = {
+		[WATCH_REFUSED_SYMLINK] = "symlink",
+		[WATCH_REFUSED_OUTSIDE] = "outside",
+		[WATCH_REFUSED_OWNER] = "owner",
+		[WATCH_REFUSED_ENTRY_BOUND] = "entry_bound",
+		[WATCH_REFUSED_POD_BOUND] = "pod_bound",
+		[WATCH_REFUSED_RESERVE] = "reserve",
+	};
+
+	return (unsigned)r < WATCH_REFUSED__COUNT ? names[r] : "unknown";
+}
+
+void watch_set_catalog(struct watch *w, const struct catalog *catalog)
+{
+	w->catalog = catalog;
+	w->catalog_pods = catalog && catalog__has_scope(catalog, CATALOG_SCOPE_POD);
+}
+
 void watch_stats(const struct watch *w, struct watch_stats *out)
 {
 	*out = w->stats;
@@ -1123,6 +1552,11 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->table = table;
 	w->sink = *sink;
 	w->max_depth = opts->max_depth > 0 ? opts->max_depth : 8;
+	w->catalog = opts->catalog;
+	w->catalog_pods = opts->catalog && catalog__has_scope(opts->catalog, CATALOG_SCOPE_POD);
+	w->max_per_pod = opts->max_per_pod ? opts->max_per_pod : UINT32_MAX;
+	w->max_watched = opts->max_watched;
+	w->token_reserve = opts->token_reserve < opts->max_watched ? opts->token_reserve : 0;
 	w->recheck_ns = (uint64_t)opts->recheck_ms * 1000000ULL;
 	w->recheck_next_ns = mono_ns() + w->recheck_ns;
 	w->recheck_pos = -1;
@@ -1132,8 +1566,11 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 		w->root[--len] = '\0';
 	w->dirty = calloc(MAX_DIRTY, sizeof(*w->dirty));
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
-	if (!w->dirty || !w->gwds)
+	w->refusals_seen = calloc(REFUSALS_SEEN_MAX, sizeof(*w->refusals_seen));
+	w->refused = calloc(WATCH_REFUSED_KEPT, sizeof(*w->refused));
+	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused)
 		goto cleanup;
+	sp_ready(w);	/* a host root that does not exist yet is tried again at each scan */
 	if (opts->nextra > 0) {
 		w->extra = calloc((size_t)opts->nextra, sizeof(char *));
 		if (!w->extra)
@@ -1152,6 +1589,11 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 			while (n > 1 && w->extra[i][n - 1] == '/')
 				w->extra[i][--n] = '\0';
 		}
+	}
+	if (opts->once) {	/* one scan and done: nothing to follow */
+		resolve_pods_dir(w);
+		*out = w;
+		return 0;
 	}
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->ifd < 0)
@@ -1192,6 +1634,11 @@ void watch_free(struct watch *w)
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);
+	safepath__free(w->sp);
+	for (size_t i = 0; i < w->nrefused; i++)
+		refused_rec_free(&w->refused[i]);
+	free(w->refused);
+	free(w->refusals_seen);
 	free(w->gwds);
 	free(w->dirty);
 	free(w);

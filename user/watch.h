@@ -2,11 +2,19 @@
 /*
  * watch.h - credential discovery and live updates.
  *
- * Finds credential files under --host-root (kubelet pod volumes, host
- * kubeconfigs, cluster PKI keys, cloud credentials, --watch paths) with
- * stat/readdir/readlink only - never opening a credential - and keeps the
- * table in creds.h, and through the sink the kernel's inode map, in step
- * with pods coming and going and tokens rotating (inotify, no full rescan).
+ * Finds credential files under --host-root (kubelet pod volumes, what the
+ * catalog lists for the node, for every home and for pods, --watch paths)
+ * with stat/readdir/readlink and O_PATH only - never opening a credential -
+ * and keeps the table in creds.h, and through the sink the kernel's inode
+ * map, in step with pods coming and going and tokens rotating (inotify, no
+ * full rescan).
+ *
+ * What must not be watched is refused and reported (a log line naming the
+ * catalog entry or pod, once; watch_stats().refused[]): a symlink the entry
+ * does not follow or that leads out of the entry or home, a file under a
+ * home owned by another user, files past an entry's or a pod's bound, and
+ * anything but a service-account token once the map is full but for the
+ * share kept for tokens.
  *
  * kubelet mounts a tmpfs on each Secret and projected volume before it
  * writes the files, so directory events alone never see a new pod's
@@ -23,11 +31,23 @@
 
 #include "creds.h"
 
+struct catalog;
+
+enum watch_refusal;
+
 struct watch_sink {
 	/* called after an entry is added (id assigned) or before it is removed */
 	int (*add)(void *ctx, const struct cred_entry *c);
 	void (*del)(void *ctx, const struct cred_entry *c);
 	void *ctx;
+	/*
+	 * May be NULL: a file found but not watched, once per reason and
+	 * place. c names it (path, entry, kind, owner; uid, gid, mode and size
+	 * only for WATCH_REFUSED_OWNER; for a bound, path is the pattern or pod
+	 * and count the files), why says it in words.
+	 */
+	void (*refused)(void *ctx, enum watch_refusal r, const struct cred_entry *c,
+			uint64_t count, const char *why);
 };
 
 struct watch_opts {
@@ -37,7 +57,26 @@ struct watch_opts {
 	int max_depth;			/* recursion bound for directories (8) */
 	uint32_t recheck_ms;		/* re-check a few pods this often; 0: never */
 	const char *mountinfo;		/* "/proc/self/mountinfo" by default; tests */
+	const struct catalog *catalog;	/* host, home and pod locations; NULL: none */
+	uint32_t max_per_pod;		/* credential files watched per pod; 0: no bound */
+	uint32_t max_watched;		/* the kernel map's size; 0: no bound here */
+	uint32_t token_reserve;		/* of max_watched, only sa_token entries may use */
+	bool once;			/* one scan only (inventory): no inotify, no mount table */
 };
+
+/* Why discovery did not watch a file it found. */
+enum watch_refusal {
+	WATCH_REFUSED_SYMLINK = 0,	/* a symlink the catalog entry does not follow */
+	WATCH_REFUSED_OUTSIDE,		/* a followed symlink led out of the entry or home */
+	WATCH_REFUSED_OWNER,		/* under a home, owned by another user than its own */
+	WATCH_REFUSED_ENTRY_BOUND,	/* past the catalog entry's max files for one owner */
+	WATCH_REFUSED_POD_BOUND,	/* past --max-watched-per-pod */
+	WATCH_REFUSED_RESERVE,		/* the map's last token-reserve places are for tokens */
+	WATCH_REFUSED__COUNT,
+};
+
+/* "symlink", "outside", "owner", "entry_bound", "pod_bound", "reserve" */
+const char *watch_refusal_name(enum watch_refusal r);
 
 struct watch_stats {
 	uint64_t scans, pod_rescans, rotations, add_failures, inotify_overflows;
@@ -48,6 +87,8 @@ struct watch_stats {
 	uint64_t recheck_cycles;	/* full passes of the re-check over the pods */
 	uint64_t late_finds;		/* credentials the re-check found that the live path missed */
 	uint64_t late_removals;		/* stale credentials the re-check removed */
+	/* files refused, counted once per reason and place (see watch_refusal) */
+	uint64_t refused[WATCH_REFUSED__COUNT];
 };
 
 /* How many pods one re-check tick looks at (a full cycle: pods / this ticks). */
@@ -87,6 +128,29 @@ int watch_mount_fd(const struct watch *w);
 void watch_mounts_changed(struct watch *w);
 
 void watch_stats(const struct watch *w, struct watch_stats *out);
+
+/*
+ * What discovery refuses now: one record per reason and place, kept while a
+ * rescan of its group (a home, a pod, the host) still refuses it, at most
+ * WATCH_REFUSED_KEPT (the rest is counted, not kept). cred holds the place
+ * (path, entry, kind, owner, pod uid, home uid; file identity for
+ * WATCH_REFUSED_OWNER); files how many; why says it in words. Valid until
+ * the next watch call that rescans.
+ */
+#define WATCH_REFUSED_KEPT	1024
+
+struct watch_refused {
+	enum watch_refusal reason;
+	struct cred_entry cred;
+	uint64_t files;
+	const char *why;
+};
+
+/* The i-th refusal (0..), NULL past the last. */
+const struct watch_refused *watch_refused(const struct watch *w, size_t i);
+
+/* SIGHUP: use another catalog from the next scan on (the caller frees the old one after). */
+void watch_set_catalog(struct watch *w, const struct catalog *catalog);
 
 /*
  * Classify a file in a kubelet volume. plugin is "kubernetes.io~projected"

@@ -27,12 +27,16 @@ install)
 	done
 	ls "$src"/rules/*.yaml >/dev/null 2>&1 ||
 		{ echo "rootfs.sh: $src/rules/*.yaml: the default rules are missing" >&2; exit 1; }
-	install -d -m 0755 "$root/usr/bin" "$root/etc/credwatch/rules" "$root/var/lib/credwatch"
+	ls "$src"/catalog/*.yaml >/dev/null 2>&1 ||
+		{ echo "rootfs.sh: $src/catalog/*.yaml: the credential catalog is missing" >&2; exit 1; }
+	install -d -m 0755 "$root/usr/bin" "$root/etc/credwatch/rules" "$root/etc/credwatch/catalog.d" \
+		"$root/var/lib/credwatch"
 	install -m 0755 "$build/credwatch" "$build/credwatch-inspect" "$root/usr/bin/"
 	# as `make deb` ships them: no debug info, no build-host notes
 	strip --strip-unneeded --remove-section=.comment --remove-section=.note \
 		"$root/usr/bin/credwatch" "$root/usr/bin/credwatch-inspect"
 	install -m 0644 "$src"/rules/*.yaml "$root/etc/credwatch/rules/"
+	install -m 0644 "$src"/catalog/*.yaml "$root/etc/credwatch/catalog.d/"
 	install -m 0644 "$src/packaging/credwatch.yaml" "$root/etc/credwatch/credwatch.yaml"
 	install -d -m 0755 "$root/usr/share/doc/credwatch"
 	install -m 0644 "$src/packaging/copyright" "$root/usr/share/doc/credwatch/copyright"

@@ -56,6 +56,7 @@ HIT_PACE=${BENCH_HIT_PACE:-300000}
 LOOP_CPU=${BENCH_LOOP_CPU:-1}
 TRACER_CPU=${BENCH_TRACER_CPU:-0}
 PODS=5000
+HOMES=200	# users' homes on the node, each with what a jump host's users keep
 BIG=100000
 SMALL=10000
 REPEAT_OPENS=${BENCH_REPEAT_OPENS:-1000000}
@@ -80,6 +81,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 # mount namespace of this run's own, they go with it whatever happens
 . tests/lib/fixture.sh
 . tests/lib/kubelet.sh
+. tests/lib/catalog-tree.sh
 kubelet_isolate "$MODE"
 SHIP_DRIVE=$BUILD/itests/ship_drive
 INSPECT=$BUILD/credwatch-inspect
@@ -102,7 +104,7 @@ sample() {
 
 # ---------------------------------------------------------------- fixtures
 # Reused across runs (stamp); rotations only touch pod 0's volume.
-FIX_STAMP="v1 pods=$PODS big=$BIG small=$SMALL"
+FIX_STAMP="v2 pods=$PODS big=$BIG small=$SMALL catalog=all homes=$HOMES"
 make_fixture() {
 	if [ "$(cat "$FIX/stamp" 2>/dev/null)" = "$FIX_STAMP" ]; then
 		return 0
@@ -127,6 +129,27 @@ with open(fix + "/plain/one", "w") as f:
     f.write("not a credential\n")
 EOF
 	python3 tests/bench/podgen.py "$FIX/node" "$PODS"
+	# the full catalog's work on the host: every node type's files (the
+	# fixture trees of tests/fixtures/catalog) and $HOMES users' homes
+	for t in tests/fixtures/catalog/*.tree; do
+		catalog_tree "$FIX/node" "$(basename "$t" .tree)"
+	done
+	python3 - "$FIX/node/home" "$HOMES" <<'EOF'
+import os, sys
+home, n = sys.argv[1], int(sys.argv[2])
+creds = [".kube/config", ".kube/prod.yaml", ".kube/staging.conf", ".ssh/id_ed25519",
+         ".aws/credentials", ".config/gcloud/credentials.db", ".docker/config.json",
+         ".git-credentials"]
+public = [".ssh/id_ed25519.pub", ".ssh/known_hosts", ".bashrc", ".bash_history",
+          ".kube/cache/discovery/x/servergroups.json", "notes.txt", "src/app/main.c"]
+for i in range(n):
+    for rel, data in [(c, b"CWMARKER-bench\n") for c in creds] + [(p, b"public\n") for p in public]:
+        path = os.path.join(home, "user%03d" % i, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, data)
+        os.close(fd)
+EOF
 	# the 100k-credential node is the 5,000-pod node plus 100k files
 	mkdir -p "$FIX/node/srv"
 	ln -s ../../big/srv/creds "$FIX/node/srv/creds"
@@ -470,7 +493,8 @@ EOF
 	sample mem.bpf "BPF maps, 115k watched (bytes_memlock of the agent's maps)" "KiB" - - "$memlock"
 }
 
-# Start-up discovery of the 5,000-pod node: the agent's own scan timing
+# Start-up discovery of the 5,000-pod node with the full catalog on its host
+# (every node type's fixture tree and 200 users' homes): the agent's own scan timing
 # ("discovery: N credentials in X ms") and exec-to-"watching" (BPF load included).
 # Then new pods while it runs: rotlat --mount makes each one as kubelet
 # does (tmpfs mounted on the volume dir, then the atomic writer inside) and
@@ -493,7 +517,7 @@ stage_discovery() {
 	agent_stop
 	# shellcheck disable=SC2086
 	{
-	sample disc.scan "discovery scan, 5,000 pods x 2 volumes (15k credentials), warm cache" \
+	sample disc.scan "discovery scan, 5,000 pods x 2 volumes (15k credentials) plus the full catalog on the host (every node type's files, 200 homes), warm cache" \
 		"ms" - "median<=2000" $scan
 	sample disc.ready "agent exec to ready, 5,000 pods (BPF load + scan)" "ms" - "median<=2000" $ready
 	sample disc.mount "new pod, kubelet-style: mount(2) of its token volume's tmpfs -> token inode in the kernel map, 5,000-pod node" \

@@ -25,9 +25,9 @@ FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf zlib libcjson libcurl ya
 		libmicrohttpd 2>/dev/null) -lpthread -lm
 # Every target; the top Makefile's FUZZ_TARGETS lists the ones `make fuzz` runs.
 FUZZ_ALL     := dump-reader rules-load cond cgroup-path k8s-json spool-reader \
-		json-writer ndjson config-load mountinfo redact
+		json-writer ndjson config-load mountinfo redact catalog-load
 
-FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c))
+FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c user/discovery/*.c))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 
 # Per target: longest input, in bytes (the parsers' realistic sizes).
@@ -42,6 +42,7 @@ FUZZ_MAXLEN_ndjson       := 16384
 FUZZ_MAXLEN_config-load  := 8192
 FUZZ_MAXLEN_mountinfo    := 16384
 FUZZ_MAXLEN_redact       := 4096
+FUZZ_MAXLEN_catalog-load := 16384
 
 .PHONY: $(addprefix fuzz-,$(FUZZ_ALL)) fuzz-build
 

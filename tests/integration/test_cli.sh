@@ -74,8 +74,14 @@ fixture_host "$ROOT"
 expect_exit 0 "" --host-root "$ROOT" --list-watched
 grep -q "^sa_token .* 0b0b0b0b-0000-4000-8000-000000000001 /var/lib/kubelet/pods/" "$T/out" \
 	|| fail "--list-watched token line: $(cat "$T/out")"
-grep -q "^kubeconfig .* host .*/etc/kubernetes/admin.conf" "$T/out" || fail "--list-watched kubeconfig"
-grep -q "^6 credentials: sa_token 1, secret 0, kubeconfig 3, pki 2, cloud 0, custom 0$" "$T/out" || fail "--list-watched count: $(tail -1 "$T/out")"
+grep -q "^kubeconfig  *kubeadm-admin-kubeconfig .* control-plane  */etc/kubernetes/admin.conf$" "$T/out" ||
+	fail "--list-watched kubeconfig: $(cat "$T/out")"
+grep -q "^kubeconfig  *user-kubeconfigs .* home:0  */root/.kube/config$" "$T/out" ||
+	fail "--list-watched home kubeconfig: $(cat "$T/out")"
+grep -q "^6 credentials: sa_token 1, secret 0, kubeconfig 3, pki 2, cloud 0, custom 0, registry 0, ssh 0, etcd 0, ci 0, token 0$" "$T/out" ||
+	fail "--list-watched count: $(tail -2 "$T/out")"
+grep -q "^refused: symlink 0, outside 0, owner 0, entry_bound 0, pod_bound 0, reserve 0$" "$T/out" ||
+	fail "--list-watched refusals: $(tail -1 "$T/out")"
 
 # a hostile file name is printed escaped, on one line
 mkdir -p "$ROOT/srv"

@@ -47,6 +47,10 @@ for r in rules/*.yaml; do
 	grep -qx "/etc/credwatch/rules/$(basename "$r")" "$T/control/conffiles" \
 		|| fail "$r is not a conffile"
 done
+for r in catalog/*.yaml; do
+	grep -qx "/etc/credwatch/catalog.d/$(basename "$r")" "$T/control/conffiles" \
+		|| fail "$r is not a conffile"
+done
 for s in postinst prerm postrm; do
 	[ -x "$T/control/$s" ] || fail "$s missing"
 	sh -n "$T/control/$s" || fail "$s: syntax"
@@ -83,6 +87,11 @@ if /usr/bin/credwatch --help | grep -q -- '--validate-rules'; then
 else
 	echo "note: this build has no --validate-rules yet; not run"
 fi
+# the installed catalog is the default one: an inventory of an empty host root
+mkdir -p "$T/emptyroot"
+/usr/bin/credwatch inventory --host-root "$T/emptyroot" --json >"$T/inv.json" \
+	|| fail "inventory with the installed catalog"
+grep -q '"kind":"inventory"' "$T/inv.json" || fail "inventory printed $(head -c 200 "$T/inv.json")"
 man -w credwatch >/dev/null 2>&1 || fail "man credwatch not found"
 man -w credwatch-inspect >/dev/null 2>&1 || fail "man credwatch-inspect not found"
 

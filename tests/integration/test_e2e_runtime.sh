@@ -133,6 +133,12 @@ SA=$(ctrd_node_pod "$NODE" credwatch credwatch-e2e "$AGENT_UID" credwatch "$AGEN
 printf test-token >"$SA/..data/token"	# what the fake API server accepts
 cp "$T/api/ca.crt" "$SA/..data/ca.crt"
 printf credwatch >"$SA/..data/namespace"
+# the chart's catalog.hostPaths, each from the fixture node (absent ones are
+# skipped as hostPath type "" allows)
+mapfile -t CATALOG_HOSTS < <(python3 -c '
+import sys, yaml
+for p in yaml.safe_load(open("helm/credwatch/values.yaml"))["catalog"]["hostPaths"]:
+    print("--host"); print(p + "=" + sys.argv[1] + p)' "$NODE")
 mapfile -t RUN < <(python3 tests/lib/chart-ctr.py "$T/rendered.yaml" --image "$REF" \
 	--id "$AGENT_CID" --pod-uid "$AGENT_UID" --netns "/var/run/netns/$NETNS" \
 	--volumes "$T/volumes" --sa-dir "$SA" --log-uri "file://$T/agent.log" --node-name node-1 \
@@ -145,7 +151,7 @@ mapfile -t RUN < <(python3 tests/lib/chart-ctr.py "$T/rendered.yaml" --image "$R
 	--host /sys/devices/virtual/dmi/id=/sys/devices/virtual/dmi/id \
 	--host /run/containerd/io.containerd.runtime.v2.task="$CTRD_STATE/io.containerd.runtime.v2.task" \
 	--env KUBERNETES_SERVICE_HOST=127.0.0.1 --env KUBERNETES_SERVICE_PORT=6443 \
-	2>"$T/chart-ctr.err") || fail "chart-ctr: $(cat "$T/chart-ctr.err")"
+	"${CATALOG_HOSTS[@]}" 2>"$T/chart-ctr.err") || fail "chart-ctr: $(cat "$T/chart-ctr.err")"
 [ "${#RUN[@]}" -gt 10 ] || fail "chart-ctr: $(cat "$T/chart-ctr.err")"
 for ((i = 0; i < ${#RUN[@]}; i++)); do
 	[ "${RUN[$i]}" != --cgroup ] || ctrd_note_cgroup "${RUN[$((i + 1))]}"

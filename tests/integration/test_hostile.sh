@@ -82,7 +82,8 @@ for l in lines[:-1]:
 evil = [l for l in lines if b"/srv/evil" in l]
 assert len(evil) == 1, lines
 assert b"evil\\n\"quote'\\\\back\\x1b[31mred\\x1b[0m\\xff\\xfe\\x01/key" in evil[0], evil[0]
-assert b" credentials: sa_token " in lines[-2], lines[-2]
+assert b" credentials: sa_token " in lines[-3], lines[-3]
+assert lines[-2].startswith(b"refused: symlink "), lines[-2]
 PY
 
 # --repeat-window-ms 0: one process opens the token by every hostile path,

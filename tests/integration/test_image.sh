@@ -68,6 +68,7 @@ with tarfile.open(out) as t:
         if m.mtime != sde: bad.append("%s: mtime %d" % (m.name, m.mtime)); break
 for need in ["usr/bin/credwatch", "usr/bin/credwatch-inspect", "etc/credwatch/credwatch.yaml",
              "etc/credwatch/rules/credwatch_rules.yaml", "etc/ssl/certs/ca-certificates.crt",
+             "etc/credwatch/catalog.d/10-kubernetes.yaml", "etc/credwatch/catalog.d/40-users.yaml",
              "etc/passwd", "var/lib/dpkg/status.d/libbpf1", "var/lib/dpkg/status.d/libcurl4",
              "usr/share/doc/credwatch/copyright", "lib64/ld-linux-x86-64.so.2"]:
     if need not in names: bad.append("missing " + need)
@@ -86,7 +87,9 @@ chroot "$T/rootfs" /usr/bin/credwatch --validate-rules \
 chroot "$T/rootfs" /usr/bin/credwatch --config /etc/credwatch/credwatch.yaml --print-config \
 	>"$T/v" 2>&1 || fail "default config: $(cat "$T/v")"
 chroot "$T/rootfs" /usr/bin/credwatch-inspect --help >"$T/v" 2>&1 || fail "credwatch-inspect: $(cat "$T/v")"
+chroot "$T/rootfs" /usr/bin/credwatch inventory --host-root /var/lib/credwatch >"$T/v" 2>&1 ||
+	fail "inventory with the image's catalog: $(cat "$T/v")"
 certs=$(grep -c 'BEGIN CERTIFICATE' "$T/rootfs/etc/ssl/certs/ca-certificates.crt")
 [ "$certs" -gt 50 ] || fail "CA bundle has $certs certificates"
-echo "ok   in the image: credwatch runs, rules validate, config loads, $certs CA certificates"
+echo "ok   in the image: credwatch runs, rules validate, config loads, the catalog loads, $certs CA certificates"
 echo "image ok"

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # mkinitramfs.sh OUT.cpio.gz [MODULES-DIR MODULE...] - the kernel matrix's
 # initramfs, from the test build: busybox-static, bash, build/credwatch,
-# the test helpers, the rules and the checks, each binary with the shared
-# libraries ldd names, all under /cw as in the source tree. Optional
-# MODULE paths (relative to MODULES-DIR, e.g. kernel/fs/overlayfs/overlay.ko.xz)
-# are unpacked into /cw/modules and loaded by /init in order.
+# the test helpers, the rules, the credential catalog and the checks, each
+# binary with the shared libraries ldd names, all under /cw as in the source
+# tree. Optional MODULE paths (relative to MODULES-DIR, e.g.
+# kernel/fs/overlayfs/overlay.ko.xz) are unpacked into /cw/modules and
+# loaded by /init in order.
 #
 # FILES (environment): more files of the tree to add, e.g. a new helper
 # for a new check in tests/kernels/checks.sh.
@@ -35,7 +36,8 @@ add_bin "$BUILD/itests/opener" /cw/build/itests/opener
 # static 32-bit x86 (no libraries): the ia32 check runs it as built here
 [ ! -e "$BUILD/itests/opener32" ] || install -D -m 0755 "$BUILD/itests/opener32" \
 	"$root/cw/build/itests/opener32"
-for f in tests/lib/fixture.sh tests/lib/agent.sh tests/kernels/checks.sh rules/*.yaml ${FILES:-}; do
+for f in tests/lib/fixture.sh tests/lib/agent.sh tests/kernels/checks.sh rules/*.yaml catalog/*.yaml \
+	${FILES:-}; do
 	if cmp -s -n 4 "$f" <(printf '\177ELF'); then
 		add_bin "$f" "/cw/$f"
 	else

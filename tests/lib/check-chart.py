@@ -53,7 +53,7 @@ def walk(node, fn, where=""):
 CLI_KEYS = {"config", "host-root", "watch", "rules", "output", "output-format", "events",
             "dump", "findings", "backend", "backend-format", "backend-token-file",
             "backend-ca", "spool", "kubeconfig", "node-name", "cluster-name", "listen",
-            "duration"}
+            "duration", "catalog"}
 
 expected_kinds = {
     "default": {"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "DaemonSet",
@@ -102,7 +102,10 @@ check(set(vols) == set(mounts), f"every volume is mounted once: {sorted(vols)} v
 host = {n: v["hostPath"]["path"] for n, v in vols.items() if "hostPath" in v}
 want_host = {"/var/lib/kubelet", "/var/log/pods", "/var/log/containers", "/etc/kubernetes", "/proc",
              "/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing",
-             "/sys/devices/virtual/dmi/id", "/run/containerd/io.containerd.runtime.v2.task"}
+             "/sys/devices/virtual/dmi/id", "/run/containerd/io.containerd.runtime.v2.task",
+             # catalog.hostPaths: where the credential catalog looks
+             "/etc/rancher", "/var/lib/rancher", "/var/lib/etcd", "/var/lib/kube-proxy",
+             "/etc/ssh", "/root", "/home", "/etc/gitlab-runner"}
 if profile == "all":
     want_host |= {"/root/.kube", "/home"}
     check("emptyDir" in vols["storage"] and vols["storage"]["emptyDir"]["sizeLimit"] == "2Gi",
@@ -158,6 +161,11 @@ cm = one("ConfigMap", ds["metadata"]["name"]) if profile != "all" else \
 cfg = yaml.safe_load(cm["data"]["credwatch.yaml"])
 check(set(cfg) <= CLI_KEYS, f"config keys are agent options: {sorted(set(cfg) - CLI_KEYS)}")
 check(cfg["host-root"] == "/host", "config host-root /host")
+if profile == "all":	# the image's catalog first, then customCatalog's files
+    check(cfg.get("catalog") == ["/etc/credwatch/catalog.d", "/etc/credwatch/catalog.custom.d"],
+          f"catalog {cfg.get('catalog')}")
+else:
+    check("catalog" not in cfg, "no catalog key without customCatalog: the image's default")
 port = c["ports"][0]["containerPort"]
 check(c["ports"][0]["name"] == "metrics", "port named metrics")
 check(cfg["listen"].endswith(f":{port}"), f"listen {cfg['listen']} uses containerPort {port}")

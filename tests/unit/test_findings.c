@@ -190,17 +190,20 @@ static uint32_t add_host(struct fx *x, enum cw_cred_kind kind, const char *path,
 {
 	char real[PATH_MAX * 2];
 	struct cred_entry c;
+	struct stat st;
 	uint32_t id;
 
 	memset(&c, 0, sizeof(c));
+	snprintf(real, sizeof(real), "%s%s", x->dir, path);
+	make_file(real, mode);
+	assert_int_equal(stat(real, &st), 0);	/* the table holds the file's identity */
 	c.kind = kind;
-	c.ino = (uint64_t)rand() + 1;
+	c.ino = st.st_ino;
+	c.dev = st.st_dev;
 	c.kdev = 42;
 	c.mode = mode;
 	c.group = "host";
 	c.path = path;
-	snprintf(real, sizeof(real), "%s%s", x->dir, path);
-	make_file(real, mode);
 	assert_int_equal(creds_add(x->table, &c, &id), 0);
 	return id;
 }
@@ -880,6 +883,201 @@ static void test_findings_ids_are_stable_and_distinct(void **state)
 		assert_string_equal(str_at(x->lines[i], "id", NULL), first[i]);
 }
 
+
+struct check_got {
+	char type[64];
+	int sev;
+	char id[32];
+	int n;
+};
+
+static void check_cb(void *ctx, const char *type, int severity, const char *id, const char *line,
+		     size_t len)
+{
+	struct check_got *g = ctx;
+	cJSON *o = cJSON_ParseWithLength(line, len);
+
+	assert_non_null(o);	/* the line is the agent's JSON */
+	cJSON_Delete(o);
+	snprintf(g->type, sizeof(g->type), "%s", type);
+	g->sev = severity;
+	snprintf(g->id, sizeof(g->id), "%s", id);
+	g->n++;
+}
+
+/* The catalog's severity, new kinds, a node file a login user owns, CI workspaces. */
+static void test_findings_new_kinds_use_the_catalog_severity(void **state)
+{
+	struct fx *x = *state;
+	const struct cred_entry *c;
+	char real[PATH_MAX * 2];
+	uint32_t id;
+	const cJSON *l;
+
+	id = add_host(x, CW_CRED_ETCD, "/var/lib/etcd/member/snap/db", 0644);
+	c = creds_get(x->table, id);
+	{
+		struct cred_entry e = *c;
+
+		e.exposure = 1 + 3;	/* the catalog's critical */
+		e.owner = CRED_OWNER_CONTROL_PLANE;
+		e.entry = "etcd-data";
+		assert_int_equal(creds_update(x->table, id, &e), 0);
+	}
+	add_host(x, CW_CRED_SSH, "/home/alice/.ssh/id_ed25519", 0640);
+	add_host(x, CW_CRED_REGISTRY, "/var/lib/kubelet/config.json", 0600);	/* fine */
+	add_host(x, CW_CRED_CUSTOM, "/srv/watched-by-hand", 0644);	/* --watch: not judged */
+	assert_int_equal(eval(x, T0), 2);
+	for (int i = 0; i < 2; i++) {
+		l = x->lines[i];
+		if (!strcmp(str_at(l, "resource", "cred_kind"), "etcd")) {
+			check_common(l, "exposed_host_credential", "critical", "open");
+			assert_string_equal(str_at(l, "evidence", "catalog_entry"), "etcd-data");
+		} else {
+			check_common(l, "exposed_host_credential", "medium", "open");
+			assert_string_equal(str_at(l, "resource", "cred_kind"), "ssh");
+		}
+	}
+	/*
+	 * the cluster's credential chowned to a login user is readable by that
+	 * user (root can chown); a node file a user owns (their own runtime dir's
+	 * registry login) is not judged by its owner
+	 */
+	if (geteuid() != 0)
+		return;
+	snprintf(real, sizeof(real), "%s/var/lib/kubelet/config.json", x->dir);
+	assert_int_equal(chown(real, 1000, 1000), 0);
+	assert_int_equal(eval(x, T0 + 10), 0);
+	id = add_host(x, CW_CRED_KUBECONFIG, "/etc/kubernetes/admin.conf", 0600);
+	{
+		struct cred_entry e = *creds_get(x->table, id);
+
+		e.owner = CRED_OWNER_CONTROL_PLANE;
+		assert_int_equal(creds_update(x->table, id, &e), 0);
+	}
+	snprintf(real, sizeof(real), "%s/etc/kubernetes/admin.conf", x->dir);
+	assert_int_equal(chown(real, 1000, 1000), 0);
+	assert_int_equal(eval(x, T0 + 20), 2);	/* and admin.conf on a worker */
+	l = only(x, "exposed_host_credential");
+	check_common(l, "exposed_host_credential", "high", "open");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(l, "evidence"),
+						     "owned_by_login_user")));
+	assert_true(contains(str_at(l, "recommendation", "command"), "chown root: "));
+}
+
+static void test_findings_ci_workspace_and_stateless_check(void **state)
+{
+	struct fx *x = *state;
+	struct cred_entry e;
+	const cJSON *l;
+	char id[32], seen_id[32] = "";
+	uint32_t cid;
+	struct findings *st;
+	struct findings_opts o = opts_for(x);
+	struct check_got got = { 0 };
+
+	cid = add_host(x, CW_CRED_KUBECONFIG, "/home/gitlab-runner/builds/a/kubeconfig", 0600);
+	e = *creds_get(x->table, cid);
+	e.flags = CRED_F_CI_WORKSPACE;
+	e.owner = CRED_OWNER_HOME;
+	e.entry = "ci-workspace-kubeconfig";
+	assert_int_equal(creds_update(x->table, cid, &e), 0);
+	assert_int_equal(eval(x, T0), 1);
+	l = only(x, "ci_workspace_credential");
+	check_common(l, "ci_workspace_credential", "high", "open");
+	assert_string_equal(str_at(l, "recommendation", "command"),
+			    "rm -f '/home/gitlab-runner/builds/a/kubeconfig'");
+	snprintf(id, sizeof(id), "%s", str_at(l, "id", NULL));
+
+	/* the inventory's check: same type, severity and id, nothing kept or saved */
+	o.stateless = true;
+	o.state_dir = "/nonexistent/never-made";
+	assert_int_equal(findings_new(&st, &o), 0);
+	findings_check(st, creds_get(x->table, cid), false, false, T0, NULL, NULL,
+		       check_cb, &got);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.type, "ci_workspace_credential");
+	assert_int_equal(got.sev, 2);
+	assert_string_equal(got.id, id);
+	/* a file of another user under a home (e's strings went with the update: take them again) */
+	memset(&got, 0, sizeof(got));
+	e = *creds_get(x->table, cid);
+	e.uid = 1001;
+	e.home_uid = 1000;
+	e.flags = 0;
+	findings_check(st, &e, false, true, T0, NULL, NULL, check_cb, &got);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.type, "foreign_owned_credential");
+	assert_int_equal(got.sev, 2);
+	snprintf(seen_id, sizeof(seen_id), "%s", got.id);
+	assert_string_not_equal(seen_id, id);
+	findings_free(st);
+	assert_int_equal(access("/nonexistent/never-made", F_OK), -1);
+}
+
+
+/* What discovery refuses is a finding until it no longer does. */
+static void test_findings_refusals_are_findings_until_they_go(void **state)
+{
+	struct fx *x = *state;
+	struct cred_entry link = { .kind = CW_CRED_KUBECONFIG, .path = "/home/mallory/.kube/config",
+				   .entry = "user-kubeconfigs", .owner = CRED_OWNER_HOME,
+				   .group = "home:/home/mallory", .pod_uid = "" };
+	struct cred_entry planted = link;
+	struct cred_entry full = { .kind = CW_CRED_SECRET, .path = "/var/lib/kubelet/pods/p/x",
+				   .entry = "kubelet-secret", .owner = CRED_OWNER_POD,
+				   .group = "pod:p", .pod_uid = "p" };
+	/* the same place refused for another reason too: a finding of its own */
+	struct findings_refusal r[4] = {
+		{ &link, "outside", "a symlink (-> /etc/ld.so.cache) leads out", 1, false, false },
+		{ &planted, "owner", "owned by uid 1001", 1, true, false },
+		{ &full, "reserve", "the watched map is full", 120, false, true },
+		{ &link, "entry_bound", "in home /home/mallory: 2744 more files", 2744, false, false },
+	};
+	const cJSON *l;
+	char id[32], bound_id[32] = "";
+
+	planted.path = "/home/alice/.kube/from-bob.yaml";
+	planted.uid = 1001;
+	planted.home_uid = 1000;
+	findings_set_refusals(x->f, r, 4);
+	assert_int_equal(eval(x, T0), 4);
+	assert_int_equal(count(x, "discovery_refused"), 3);	/* the link, the full map, the bound */
+	for (int i = 0; i < x->n; i++) {
+		const cJSON *e = x->lines[i];
+		const char *type = str_at(e, "type", NULL);
+
+		if (!strcmp(type, "foreign_owned_credential")) {
+			check_common(e, type, "high", "open");
+			assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "evidence"),
+							     "uid")->valueint, 1001);
+		} else if (!strcmp(str_at(e, "evidence", "reason"), "reserve")) {
+			check_common(e, type, "high", "open");
+			assert_true(contains(str_at(e, "recommendation", "summary"), "--max-watched"));
+		} else if (!strcmp(str_at(e, "evidence", "reason"), "entry_bound")) {
+			check_common(e, type, "medium", "open");
+			snprintf(bound_id, sizeof(bound_id), "%s", str_at(e, "id", NULL));
+		} else {
+			check_common(e, type, "medium", "open");
+			assert_string_equal(str_at(e, "evidence", "reason"), "outside");
+			assert_string_equal(str_at(e, "resource", "path"), "/home/mallory/.kube/config");
+			snprintf(id, sizeof(id), "%s", str_at(e, "id", NULL));
+		}
+	}
+	assert_true(bound_id[0] && strcmp(bound_id, id));
+	/* unchanged: nothing new; a count that moved is no change either */
+	r[2].files = 130;
+	assert_int_equal(eval(x, T0 + 10), 0);
+	/* the link is gone: its finding resolves, the others stay */
+	findings_set_refusals(x->f, r + 1, 3);
+	assert_int_equal(eval(x, T0 + 20), 1);
+	l = x->lines[0];
+	check_common(l, "discovery_refused", "medium", "resolved");
+	assert_string_equal(str_at(l, "id", NULL), id);
+	assert_true(contains(str_at(l, "evidence", "resolved_because"), "no longer refuses"));
+	findings_set_refusals(x->f, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +1104,9 @@ int main(void)
 		T(test_findings_hostile_names_never_reach_commands),
 		T(test_findings_records_without_credential_are_counted),
 		T(test_findings_ids_are_stable_and_distinct),
+		T(test_findings_new_kinds_use_the_catalog_severity),
+		T(test_findings_ci_workspace_and_stateless_check),
+		T(test_findings_refusals_are_findings_until_they_go),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

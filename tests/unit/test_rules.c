@@ -107,7 +107,7 @@ static void test_rules_default_file_loads(void **state)
 	if (!r)
 		rules_diag_print(&d, stderr);
 	assert_non_null(r);
-	assert_int_equal(rules_count(r), 9);
+	assert_int_equal(rules_count(r), 10);
 	assert_int_equal(rules_nfiles(r), 1);
 	rules_free(r);
 }
@@ -488,7 +488,7 @@ static void test_rules_validate_prints_count_or_errors(void **state)
 	assert_int_equal(rules_validate(bad, 1, false, out, err), 2);
 	fclose(out);
 	fclose(err);
-	assert_string_equal(obuf, "11 rules loaded from 2 files\n");
+	assert_string_equal(obuf, "12 rules loaded from 2 files\n");
 	assert_non_null(strstr(ebuf, ":4:13: rule 'R': bad priority 'x'"));
 	assert_ptr_equal(strstr(ebuf, bad[0]), ebuf);
 	free(obuf);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "user/creds.h"
+#include "user/discovery/catalog.h"
 #include "user/watch.h"
 
 struct sink_log {
@@ -45,6 +46,33 @@ static void log_del(void *ctx, const struct cred_entry *c)
 }
 
 static char root[PATH_MAX];
+static struct catalog *cat;	/* the shipped catalog, from the source tree */
+
+/* The source tree's catalog/: the binary is build/tests/ or build/sanitize/tests/. */
+static void load_shipped_catalog(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX];
+	const char *files[1] = { dir };
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts o = { files, 1, &diag };
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	assert_true(n > 0);
+	exe[n] = '\0';
+	for (int up = 0; up < 4; up++) {
+		char *slash = strrchr(exe, '/');
+
+		assert_non_null(slash);
+		*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s/catalog", exe);
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
+			break;
+	}
+	if (catalog__new(&cat, &o))
+		catalog__diag_print(&diag, stderr);
+	assert_non_null(cat);
+}
 
 static void mkdirs(const char *rel)
 {
@@ -111,6 +139,7 @@ static int setup(void **state)
 
 	snprintf(root, sizeof(root), "/tmp/cw-test-watch.XXXXXX");
 	assert_non_null(mkdtemp(root));
+	load_shipped_catalog();
 	atomic_volume(VOL, "..2026_01_01_00_00_00.1", sa_keys, 3);
 	atomic_volume(SEC, "..2026_01_01_00_00_00.2", sa_keys, 3);
 	mkdirs("etc/kubernetes/pki/etcd");
@@ -130,6 +159,7 @@ static int teardown(void **state)
 {
 	char cmd[PATH_MAX + 16];
 
+	catalog__free(cat);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -142,9 +172,9 @@ static const struct cred_entry *find(struct creds *t, const char *path)
 static void test_watch_discovers_every_kind_on_fixture_node(void **state)
 {
 	const char *extra[] = { "/opt/app" };
-	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1 };
+	struct watch_opts o = { .host_root = root, .extra = extra, .nextra = 1, .catalog = cat };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	const struct cred_entry *e;
 	struct creds *t;
 	struct watch *w;
@@ -171,6 +201,13 @@ static void test_watch_discovers_every_kind_on_fixture_node(void **state)
 	assert_int_equal(find(t, "/home/alice/.kube/config")->kind, CW_CRED_KUBECONFIG);
 	assert_int_equal(find(t, "/home/bob/.aws/credentials")->kind, CW_CRED_CLOUD);
 	assert_int_equal(find(t, "/opt/app/sub/a.pem")->kind, CW_CRED_CUSTOM);
+	/* --list-watched names what found each */
+	assert_string_equal(find(t, "/etc/kubernetes/admin.conf")->entry, "kubeadm-admin-kubeconfig");
+	assert_string_equal(find(t, "/home/bob/.aws/credentials")->entry, "aws-cli");
+	assert_string_equal(find(t, "/home/bob/.aws/credentials")->group, "home:/home/bob");
+	assert_string_equal(find(t, VOL "/token")->entry, "kubelet-projected");
+	assert_string_equal(find(t, SEC "/token")->entry, "kubelet-secret");
+	assert_string_equal(find(t, "/opt/app/sub/a.pem")->entry, "watch");
 	assert_int_equal(l.adds, (int)creds_count(t));
 	/* token, legacy secret (3 keys), admin.conf, server.key, kube config, aws, a.pem */
 	assert_int_equal(creds_count(t), 9);
@@ -187,7 +224,7 @@ static void test_watch_follows_rotation_and_pod_deletion(void **state)
 	static const char *const keys[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	char tmp[PATH_MAX], dst[PATH_MAX], cmd[PATH_MAX + 32];
 	uint64_t old_ino;
 	struct creds *t;
@@ -234,7 +271,7 @@ static void test_watch_counts_entries_the_kernel_map_refused(void **state)
 {
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { .fail_adds = true };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	struct creds *t;
 	struct watch *w;
@@ -273,7 +310,7 @@ static void test_watch_missing_host_root_parts_are_not_errors(void **state)
 	const char *extra[] = { "/does/not/exist" };
 	struct watch_opts o = { .host_root = "/nonexistent-cw-root", .extra = extra, .nextra = 1 };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct creds *t;
 	struct watch *w;
 
@@ -325,12 +362,25 @@ static void write_mountinfo(const char *file, const char *vol_rel, bool other)
 	fclose(f);
 }
 
+/*
+ * A mount table change, processed once its re-read is due: the back-off
+ * after the last re-read (MOUNT_READ_BACKOFF times what it took) can be
+ * longer than this test's next step on a loaded machine.
+ */
+static int process_mounts_changed(struct watch *w)
+{
+	watch_mounts_changed(w);
+	for (int i = 0; i < 30000 && watch_timeout_ms(w, 1000) > 0; i++)
+		usleep(1000);
+	return watch_process(w);
+}
+
 static void test_watch_rescans_a_pod_when_a_volume_is_mounted(void **state)
 {
 	char mi[PATH_MAX];
 	struct watch_opts o = { .host_root = root, .mountinfo = mi };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	struct creds *t;
 	struct watch *w;
@@ -350,14 +400,12 @@ static void test_watch_rescans_a_pod_when_a_volume_is_mounted(void **state)
 
 	/* a mount elsewhere: nothing to rescan */
 	write_mountinfo(mi, NULL, true);
-	watch_mounts_changed(w);
-	assert_int_equal(watch_process(w), 0);
+	assert_int_equal(process_mounts_changed(w), 0);
 	assert_null(find(t, LATE "/password"));
 
 	/* the volume's mount: its pod is rescanned at once */
 	write_mountinfo(mi, "0000-aaaa/volumes/kubernetes.io~secret/late", true);
-	watch_mounts_changed(w);
-	assert_int_equal(watch_process(w), 1);
+	assert_int_equal(process_mounts_changed(w), 1);
 	assert_non_null(find(t, LATE "/password"));
 	watch_stats(w, &st);
 	assert_int_equal(st.volume_mounts, 1);
@@ -365,8 +413,7 @@ static void test_watch_rescans_a_pod_when_a_volume_is_mounted(void **state)
 
 	/* and when it goes */
 	write_mountinfo(mi, NULL, true);
-	watch_mounts_changed(w);
-	assert_int_equal(watch_process(w), 1);
+	assert_int_equal(process_mounts_changed(w), 1);
 	watch_stats(w, &st);
 	assert_int_equal(st.volume_mounts, 0);
 	watch_free(w);
@@ -377,7 +424,7 @@ static void test_watch_recheck_counts_what_the_live_path_missed(void **state)
 {
 	struct watch_opts o = { .host_root = root, .recheck_ms = 1 };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st = { 0 };
 	struct creds *t;
 	struct watch *w;
@@ -430,7 +477,7 @@ static void test_watch_pod_churn_leaves_no_watch_behind(void **state)
 	static const char *const keys[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	struct watch_stats st;
 	uint64_t base;
 	struct creds *t;
@@ -473,7 +520,7 @@ static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **sta
 	static const char *const first[] = { "token" }, *const all[] = { "token", "ca.crt", "namespace" };
 	struct watch_opts o = { .host_root = root };
 	struct sink_log l = { 0 };
-	struct watch_sink sink = { log_add, log_del, &l };
+	struct watch_sink sink = { log_add, log_del, &l, NULL };
 	const struct cred_entry *e;
 	struct creds *t;
 	struct watch *w;
@@ -507,6 +554,120 @@ static void test_watch_reclassifies_a_token_secret_written_key_by_key(void **sta
 	creds_free(t);
 }
 
+
+struct refusals {
+	int n[WATCH_REFUSED__COUNT];
+	uint64_t files[WATCH_REFUSED__COUNT];
+};
+
+static void on_refused(void *ctx, enum watch_refusal r, const struct cred_entry *c, uint64_t count,
+		       const char *why)
+{
+	struct refusals *x = ctx;
+
+	assert_non_null(c->path);
+	assert_non_null(why);
+	x->n[r]++;
+	x->files[r] += count;
+}
+
+/*
+ * A pod's files are bounded, its token first; the map's last places are
+ * for tokens; a new home is found through /home's watch; each refusal is
+ * reported once.
+ */
+static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **state)
+{
+	struct watch_opts o = { .host_root = root, .catalog = cat, .max_per_pod = 8,
+				.max_watched = 14, .token_reserve = 4 };
+	struct refusals r = { 0 };
+	struct watch_sink sink = { NULL, NULL, &r, on_refused };
+	struct watch_stats st;
+	char rel[PATH_MAX];
+	struct creds *t;
+	struct watch *w;
+
+	(void)state;
+	/* a pod whose projected volume has 50 keys and its token, named last */
+	for (int i = 0; i < 50; i++) {
+		snprintf(rel, sizeof(rel), POD "/volumes/kubernetes.io~projected/bundle/k%02d", i);
+		mkdirs(POD "/volumes/kubernetes.io~projected/bundle");
+		put(rel, "CWMARKER", 0644);
+	}
+	put(POD "/volumes/kubernetes.io~projected/bundle/zz-token", "CWMARKER", 0644);
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	/* the pod's bound kept its tokens (VOL's, the bundle's, the legacy Secret's) */
+	assert_non_null(find(t, POD "/volumes/kubernetes.io~projected/bundle/zz-token"));
+	assert_non_null(find(t, VOL "/token"));
+	assert_non_null(find(t, SEC "/token"));
+	assert_int_equal(r.n[WATCH_REFUSED_POD_BOUND], 1);
+	assert_true(r.files[WATCH_REFUSED_POD_BOUND] >= 40);
+	/* 14 places, 4 for tokens: at most 10 of anything else */
+	assert_true(creds_count(t) - creds_count_kind(t, CW_CRED_SA_TOKEN) <= 10);
+	watch_stats(w, &st);
+	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
+	/* a rescan reports nothing twice; what is refused now is kept for findings */
+	assert_int_equal(watch_scan_all(w), 0);
+	assert_int_equal(r.n[WATCH_REFUSED_POD_BOUND], 1);
+	{
+		int pod_bound = 0, reserve = 0;
+
+		for (size_t i = 0; watch_refused(w, i); i++) {
+			const struct watch_refused *x = watch_refused(w, i);
+
+			pod_bound += x->reason == WATCH_REFUSED_POD_BOUND;
+			reserve += x->reason == WATCH_REFUSED_RESERVE;
+			assert_non_null(x->why);
+			assert_non_null(x->cred.path);
+		}
+		assert_int_equal(pod_bound, 1);
+		assert_true(reserve >= 1);
+	}
+	/* a new user's home is seen through /home's watch, and only it is rescanned */
+	mkdirs("home/carol/.ssh");
+	put("home/carol/.ssh/id_ed25519", "CWMARKER", 0600);
+	for (int i = 0; i < 200 && !find(t, "/home/carol/.ssh/id_ed25519"); i++) {
+		watch_process(w);
+		usleep(5000);
+	}
+	/* the map is full but for tokens: the new key is refused, and counted */
+	assert_null(find(t, "/home/carol/.ssh/id_ed25519"));
+	watch_stats(w, &st);
+	assert_true(st.refused[WATCH_REFUSED_RESERVE] > 0);
+	/* the bundle goes: its pod's refusal is forgotten at the pod's next rescan */
+	{
+		char cmd[PATH_MAX + 64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s" POD "/volumes/kubernetes.io~projected/bundle'",
+			 root);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(watch_scan_all(w), 0);
+		for (size_t i = 0; watch_refused(w, i); i++)
+			assert_int_not_equal(watch_refused(w, i)->reason, WATCH_REFUSED_POD_BOUND);
+	}
+	watch_free(w);
+	creds_free(t);
+	/* without the bounds the home's key is found live */
+	o.max_watched = 0;
+	o.max_per_pod = 0;
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	mkdirs("home/dave/.vault");
+	put("home/dave/.vault-token", "CWMARKER", 0600);
+	for (int i = 0; i < 400 && !find(t, "/home/dave/.vault-token"); i++) {
+		watch_process(w);
+		usleep(5000);
+	}
+	assert_non_null(find(t, "/home/dave/.vault-token"));
+	assert_string_equal(find(t, "/home/dave/.vault-token")->group, "home:/home/dave");
+	assert_null(watch_refused(w, 0));	/* no bound: nothing refused */
+	watch_free(w);
+	creds_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +680,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_recheck_counts_what_the_live_path_missed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_pod_churn_leaves_no_watch_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_reclassifies_a_token_secret_written_key_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_bounds_pods_keeps_room_for_tokens_follows_homes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* Paths inside the container; the ConfigMap and the DaemonSet must agree. */}}
 {{- define "credwatch.configPath" -}}/etc/credwatch/credwatch.yaml{{- end -}}
 {{- define "credwatch.customRulesDir" -}}/etc/credwatch/rules.d{{- end -}}
+{{- define "credwatch.customCatalogDir" -}}/etc/credwatch/catalog.custom.d{{- end -}}
 {{- define "credwatch.tokenDir" -}}/etc/credwatch/secrets{{- end -}}
 {{- define "credwatch.caDir" -}}/etc/credwatch/backend-ca{{- end -}}
 {{- define "credwatch.storageDir" -}}/var/lib/credwatch{{- end -}}

@@ -1,0 +1,744 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * inventory.c - `credwatch inventory`: discovery once, the findings each
+ * credential has, a table for people or one JSON document for machines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "creds.h"
+#include "discovery/catalog.h"
+#include "findings.h"
+#include "inventory.h"
+#include "json.h"
+#include "log.h"
+#include "passwd.h"
+#include "pods.h"
+#include "watch.h"
+
+#define MAX_FINDINGS_PER_CRED	4
+#define UID_CACHE		256
+
+enum verdict {
+	V_WORLD = 0, V_GROUP, V_LOGIN_OWNER, V_FOREIGN, V_CI, V_ADMIN_WORKER, V_LEGACY, V__COUNT
+};
+
+static const char *const verdict_names[V__COUNT] = {
+	[V_WORLD] = "world_readable",
+	[V_GROUP] = "group_readable",
+	[V_LOGIN_OWNER] = "owned_by_login_user",
+	[V_FOREIGN] = "owned_by_another_user",
+	[V_CI] = "in_ci_workspace",
+	[V_ADMIN_WORKER] = "admin_kubeconfig_on_worker",
+	[V_LEGACY] = "legacy_sa_token",
+};
+
+/* One credential, as listed. Strings are owned. */
+struct item {
+	struct cred_entry c;
+	bool watched;			/* false: discovery refused it (another user's file) */
+	int severity;			/* the highest of its findings, -1 none */
+	unsigned verdicts;		/* 1 << enum verdict */
+	int nids;
+	char ids[MAX_FINDINGS_PER_CRED][24];
+};
+
+struct refusal {
+	enum watch_refusal reason;
+	char *path, *entry, *why;
+	uint64_t count;
+};
+
+struct inv {
+	const struct inventory_opts *o;
+	const char *root;		/* the host root, "/" for the real one */
+	struct item *items;
+	size_t nitems, cap;
+	struct refusal *refusals;
+	size_t nrefusals, rcap;
+	char **lines;			/* finding lines, as the agent emits them */
+	size_t nlines, lcap;
+	uint64_t by_severity[4];
+	struct item *cur;		/* the item findings_check is reporting on */
+	struct pods *pods;
+	struct { uint32_t uid; char name[PASSWD_NAME_MAX]; } uids[UID_CACHE];
+	int nuids;
+	bool oom;
+};
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static int item_add(struct inv *v, const struct cred_entry *c, bool watched)
+{
+	struct item *it;
+
+	if (v->nitems == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		struct item *n = realloc(v->items, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		v->items = n;
+		v->cap = cap;
+	}
+	it = &v->items[v->nitems];
+	memset(it, 0, sizeof(*it));
+	it->c = *c;
+	it->c.path = dup_or_empty(c->path);
+	it->c.entry = dup_or_empty(c->entry);
+	it->c.pod_uid = dup_or_empty(c->pod_uid);
+	it->c.volume = dup_or_empty(c->volume);
+	it->c.group = dup_or_empty(c->group);
+	it->c.secret_name = dup_or_empty(c->secret_name);
+	it->watched = watched;
+	it->severity = -1;
+	v->nitems++;
+	if (!it->c.path || !it->c.entry || !it->c.pod_uid || !it->c.volume || !it->c.group ||
+	    !it->c.secret_name)
+		return -ENOMEM;
+	return 0;
+}
+
+static void item_free(struct item *it)
+{
+	free((char *)it->c.path);
+	free((char *)it->c.entry);
+	free((char *)it->c.pod_uid);
+	free((char *)it->c.volume);
+	free((char *)it->c.group);
+	free((char *)it->c.secret_name);
+}
+
+/* watch_sink.refused: keep what an inventory shows. */
+static void on_refused(void *ctx, enum watch_refusal r, const struct cred_entry *c,
+		       uint64_t count, const char *why)
+{
+	struct inv *v = ctx;
+	struct refusal *x;
+
+	/* a file of another user under a home is a credential with a finding */
+	if (r == WATCH_REFUSED_OWNER && item_add(v, c, false))
+		v->oom = true;
+	if (v->nrefusals == v->rcap) {
+		size_t cap = v->rcap ? v->rcap * 2 : 16;
+		struct refusal *n = realloc(v->refusals, cap * sizeof(*n));
+
+		if (!n) {
+			v->oom = true;
+			return;
+		}
+		v->refusals = n;
+		v->rcap = cap;
+	}
+	x = &v->refusals[v->nrefusals++];
+	x->reason = r;
+	x->count = count;
+	x->path = dup_or_empty(c->path);
+	x->entry = dup_or_empty(c->entry);
+	x->why = dup_or_empty(why);
+	if (!x->path || !x->entry || !x->why)
+		v->oom = true;
+}
+
+static enum verdict verdict_of(const char *type, const struct item *it)
+{
+	if (!strcmp(type, "exposed_host_credential"))
+		return (it->c.mode & 0004) ? V_WORLD : (it->c.mode & 0040) ? V_GROUP : V_LOGIN_OWNER;
+	if (!strcmp(type, "foreign_owned_credential"))
+		return V_FOREIGN;
+	if (!strcmp(type, "ci_workspace_credential"))
+		return V_CI;
+	if (!strcmp(type, "admin_kubeconfig_on_worker"))
+		return V_ADMIN_WORKER;
+	return V_LEGACY;
+}
+
+/* findings_check: one finding of the current item. */
+static void on_finding(void *ctx, const char *type, int severity, const char *id,
+		       const char *line, size_t len)
+{
+	struct inv *v = ctx;
+	struct item *it = v->cur;
+	char *copy;
+
+	if (severity < 0 || severity > 3)
+		return;
+	v->by_severity[severity]++;
+	if (severity > it->severity)
+		it->severity = severity;
+	it->verdicts |= 1u << verdict_of(type, it);
+	if (it->nids < MAX_FINDINGS_PER_CRED)
+		snprintf(it->ids[it->nids++], sizeof(it->ids[0]), "%s", id);
+	if (v->nlines == v->lcap) {
+		size_t cap = v->lcap ? v->lcap * 2 : 32;
+		char **n = realloc(v->lines, cap * sizeof(*n));
+
+		if (!n) {
+			v->oom = true;
+			return;
+		}
+		v->lines = n;
+		v->lcap = cap;
+	}
+	copy = strndup(line, len);
+	if (!copy) {
+		v->oom = true;
+		return;
+	}
+	v->lines[v->nlines++] = copy;
+}
+
+/* findings' pod lookup: namespace and name from kubelet's log tree (node-local). */
+static bool pod_lookup(void *ctx, const char *pod_uid, char *ns, size_t ns_size, char *name,
+		       size_t name_size, char *sa, size_t sa_size)
+{
+	struct inv *v = ctx;
+	struct pod_ident id;
+
+	if (!v->pods || pods__lookup(v->pods, pod_uid, &id))
+		return false;
+	snprintf(ns, ns_size, "%s", id.ns);
+	snprintf(name, name_size, "%s", id.name);
+	snprintf(sa, sa_size, "%s", "");
+	return true;
+}
+
+/* A uid's name in the host's /etc/passwd, read inside the host root; "" if none. */
+static const char *user_name(struct inv *v, uint32_t uid)
+{
+	char name[PASSWD_NAME_MAX];
+
+	for (int i = 0; i < v->nuids; i++)
+		if (v->uids[i].uid == uid)
+			return v->uids[i].name;
+	if (passwd_lookup(v->root, uid, name, sizeof(name)))
+		name[0] = '\0';
+	if (v->nuids == UID_CACHE)
+		return "";
+	v->uids[v->nuids].uid = uid;
+	snprintf(v->uids[v->nuids].name, sizeof(v->uids[0].name), "%s", name);
+	return v->uids[v->nuids++].name;
+}
+
+/* The home's user: its owner's name, else the home directory's name. */
+static const char *home_user(struct inv *v, const struct item *it)
+{
+	const char *n = user_name(v, it->c.home_uid), *slash;
+
+	if (n[0])
+		return n;
+	slash = strrchr(it->c.group, '/');	/* "home:/home/<user>" */
+	return slash && slash[1] ? slash + 1 : "?";
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->severity != y->severity)
+		return y->severity - x->severity;
+	return strcmp(x->c.path, y->c.path);
+}
+
+static const char *severity_name(int s)
+{
+	return s >= 0 ? catalog__severity_name((enum catalog_severity)s) : "none";
+}
+
+static void fmt_size(uint64_t n, char *buf, size_t size)
+{
+	if (n < 1024)
+		snprintf(buf, size, "%llu B", (unsigned long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", (double)n / 1024);
+	else
+		snprintf(buf, size, "%.1f MiB", (double)n / (1024 * 1024));
+}
+
+static void fmt_age(int64_t s, char *buf, size_t size)
+{
+	if (s < 0)
+		snprintf(buf, size, "future");
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else if (s < 86400 * 2)
+		snprintf(buf, size, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, size, "%lldd", (long long)(s / 86400));
+}
+
+static void fmt_time(int64_t s, char *buf, size_t size)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Who the credential belongs to, in words. */
+static void fmt_owner(struct inv *v, const struct item *it, char *buf, size_t size)
+{
+	struct pod_ident id;
+
+	switch (it->c.owner) {
+	case CRED_OWNER_HOME:
+		snprintf(buf, size, "user %s", home_user(v, it));
+		break;
+	case CRED_OWNER_POD:
+		if (v->pods && !pods__lookup(v->pods, it->c.pod_uid, &id))
+			snprintf(buf, size, "pod %s/%s", id.ns, id.name);
+		else
+			snprintf(buf, size, "pod %s", it->c.pod_uid);
+		break;
+	default:
+		snprintf(buf, size, "%s", cred_owner_name(it->c.owner));
+		break;
+	}
+}
+
+static void verdict_text(const struct item *it, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (!it->verdicts) {
+		snprintf(buf, size, "ok");
+		return;
+	}
+	for (int i = 0; i < V__COUNT; i++)
+		if (it->verdicts & (1u << i))
+			off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s",
+						off ? "," : "", verdict_names[i]);
+}
+
+static void print_text(struct inv *v, FILE *out, uint64_t now_s, const char *node)
+{
+	char root[PATH_MAX], esc[PATH_MAX * 2];
+
+	fprintf(out, "credwatch inventory of %s (host root %s): %zu credentials; findings: "
+		"%llu critical, %llu high, %llu medium, %llu low\n\n",
+		text_escape(node, root, sizeof(root)), text_escape(v->root, esc, sizeof(esc)),
+		v->nitems, (unsigned long long)v->by_severity[3],
+		(unsigned long long)v->by_severity[2], (unsigned long long)v->by_severity[1],
+		(unsigned long long)v->by_severity[0]);
+	fprintf(out, "%-9s %-28s %-10s %-5s %-24s %-14s %-9s %-5s %-28s %s\n", "SEVERITY",
+		"VERDICT", "KIND", "MODE", "OWNER", "FILE OWNER", "SIZE", "AGE", "ENTRY", "PATH");
+	for (size_t i = 0; i < v->nitems; i++) {
+		const struct item *it = &v->items[i];
+		char verdict[256], owner[512], fowner[96], size[24], age[16], mode[8], e1[512],
+		     e2[128], e3[96];
+		const char *n = user_name(v, it->c.uid);
+
+		verdict_text(it, verdict, sizeof(verdict));
+		fmt_owner(v, it, owner, sizeof(owner));
+		if (n[0])
+			snprintf(fowner, sizeof(fowner), "%s", n);
+		else
+			snprintf(fowner, sizeof(fowner), "uid %u", (unsigned)it->c.uid);
+		fmt_size(it->c.size, size, sizeof(size));
+		fmt_age((int64_t)now_s - it->c.mtime_s, age, sizeof(age));
+		snprintf(mode, sizeof(mode), "%04o", it->c.mode & 07777);
+		fprintf(out, "%-9s %-28s %-10s %-5s %-24s %-14s %-9s %-5s %-28s %s\n",
+			it->severity >= 0 ? severity_name(it->severity) : "-", verdict,
+			cred_kind_name(it->c.kind), mode, text_escape(owner, e1, sizeof(e1)),
+			text_escape(fowner, e3, sizeof(e3)), size, age,
+			text_escape(it->c.entry, e2, sizeof(e2)),
+			text_escape(it->c.path, esc, sizeof(esc)));
+	}
+	if (v->nrefusals) {
+		fprintf(out, "\nnot watched by the agent (%zu):\n", v->nrefusals);
+		for (size_t i = 0; i < v->nrefusals; i++)
+			fprintf(out, "  %-12s %s\n", watch_refusal_name(v->refusals[i].reason),
+				text_escape(v->refusals[i].why, esc, sizeof(esc)));
+	}
+	if (v->nlines)
+		fprintf(out, "\n%zu findings: `credwatch inventory --json` has each with its "
+			"evidence and the command that fixes it.\n", v->nlines);
+}
+
+static int print_json(struct inv *v, FILE *out, uint64_t now_s, const char *node,
+		      const char *cluster)
+{
+	struct jbuf jb;
+	char t[32];
+	uint32_t kinds[CW_CRED__MAX] = { 0 };
+	int err = 0;
+
+	jbuf_init(&jb);
+	fmt_time((int64_t)now_s, t, sizeof(t));
+	jbuf_obj_begin(&jb);
+	jbuf_kv_str(&jb, "kind", "inventory");
+	jbuf_kv_str(&jb, "source", "credwatch");
+	jbuf_kv_str(&jb, "version", CW_VERSION);
+	jbuf_kv_str_or_null(&jb, "node", node);
+	jbuf_kv_str_or_null(&jb, "cluster", cluster);
+	jbuf_kv_str(&jb, "host_root", v->root);
+	jbuf_kv_str(&jb, "time", t);
+	for (size_t i = 0; i < v->nitems; i++)
+		if ((unsigned)v->items[i].c.kind < CW_CRED__MAX)
+			kinds[v->items[i].c.kind]++;
+	jbuf_key(&jb, "summary");
+	jbuf_obj_begin(&jb);
+	jbuf_kv_u64(&jb, "credentials", v->nitems);
+	jbuf_kv_u64(&jb, "not_watched", v->nrefusals);
+	jbuf_key(&jb, "findings");
+	jbuf_obj_begin(&jb);
+	for (int s = 3; s >= 0; s--)
+		jbuf_kv_u64(&jb, severity_name(s), v->by_severity[s]);
+	jbuf_obj_end(&jb);
+	jbuf_key(&jb, "by_kind");
+	jbuf_obj_begin(&jb);
+	for (int k = 0; k < CW_CRED__MAX; k++)
+		jbuf_kv_u64(&jb, cred_kind_name(k), kinds[k]);
+	jbuf_obj_end(&jb);
+	jbuf_obj_end(&jb);
+
+	jbuf_key(&jb, "credentials");
+	jbuf_arr_begin(&jb);
+	for (size_t i = 0; i < v->nitems; i++) {
+		const struct item *it = &v->items[i];
+		char mode[8], mt[32];
+		struct pod_ident id;
+
+		snprintf(mode, sizeof(mode), "%04o", it->c.mode & 07777);
+		fmt_time(it->c.mtime_s, mt, sizeof(mt));
+		jbuf_elem(&jb);
+		jbuf_obj_begin(&jb);
+		jbuf_kv_str(&jb, "path", it->c.path);
+		jbuf_kv_str(&jb, "kind", cred_kind_name(it->c.kind));
+		jbuf_kv_str(&jb, "entry", it->c.entry);
+		jbuf_key(&jb, "owner");
+		jbuf_obj_begin(&jb);
+		jbuf_kv_str(&jb, "type", cred_owner_name(it->c.owner));
+		if (it->c.owner == CRED_OWNER_HOME) {
+			jbuf_kv_u64(&jb, "uid", it->c.home_uid);
+			jbuf_kv_str(&jb, "user", home_user(v, it));
+		} else if (it->c.owner == CRED_OWNER_POD) {
+			bool known = v->pods && !pods__lookup(v->pods, it->c.pod_uid, &id);
+
+			jbuf_kv_str(&jb, "pod_uid", it->c.pod_uid);
+			jbuf_kv_str_or_null(&jb, "namespace", known ? id.ns : NULL);
+			jbuf_kv_str_or_null(&jb, "pod", known ? id.name : NULL);
+			jbuf_kv_str_or_null(&jb, "volume", it->c.volume);
+		}
+		jbuf_obj_end(&jb);
+		jbuf_kv_str(&jb, "mode", mode);
+		jbuf_kv_u64(&jb, "uid", it->c.uid);
+		jbuf_kv_str_or_null(&jb, "user", user_name(v, it->c.uid));
+		jbuf_kv_u64(&jb, "gid", it->c.gid);
+		jbuf_kv_u64(&jb, "size", it->c.size);
+		jbuf_kv_str(&jb, "mtime", mt);
+		jbuf_kv_s64(&jb, "age_s", (int64_t)now_s - it->c.mtime_s);
+		jbuf_kv_bool(&jb, "watched", it->watched);
+		jbuf_key(&jb, "verdicts");
+		jbuf_arr_begin(&jb);
+		for (int k = 0; k < V__COUNT; k++) {
+			if (!(it->verdicts & (1u << k)))
+				continue;
+			jbuf_elem(&jb);
+			jbuf_str(&jb, verdict_names[k]);
+		}
+		jbuf_arr_end(&jb);
+		if (it->severity >= 0)
+			jbuf_kv_str(&jb, "severity", severity_name(it->severity));
+		else
+			jbuf_kv_null(&jb, "severity");
+		jbuf_key(&jb, "findings");
+		jbuf_arr_begin(&jb);
+		for (int k = 0; k < it->nids; k++) {
+			jbuf_elem(&jb);
+			jbuf_str(&jb, it->ids[k]);
+		}
+		jbuf_arr_end(&jb);
+		jbuf_obj_end(&jb);
+	}
+	jbuf_arr_end(&jb);
+
+	jbuf_key(&jb, "not_watched");
+	jbuf_arr_begin(&jb);
+	for (size_t i = 0; i < v->nrefusals; i++) {
+		jbuf_elem(&jb);
+		jbuf_obj_begin(&jb);
+		jbuf_kv_str(&jb, "reason", watch_refusal_name(v->refusals[i].reason));
+		jbuf_kv_str(&jb, "entry", v->refusals[i].entry);
+		jbuf_kv_str(&jb, "path", v->refusals[i].path);
+		jbuf_kv_u64(&jb, "files", v->refusals[i].count);
+		jbuf_kv_str(&jb, "why", v->refusals[i].why);
+		jbuf_obj_end(&jb);
+	}
+	jbuf_arr_end(&jb);
+
+	/* the agent's finding lines, byte for byte, as elements */
+	jbuf_key(&jb, "findings");
+	jbuf_arr_begin(&jb);
+	for (size_t i = 0; i < v->nlines; i++) {
+		jbuf_elem(&jb);
+		jbuf_raw(&jb, v->lines[i], strlen(v->lines[i]));
+	}
+	jbuf_arr_end(&jb);
+	jbuf_obj_end(&jb);
+	if (jb.oom)
+		err = -ENOMEM;
+	else if (fwrite(jb.buf, 1, jb.len, out) != jb.len || fputc('\n', out) == EOF)
+		err = -EIO;
+	jbuf_free(&jb);
+	return err;
+}
+
+static void node_name_of(const struct inventory_opts *o, char *buf, size_t size)
+{
+	const char *env = getenv("NODE_NAME");
+
+	if (o->node_name && o->node_name[0])
+		snprintf(buf, size, "%s", o->node_name);
+	else if (env && env[0])
+		snprintf(buf, size, "%s", env);
+	else if (gethostname(buf, size))
+		snprintf(buf, size, "unknown");
+	buf[size - 1] = '\0';
+}
+
+int inventory__run(const struct inventory_opts *o)
+{
+	struct catalog_diag diag = { 0 };
+	struct catalog_opts co = { o->catalog, o->ncatalog, &diag };
+	struct inv v = { .o = o };
+	struct catalog *cat = NULL;
+	struct creds *table = NULL;
+	struct watch *w = NULL;
+	struct findings *f = NULL;
+	struct watch_sink sink = { NULL, NULL, &v, on_refused };
+	struct watch_opts wo = { 0 };
+	struct findings_opts fo = { 0 };
+	const struct cred_entry *c;
+	FILE *out = o->out ? o->out : stdout;
+	uint64_t now_s = o->now_s ? o->now_s : (uint64_t)time(NULL);
+	char node[256];
+	uint32_t cursor = 0;
+	bool control_plane;
+	int ret = 1, err;
+
+	v.root = o->host_root && o->host_root[0] ? o->host_root : "/";
+	node_name_of(o, node, sizeof(node));
+	err = catalog__new(&cat, &co);
+	if (err) {
+		catalog__diag_print(&diag, stderr);
+		ret = err == -ENOMEM ? 1 : 2;
+		goto cleanup;
+	}
+	if (creds_new(&table, 0))
+		goto oom;
+	wo.host_root = v.root;
+	wo.extra = NULL;
+	wo.catalog = cat;
+	wo.once = true;			/* and no bound: an inventory lists everything */
+	err = watch_new(&w, &wo, table, &sink);
+	if (err)
+		goto runtime;
+	err = watch_scan_all(w);
+	if (err)
+		goto runtime;
+	while ((c = creds_next(table, &cursor)))
+		if (item_add(&v, c, true))
+			goto oom;
+	if (v.oom)
+		goto oom;
+
+	fo.stateless = true;
+	fo.host_root = v.root;
+	fo.node_name = node;
+	fo.cluster_name = o->cluster_name;
+	err = findings_new(&f, &fo);
+	if (err)
+		goto runtime;
+	v.pods = pods__new(&(struct pods_opts){ .host_root = v.root });
+	control_plane = findings_is_control_plane(v.root);
+	for (size_t i = 0; i < v.nitems; i++) {
+		v.cur = &v.items[i];
+		findings_check(f, &v.items[i].c, control_plane, !v.items[i].watched, now_s,
+			       pod_lookup, &v, on_finding, &v);
+	}
+	if (v.oom)
+		goto oom;
+	if (v.nitems)
+		qsort(v.items, v.nitems, sizeof(*v.items), cmp_items);
+	if (o->json)
+		err = print_json(&v, out, now_s, node, o->cluster_name);
+	else
+		print_text(&v, out, now_s, node);
+	if (err || fflush(out) || ferror(out)) {
+		log_error("inventory: writing the report: %s", strerror(err ? -err : EIO));
+		goto cleanup;
+	}
+	ret = 0;
+	for (int s = o->fail_on; o->fail_on >= 0 && s < 4; s++)
+		if (v.by_severity[s])
+			ret = INVENTORY_EXIT_FINDINGS;
+	goto cleanup;
+oom:
+	log_error("inventory: out of memory");
+	goto cleanup;
+runtime:
+	log_error("inventory: discovery under %s: %s", v.root, strerror(-err));
+cleanup:
+	pods__free(v.pods);
+	findings_free(f);
+	watch_free(w);
+	creds_free(table);
+	catalog__free(cat);
+	for (size_t i = 0; i < v.nitems; i++)
+		item_free(&v.items[i]);
+	free(v.items);
+	for (size_t i = 0; i < v.nrefusals; i++) {
+		free(v.refusals[i].path);
+		free(v.refusals[i].entry);
+		free(v.refusals[i].why);
+	}
+	free(v.refusals);
+	for (size_t i = 0; i < v.nlines; i++)
+		free(v.lines[i]);
+	free(v.lines);
+	return ret;
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: credwatch inventory [OPTION]...\n"
+	      "List every credential on this node: kind, catalog entry, owner, mode, file owner,\n"
+	      "size and age, and whether anyone may read it who should not. Needs no eBPF and\n"
+	      "no cluster; reads no credential.\n\n"
+	      "      --json                one JSON document (findings as the agent emits them)\n"
+	      "      --host-root DIR       where the node's files are [default: /]\n"
+	      "      --catalog FILE|DIR    credential catalog; repeatable [default: "
+	      CW_CATALOG_DIR ", else catalog/ next to the build]\n"
+	      "      --fail-on SEVERITY    exit 3 if a finding is low|medium|high|critical or worse\n"
+	      "      --node-name NAME      node name in findings and their ids [default: "
+	      "$NODE_NAME, else the host name]\n"
+	      "      --cluster-name NAME   cluster name in findings and their ids\n"
+	      "      --config FILE         take host-root, catalog, node-name and cluster-name from\n"
+	      "                            the agent's config file [default: "
+	      CONFIG_DEFAULT_FILE " if present]\n"
+	      "  -v, --verbose             also log what discovery refused, as the agent does\n"
+	      "  -h, --help                this help\n\n"
+	      "Exit status: 0; 3 when --fail-on found a finding; 1 runtime failure; 2 usage or\n"
+	      "catalog error.\n", out);
+}
+
+int inventory__main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "host-root", required_argument, NULL, 'r' },
+		{ "catalog", required_argument, NULL, 'c' },
+		{ "fail-on", required_argument, NULL, 'f' },
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "cluster-name", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct inventory_opts o = { .fail_on = -1 };
+	const char **cats = calloc((size_t)argc + 1, sizeof(char *));
+	const char *config_file = NULL;
+	struct config cfg;
+	bool verbose = false;
+	int opt, ret = 2;
+	char err[512];
+
+	config_init(&cfg);
+	if (!cats) {
+		fprintf(stderr, "credwatch: inventory: out of memory\n");
+		return 1;
+	}
+	o.catalog = cats;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'r':
+			o.host_root = optarg;
+			break;
+		case 'c':
+			cats[o.ncatalog++] = optarg;
+			break;
+		case 'f':
+			o.fail_on = catalog__severity_parse(optarg);
+			if (o.fail_on < 0) {
+				fprintf(stderr, "credwatch: inventory: --fail-on: '%s' is not low, "
+					"medium, high or critical\n", optarg);
+				goto out;
+			}
+			break;
+		case 'n':
+			o.node_name = optarg;
+			break;
+		case 'k':
+			o.cluster_name = optarg;
+			break;
+		case 'C':
+			config_file = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			ret = 0;
+			goto out;
+		case ':':
+			fprintf(stderr, "credwatch: inventory: %s needs a value\n", argv[optind - 1]);
+			goto out;
+		default:
+			fprintf(stderr, "credwatch: inventory: unknown option '%s' (see credwatch "
+				"inventory --help)\n", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "credwatch: inventory: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	/* the agent's config file, for what the command line did not say */
+	if (!config_file && !access(CONFIG_DEFAULT_FILE, R_OK))
+		config_file = CONFIG_DEFAULT_FILE;
+	if (config_file && config_load_file(&cfg, config_file, err, sizeof(err))) {
+		fprintf(stderr, "credwatch: inventory: %s\n", err);
+		goto out;
+	}
+	if (!o.host_root)
+		o.host_root = cfg.host_root;
+	if (!o.ncatalog) {
+		o.catalog = (const char *const *)cfg.catalog.v;
+		o.ncatalog = cfg.catalog.n;
+	}
+	if (!o.node_name)
+		o.node_name = cfg.node_name;
+	if (!o.cluster_name)
+		o.cluster_name = cfg.cluster_name;
+	if (o.host_root && access(o.host_root, R_OK | X_OK)) {
+		fprintf(stderr, "credwatch: inventory: --host-root: %s: %s\n", o.host_root,
+			strerror(errno));
+		goto out;
+	}
+	/* refusals are in the report; logged too only when asked */
+	cw_log_level = verbose ? CW_LOG_WARN : CW_LOG_ERROR;
+	ret = inventory__run(&o);
+out:
+	config_free(&cfg);
+	free(cats);
+	return ret;
+}
