@@ -62,6 +62,7 @@ struct agent {
 	struct creds *creds;
 	struct watch *watch;
 	struct sensor *sensor;
+	bool btrfs_warned;		/* btrfs credentials without the kernel's subvolume check */
 	FILE *events_out;
 	bool events_owned;
 	struct rules *rules;
@@ -107,25 +108,79 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Put one key of credential c in the kernel's map as its match mode says
+ * (fsident.h); alias: a second key (the layer file behind an overlay),
+ * which never displaces another credential's own key.
+ */
+static int watch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		     bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL) {
+		if (sensor_btrfs_subvol(a->sensor))
+			return sensor_watch_add_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev,
+						       c->id, c->kind);
+		if (!a->btrfs_warned) {
+			char path[PATH_MAX + 64];
+
+			log_warn("sensor: %s: on btrfs, but the kernel's BTF does not describe "
+				 "btrfs: matched by the superblock and inode number, so the same "
+				 "inode number in another subvolume also alerts",
+				 text_escape(c->path, path, sizeof(path)));
+			a->btrfs_warned = true;
+		}
+	}
+	if (alias)
+		return sensor_watch_add_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id,
+					      c->kind);
+	return sensor_watch_add(a->sensor, k->ino, fs_key_lookup_dev(k), c->id, c->kind);
+}
+
+static int unwatch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		       bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL && sensor_btrfs_subvol(a->sensor))
+		return sensor_watch_del_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev);
+	if (alias)
+		return sensor_watch_del_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id);
+	return sensor_watch_del(a->sensor, k->ino, fs_key_lookup_dev(k));
+}
+
 static int sink_add(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
+	int err;
 
 	if (!a->sensor)
 		return 0;
-	return sensor_watch_add(a->sensor, c->ino, c->kdev, c->id, c->kind);
+	err = watch_key(a, c, &k, false);
+	if (err || !c->has_layer)
+		return err;
+	/* the layer's key belongs to a credential watched by that path, if any: keep it */
+	err = watch_key(a, c, &c->layer, true);
+	return err == -EEXIST ? 0 : err;
 }
 
 static void sink_del(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
 	int err;
 
 	if (!a->sensor)
 		return;
-	err = sensor_watch_del(a->sensor, c->ino, c->kdev);
+	err = unwatch_key(a, c, &k, false);
 	if (err && err != -ENOENT)
 		log_warn("sensor: %s: unwatch: %s", c->path, strerror(-err));
+	if (c->has_layer) {
+		err = unwatch_key(a, c, &c->layer, true);
+		if (err && err != -ENOENT)
+			log_warn("sensor: %s: unwatch its layer file: %s", c->path,
+				 strerror(-err));
+	}
 }
 
 /*
@@ -1078,11 +1133,12 @@ static void agent_teardown(struct agent *a)
 /* Gauges and cumulative counters the loop refreshes once a second. */
 static void update_metrics(struct agent *a)
 {
-	uint64_t drops[CW_DROP__MAX];
+	uint64_t drops[CW_DROP__MAX], stats[CW_STAT__MAX];
 	uint32_t kinds[CW_CRED__MAX];
 	struct watch_stats ws;
 
 	sensor_drops(a->sensor, drops);
+	sensor_stats(a->sensor, stats);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		metrics_set(a->metrics, CW_M_KERNEL_DROPS_TOTAL, i, (int64_t)drops[i]);
 	creds_count_by_kind(a->creds, kinds);
@@ -1095,6 +1151,9 @@ static void update_metrics(struct agent *a)
 		    (int64_t)ws.rechecked_pods);
 	metrics_set(a->metrics, CW_M_DISCOVERY_VOLUME_MOUNTS, 0, (int64_t)ws.volume_mounts);
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
+	metrics_set(a->metrics, CW_M_WATCHED_UNMATCHED, 0, (int64_t)ws.unmatched);
+	metrics_set(a->metrics, CW_M_KERNEL_SUBVOL_MISSES_TOTAL, 0,
+		    (int64_t)stats[CW_STAT_SUBVOL_MISS]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -1351,22 +1410,23 @@ int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, unmatched = 0;
 	int ret = 1;
 
 	if (!a)
 		return 1;
 	if (agent_setup(a, cfg, false))
 		goto cleanup;
-	printf("%-10s %-20s %-36s %s\n", "KIND", "DEV:INO", "OWNER", "PATH");
+	printf("%-10s %-20s %-10s %-36s %s\n", "KIND", "DEV:INO", "FS", "OWNER", "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192];
+		char devino[64], path[8192], fs[FS_TYPE_LEN * 4 + 1];
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		printf("%-10s %-20s %-36s %s\n", cred_kind_name(c->kind), devino,
-		       c->pod_uid[0] ? c->pod_uid : "host",
+		printf("%-10s %-20s %-10s %-36s %s\n", cred_kind_name(c->kind), devino,
+		       c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "?", c->pod_uid[0] ? c->pod_uid : "host",
 		       text_escape(c->path, path, sizeof(path)));
+		unmatched += c->unmatched != NULL;
 	}
 	{
 		uint32_t kinds[CW_CRED__MAX];
@@ -1376,6 +1436,9 @@ int agent_list_watched(const struct config *cfg)
 		for (int k = 0; k < CW_CRED__MAX; k++)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
+		if (unmatched)
+			printf("%u on a filesystem where opens may not be matched (logged above)\n",
+			       unmatched);
 	}
 	ret = 0;
 cleanup:

@@ -24,6 +24,7 @@ static const char *const type_names[FND__COUNT] = {
 	[FND_EXPOSED_HOST_CRED] = "exposed_host_credential",
 	[FND_ADMIN_ON_WORKER] = "admin_kubeconfig_on_worker",
 	[FND_SHARED_CRED] = "shared_credential",
+	[FND_UNMATCHED_FS] = "unmatched_filesystem",
 };
 
 static const char *const severity_names[SEV__COUNT] = { "low", "medium", "high", "critical" };

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsident.h"
 #include "json.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -75,6 +76,7 @@ struct watch {
 	int nextra, max_depth;
 	struct creds *table;
 	struct watch_sink sink;
+	struct fsident *fsid;		/* what the kernel will see of each file */
 	int ifd;
 	struct wd_entry *wds[WD_BUCKETS];
 	struct wd_entry **gwds;		/* GROUP_BUCKETS chains, by group */
@@ -313,11 +315,22 @@ int watch_classify_volume_file(const char *plugin, const char *name, bool has_sa
 	return -1;
 }
 
-static void fill_identity(struct cred_entry *c, const struct stat *st)
+/* c's identity from st, and how the kernel will see it (path: the file, with the host root) */
+static void fill_identity(struct watch *w, struct cred_entry *c, const char *path,
+			  const struct stat *st)
 {
+	struct fs_ident id;
+
+	fsident_resolve(w->fsid, path, st, &id);
 	c->ino = st->st_ino;
 	c->dev = st->st_dev;
 	c->kdev = dev_to_kernel(st->st_dev);
+	c->sb_kdev = id.key.sb_kdev;
+	c->match = id.key.match;
+	c->has_layer = id.has_layer;
+	c->layer = id.layer;
+	memcpy(c->fstype, id.fstype, sizeof(c->fstype));
+	c->unmatched = id.unmatched;
 	c->mode = st->st_mode & 07777;
 	c->uid = st->st_uid;
 	c->gid = st->st_gid;
@@ -338,7 +351,7 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath,
 	c.kind = kind;
 	c.group = group;
 	c.path = hpath;
-	fill_identity(&c, &st);
+	fill_identity(w, &c, path, &st);
 	return found_push(f, &c);
 }
 
@@ -524,6 +537,7 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 				if (stat(path, &st) || !S_ISREG(st.st_mode))
 					continue;
 				memset(&c, 0, sizeof(c));
+				fill_identity(w, &c, path, &st);
 				c.kind = kind;
 				c.legacy_token = legacy;
 				snprintf(path, sizeof(path), "%s/%s", vhdir, de->d_name);
@@ -531,7 +545,6 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 				c.path = path;
 				c.pod_uid = uid;
 				c.volume = vde->d_name;
-				fill_identity(&c, &st);
 				err = found_push(f, &c);
 			}
 			closedir(vd);
@@ -544,6 +557,9 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 static void drop_entry(struct watch *w, const struct cred_entry *e)
 {
 	uint32_t id = e->id;
+
+	if (e->unmatched && w->stats.unmatched)
+		w->stats.unmatched--;
 
 	if (w->sink.del)
 		w->sink.del(w->sink.ctx, e);
@@ -574,6 +590,14 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 				 "raise --max-watched)", c->path, strerror(-err),
 				 (unsigned long long)w->stats.add_failures);
 		return false;
+	}
+	if (c->unmatched) {
+		char path[PATH_MAX + 64], fs[FS_TYPE_LEN * 4 + 1];
+
+		w->stats.unmatched++;
+		log_warn("watch: %s: on %s: %s", text_escape(c->path, path, sizeof(path)),
+			 c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "an unknown filesystem",
+			 c->unmatched);
 	}
 	return true;
 }
@@ -617,7 +641,9 @@ static struct cred_entry *found_lookup(const struct found_index *ix, const struc
 
 static bool same_file(const struct cred_entry *a, const struct cred_entry *b)
 {
-	return a && b && a->ino == b->ino && a->kdev == b->kdev;
+	return a && b && a->ino == b->ino && a->kdev == b->kdev && a->match == b->match &&
+	       a->sb_kdev == b->sb_kdev && a->has_layer == b->has_layer &&
+	       (!a->has_layer || (a->layer.ino == b->layer.ino && a->layer.kdev == b->layer.kdev));
 }
 
 static void log_late(struct watch *w, const char *what, const struct cred_entry *c)
@@ -868,6 +894,7 @@ int watch_scan_all(struct watch *w)
 	int err;
 
 	w->stats.scans++;
+	fsident_invalidate(w->fsid);
 	mounts_refresh(w, true);
 	err = rescan_group(w, "host");
 	if (!err)
@@ -1099,6 +1126,7 @@ int watch_mount_fd(const struct watch *w)
 void watch_mounts_changed(struct watch *w)
 {
 	w->mounts_changed = true;
+	fsident_invalidate(w->fsid);
 }
 
 void watch_stats(const struct watch *w, struct watch_stats *out)
@@ -1132,7 +1160,7 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 		w->root[--len] = '\0';
 	w->dirty = calloc(MAX_DIRTY, sizeof(*w->dirty));
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
-	if (!w->dirty || !w->gwds)
+	if (!w->dirty || !w->gwds || fsident_new(&w->fsid, mountinfo))
 		goto cleanup;
 	if (opts->nextra > 0) {
 		w->extra = calloc((size_t)opts->nextra, sizeof(char *));
@@ -1189,6 +1217,7 @@ void watch_free(struct watch *w)
 	}
 	kvol_set_free(&w->mounts);
 	kvol_set_free(&w->next_mounts);
+	fsident_free(w->fsid);
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);

@@ -48,6 +48,7 @@ struct watch_stats {
 	uint64_t recheck_cycles;	/* full passes of the re-check over the pods */
 	uint64_t late_finds;		/* credentials the re-check found that the live path missed */
 	uint64_t late_removals;		/* stale credentials the re-check removed */
+	uint64_t unmatched;		/* now: watched on a filesystem opens may not match on */
 };
 
 /* How many pods one re-check tick looks at (a full cycle: pods / this ticks). */

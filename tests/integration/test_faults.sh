@@ -68,7 +68,7 @@ agent_start "$T/mapfull" --host-root "$ROOT" --max-watched 3 --events "$T/mapful
 grep -q 'cannot watch: .*raise --max-watched' "$T/mapfull.stderr" \
 	|| fail "map full not logged: $(cat "$T/mapfull.stderr")"
 grep -q 'watching 3 credentials' "$T/mapfull.stderr" || fail "watched count: $(grep watching "$T/mapfull.stderr")"
-for c in $("$CREDWATCH" --host-root "$ROOT" --list-watched 2>/dev/null | awk '$4 ~ /^\// { print $4 }'); do
+for c in $("$CREDWATCH" --host-root "$ROOT" --list-watched 2>/dev/null | awk '$5 ~ /^\// { print $5 }'); do
 	cat "$ROOT$c" >/dev/null
 done
 sleep 0.3
