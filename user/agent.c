@@ -160,7 +160,11 @@ static int sink_add(void *ctx, const struct cred_entry *c)
 		return err;
 	/* the layer's key belongs to a credential watched by that path, if any: keep it */
 	err = watch_key(a, c, &c->layer, true);
-	return err == -EEXIST ? 0 : err;
+	if (err == -EEXIST)
+		return 0;
+	if (err)
+		unwatch_key(a, c, &k, false);	/* all or nothing: the caller drops c */
+	return err;
 }
 
 static void sink_del(void *ctx, const struct cred_entry *c)
