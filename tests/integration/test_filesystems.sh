@@ -9,6 +9,8 @@
 # same inode number as a watched one is not an event. A credential on FUSE
 # is reported at start-up (one log line naming the file and the reason, the
 # metric, a finding) and --list-watched shows each credential's filesystem.
+# The agent runs twice: with the fast programs and with the compat ones
+# (what 5.10 and 6.1 load), whose btrfs subvolume check differs.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
@@ -107,74 +109,84 @@ done
 grep -q "^1 on a filesystem where opens may not be matched" "$T/list" \
 	|| fail "--list-watched: unmatched count: $(cat "$T/list")"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-EV=$T/events.ndjson
-agent_start "$T/agent" --host-root "$ROOT" "${WATCH[@]}" --events "$EV" \
-	--findings "$T/findings.ndjson" --state-dir "$T/state" --listen "127.0.0.1:$PORT" \
-	--repeat-window-ms 0 --output "$T/alerts.ndjson"
+# run VARIANT: the agent with one set of kernel programs (fast: 6.2+; compat: what
+# 5.10 and 6.1 run, every pointer hop a probe read), every read, every check
+run() {
+	local variant=$1 V PORT EV CHECKS DECOY n c pid cred path
+	V=$T/$variant
+	mkdir -p "$V"
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	EV=$V/events.ndjson
+	agent_start "$V/agent" --bpf-variant "$variant" --host-root "$ROOT" "${WATCH[@]}" --events "$EV" \
+		--findings "$V/findings.ndjson" --state-dir "$V/state" --listen "127.0.0.1:$PORT" \
+		--repeat-window-ms 0 --output "$V/alerts.ndjson"
 
-# the start-up report: one line naming the file and why
-n=$(grep -c "watch: /fuse/fuse.key: on fuse.fusefile: FUSE: " "$T/agent.stderr" || true)
-[ "$n" = 1 ] || fail "FUSE report: $n lines: $(cat "$T/agent.stderr")"
-grep "watch: " "$T/agent.stderr" | grep -v "/fuse/fuse.key" | grep -q ": on " \
-	&& fail "a matched credential reported: $(cat "$T/agent.stderr")"
+	# the start-up report: one line naming the file and why
+	n=$(grep -c "watch: /fuse/fuse.key: on fuse.fusefile: FUSE: " "$V/agent.stderr" || true)
+	[ "$n" = 1 ] || fail "FUSE report: $n lines: $(cat "$V/agent.stderr")"
+	grep "watch: " "$V/agent.stderr" | grep -v "/fuse/fuse.key" | grep -q ": on " \
+		&& fail "a matched credential reported: $(cat "$V/agent.stderr")"
 
-# read FILE CRED_PATH: one read; expect exactly one event naming CRED_PATH
-declare -a CHECKS=()
-read_one() {
-	local out
-	out=$("$BUILD/itests/opener" openat "$1") || fail "opener $1"
-	CHECKS+=("$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')|$2|$1")
+	# read FILE CRED_PATH: one read; expect exactly one event naming CRED_PATH
+	CHECKS=()
+	read_one() {
+		local out
+		out=$("$BUILD/itests/opener" openat "$1") || fail "opener $1"
+		CHECKS+=("$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')|$2|$1")
+	}
+	read_one "$ROOT/btrfs/sv/kubeconfig" /btrfs/sv/kubeconfig
+	read_one "$ROOT/btrfs/top.key" /btrfs/top.key
+	read_one "$ROOT/xfs/xfs.key" /xfs/xfs.key
+	read_one "$ROOT/ext4/ext4.key" /ext4/ext4.key
+	read_one "$ROOT/tmpfs/tmpfs.key" /tmpfs/tmpfs.key
+	read_one "$ROOT/ovl/etc/lower.key" /ovl/etc/lower.key
+	read_one "$ROOT/ovl/etc/upper.key" /ovl/etc/upper.key
+	read_one "$L/lower/etc/lower.key" /ovl/etc/lower.key
+	read_one "$L/upper/etc/upper.key" /ovl/etc/upper.key
+	DECOY=$("$BUILD/itests/opener" openat "$ROOT/btrfs/other/decoy" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+
+	# the decoy is told apart in the kernel: wait for its counter, then stop
+	for _ in $(seq 1 400); do
+		curl -sf "http://127.0.0.1:$PORT/metrics" >"$V/metrics" 2>/dev/null &&
+			grep -q '^credwatch_kernel_subvol_misses_total [1-9]' "$V/metrics" && break
+		sleep 0.1
+	done
+	grep -q '^credwatch_kernel_subvol_misses_total [1-9]' "$V/metrics" \
+		|| fail "no subvolume miss counted: $(grep subvol "$V/metrics")"
+	grep -q '^credwatch_watched_unmatched 1$' "$V/metrics" \
+		|| fail "unmatched gauge: $(grep unmatched "$V/metrics")"
+	agent_stop || fail "agent exited non-zero: $(cat "$V/agent.stderr")"
+
+	for c in "${CHECKS[@]}"; do
+		IFS='|' read -r pid cred path <<<"$c"
+		python3 tests/lib/events.py "$EV" --where proc.pid="$pid" --count 1 \
+			--expect cred.path="$cred" --expect fd.name="$path" --expect cred.kind=custom \
+			|| fail "$path: expected one event for $cred"
+		echo "ok: $path -> $cred"
+	done
+	python3 tests/lib/events.py "$EV" --where proc.pid="$DECOY" --count 0 \
+		|| fail "the same inode number in another btrfs subvolume alerted"
+	echo "ok: the same inode number in another subvolume is not an event"
+
+	python3 - "$V/findings.ndjson" <<-'PY' || fail "findings: $(cat "$V/findings.ndjson")"
+	import json, sys
+	lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+	f = [l for l in lines if l["type"] == "unmatched_filesystem" and l["status"] == "open"]
+	assert len(f) == 1, lines
+	f = f[0]
+	assert f["resource"]["path"] == "/fuse/fuse.key", f
+	assert f["evidence"]["fstype"] == "fuse.fusefile", f
+	assert "FUSE" in f["evidence"]["reason"], f
+	assert not [l for l in lines if l["type"] == "unmatched_filesystem"
+	            and l["resource"]["path"] != "/fuse/fuse.key"], lines
+	PY
+	echo "ok: the FUSE credential is reported (log line, metric, finding)"
+	if grep -q CWMARKER "$EV" "$V/agent.stderr" "$V/findings.ndjson"; then
+		fail "credential bytes in output"
+	fi
+	echo "ok: $variant variant"
 }
-read_one "$ROOT/btrfs/sv/kubeconfig" /btrfs/sv/kubeconfig
-read_one "$ROOT/btrfs/top.key" /btrfs/top.key
-read_one "$ROOT/xfs/xfs.key" /xfs/xfs.key
-read_one "$ROOT/ext4/ext4.key" /ext4/ext4.key
-read_one "$ROOT/tmpfs/tmpfs.key" /tmpfs/tmpfs.key
-read_one "$ROOT/ovl/etc/lower.key" /ovl/etc/lower.key
-read_one "$ROOT/ovl/etc/upper.key" /ovl/etc/upper.key
-read_one "$L/lower/etc/lower.key" /ovl/etc/lower.key
-read_one "$L/upper/etc/upper.key" /ovl/etc/upper.key
-DECOY=$("$BUILD/itests/opener" openat "$ROOT/btrfs/other/decoy" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-
-# the decoy is told apart in the kernel: wait for its counter, then stop
-for _ in $(seq 1 400); do
-	curl -sf "http://127.0.0.1:$PORT/metrics" >"$T/metrics" 2>/dev/null &&
-		grep -q '^credwatch_kernel_subvol_misses_total [1-9]' "$T/metrics" && break
-	sleep 0.1
-done
-grep -q '^credwatch_kernel_subvol_misses_total [1-9]' "$T/metrics" \
-	|| fail "no subvolume miss counted: $(grep subvol "$T/metrics")"
-grep -q '^credwatch_watched_unmatched 1$' "$T/metrics" \
-	|| fail "unmatched gauge: $(grep unmatched "$T/metrics")"
-agent_stop || fail "agent exited non-zero: $(cat "$T/agent.stderr")"
-
-for c in "${CHECKS[@]}"; do
-	IFS='|' read -r pid cred path <<<"$c"
-	python3 tests/lib/events.py "$EV" --where proc.pid="$pid" --count 1 \
-		--expect cred.path="$cred" --expect fd.name="$path" --expect cred.kind=custom \
-		|| fail "$path: expected one event for $cred"
-	echo "ok: $path -> $cred"
-done
-python3 tests/lib/events.py "$EV" --where proc.pid="$DECOY" --count 0 \
-	|| fail "the same inode number in another btrfs subvolume alerted"
-echo "ok: the same inode number in another subvolume is not an event"
-
-python3 - "$T/findings.ndjson" <<'PY' || fail "findings: $(cat "$T/findings.ndjson")"
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-f = [l for l in lines if l["type"] == "unmatched_filesystem" and l["status"] == "open"]
-assert len(f) == 1, lines
-f = f[0]
-assert f["resource"]["path"] == "/fuse/fuse.key", f
-assert f["evidence"]["fstype"] == "fuse.fusefile", f
-assert "FUSE" in f["evidence"]["reason"], f
-assert not [l for l in lines if l["type"] == "unmatched_filesystem"
-            and l["resource"]["path"] != "/fuse/fuse.key"], lines
-PY
-echo "ok: the FUSE credential is reported (log line, metric, finding)"
-if grep -q CWMARKER "$EV" "$T/agent.stderr" "$T/findings.ndjson"; then
-	fail "credential bytes in output"
-fi
+run fast
+run compat
 echo "all filesystems ok"
