@@ -10,7 +10,7 @@
 # is reported at start-up (one log line naming the file and the reason, the
 # metric, a finding) and --list-watched shows each credential's filesystem.
 # The agent runs twice: with the fast programs and with the compat ones
-# (what 5.10 and 6.1 load), whose btrfs subvolume check differs.
+# (what 5.10 and 6.1 load), which read kernel pointers differently.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
