@@ -1428,8 +1428,8 @@ int agent_list_watched(const struct config *cfg)
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
 		printf("%-10s %-20s %-10s %-36s %s\n", cred_kind_name(c->kind), devino,
-		       c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "?", c->pod_uid[0] ? c->pod_uid : "host",
-		       text_escape(c->path, path, sizeof(path)));
+		       c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "?",
+		       c->pod_uid[0] ? c->pod_uid : "host", text_escape(c->path, path, sizeof(path)));
 		unmatched += c->unmatched != NULL;
 	}
 	{

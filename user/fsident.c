@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -480,8 +482,19 @@ void fsident_resolve(struct fsident *fi, const char *path, const struct stat *st
 		     struct fs_ident *out)
 {
 	const struct mnt *m;
+	struct statfs sf;
 
 	memset(out, 0, sizeof(*out));
+	if (statfs(path, &sf) == 0 && sf.f_type == TMPFS_MAGIC) {
+		/*
+		 * Every kubelet volume: tmpfs names its files by its superblock,
+		 * and a new pod's tokens are not held back by a mount table read.
+		 */
+		out->key.ino = st->st_ino;
+		out->key.kdev = out->key.sb_kdev = dev_to_kernel(st->st_dev);
+		snprintf(out->fstype, sizeof(out->fstype), "tmpfs");
+		return;
+	}
 	m = plain_key(fi, path, st, &out->key, out->fstype, &out->unmatched);
 	if (!m || strcmp(m->fstype, "overlay"))
 		return;

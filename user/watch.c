@@ -560,7 +560,6 @@ static void drop_entry(struct watch *w, const struct cred_entry *e)
 
 	if (e->unmatched && w->stats.unmatched)
 		w->stats.unmatched--;
-
 	if (w->sink.del)
 		w->sink.del(w->sink.ctx, e);
 	creds_remove(w->table, id);
