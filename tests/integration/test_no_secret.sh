@@ -65,7 +65,7 @@ AGENT=$AGENT_PID
 
 # every credential read by a host process, twice, with a rescan in between
 mapfile -t CREDS < <("$CREDWATCH" --host-root "$ROOT" --watch /srv/custom.key --list-watched \
-	2>/dev/null | awk 'NR > 1 && $1 != "" && $4 ~ /^\// { print $4 }')
+	2>/dev/null | awk 'NR > 1 && $1 != "" && $5 ~ /^\// { print $5 }')
 [ "${#CREDS[@]}" -ge 10 ] || fail "expected at least 10 credentials, listed ${#CREDS[@]}"
 for c in "${CREDS[@]}"; do cat "$ROOT$c" >/dev/null; done
 kill -HUP "$AGENT"
