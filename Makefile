@@ -55,7 +55,7 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
 	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
-	      binutils chromium strace
+	      binutils chromium strace btrfs-progs xfsprogs fuse3 libfuse3-dev
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
@@ -212,6 +212,12 @@ $(BUILD)/itests/opener32: tests/integration/opener32.c | $(BUILD)/itests
 		-fno-pic -no-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-fcf-protection=none $< -o $@
 endif
+
+# fusefile serves one file over FUSE (libfuse3) for test_filesystems.sh.
+$(BUILD)/itests/fusefile: tests/integration/fusefile.c | $(BUILD)/itests
+	$(call msg,ITEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags fuse3) $(LDFLAGS) $< \
+		$(shell pkg-config --libs fuse3) -o $@
 
 # ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests

@@ -530,6 +530,47 @@ static __always_inline void fill_args_ia32(struct cw_event *e, __u16 sys, struct
 #endif
 
 /*
+ * btrfs, only as far as the subvolume check needs it. CO-RE finds the real
+ * layout in the kernel's BTF, or in the btrfs module's when btrfs is a
+ * module (libbpf reads /sys/kernel/btf/<module> for relocations). Without
+ * either the type does not exist, the branch below is dead code the
+ * verifier never sees, and the agent never sets CW_WATCH_SUBVOL
+ * (user/sensor.c checks the same BTF and says so).
+ */
+struct btrfs_root___cw {
+	dev_t anon_dev;
+} __attribute__((preserve_access_index));
+
+struct btrfs_inode___cw {
+	struct btrfs_root___cw *root;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+/*
+ * btrfs_subvol_dev - the device stat() reports for a btrfs inode: its
+ * subvolume root's anonymous device (btrfs_getattr), 0 if unreadable. Only
+ * on the hit path of a CW_WATCH_SUBVOL key, so two probe reads in both
+ * variants: the fast variant's typed loads cannot follow a module type.
+ */
+static __always_inline __u32 btrfs_subvol_dev(struct inode *inode)
+{
+	struct btrfs_inode___cw *bi;
+	struct btrfs_root___cw *root = NULL;
+	dev_t dev = 0;
+
+	if (!bpf_core_type_exists(struct btrfs_inode___cw))
+		return 0;
+	/* container_of(inode, struct btrfs_inode, vfs_inode), offsets from BTF */
+	bi = (void *)((unsigned long)inode -
+		      bpf_core_field_offset(struct btrfs_inode___cw, vfs_inode));
+	if (bpf_probe_read_kernel(&root, sizeof(root), &bi->root) || !root)
+		return 0;
+	if (bpf_probe_read_kernel(&dev, sizeof(dev), &root->anon_dev))
+		return 0;
+	return dev;
+}
+
+/*
  * emit - copy the event into the ring buffer, waking the reader only when
  * the queued bytes cross a multiple of wakeup_bytes. A wakeup is an
  * irq_work, i.e. a self-IPI: on a VM an APIC MSR write that traps to the
@@ -694,6 +735,15 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	val = bpf_map_lookup_elem(&watched, &key);
 	if (!val)
 		return 0;
+	if (val->flags & CW_WATCH_SUBVOL) {
+		/* btrfs: this inode number is watched in some subvolume; which one is this? */
+		key.dev = btrfs_subvol_dev(inode);
+		val = key.dev ? bpf_map_lookup_elem(&watched, &key) : NULL;
+		if (!val || (val->flags & CW_WATCH_SUBVOL)) {
+			count(&stats, CW_STAT_SUBVOL_MISS);
+			return 0;
+		}
+	}
 	count(&stats, CW_STAT_HITS);
 
 	now = bpf_ktime_get_boot_ns();

@@ -76,6 +76,7 @@ enum cw_stat {
 	CW_STAT_EMITTED,	/* events written to the ring buffer */
 	CW_STAT_RINGBUF_BYTES,	/* bytes of those events (record headers not counted) */
 	CW_STAT_FIRST_READS,	/* admitted over budget: a cgroup's first read of a credential */
+	CW_STAT_SUBVOL_MISS,	/* btrfs: inode number watched, but in another subvolume */
 	CW_STAT__MAX,
 };
 
@@ -103,15 +104,28 @@ enum cw_stat {
 /* Key of the watched map: the inode as the kernel names it. */
 struct cw_inode_key {
 	__u64 ino;		/* inode->i_ino */
-	__u32 dev;		/* inode->i_sb->s_dev: (major << 20) | minor */
+	__u32 dev;		/* inode->i_sb->s_dev: (major << 20) | minor; on
+				 * btrfs the subvolume's device (CW_WATCH_SUBVOL) */
 	__u32 pad;
 };
 _Static_assert(sizeof(struct cw_inode_key) == 16, "cw_inode_key layout");
 
+/*
+ * cw_watch_val.flags. CW_WATCH_SUBVOL marks a key that only says "this
+ * inode number on this btrfs filesystem is watched in some subvolume":
+ * btrfs numbers inodes per subvolume, and stat() names each subvolume by
+ * its own anonymous device (the root's anon_dev), not the superblock's
+ * s_dev the miss path reads. On such a hit the kernel reads the inode's
+ * subvolume device and looks up (ino, that device), the key the credential
+ * really has; cred_id of the marker counts the credentials sharing it.
+ */
+#define CW_WATCH_SUBVOL		(1u << 0)
+
 /* Value of the watched map. */
 struct cw_watch_val {
 	__u32 cred_id;		/* index into the agent's credential table */
-	__u32 kind;		/* enum cw_cred_kind, for the kernel's own use */
+	__u16 kind;		/* enum cw_cred_kind, for the kernel's own use */
+	__u16 flags;		/* CW_WATCH_* */
 };
 _Static_assert(sizeof(struct cw_watch_val) == 8, "cw_watch_val layout");
 

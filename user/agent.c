@@ -65,6 +65,7 @@ struct agent {
 	struct creds *creds;
 	struct watch *watch;
 	struct sensor *sensor;
+	bool btrfs_warned;		/* btrfs credentials without the kernel's subvolume check */
 	FILE *events_out;
 	bool events_owned;
 	struct rules *rules;
@@ -111,25 +112,83 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Put one key of credential c in the kernel's map as its match mode says
+ * (fsident.h); alias: a second key (the layer file behind an overlay),
+ * which never displaces another credential's own key.
+ */
+static int watch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		     bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL) {
+		if (sensor_btrfs_subvol(a->sensor))
+			return sensor_watch_add_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev,
+						       c->id, c->kind);
+		if (!a->btrfs_warned) {
+			char path[PATH_MAX + 64];
+
+			log_warn("sensor: %s: on btrfs, but the kernel's BTF does not describe "
+				 "btrfs: matched by the superblock and inode number, so the same "
+				 "inode number in another subvolume also alerts",
+				 text_escape(c->path, path, sizeof(path)));
+			a->btrfs_warned = true;
+		}
+	}
+	if (alias)
+		return sensor_watch_add_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id,
+					      c->kind);
+	return sensor_watch_add(a->sensor, k->ino, fs_key_lookup_dev(k), c->id, c->kind);
+}
+
+static int unwatch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		       bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL && sensor_btrfs_subvol(a->sensor))
+		return sensor_watch_del_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev);
+	if (alias)
+		return sensor_watch_del_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id);
+	return sensor_watch_del(a->sensor, k->ino, fs_key_lookup_dev(k));
+}
+
 static int sink_add(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
+	int err;
 
 	if (!a->sensor)
 		return 0;
-	return sensor_watch_add(a->sensor, c->ino, c->kdev, c->id, c->kind);
+	err = watch_key(a, c, &k, false);
+	if (err || !c->has_layer)
+		return err;
+	/* the layer's key belongs to a credential watched by that path, if any: keep it */
+	err = watch_key(a, c, &c->layer, true);
+	if (err == -EEXIST)
+		return 0;
+	if (err)
+		unwatch_key(a, c, &k, false);	/* all or nothing: the caller drops c */
+	return err;
 }
 
 static void sink_del(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
 	int err;
 
 	if (!a->sensor)
 		return;
-	err = sensor_watch_del(a->sensor, c->ino, c->kdev);
+	err = unwatch_key(a, c, &k, false);
 	if (err && err != -ENOENT)
 		log_warn("sensor: %s: unwatch: %s", c->path, strerror(-err));
+	if (c->has_layer) {
+		err = unwatch_key(a, c, &c->layer, true);
+		if (err && err != -ENOENT)
+			log_warn("sensor: %s: unwatch its layer file: %s", c->path,
+				 strerror(-err));
+	}
 }
 
 /*
@@ -1148,11 +1207,12 @@ static void agent_teardown(struct agent *a)
 /* Gauges and cumulative counters the loop refreshes once a second. */
 static void update_metrics(struct agent *a)
 {
-	uint64_t drops[CW_DROP__MAX];
+	uint64_t drops[CW_DROP__MAX], stats[CW_STAT__MAX];
 	uint32_t kinds[CW_CRED__MAX];
 	struct watch_stats ws;
 
 	sensor_drops(a->sensor, drops);
+	sensor_stats(a->sensor, stats);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		metrics_set(a->metrics, CW_M_KERNEL_DROPS_TOTAL, i, (int64_t)drops[i]);
 	creds_count_by_kind(a->creds, kinds);
@@ -1167,6 +1227,9 @@ static void update_metrics(struct agent *a)
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
 	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
 		metrics_set(a->metrics, CW_M_DISCOVERY_REFUSED_TOTAL, r, (int64_t)ws.refused[r]);
+	metrics_set(a->metrics, CW_M_WATCHED_UNMATCHED, 0, (int64_t)ws.unmatched);
+	metrics_set(a->metrics, CW_M_KERNEL_SUBVOL_MISSES_TOTAL, 0,
+		    (int64_t)stats[CW_STAT_SUBVOL_MISS]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -1424,28 +1487,12 @@ cleanup:
 	return ret;
 }
 
-/* A filesystem's name from statfs(2)'s f_type, for --list-watched. */
-static const char *fs_type_name(long type)
-{
-	static const struct { long magic; const char *name; } names[] = {
-		{ 0x01021994, "tmpfs" }, { 0xEF53, "ext4" }, { 0x58465342, "xfs" },
-		{ 0x9123683E, "btrfs" }, { 0x794C7630, "overlay" }, { 0x6969, "nfs" },
-		{ 0x2FC12FC1, "zfs" }, { 0x65735546, "fuse" }, { 0x73717368, "squashfs" },
-		{ 0xFF534D42, "cifs" }, { 0x9fa0, "proc" }, { 0x858458f6, "ramfs" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].magic == type)
-			return names[i].name;
-	return "other";
-}
-
 int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
 	struct watch_stats ws;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, unmatched = 0;
 	int ret = 1, err;
 
 	if (!a)
@@ -1458,26 +1505,24 @@ int agent_list_watched(const struct config *cfg)
 	}
 	if (agent_setup(a, cfg, false))
 		goto cleanup;
-	printf("%-10s %-30s %-20s %-8s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
+	printf("%-10s %-30s %-20s %-10s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
 	       "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192], where[8192], owner[64];
-		struct statfs sfs;
+		char devino[64], path[8192], owner[64], fs[FS_TYPE_LEN * 4 + 1];
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		/* statfs() names the filesystem and opens nothing */
-		snprintf(where, sizeof(where), "%s%s", a->host_root, c->path);
 		if (c->pod_uid[0])
 			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
 		else if (c->owner == CRED_OWNER_HOME)
 			snprintf(owner, sizeof(owner), "home:%u", c->home_uid);
 		else
 			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
-		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
+		printf("%-10s %-30s %-20s %-10s %-36s %s\n", cred_kind_name(c->kind),
 		       c->entry[0] ? c->entry : "-", devino,
-		       statfs(where, &sfs) ? "?" : fs_type_name((long)sfs.f_type), owner,
+		       c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "?", owner,
 		       text_escape(c->path, path, sizeof(path)));
+		unmatched += c->unmatched != NULL;
 	}
 	{
 		uint32_t kinds[CW_CRED__MAX];
@@ -1487,6 +1532,9 @@ int agent_list_watched(const struct config *cfg)
 		for (int k = 0; k < CW_CRED__MAX; k++)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
+		if (unmatched)
+			printf("%u on a filesystem where opens may not be matched (logged above)\n",
+			       unmatched);
 	}
 	watch_stats(a->watch, &ws);
 	printf("refused");

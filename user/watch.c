@@ -39,6 +39,7 @@
 
 #include "discovery/catalog.h"
 #include "discovery/safepath.h"
+#include "fsident.h"
 #include "json.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -98,6 +99,7 @@ struct watch {
 	bool reserve_warned;
 	struct creds *table;
 	struct watch_sink sink;
+	struct fsident *fsid;		/* what the kernel will see of each file */
 	int ifd;
 	struct wd_entry *wds[WD_BUCKETS];
 	struct wd_entry **gwds;		/* GROUP_BUCKETS chains, by group */
@@ -312,11 +314,22 @@ int watch_classify_volume_file(const char *plugin, const char *name, bool has_sa
 	return -1;
 }
 
-static void fill_identity(struct cred_entry *c, const struct stat *st)
+/* c's identity from st, and how the kernel will see it (path: the file, with the host root) */
+static void fill_identity(struct watch *w, struct cred_entry *c, const char *path,
+			  const struct stat *st)
 {
+	struct fs_ident id;
+
+	fsident_resolve(w->fsid, path, st, &id);
 	c->ino = st->st_ino;
 	c->dev = st->st_dev;
 	c->kdev = dev_to_kernel(st->st_dev);
+	c->sb_kdev = id.key.sb_kdev;
+	c->match = id.key.match;
+	c->has_layer = id.has_layer;
+	c->layer = id.layer;
+	memcpy(c->fstype, id.fstype, sizeof(c->fstype));
+	c->unmatched = id.unmatched;
 	c->mode = st->st_mode & 07777;
 	c->uid = st->st_uid;
 	c->gid = st->st_gid;
@@ -334,6 +347,7 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	struct safepath_policy pol = { .trusted = top, .follow = SAFEPATH_FOLLOW_WITHIN };
 	struct safepath_res res;
 	struct cred_entry c;
+	char where[PATH_MAX];
 
 	if (safepath__stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
 		return 0;
@@ -342,7 +356,8 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	c.group = "host";
 	c.path = hpath;
 	c.entry = "watch";
-	fill_identity(&c, &res.st);
+	host_path(w, res.resolved, where, sizeof(where));
+	fill_identity(w, &c, where, &res.st);
 	return found_push(f, &c);
 }
 
@@ -551,7 +566,7 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 	struct hit_ctx *h = ctx;
 	struct watch *w = h->w;
 	const struct catalog_entry *e = hit->entry;
-	char where[128], path[PATH_MAX], target[PATH_MAX];
+	char where[128], path[PATH_MAX], target[PATH_MAX], agent_path[PATH_MAX];
 	struct cred_entry c;
 
 	snprintf(where, sizeof(where), "catalog entry '%s'", e->name);
@@ -566,8 +581,10 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 	c.exposure = (uint8_t)(1 + e->severity);
 	c.flags = e->flags;
 	c.home_uid = hit->target->uid;
+	host_path(w, hit->resolved && hit->resolved[0] ? hit->resolved : hit->path, agent_path,
+		  sizeof(agent_path));
 	if (hit->st)
-		fill_identity(&c, hit->st);
+		fill_identity(w, &c, agent_path, hit->st);
 	switch (hit->refused) {
 	case CATALOG_OK:
 		break;
@@ -612,7 +629,6 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 			c.volume = target;
 		}
 	}
-	fill_identity(&c, hit->st);
 	return found_push(h->f, &c) ? -ENOMEM : 0;
 }
 
@@ -755,6 +771,7 @@ static int collect_volume(struct watch *w, struct found *f, const char *uid, con
 			if (*budget)
 				(*budget)--;
 			memset(&c, 0, sizeof(c));
+			fill_identity(w, &c, hpath, &st);
 			c.kind = names[i].kind;
 			c.legacy_token = names[i].legacy;
 			snprintf(hpath, sizeof(hpath), "%s/%s", vhdir, names[i].name);
@@ -765,7 +782,6 @@ static int collect_volume(struct watch *w, struct found *f, const char *uid, con
 			c.owner = CRED_OWNER_POD;
 			c.entry = !strcmp(plugin, "kubernetes.io~projected") ? "kubelet-projected" :
 				  "kubelet-secret";
-			fill_identity(&c, &st);
 			err = found_push(f, &c);
 		}
 	}
@@ -853,6 +869,8 @@ static void drop_entry(struct watch *w, const struct cred_entry *e)
 {
 	uint32_t id = e->id;
 
+	if (e->unmatched && w->stats.unmatched)
+		w->stats.unmatched--;
 	if (w->sink.del)
 		w->sink.del(w->sink.ctx, e);
 	creds_remove(w->table, id);
@@ -906,6 +924,14 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 				 (unsigned long long)w->stats.add_failures);
 		return false;
 	}
+	if (c->unmatched) {
+		char path[PATH_MAX + 64], fs[FS_TYPE_LEN * 4 + 1];
+
+		w->stats.unmatched++;
+		log_warn("watch: %s: on %s: %s", text_escape(c->path, path, sizeof(path)),
+			 c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "an unknown filesystem",
+			 c->unmatched);
+	}
 	return true;
 }
 
@@ -948,7 +974,9 @@ static struct cred_entry *found_lookup(const struct found_index *ix, const struc
 
 static bool same_file(const struct cred_entry *a, const struct cred_entry *b)
 {
-	return a && b && a->ino == b->ino && a->kdev == b->kdev;
+	return a && b && a->ino == b->ino && a->kdev == b->kdev && a->match == b->match &&
+	       a->sb_kdev == b->sb_kdev && a->has_layer == b->has_layer &&
+	       (!a->has_layer || (a->layer.ino == b->layer.ino && a->layer.kdev == b->layer.kdev));
 }
 
 static void log_late(struct watch *w, const char *what, const struct cred_entry *c)
@@ -1261,6 +1289,7 @@ int watch_scan_all(struct watch *w)
 	w->stats.scans++;
 	if (w->sp)
 		safepath__flush(w->sp);	/* a batch sees the host as it is now */
+	fsident_invalidate(w->fsid);
 	mounts_refresh(w, true);
 	err = rescan_group(w, "host");
 	if (!err)
@@ -1508,6 +1537,7 @@ int watch_mount_fd(const struct watch *w)
 void watch_mounts_changed(struct watch *w)
 {
 	w->mounts_changed = true;
+	fsident_invalidate(w->fsid);
 }
 
 const char *watch_refusal_name(enum watch_refusal r)
@@ -1568,7 +1598,8 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
 	w->refusals_seen = calloc(REFUSALS_SEEN_MAX, sizeof(*w->refusals_seen));
 	w->refused = calloc(WATCH_REFUSED_KEPT, sizeof(*w->refused));
-	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused)
+	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused ||
+	    fsident_new(&w->fsid, mountinfo))
 		goto cleanup;
 	sp_ready(w);	/* a host root that does not exist yet is tried again at each scan */
 	if (opts->nextra > 0) {
@@ -1631,6 +1662,7 @@ void watch_free(struct watch *w)
 	}
 	kvol_set_free(&w->mounts);
 	kvol_set_free(&w->next_mounts);
+	fsident_free(w->fsid);
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);
