@@ -16,6 +16,7 @@
 #include "k8s.h"
 #include "kubeconfig.h"
 #include "log.h"
+#include "nodeagents.h"
 #include "lru.h"
 #include "passwd.h"
 #include "pods.h"
@@ -70,6 +71,7 @@ struct attrib {
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
 	struct redact *redact;	/* borrowed; NULL: --no-redact */
+	const struct node_agents *agents;	/* borrowed; NULL: no inventory */
 	uint32_t host_mnt_ns;
 	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
@@ -267,6 +269,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		goto cleanup;
 	}
 	a->redact = o->redact;
+	a->agents = o->agents;
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
 	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
@@ -543,6 +546,27 @@ static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	record_strlcpy(rec->proc_pexe, v->exe, sizeof(rec->proc_pexe));
 }
 
+/*
+ * proc.is_host_mntns and proc.node_agent: what the reader cannot choose.
+ * The host's mount namespace is the kernel's (pid 1's, found at a hit),
+ * else the inventory's (re-read on each scan), else the one read at start.
+ */
+static void fill_identity(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	uint32_t host = node_agents__host_mnt_ns(a->agents);
+	const struct node_agent *na;
+
+	if (!host)
+		host = a->host_mnt_ns;
+	if (e->flags & CW_EVF_MNTNS_KNOWN)
+		rec->is_host_mntns = e->flags & CW_EVF_HOST_MNTNS ? CW_TRUE : CW_FALSE;
+	else if (host && e->mnt_ns)
+		rec->is_host_mntns = e->mnt_ns == host ? CW_TRUE : CW_FALSE;
+	if (rec->is_host_mntns == CW_TRUE &&
+	    (na = node_agents__find(a->agents, e->exe_ino, e->exe_dev)))
+		record_strlcpy(rec->node_agent, na->name, sizeof(rec->node_agent));
+}
+
 void attrib_set_wants(struct attrib *a, uint32_t wants)
 {
 	if (a)
@@ -619,6 +643,7 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	else
 		rec->same_pod = CW_UNKNOWN;
 
+	fill_identity(a, rec, e);
 	fill_user(a, rec, e, &ca);
 	fill_pcmdline(a, rec, e);
 	rec->is_exec_session = exec_session(a, e, &ca);

@@ -83,6 +83,10 @@ void record_reset(struct cw_record *rec)
 		rec->aname[i][0] = '\0';
 	rec->user_name[0] = '\0';
 	rec->is_exec_session = CW_UNKNOWN;
+	memset(rec->aexe_ino, 0, sizeof(rec->aexe_ino));
+	memset(rec->aexe_dev, 0, sizeof(rec->aexe_dev));
+	rec->is_host_mntns = CW_UNKNOWN;
+	rec->node_agent[0] = '\0';
 	rec->evt_num = 0;
 	rec->proc_exe[0] = '\0';
 	rec->proc_pexe[0] = '\0';

@@ -32,6 +32,7 @@ static const struct record_member members[] = {
 	NUM(apid),
 	ANAME(0), ANAME(1), ANAME(2), ANAME(3), ANAME(4), ANAME(5),
 	STR(user_name), NUM(is_exec_session),
+	NUM(aexe_ino), NUM(aexe_dev), NUM(is_host_mntns), STR(node_agent),
 	NUM(evt_num), STR(proc_exe), STR(proc_pexe), STR(proc_pexepath), NUM(proc_start_ns),
 	NUM(vpid), STR(proc_sname), STR(user_loginname),
 	STR(cap_effective), STR(cap_permitted), STR(cap_inheritable),

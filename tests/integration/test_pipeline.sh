@@ -48,7 +48,11 @@ python3 tests/lib/fake_backend.py --port "$BPORT" --cert "$T/srv.crt" --key "$T/
 BPID=$!
 for _ in $(seq 100); do [ -s "$T/ready" ] && break; sleep 0.05; done
 
+# the node's kubelet binary, registered by (device, inode) at start
+mkdir -p "$ROOT/usr/bin"
+cp /bin/cat "$ROOT/usr/bin/kubelet"
 agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(cg_root)" \
+	--node-agent-paths /usr/bin/kubelet \
 	--events "$T/events.ndjson" --output "$T/alerts.ndjson" --output-format json \
 	--dump "$T/dump" --listen "127.0.0.1:$HPORT" --node-name node-1 --cluster-name test \
 	--backend "https://127.0.0.1:$BPORT/ingest" --backend-ca "$T/ca.crt" \
@@ -62,9 +66,11 @@ DB_TOKEN=$(kubelet_pod "$ROOT" team-b db "$DB")/token
 cg_run "$CG" cat "$DB_TOKEN" >/dev/null &
 THIEF=$!
 wait $THIEF
-# the kubelet (a host process named kubelet) reads it too: allowed
-cp /bin/cat "$T/kubelet"
-"$T/kubelet" "$DB_TOKEN" >/dev/null & KUBELET=$!
+# the kubelet (the registered binary, in the host's mount namespace: that of
+# the runner, outside kubelet_isolate's) reads it too, through this
+# namespace's root: allowed
+nsenter --mount="/proc/$PPID/ns/mnt" -- "$ROOT/usr/bin/kubelet" "/proc/$$/root$DB_TOKEN" \
+	>/dev/null & KUBELET=$!
 wait $KUBELET
 
 sleep 1
@@ -85,7 +91,8 @@ python3 tests/lib/events.py "$T/events.ndjson" --where proc.pid=$THIEF --count 1
 	--expect cred.same_pod=false --expect cred.kind=sa_token --expect k8s.cluster.name=test \
 	|| fail "thief attribution"
 python3 tests/lib/events.py "$T/events.ndjson" --where proc.pid=$KUBELET --count 1 \
-	--expect container.id=host --expect proc.name=kubelet || fail "kubelet event"
+	--expect container.id=host --expect proc.name=kubelet --expect proc.node_agent=kubelet \
+	--expect proc.is_host_mntns=true || fail "kubelet event"
 
 # exactly one alert, Critical, for the thief; none for the kubelet
 python3 tests/lib/events.py "$T/alerts.ndjson" --where rule="Service account token read by another pod" \
