@@ -567,6 +567,26 @@ static void fill_identity(struct attrib *a, struct cw_record *rec, const struct 
 		record_strlcpy(rec->node_agent, na->name, sizeof(rec->node_agent));
 }
 
+/*
+ * proc.aexepath[N] that /proc could not give (the ancestor exited, or the
+ * ptrace check refused it, as it does under the chart's capabilities for
+ * host processes): the host path of the inventory's file with the inode
+ * the kernel captured, for an ancestor running a registered node agent.
+ */
+static void fill_aexepaths_by_inode(struct attrib *a, struct cw_record *rec,
+				    const struct cw_event *e)
+{
+	for (int i = 0; i < CW_ANCESTORS && e->anc[i].tgid; i++) {
+		char *out = i ? rec->aexepath[i - 1] : rec->proc_pexepath;
+		size_t size = i ? sizeof(rec->aexepath[0]) : sizeof(rec->proc_pexepath);
+		const struct node_agent *na;
+
+		if (!out[0] && (na = node_agents__find(a->agents, e->anc[i].exe_ino,
+							e->anc[i].exe_dev)))
+			record_strlcpy(out, na->path, size);
+	}
+}
+
 void attrib_set_wants(struct attrib *a, uint32_t wants)
 {
 	if (a)
@@ -587,8 +607,10 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		cgroup_cache__lookup(a->cg, e->cgroup_id, &ca);
 
 	/* Reader: container and pod. */
-	if (ca.kind == CG_HOST)
+	if (ca.kind == CG_HOST) {
 		record_strlcpy(rec->container_id, "host", sizeof(rec->container_id));
+		record_strlcpy(rec->systemd_unit, ca.unit, sizeof(rec->systemd_unit));
+	}
 	else if (ca.kind == CG_CONTAINER)
 		snprintf(rec->container_id, sizeof(rec->container_id), "%.*s",
 			 ATTRIB_SHORT_ID_LEN, ca.container_id);
@@ -649,6 +671,8 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	rec->is_exec_session = exec_session(a, e, &ca);
 	rec->evt_num = a->fills;
 	procfs_fill(a->root, rec, e, a->wants);
+	if (a->wants & CW_WANT_PEXEPATH)
+		fill_aexepaths_by_inode(a, rec, e);
 }
 
 void attrib_stats(struct attrib *a, struct attrib_stats *st)

@@ -80,6 +80,7 @@ enum cw_field_id {
 	CW_F_FD_NAMERAW, CW_F_PROC_EXE, CW_F_PROC_PEXE, CW_F_GROUP_GID, CW_F_EVT_NUM,
 	CW_F_CRED_OWNER_PID,
 	CW_F_PROC_EXE_INO, CW_F_PROC_EXE_DEV, CW_F_PROC_IS_HOST_MNTNS, CW_F_PROC_NODE_AGENT,
+	CW_F_PROC_SYSTEMD_UNIT,
 	CW_F__COUNT,
 
 	/* Falco's fields computed from the ones above, or filled on demand */

@@ -687,6 +687,17 @@ static void test_attrib_node_agent_needs_host_mntns_and_inode(void **state)
 	assert_int_equal(rec.is_host_mntns, CW_FALSE);
 	assert_string_equal(rec.node_agent, "");
 
+	/* an ancestor that has exited, running the registered kubelet: its path by inode */
+	attrib_set_wants(a, CW_WANT_PEXEPATH);
+	event(&e, &rec, w->ctr_id, 4245, "sh", NULL, NULL);
+	anc(&e, 0, 4194000, "runc");		/* no such pid */
+	anc(&e, 1, 4194001, "kubelet");
+	e.anc[1].exe_ino = st.st_ino;
+	e.anc[1].exe_dev = dev_to_kernel(st.st_dev);
+	attrib_fill(a, &rec, &e);
+	assert_string_equal(rec.proc_pexepath, "");
+	assert_string_equal(rec.aexepath[0], geteuid() == 0 ? "/usr/bin/kubelet" : "");
+
 	attrib_free(a);
 	node_agents__free(na);
 }
