@@ -60,11 +60,11 @@ __u64 bloom[CW_BLOOM_WORDS] SEC(".bss");
 __u32 bloom_bits_log2 SEC(".data") = CW_BLOOM_MIN_LOG2;
 
 /*
- * The host's mount namespace: that of the host's init (find_host_mnt_ns),
- * found once by the first hit whose ancestry reaches it (hit path only)
- * and kept here. The kernel finds it because user space often cannot:
- * /proc/1/ns/mnt needs the ptrace access check the agent's capabilities
- * do not pass.
+ * The host's mount namespace: that of the host's init, found once at start
+ * by the getppid program below (the agent calls getppid() after attaching
+ * it) and kept here for every hit to compare with. The kernel finds it
+ * because user space often cannot: /proc/1/ns/mnt needs the ptrace access
+ * check the agent's capabilities do not pass.
  */
 __u32 host_mnt_ns SEC(".bss");
 
@@ -405,8 +405,6 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->cgroup_id = cgid;
 	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
 	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
-	if (!host_mnt_ns)
-		find_host_mnt_ns(task, fast);
 	if (host_mnt_ns)
 		e->flags |= CW_EVF_MNTNS_KNOWN |
 			    (e->mnt_ns == host_mnt_ns ? CW_EVF_HOST_MNTNS : 0);
@@ -982,3 +980,19 @@ int raw_tracepoint__sys_exit_ia32__compat(struct bpf_raw_tracepoint_args *ctx)
 	return handle_sys_exit_ia32(ctx, false);
 }
 #endif
+
+/*
+ * The host's mount namespace, learnt once: the agent attaches this, calls
+ * getppid() and detaches it. Any caller's ancestry leads to the same root
+ * of user space, so the first getppid() on the node sets host_mnt_ns; one
+ * program holds the walk, not every open hook (inlined into each, its loop
+ * tripled the verifier's work). Read through probe reads (the compat way)
+ * so one program loads on every kernel.
+ */
+SEC("tracepoint/syscalls/sys_exit_getppid")
+int tracepoint__syscalls__sys_exit_getppid(void *ctx)
+{
+	if (!host_mnt_ns)
+		find_host_mnt_ns(CW_TASK(false), false);
+	return 0;
+}
