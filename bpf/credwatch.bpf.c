@@ -59,6 +59,15 @@ __u64 bloom[CW_BLOOM_WORDS] SEC(".bss");
 /* Bits in use (log2); userspace only ever raises it, after setting the new bits. */
 __u32 bloom_bits_log2 SEC(".data") = CW_BLOOM_MIN_LOG2;
 
+/*
+ * The host's mount namespace: that of the host's init, found once at start
+ * by the getppid program below (the agent calls getppid() after attaching
+ * it) and kept here for every hit to compare with. The kernel finds it
+ * because user space often cannot: /proc/1/ns/mnt needs the ptrace access
+ * check the agent's capabilities do not pass.
+ */
+__u32 host_mnt_ns SEC(".bss");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct cw_inode_key);
@@ -214,6 +223,35 @@ static __always_inline struct file *extract__file_from_fd(struct task_struct *ta
 	return file;
 }
 
+/*
+ * exe_identity - the (inode, device) of an executable file: what rules
+ * trust instead of comm, argv or the path string. A copy of a binary has
+ * another inode; a file of a container image lives on the container's
+ * overlay (another device). Hit path only.
+ */
+static __always_inline void exe_identity(struct file *exe, __u64 *ino, __u32 *dev, bool fast)
+{
+	struct inode *inode = CW_RD(fast, exe->f_inode);
+
+	if (!inode)
+		return;
+	*ino = CW_RD(fast, inode->i_ino);
+	*dev = CW_RD(fast, CW_RD(fast, inode->i_sb)->s_dev);
+}
+
+/* The executable's identity of another task (an ancestor), 0/0 without one. */
+static __always_inline void task_exe_identity(struct task_struct *t, __u64 *ino, __u32 *dev,
+					      bool fast)
+{
+	struct mm_struct *mm = CW_RD(fast, t->mm);
+	struct file *exe;
+
+	*ino = 0;
+	*dev = 0;
+	if (mm && (exe = CW_RD(fast, mm->exe_file)))
+		exe_identity(exe, ino, dev, fast);
+}
+
 /* extract__exe_path - walk the exe's dentries right to left into e->data. */
 static __always_inline void extract__exe_path(struct task_struct *task, struct cw_event *e,
 					      bool fast)
@@ -228,8 +266,11 @@ static __always_inline void extract__exe_path(struct task_struct *task, struct c
 	e->data[pos] = '\0';
 	e->exe_off = pos;
 	e->exe_len = 1;
+	e->exe_ino = 0;
+	e->exe_dev = 0;
 	if (!mm || !(exe = CW_RD(fast, mm->exe_file)))
 		return;
+	exe_identity(exe, &e->exe_ino, &e->exe_dev, fast);
 	dentry = CW_RD(fast, exe->f_path.dentry);
 	vfsmnt = CW_RD(fast, exe->f_path.mnt);
 	mnt = CW_CAST(fast, (void *)((unsigned long)vfsmnt -
@@ -318,6 +359,33 @@ static __always_inline __u32 pidns_flags(struct task_struct *t, int i)
 	return (nr == 1 ? CW_EVF_NSINIT(i) : 0) | (level == 0 ? CW_EVF_HOSTPID(i) : 0);
 }
 
+/*
+ * find_host_mnt_ns - walk t's real_parent chain (CW_HOST_WALK hops at
+ * most) to the root of user space (the host's init: the process whose
+ * parent is the idle task, pid 1 of the initial pid namespace on a node)
+ * and keep its mount namespace in host_mnt_ns. Every process but a kernel
+ * thread descends from it; a chain that does not reach it in time leaves
+ * host_mnt_ns unknown for the next hit.
+ */
+static __always_inline void find_host_mnt_ns(struct task_struct *t, bool fast)
+{
+	struct task_struct *p = t;
+
+	for (int i = 0; i < CW_HOST_WALK && p; i++) {
+		struct task_struct *parent = CW_RD(fast, p->real_parent);
+
+		if (!parent || parent == p || CW_RD(fast, parent->pid) == 0) {
+			/* the root of user space: a child of the idle task, not a kthread */
+			struct nsproxy *ns = CW_RD(fast, p->nsproxy);
+
+			if (ns && CW_RD(fast, p->mm))
+				host_mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
+			return;
+		}
+		p = parent;
+	}
+}
+
 static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, __u64 cgid,
 				      bool fast)
 {
@@ -337,6 +405,9 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->cgroup_id = cgid;
 	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
 	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
+	if (host_mnt_ns)
+		e->flags |= CW_EVF_MNTNS_KNOWN |
+			    (e->mnt_ns == host_mnt_ns ? CW_EVF_HOST_MNTNS : 0);
 	e->sid = CW_RD(fast, CW_RD(fast, sig->pids[PIDTYPE_SID])->numbers[0].nr);
 	/*
 	 * The reader's root directory, as the kernel resolves its paths: user
@@ -369,11 +440,14 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 
 		if (!tgid) {
 			e->anc[i].tgid = 0;
+			e->anc[i].exe_ino = 0;
+			e->anc[i].exe_dev = 0;
 			e->anc[i].comm[0] = '\0';
 			continue;
 		}
 		e->anc[i].tgid = tgid;
 		bpf_probe_read_kernel(e->anc[i].comm, CW_COMM_LEN, p->comm);
+		task_exe_identity(p, &e->anc[i].exe_ino, &e->anc[i].exe_dev, fast);
 		e->flags |= pidns_flags(p, i + 1);
 		p = CW_RD(fast, p->real_parent);
 	}
@@ -961,3 +1035,19 @@ int raw_tracepoint__sys_exit_ia32__compat(struct bpf_raw_tracepoint_args *ctx)
 	return handle_sys_exit_ia32(ctx, false);
 }
 #endif
+
+/*
+ * The host's mount namespace, learnt once: the agent attaches this, calls
+ * getppid() and detaches it. Any caller's ancestry leads to the same root
+ * of user space, so the first getppid() on the node sets host_mnt_ns; one
+ * program holds the walk, not every open hook (inlined into each, its loop
+ * tripled the verifier's work). Read through probe reads (the compat way)
+ * so one program loads on every kernel.
+ */
+SEC("tracepoint/syscalls/sys_exit_getppid")
+int tracepoint__syscalls__sys_exit_getppid(void *ctx)
+{
+	if (!host_mnt_ns)
+		find_host_mnt_ns(CW_TASK(false), false);
+	return 0;
+}

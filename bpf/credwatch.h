@@ -22,6 +22,7 @@
 #define CW_ARGS_OFF		CW_EXE_MAX
 #define CW_PATH_OFF		(CW_EXE_MAX + CW_ARGS_MAX)
 #define CW_EXE_DEPTH		16	/* path components walked for the exe */
+#define CW_HOST_WALK		32	/* parents walked to find the host's pid 1 */
 
 /*
  * The bitmap that pre-filters lookups of the watched hash map. Its array is
@@ -87,6 +88,8 @@ enum cw_stat {
 #define CW_EVF_PATH_FAULT	(1u << 3)	/* path argument unreadable */
 #define CW_EVF_NO_PATH_ARG	(1u << 4)	/* syscall has no path argument */
 #define CW_EVF_IA32		(1u << 5)	/* a 32-bit (ia32 compat) system call */
+#define CW_EVF_MNTNS_KNOWN	(1u << 6)	/* the kernel knows the host's mount ns */
+#define CW_EVF_HOST_MNTNS	(1u << 7)	/* ... and the reader runs in it */
 /*
  * Bit CW_EVF_NSINIT_SHIFT + i is set when chain member i (0: the reader,
  * 1 + n: anc[n]) is pid 1 of its own pid namespace (a container's init);
@@ -230,12 +233,18 @@ static inline __u16 cw_ia32_syscall(long nr)
 	}
 }
 
-/* One ancestor of the reader, captured at hit time. */
+/*
+ * One ancestor of the reader, captured at hit time. exe_ino/exe_dev name
+ * its executable as the kernel does (mm->exe_file's inode): unlike comm
+ * and argv, not something the process can choose after exec.
+ */
 struct cw_ancestor {
+	__u64 exe_ino;		/* inode of mm->exe_file; 0 for a kernel thread */
+	__u32 exe_dev;		/* its superblock's s_dev: (major << 20) | minor */
 	__u32 tgid;		/* 0 when the chain ended */
 	char comm[CW_COMM_LEN];
 };
-_Static_assert(sizeof(struct cw_ancestor) == 20, "cw_ancestor layout");
+_Static_assert(sizeof(struct cw_ancestor) == 32, "cw_ancestor layout");
 
 /*
  * One open of a watched inode. Fixed header, then data[] holding three
@@ -255,6 +264,8 @@ struct cw_event {
 	__u64 exec_id;		/* task->self_exec_id (cw_repeat_key); 0 without repeats */
 	__u64 repeats;		/* the key's cw_repeat_val.count before this event */
 	__u64 root_ino;		/* inode of the reader's root directory (fs->root) */
+	__u64 exe_ino;		/* inode of the reader's executable (mm->exe_file) */
+	__u32 exe_dev;		/* kernel dev of that inode's superblock */
 	__u32 dev;		/* kernel dev of the inode's superblock */
 	__u32 root_dev;		/* kernel dev of the reader's root filesystem */
 	__u32 cred_id;		/* from cw_watch_val */
@@ -282,6 +293,6 @@ struct cw_event {
 	char data[CW_DATA_MAX];
 };
 #define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
-_Static_assert(CW_EVENT_HDR_SIZE == 256, "cw_event header layout");
+_Static_assert(CW_EVENT_HDR_SIZE == 328, "cw_event header layout");
 
 #endif /* CREDWATCH_H */

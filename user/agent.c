@@ -29,6 +29,7 @@
 #include "findings.h"
 #include "json.h"
 #include "log.h"
+#include "nodeagents.h"
 #include "metrics.h"
 #include "privs.h"
 #include "record.h"
@@ -76,6 +77,7 @@ struct agent {
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
+	struct node_agents *agents;	/* proc.node_agent's inventory */
 	struct redact *redact;		/* NULL with --no-redact */
 	uint64_t redactions_reported;
 	struct ship *ship;
@@ -1114,6 +1116,44 @@ static int agent_setup(struct agent *a, const struct config *cfg, bool with_sens
 	return err;
 }
 
+/* One line: how many node-agent executables rules can trust, and which. */
+static void log_node_agents(const struct node_agents *na, const char *prefix)
+{
+	char names[512];
+	size_t n = node_agents__count(na), o = 0;
+
+	names[0] = '\0';
+	for (size_t i = 0; i < n && o < sizeof(names); i++) {
+		const struct node_agent *e = node_agents__get(na, i);
+		bool dup = false;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(node_agents__get(na, j)->name, e->name);
+		if (!dup)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o ? ", " : "",
+					      e->name);
+	}
+	log_info("%snode agents: %zu executables registered by inode%s%s", prefix, n,
+		 n ? ": " : " (no reader is proc.node_agent)", names);
+}
+
+static int open_node_agents(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	int err;
+
+	err = node_agents__new(&a->agents, &(struct node_agents_opts){
+		.host_root = cfg->host_root,
+		.names = cfg->node_agents.v, .n_names = cfg->node_agents.n,
+		.paths = cfg->node_agent_paths.v, .n_paths = cfg->node_agent_paths.n });
+	if (err) {
+		log_error("node agents: %s", strerror(-err));
+		return err;
+	}
+	log_node_agents(a->agents, "");
+	return 0;
+}
+
 /*
  * SIGHUP: reload the rules (a broken file keeps the running set) and
  * rescan credentials.
@@ -1163,6 +1203,8 @@ static void agent_reload(struct agent *a)
 			a->catalog = cnext;
 		}
 	}
+	if (node_agents__scan(a->agents) >= 0)
+		log_node_agents(a->agents, "SIGHUP: ");
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
 }
@@ -1176,6 +1218,7 @@ static void agent_teardown(struct agent *a)
 	}
 	close_ship(a);
 	attrib_free(a->attrib);
+	node_agents__free(a->agents);
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	if (a->findings_out && a->findings_owned)
@@ -1358,10 +1401,16 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		ret = err == -EINVAL ? 2 : 1;
 		goto cleanup;
 	}
+	err = open_node_agents(a);
+	if (err) {
+		ret = 1;
+		goto cleanup;
+	}
 	err = attrib_new(&a->attrib, &(struct attrib_opts){
 		.host_root = cfg->host_root, .cgroup_root = cfg->cgroup_root,
 		.kubeconfig = cfg->kubeconfig, .node_name = a->node_name,
-		.in_cluster = true, .cache_max = cfg->attrib_cache_max, .redact = a->redact });
+		.in_cluster = true, .cache_max = cfg->attrib_cache_max, .redact = a->redact,
+		.agents = a->agents });
 	if (err) {
 		if (err != -EINVAL)
 			log_error("attribution: %s", strerror(-err));

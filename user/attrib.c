@@ -16,6 +16,7 @@
 #include "k8s.h"
 #include "kubeconfig.h"
 #include "log.h"
+#include "nodeagents.h"
 #include "lru.h"
 #include "passwd.h"
 #include "pods.h"
@@ -70,6 +71,7 @@ struct attrib {
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
 	struct redact *redact;	/* borrowed; NULL: --no-redact */
+	const struct node_agents *agents;	/* borrowed; NULL: no inventory */
 	uint32_t host_mnt_ns;
 	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;
@@ -267,6 +269,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		goto cleanup;
 	}
 	a->redact = o->redact;
+	a->agents = o->agents;
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
 	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
@@ -543,6 +546,47 @@ static void fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	record_strlcpy(rec->proc_pexe, v->exe, sizeof(rec->proc_pexe));
 }
 
+/*
+ * proc.is_host_mntns and proc.node_agent: what the reader cannot choose.
+ * The host's mount namespace is the kernel's (pid 1's, found at a hit),
+ * else the inventory's (re-read on each scan), else the one read at start.
+ */
+static void fill_identity(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	uint32_t host = node_agents__host_mnt_ns(a->agents);
+	const struct node_agent *na;
+
+	if (!host)
+		host = a->host_mnt_ns;
+	if (e->flags & CW_EVF_MNTNS_KNOWN)
+		rec->is_host_mntns = e->flags & CW_EVF_HOST_MNTNS ? CW_TRUE : CW_FALSE;
+	else if (host && e->mnt_ns)
+		rec->is_host_mntns = e->mnt_ns == host ? CW_TRUE : CW_FALSE;
+	if (rec->is_host_mntns == CW_TRUE &&
+	    (na = node_agents__find(a->agents, e->exe_ino, e->exe_dev)))
+		record_strlcpy(rec->node_agent, na->name, sizeof(rec->node_agent));
+}
+
+/*
+ * proc.aexepath[N] that /proc could not give (the ancestor exited, or the
+ * ptrace check refused it, as it does under the chart's capabilities for
+ * host processes): the host path of the inventory's file with the inode
+ * the kernel captured, for an ancestor running a registered node agent.
+ */
+static void fill_aexepaths_by_inode(struct attrib *a, struct cw_record *rec,
+				    const struct cw_event *e)
+{
+	for (int i = 0; i < CW_ANCESTORS && e->anc[i].tgid; i++) {
+		char *out = i ? rec->aexepath[i - 1] : rec->proc_pexepath;
+		size_t size = i ? sizeof(rec->aexepath[0]) : sizeof(rec->proc_pexepath);
+		const struct node_agent *na;
+
+		if (!out[0] && (na = node_agents__find(a->agents, e->anc[i].exe_ino,
+							e->anc[i].exe_dev)))
+			record_strlcpy(out, na->path, size);
+	}
+}
+
 void attrib_set_wants(struct attrib *a, uint32_t wants)
 {
 	if (a)
@@ -563,8 +607,10 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		cgroup_cache__lookup(a->cg, e->cgroup_id, &ca);
 
 	/* Reader: container and pod. */
-	if (ca.kind == CG_HOST)
+	if (ca.kind == CG_HOST) {
 		record_strlcpy(rec->container_id, "host", sizeof(rec->container_id));
+		record_strlcpy(rec->systemd_unit, ca.unit, sizeof(rec->systemd_unit));
+	}
 	else if (ca.kind == CG_CONTAINER)
 		snprintf(rec->container_id, sizeof(rec->container_id), "%.*s",
 			 ATTRIB_SHORT_ID_LEN, ca.container_id);
@@ -619,11 +665,14 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	else
 		rec->same_pod = CW_UNKNOWN;
 
+	fill_identity(a, rec, e);
 	fill_user(a, rec, e, &ca);
 	fill_pcmdline(a, rec, e);
 	rec->is_exec_session = exec_session(a, e, &ca);
 	rec->evt_num = a->fills;
 	procfs_fill(a->root, rec, e, a->wants);
+	if (a->wants & CW_WANT_PEXEPATH)
+		fill_aexepaths_by_inode(a, rec, e);
 }
 
 void attrib_stats(struct attrib *a, struct attrib_stats *st)

@@ -14,6 +14,7 @@
 
 #include "budget.h"
 #include "config.h"
+#include "nodeagents.h"
 #include "redact.h"
 
 enum opt_type { OPT_STR, OPT_LIST, OPT_UINT, OPT_BOOL };
@@ -154,6 +155,17 @@ static const struct opt_desc opts[] = {
 	  "how 32-bit (int 0x80) opens are seen where the kernel runs 32-bit code: fexit "
 	  "(free for 64-bit syscalls), raw_syscalls (runs on every syscall), auto (fexit "
 	  "where tracing programs load, else raw_syscalls), off"),
+	O("node-agents", OPT_LIST, node_agents, "NAME", "kubelet, containerd, "
+	  "containerd-shim-runc-v2, runc, crio, conmon, kube-proxy, calico-node, cilium-agent "
+	  "and more (--print-config lists them)", "base names of node-agent executables looked "
+	  "for in the host's process table at start and on SIGHUP: a process of the host's "
+	  "mount namespace running one registers its executable's (device, inode) as "
+	  "proc.node_agent; replaces the list"),
+	O("node-agent-paths", OPT_LIST, node_agent_paths, "PATH", "/usr/bin/kubelet, "
+	  "/usr/local/bin/kubelet, /usr/bin/containerd, /usr/bin/runc, /usr/bin/kubectl "
+	  "and more (--print-config lists them)", "host paths (inside --host-root) of "
+	  "node-agent executables registered by (device, inode) whether or not they run; "
+	  "each must be root's and not writable by group or others; replaces the list"),
 	O("list-watched", OPT_BOOL, list_watched, NULL, NULL,
 	  "print the discovered credentials and exit"),
 	O("print-config", OPT_BOOL, print_config, NULL, NULL,
@@ -231,6 +243,14 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+static void set_default_items(struct strlist *l, const char *const *items, size_t n)
+{
+	/* read-only and static: borrowed, never freed (see struct strlist) */
+	l->v = (char **)items;
+	l->n = (int)n;
+	l->borrowed = true;
+}
+
 static void set_default_list(struct strlist *l, enum redact_list list)
 {
 	size_t n;
@@ -244,6 +264,9 @@ static void set_default_list(struct strlist *l, enum redact_list list)
 
 void config_init(struct config *c)
 {
+	const char *const *items;
+	size_t n;
+
 	memset(c, 0, sizeof(*c));
 	c->alert_rate = 10;
 	c->alert_burst = 50;
@@ -271,6 +294,10 @@ void config_init(struct config *c)
 	set_default_list(&c->redact_names, REDACT_LIST_NAMES);
 	set_default_list(&c->redact_prefixes, REDACT_LIST_PREFIXES);
 	set_default_list(&c->redact_programs, REDACT_LIST_PROGRAMS);
+	items = node_agents_default_names(&n);
+	set_default_items(&c->node_agents, items, n);
+	items = node_agents_default_paths(&n);
+	set_default_items(&c->node_agent_paths, items, n);
 }
 
 static void strlist_free(struct strlist *l)

@@ -91,6 +91,8 @@ struct config {
 	struct strlist redact_extra_prefixes;
 	struct strlist redact_programs;
 	struct strlist redact_extra_programs;
+	struct strlist node_agents;		/* default: node_agents_default_names() */
+	struct strlist node_agent_paths;	/* default: node_agents_default_paths() */
 
 	/*
 	 * Where this configuration came from, for a SIGHUP reload: the argv

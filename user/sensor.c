@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -329,6 +330,30 @@ static const char *io_uring_unsupported(const struct btf *vmlinux)
 	return NULL;
 }
 
+/*
+ * The host's mount namespace, from the kernel: attach the getppid program,
+ * make the call, detach. Without it (no such tracepoint, a chain past
+ * CW_HOST_WALK) events carry no CW_EVF_MNTNS_KNOWN and attribution falls
+ * back to <host-root>/proc/1/ns/mnt.
+ */
+static void learn_host_mnt_ns(struct sensor *s)
+{
+	struct bpf_link *link;
+
+	link = bpf_program__attach(s->skel->progs.tracepoint__syscalls__sys_exit_getppid);
+	if (!link) {
+		log_warn("sensor: syscalls:sys_exit_getppid: %s: the host's mount namespace "
+			 "comes from /proc/1/ns/mnt", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 3 && !s->skel->bss->host_mnt_ns; i++)
+		syscall(SYS_getppid);
+	bpf_link__destroy(link);
+	if (!s->skel->bss->host_mnt_ns)
+		log_warn("sensor: the host's mount namespace was not found by the kernel: "
+			 "proc.is_host_mntns comes from /proc/1/ns/mnt");
+}
+
 #if defined(__x86_64__)
 /* The ia32 entry points of the opens, in the order of ia32_progs() below. */
 #define IA32_HOOKS 5
@@ -608,6 +633,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		goto cleanup;
 	}
 	ia32_attach(s, ia32_plan, v);
+	learn_host_mnt_ns(s);
 
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
 	if (!s->rb) {

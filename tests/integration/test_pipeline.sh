@@ -60,7 +60,11 @@ python3 tests/lib/fake_backend.py --port "$BPORT" --cert "$T/srv.crt" --key "$T/
 BPID=$!
 for _ in $(seq 100); do [ -s "$T/ready" ] && break; sleep 0.05; done
 
+# the node's kubelet binary, registered by (device, inode) at start
+mkdir -p "$ROOT/usr/bin"
+cp /bin/cat "$ROOT/usr/bin/kubelet"
 agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(findmnt -t cgroup2 -n -o TARGET | head -n 1)" \
+	--node-agent-paths /usr/bin/kubelet \
 	--events "$T/events.ndjson" --output "$T/alerts.ndjson" --output-format json \
 	--dump "$T/dump" --listen "127.0.0.1:$HPORT" --node-name node-1 --cluster-name test \
 	--backend "https://127.0.0.1:$BPORT/ingest" --backend-ca "$T/ca.crt" \
@@ -76,9 +80,11 @@ ctrd_app "$CID" "$(ctrd_pod_cgroup besteffort "$WEB" "$CID")" cw.test/web:1 \
 	--mount "type=bind,src=$ROOT/var/lib/kubelet/pods,dst=/host-pods,options=rbind:rprivate:ro"
 ctrd_app_run "$CID" "cat /host-pods/${DB_TOKEN#"$ROOT/var/lib/kubelet/pods/"}" ||
 	fail "web's app could not read db's token"
-# the kubelet (a host process named kubelet) reads it too: allowed
-cp /bin/cat "$T/kubelet"
-"$T/kubelet" "$DB_TOKEN" >/dev/null & KUBELET=$!
+# the kubelet (the registered binary, in the host's mount namespace: that of
+# the runner, outside kubelet_isolate's) reads it too, through this
+# namespace's root: allowed
+nsenter --mount="/proc/$PPID/ns/mnt" -- "$ROOT/usr/bin/kubelet" "/proc/$$/root$DB_TOKEN" \
+	>/dev/null & KUBELET=$!
 wait $KUBELET
 
 sleep 1
@@ -104,7 +110,8 @@ THIEF=$(python3 -c 'import json, sys
 print([e for e in map(json.loads, open(sys.argv[1])) if e.get("container.id") == sys.argv[2]][0]["proc.pid"])' \
 	"$T/events.ndjson" "${CID:0:12}")
 python3 tests/lib/events.py "$T/events.ndjson" --where proc.pid=$KUBELET --count 1 \
-	--expect container.id=host --expect proc.name=kubelet || fail "kubelet event"
+	--expect container.id=host --expect proc.name=kubelet --expect proc.node_agent=kubelet \
+	--expect proc.is_host_mntns=true || fail "kubelet event"
 
 # exactly one alert, Critical, for the thief; none for the kubelet
 python3 tests/lib/events.py "$T/alerts.ndjson" --where rule="Service account token read by another pod" \

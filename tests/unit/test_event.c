@@ -39,6 +39,10 @@ static struct cw_event *make_event(void)
 	strcpy(e->anc[0].comm, "bash");
 	e->anc[1].tgid = 1;
 	strcpy(e->anc[1].comm, "init");
+	e->exe_ino = 4242;
+	e->exe_dev = (8u << 20) | 3;
+	e->anc[1].exe_ino = 7;
+	e->anc[1].exe_dev = (8u << 20) | 1;
 	strcpy(e->data + CW_EXE_MAX - 9, "/usr/cat");
 	e->exe_off = CW_EXE_MAX - 9;
 	e->exe_len = 9;
@@ -73,6 +77,12 @@ static void test_event_to_record_fills_fields(void **state)
 	assert_string_equal(rec->fd_name, "/var/run/secrets/token");
 	assert_string_equal(rec->fd_flags, "O_RDONLY|O_CLOEXEC");
 	assert_int_equal(rec->fd_dev, makedev(254, 1));
+	/* the executables' identity, as st_dev; anc[0] had none (a kernel thread's 0) */
+	assert_int_equal(rec->aexe_ino[0], 4242);
+	assert_int_equal(rec->aexe_dev[0], makedev(8, 3));
+	assert_int_equal(rec->aexe_ino[1], 0);
+	assert_int_equal(rec->aexe_ino[2], 7);
+	assert_int_equal(rec->aexe_dev[2], makedev(8, 1));
 	assert_string_equal(rec->cred_kind, "sa_token");
 	assert_string_equal(rec->owner_pod_uid, "u");
 	assert_string_equal(rec->secret_name, "v");
