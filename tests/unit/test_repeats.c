@@ -145,6 +145,23 @@ static void test_repeats_key_matches_the_kernels(void **state)
 	assert_int_equal(k.syscall, CW_SYS_OPENAT);
 }
 
+/* An environ read is keyed by whose environment: the owner's cgroup, as the kernel does. */
+static void test_repeats_key_of_environ_is_the_owner_cgroup(void **state)
+{
+	struct cw_event e = *event(77, 1, 0);
+	struct cw_repeat_key k;
+
+	(void)state;
+	e.flags |= CW_EVF_ENVIRON;
+	e.owner_cgroup_id = 5555;
+	e.owner_tgid = 900;
+	repeats_key(&e, &k);
+	assert_int_equal(k.ino, 5555);
+	assert_int_equal(k.dev, CW_ENVIRON_DEV);
+	assert_int_equal(k.cgroup_id, 1000);	/* the reader's, as for any open */
+	assert_int_equal(k.tgid, 77);
+}
+
 static void test_repeats_delivers_growth_once_with_first_attribution(void **state)
 {
 	struct fake f = { 0 };
@@ -287,6 +304,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_repeats_key_matches_the_kernels),
+		cmocka_unit_test(test_repeats_key_of_environ_is_the_owner_cgroup),
 		cmocka_unit_test(test_repeats_delivers_growth_once_with_first_attribution),
 		cmocka_unit_test(test_repeats_newer_full_event_settles_the_old_record),
 		cmocka_unit_test(test_repeats_forgets_evicted_and_idle_keys),
