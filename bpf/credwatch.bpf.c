@@ -5,8 +5,10 @@
  * One program per syscall exit (open, openat, openat2, creat,
  * open_by_handle_at) plus io_uring completions, all funnelled into
  * handle_open(). The miss path - what every other open on the node pays -
- * is a few direct BTF loads, one bit test in .bss and no helper call; only
- * a bitmap hit consults the hash map. A map hit is a repeat of a recent
+ * is a few direct BTF loads, one bit test in .bss, one compare of the
+ * superblock's magic and no helper call; only a bitmap hit consults the
+ * hash map, and only a procfs file is looked at further: an environ file
+ * of another process is an event too (is_environ_file, environ_owner). A map hit is a repeat of a recent
  * open (one atomic add, no event) or a full event, if the reader's cgroup
  * is within its budget (floods, below handle_open's helpers).
  *
