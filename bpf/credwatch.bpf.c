@@ -828,6 +828,8 @@ hit:
 		rkey.uid = (__u32)bpf_get_current_uid_gid();
 		rkey.mode = f_mode & CW_REPEAT_MODE_MASK;
 		rkey.syscall = sys;
+		rkey.cred_id = cred_id;	/* CW_CRED_ID_NONE for environ */
+		rkey.pad = 0;
 		rv = bpf_map_lookup_elem(&repeats, &rkey);
 		/* signed: another CPU may have stored a later last_ns meanwhile */
 		if (rv && (__s64)(now - rv->last_ns) <= (__s64)repeat_window_ns)

@@ -144,7 +144,9 @@ _Static_assert(sizeof(struct cw_watch_val) == 8, "cw_watch_val layout");
  * (evt.count) with the first event's attribution. The key holds what the
  * attribution depends on and the reader can change without becoming a new
  * process: a new program (exec), uid, cgroup, access mode or syscall makes
- * a new key, hence a full event.
+ * a new key, hence a full event. cred_id is in it because (dev, ino) is
+ * not unique over time: a deleted pod's tmpfs device and inode numbers come
+ * back for the next pod, whose token is another credential.
  */
 #define CW_REPEAT_MODE_MASK	3u	/* f_mode bits in the key: FMODE_READ | FMODE_WRITE */
 #define CW_REPEATS_MAX		8192	/* keys held by the kernel and by the agent */
@@ -158,8 +160,10 @@ struct cw_repeat_key {
 	__u32 uid;		/* real uid */
 	__u16 mode;		/* f_mode & CW_REPEAT_MODE_MASK */
 	__u16 syscall;		/* enum cw_syscall */
+	__u32 cred_id;		/* cw_watch_val.cred_id */
+	__u32 pad;		/* 0: keys are compared as bytes */
 };
-_Static_assert(sizeof(struct cw_repeat_key) == 40, "cw_repeat_key layout");
+_Static_assert(sizeof(struct cw_repeat_key) == 48, "cw_repeat_key layout");
 
 struct cw_repeat_val {
 	__u64 first_ns;		/* ts_ns of the key's latest full event */

@@ -83,6 +83,7 @@ void repeats_key(const struct cw_event *e, struct cw_repeat_key *key)
 	key->uid = e->uid;
 	key->mode = (uint16_t)(e->f_mode & CW_REPEAT_MODE_MASK);
 	key->syscall = e->syscall;
+	key->cred_id = e->cred_id;
 }
 
 static uint64_t key_hash(const struct cw_repeat_key *k)

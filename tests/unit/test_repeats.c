@@ -143,6 +143,25 @@ static void test_repeats_key_matches_the_kernels(void **state)
 	assert_int_equal(k.uid, 1001);
 	assert_int_equal(k.mode, 1);		/* f_mode & FMODE_READ|FMODE_WRITE */
 	assert_int_equal(k.syscall, CW_SYS_OPENAT);
+	assert_int_equal(k.cred_id, event(77, 1, 0)->cred_id);
+	assert_int_equal(k.pad, 0);
+}
+
+/*
+ * A deleted pod's tmpfs device and inode numbers come back for the next
+ * pod: the same (dev, ino) read by the same process is another credential,
+ * so another key (a full event), never a repeat of the old one.
+ */
+static void test_repeats_key_tells_credentials_apart(void **state)
+{
+	struct cw_event e = *event(77, 1, 0);
+	struct cw_repeat_key a, b;
+
+	(void)state;
+	repeats_key(&e, &a);
+	e.cred_id++;
+	repeats_key(&e, &b);
+	assert_int_not_equal(memcmp(&a, &b, sizeof(a)), 0);
 }
 
 /* An environ read is keyed by whose environment: the owner's cgroup, as the kernel does. */
@@ -160,6 +179,9 @@ static void test_repeats_key_of_environ_is_the_owner_cgroup(void **state)
 	assert_int_equal(k.dev, CW_ENVIRON_DEV);
 	assert_int_equal(k.cgroup_id, 1000);	/* the reader's, as for any open */
 	assert_int_equal(k.tgid, 77);
+	e.cred_id = CW_CRED_ID_NONE;
+	repeats_key(&e, &k);
+	assert_int_equal(k.cred_id, CW_CRED_ID_NONE);	/* the kernel's cred_id for environ */
 }
 
 static void test_repeats_delivers_growth_once_with_first_attribution(void **state)
@@ -305,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_repeats_key_matches_the_kernels),
 		cmocka_unit_test(test_repeats_key_of_environ_is_the_owner_cgroup),
+		cmocka_unit_test(test_repeats_key_tells_credentials_apart),
 		cmocka_unit_test(test_repeats_delivers_growth_once_with_first_attribution),
 		cmocka_unit_test(test_repeats_newer_full_event_settles_the_old_record),
 		cmocka_unit_test(test_repeats_forgets_evicted_and_idle_keys),
