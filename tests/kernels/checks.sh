@@ -96,6 +96,9 @@ echo plain > "$VOL/../not-a-credential"
 env "CW_ENV_SECRET=$(fixture_marker)" sleep 600 &
 ENVPID=$!
 
+# a guest is emulated (TCG) beside two others on a shared host: the
+# verifier's pass over the fast programs alone can take over 10 s there
+AGENT_START_TIMEOUT_S=90
 agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key \
 	--events "$OUT/events.ndjson" --output /dev/null "$@" || {
 	cp "$T/agent.stderr" "$OUT/agent.stderr" 2>/dev/null
