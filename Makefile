@@ -62,8 +62,9 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 # kernel images for it and for make vmlinux-h.
 # mmdebstrap and umoci build the image without a daemon (make image);
 # containerd, runc and busybox-static (the test pods' userland) run it in
-# tests/integration/test_e2e_runtime.sh. chromium is the headless browser the
-# report tests open the page in.
+# tests/integration/test_e2e_runtime.sh, and run the pods of make demo and of
+# the attribution tests (tests/lib/containerd.sh). chromium is the headless
+# browser the report tests open the page in.
 
 ifeq ($(V),1)
 Q =

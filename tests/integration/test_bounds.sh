@@ -16,6 +16,10 @@
 #    the inotify watches and the open descriptors return to their baseline
 #    while RSS stays flat and bounded.
 # Bounds are generous (measured values are far below); nothing is timed.
+# The readers are host processes: what is bounded here (the ring buffer,
+# discovery, the tables) does not depend on the container runtime, and a
+# thousand runc containers would only slow the test. Attribution on real
+# containers: test_pipeline, test_kubelet_mounts, test_demo, test_e2e_runtime.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh

@@ -97,7 +97,11 @@ static void join_cgroup(const char *cgroot, const char *rel)
 		_exit(3);
 }
 
-/* A fake runtime shim with two children in the container cgroup. */
+/*
+ * A fake runtime shim with two children in the container cgroup: the
+ * exec-session logic on a process tree this test controls. Under a real
+ * containerd-shim and runc: tests/integration/test_demo.sh, test_e2e_runtime.sh.
+ */
 static void spawn_container(struct world *w)
 {
 	int fd[2];
