@@ -78,6 +78,7 @@ enum cw_stat {
 	CW_STAT_RINGBUF_BYTES,	/* bytes of those events (record headers not counted) */
 	CW_STAT_FIRST_READS,	/* admitted over budget: a cgroup's first read of a credential */
 	CW_STAT_SUBVOL_MISS,	/* btrfs: inode number watched, but in another subvolume */
+	CW_STAT_ENVIRON,	/* opens of another process's environ (CW_EVF_ENVIRON) */
 	CW_STAT__MAX,
 };
 
@@ -90,6 +91,10 @@ enum cw_stat {
 #define CW_EVF_IA32		(1u << 5)	/* a 32-bit (ia32 compat) system call */
 #define CW_EVF_MNTNS_KNOWN	(1u << 6)	/* the kernel knows the host's mount ns */
 #define CW_EVF_HOST_MNTNS	(1u << 7)	/* ... and the reader runs in it */
+#define CW_EVF_ENVIRON		(1u << 14)	/* another process's procfs environ file:
+						 * owner_* name it, the path region
+						 * holds the file's resolved path,
+						 * cred_id is CW_CRED_ID_NONE */
 /*
  * Bit CW_EVF_NSINIT_SHIFT + i is set when chain member i (0: the reader,
  * 1 + n: anc[n]) is pid 1 of its own pid namespace (a container's init);
@@ -103,6 +108,22 @@ enum cw_stat {
 #define CW_EVF_HOSTPID_SHIFT	16
 #define CW_EVF_NSINIT(i)	(1u << (CW_EVF_NSINIT_SHIFT + (i)))
 #define CW_EVF_HOSTPID(i)	(1u << (CW_EVF_HOSTPID_SHIFT + (i)))
+
+/*
+ * /proc/<pid>/environ and /proc/<pid>/task/<tid>/environ. Their inodes are
+ * made on demand in every procfs instance (one per container), so they
+ * cannot be watched like files: the kernel recognises them by superblock
+ * magic and name after a watched-map miss (credwatch.bpf.c).
+ */
+#define CW_PROC_SUPER_MAGIC	0x9fa0	/* <linux/magic.h> PROC_SUPER_MAGIC */
+#define CW_CRED_ID_NONE		0xffffffffu	/* cred_id of an event with no watched file */
+/*
+ * Repeats and first reads of environ files are keyed by whose environment
+ * it is, not by inode: key.ino is the owner's cgroup id, key.dev this
+ * device number (none is ever 0: anonymous ones start at minor 1). A scan
+ * of every /proc/<pid>/environ is then one event per pod read, plus counts.
+ */
+#define CW_ENVIRON_DEV		0u
 
 /* Key of the watched map: the inode as the kernel names it. */
 struct cw_inode_key {
@@ -265,6 +286,7 @@ struct cw_event {
 	__u64 repeats;		/* the key's cw_repeat_val.count before this event */
 	__u64 root_ino;		/* inode of the reader's root directory (fs->root) */
 	__u64 exe_ino;		/* inode of the reader's executable (mm->exe_file) */
+	__u64 owner_cgroup_id;	/* CW_EVF_ENVIRON: the environ owner's cgroup v2 id */
 	__u32 exe_dev;		/* kernel dev of that inode's superblock */
 	__u32 dev;		/* kernel dev of the inode's superblock */
 	__u32 root_dev;		/* kernel dev of the reader's root filesystem */
@@ -281,6 +303,8 @@ struct cw_event {
 	__u32 pid_ns;		/* pid namespace inode number */
 	__u32 f_mode;		/* file->f_mode: FMODE_READ 1, FMODE_WRITE 2 */
 	__u32 flags;		/* CW_EVF_* */
+	__u32 owner_tgid;	/* CW_EVF_ENVIRON: whose environ (root pid namespace) */
+	__u32 owner_tid;	/* CW_EVF_ENVIRON: the thread the file names */
 	__u16 syscall;		/* enum cw_syscall */
 	__u16 path_len;		/* bytes of path argument in data[], incl. NUL */
 	__u16 exe_len;		/* bytes of exe path in data[], incl. NUL */
@@ -293,6 +317,6 @@ struct cw_event {
 	char data[CW_DATA_MAX];
 };
 #define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
-_Static_assert(CW_EVENT_HDR_SIZE == 328, "cw_event header layout");
+_Static_assert(CW_EVENT_HDR_SIZE == 344, "cw_event header layout");
 
 #endif /* CREDWATCH_H */

@@ -593,9 +593,39 @@ void attrib_set_wants(struct attrib *a, uint32_t wants)
 		a->wants = wants;
 }
 
+/* Attributed to a pod, a container outside pods, or the host. */
+static bool cgroup_known(const struct cgroup_attr *ca)
+{
+	return ca->pod_uid[0] || ca->kind == CG_HOST || ca->kind == CG_CONTAINER;
+}
+
+/* What cred.same_pod compares: the pod uid, else the container id, else "host". */
+static const char *cgroup_scope(const struct cgroup_attr *ca)
+{
+	if (ca->pod_uid[0])
+		return ca->pod_uid;
+	return ca->kind == CG_CONTAINER ? ca->container_id : "host";
+}
+
+/*
+ * environ_owner - the owner side of an environ read: the cgroup of the
+ * process whose environment it was, captured by the kernel at the open,
+ * attributed like the reader's (the process may be gone by now).
+ */
+static void environ_owner(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
+			  struct cgroup_attr *oa)
+{
+	if (!a->cg || !e->owner_cgroup_id || cgroup_cache__lookup(a->cg, e->owner_cgroup_id, oa)) {
+		oa->kind = CG_UNKNOWN;
+		oa->pod_uid[0] = '\0';
+		return;
+	}
+	record_strlcpy(rec->owner_pod_uid, oa->pod_uid, sizeof(rec->owner_pod_uid));
+}
+
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
 {
-	struct cgroup_attr ca = { .kind = CG_UNKNOWN };
+	struct cgroup_attr ca = { .kind = CG_UNKNOWN }, oa = { .kind = CG_UNKNOWN };
 	struct k8s_pod_view kv;
 	struct pod_ident pi;
 	char cname[PODS_CTR_NAME_MAX];
@@ -640,7 +670,9 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 			rec->container_privileged = kv.container_privileged ? CW_TRUE : CW_FALSE;
 	}
 
-	/* Owner: the pod whose volume holds the credential. */
+	/* Owner: the pod whose volume holds the credential, or whose environment was read. */
+	if (e->flags & CW_EVF_ENVIRON)
+		environ_owner(a, rec, e, &oa);
 	if (rec->owner_pod_uid[0]) {
 		if (!pods__lookup(a->pods, rec->owner_pod_uid, &pi)) {
 			record_strlcpy(rec->owner_ns, pi.ns, sizeof(rec->owner_ns));
@@ -662,6 +694,8 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		rec->same_pod = strcmp(rec->pod_uid, rec->owner_pod_uid) ? CW_FALSE : CW_TRUE;
 	else if (ca.kind == CG_HOST && rec->owner_pod_uid[0])
 		rec->same_pod = CW_FALSE;
+	else if ((e->flags & CW_EVF_ENVIRON) && cgroup_known(&ca) && cgroup_known(&oa))
+		rec->same_pod = strcmp(cgroup_scope(&ca), cgroup_scope(&oa)) ? CW_FALSE : CW_TRUE;
 	else
 		rec->same_pod = CW_UNKNOWN;
 

@@ -153,6 +153,12 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 	rec->fd_dev = (uint64_t)dev_from_kernel(e->dev);
 
 	rec->cred_id = e->cred_id;
+	if (e->flags & CW_EVF_ENVIRON) {
+		/* no watched file: whose environment it was is attrib's (owner_cgroup_id) */
+		record_strlcpy(rec->cred_kind, CW_CRED_KIND_ENVIRON, sizeof(rec->cred_kind));
+		rec->owner_pid = e->owner_tgid;
+		return 0;
+	}
 	if (cred) {
 		record_strlcpy(rec->cred_kind, cred_kind_name(cred->kind), sizeof(rec->cred_kind));
 		record_strlcpy(rec->cred_path, cred->path, sizeof(rec->cred_path));

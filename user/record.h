@@ -50,6 +50,13 @@ enum cw_cred_kind {
 	CW_CRED__MAX,
 };
 
+/*
+ * cred.kind of a read of another process's /proc/<pid>/environ
+ * (CW_EVF_ENVIRON): no watched file, so no enum cw_cred_kind (catalogs and
+ * --watch cannot name it).
+ */
+#define CW_CRED_KIND_ENVIRON	"environ"
+
 const char *cred_kind_name(enum cw_cred_kind kind);
 /* Returns the kind for a name, or -EINVAL. */
 int cred_kind_parse(const char *name);

@@ -499,6 +499,42 @@ static void test_attrib_cgroupfs_driver_container(void **state)
 	assert_int_equal(rec.same_pod, CW_TRUE);
 }
 
+/* environ: the owner is the read process's cgroup, attributed like a reader's. */
+static void test_attrib_environ_owner_from_its_cgroup(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+	const struct {
+		uint64_t owner_cgid;
+		const char *owner_pod, *owner_uid;
+		int8_t same_pod;
+	} cases[] = {
+		{ w->cgfs_id, "coredns-6d4b", UB, CW_FALSE },	/* another pod */
+		{ w->host_id, "", "", CW_FALSE },		/* a host process */
+		{ w->ctr_id, "web-1", UA, CW_TRUE },		/* its own pod */
+		{ 0x7ffffffffffeULL, "", "", CW_UNKNOWN },	/* a cgroup gone meanwhile */
+		{ 0, "", "", CW_UNKNOWN },			/* the process had exited */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event(&e, &rec, w->ctr_id, 4000030, "cat", NULL, NULL);
+		e.flags = CW_EVF_ENVIRON;
+		e.owner_cgroup_id = cases[i].owner_cgid;
+		attrib_fill(w->a, &rec, &e);
+		assert_string_equal(rec.pod_name, "web-1");
+		assert_string_equal(rec.owner_pod, cases[i].owner_pod);
+		assert_string_equal(rec.owner_pod_uid, cases[i].owner_uid);
+		assert_int_equal(rec.same_pod, cases[i].same_pod);
+	}
+	/* a host reader of a host process: both on the host */
+	event(&e, &rec, w->host_id, 4000031, "ps", NULL, NULL);
+	e.flags = CW_EVF_ENVIRON;
+	e.owner_cgroup_id = w->host_id;
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.same_pod, CW_TRUE);
+}
+
 static void test_attrib_unknown_cgroup_leaves_fields_unknown(void **state)
 {
 	struct world *w = *state;
@@ -727,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_attrib_host_process_reading_a_pods_credential),
 		cmocka_unit_test(test_attrib_reads_falco_fields_from_proc_on_demand),
 		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
+		cmocka_unit_test(test_attrib_environ_owner_from_its_cgroup),
 		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
 		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),
 		cmocka_unit_test(test_attrib_parent_cmdline_is_redacted),

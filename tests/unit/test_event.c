@@ -125,6 +125,40 @@ static void test_event_marks_kernel_cuts(void **state)
 	free(rec);
 }
 
+/*
+ * An environ read has no watched file: cred.kind environ and the owner's
+ * pid from the kernel, whatever cred table entry the (unused) id would name.
+ */
+static void test_event_environ_read_names_the_owner(void **state)
+{
+	struct cw_event *e = make_event();
+	struct cw_record *rec = malloc(sizeof(*rec));
+	struct cred_entry c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CW_CRED_SA_TOKEN;
+	c.path = "/var/lib/kubelet/pods/u/volumes/p/v/token";
+	c.pod_uid = "u";
+	c.volume = "v";
+	c.secret_name = "";
+	e->flags = CW_EVF_ENVIRON;
+	e->cred_id = CW_CRED_ID_NONE;
+	e->owner_tgid = 4242;
+	e->owner_tid = 4243;
+	e->owner_cgroup_id = 77;
+	strcpy(e->data + CW_PATH_OFF, "/proc/4242/task/4243/environ");
+	e->path_len = 29;
+	assert_int_equal(event_to_record(e, sizeof(*e), &c, 0, NULL, rec), 0);
+	assert_string_equal(rec->cred_kind, "environ");
+	assert_int_equal(rec->owner_pid, 4242);
+	assert_string_equal(rec->fd_name, "/proc/4242/task/4243/environ");
+	assert_string_equal(rec->cred_path, "");
+	assert_string_equal(rec->owner_pod_uid, "");
+	assert_string_equal(rec->secret_name, "");
+	free(e);
+	free(rec);
+}
+
 /* Markers in every shape of secret redact.c recognises, in one argv. */
 static const char secret_argv[] =
 	"kubectl\0--token=MKTOKEN01\0--password\0MKPASS02\0-H\0"
@@ -203,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_event_to_record_fills_fields),
 		cmocka_unit_test(test_event_to_record_bounds_short_and_lying_events),
 		cmocka_unit_test(test_event_marks_kernel_cuts),
+		cmocka_unit_test(test_event_environ_read_names_the_owner),
 		cmocka_unit_test(test_event_record_fields_carry_no_argv_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
