@@ -55,7 +55,7 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 	      libasan8 libubsan1 unzip python3-yaml prometheus dpkg-dev systemd man-db groff-base \
 	      libclang-rt-14-dev curl bsdutils coreutils cppcheck bpftrace libbpf-tools \
 	      qemu-system-x86 busybox-static cpio zstd xz-utils mmdebstrap umoci containerd runc \
-	      binutils chromium strace
+	      binutils chromium strace btrfs-progs xfsprogs fuse3 libfuse3-dev
 # libclang-rt-14-dev (libFuzzer, sanitizers for clang) is only a Recommends of
 # clang and deps installs --no-install-recommends; curl (the CLI) scrapes
 # /metrics in tests; bpftrace and libbpf-tools are the peers in make bench;
@@ -64,9 +64,10 @@ DEB_DEPS   := clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1
 # kernel images for it and for make vmlinux-h.
 # mmdebstrap and umoci build the image without a daemon (make image);
 # containerd, runc and busybox-static (the test pods' userland) run it in
-# tests/integration/test_e2e_runtime.sh. chromium is the headless browser the
-# report tests open the page in. strace shows test_catalog_inventory.sh that
-# discovery and the inventory open no credential.
+# tests/integration/test_e2e_runtime.sh, and run the pods of make demo and of
+# the attribution tests (tests/lib/containerd.sh). chromium is the headless
+# browser the report tests open the page in. strace shows
+# test_catalog_inventory.sh that discovery and the inventory open no credential.
 
 ifeq ($(V),1)
 Q =
@@ -212,6 +213,12 @@ $(BUILD)/itests/opener32: tests/integration/opener32.c | $(BUILD)/itests
 		-fno-pic -no-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-fcf-protection=none $< -o $@
 endif
+
+# fusefile serves one file over FUSE (libfuse3) for test_filesystems.sh.
+$(BUILD)/itests/fusefile: tests/integration/fusefile.c | $(BUILD)/itests
+	$(call msg,ITEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags fuse3) $(LDFLAGS) $< \
+		$(shell pkg-config --libs fuse3) -o $@
 
 # ship_drive exercises user/ship.c, so unlike the standalone helpers it links the library.
 $(BUILD)/itests/ship_drive: tests/integration/ship_drive.c $(BUILD)/libcredwatch.a | $(BUILD)/itests

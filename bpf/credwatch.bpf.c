@@ -5,8 +5,10 @@
  * One program per syscall exit (open, openat, openat2, creat,
  * open_by_handle_at) plus io_uring completions, all funnelled into
  * handle_open(). The miss path - what every other open on the node pays -
- * is a few direct BTF loads, one bit test in .bss and no helper call; only
- * a bitmap hit consults the hash map. A map hit is a repeat of a recent
+ * is a few direct BTF loads, one bit test in .bss, one compare of the
+ * superblock's magic and no helper call; only a bitmap hit consults the
+ * hash map, and only a procfs file is looked at further: an environ file
+ * of another process is an event too (is_environ_file, environ_owner). A map hit is a repeat of a recent
  * open (one atomic add, no event) or a full event, if the reader's cgroup
  * is within its budget (floods, below handle_open's helpers).
  *
@@ -58,6 +60,15 @@ const volatile __u64 reserve_bytes = 0;
 __u64 bloom[CW_BLOOM_WORDS] SEC(".bss");
 /* Bits in use (log2); userspace only ever raises it, after setting the new bits. */
 __u32 bloom_bits_log2 SEC(".data") = CW_BLOOM_MIN_LOG2;
+
+/*
+ * The host's mount namespace: that of the host's init, found once at start
+ * by the getppid program below (the agent calls getppid() after attaching
+ * it) and kept here for every hit to compare with. The kernel finds it
+ * because user space often cannot: /proc/1/ns/mnt needs the ptrace access
+ * check the agent's capabilities do not pass.
+ */
+__u32 host_mnt_ns SEC(".bss");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -214,24 +225,49 @@ static __always_inline struct file *extract__file_from_fd(struct task_struct *ta
 	return file;
 }
 
-/* extract__exe_path - walk the exe's dentries right to left into e->data. */
-static __always_inline void extract__exe_path(struct task_struct *task, struct cw_event *e,
+/*
+ * exe_identity - the (inode, device) of an executable file: what rules
+ * trust instead of comm, argv or the path string. A copy of a binary has
+ * another inode; a file of a container image lives on the container's
+ * overlay (another device). Hit path only.
+ */
+static __always_inline void exe_identity(struct file *exe, __u64 *ino, __u32 *dev, bool fast)
+{
+	struct inode *inode = CW_RD(fast, exe->f_inode);
+
+	if (!inode)
+		return;
+	*ino = CW_RD(fast, inode->i_ino);
+	*dev = CW_RD(fast, CW_RD(fast, inode->i_sb)->s_dev);
+}
+
+/* The executable's identity of another task (an ancestor), 0/0 without one. */
+static __always_inline void task_exe_identity(struct task_struct *t, __u64 *ino, __u32 *dev,
 					      bool fast)
 {
-	struct mm_struct *mm = CW_RD(fast, task->mm);
-	struct dentry *dentry, *parent;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
+	struct mm_struct *mm = CW_RD(fast, t->mm);
 	struct file *exe;
+
+	*ino = 0;
+	*dev = 0;
+	if (mm && (exe = CW_RD(fast, mm->exe_file)))
+		exe_identity(exe, ino, dev, fast);
+}
+
+/*
+ * extract__dentry_path - the path of (dentry, vfsmnt) in the task's mount
+ * namespace, built right to left in buf[0, CW_EXE_MAX): NUL-terminated at
+ * buf[CW_EXE_MAX - 1]. Returns where it starts; sets CW_EVF_EXE_TRUNC in
+ * *trunc when cut (depth or length). Hit path only.
+ */
+static __always_inline __u32 extract__dentry_path(struct dentry *dentry, struct vfsmount *vfsmnt,
+						  char *buf, __u32 *trunc, bool fast)
+{
+	struct dentry *parent;
+	struct mount *mnt;
 	__u32 pos = CW_EXE_MAX - 1;
 
-	e->data[pos] = '\0';
-	e->exe_off = pos;
-	e->exe_len = 1;
-	if (!mm || !(exe = CW_RD(fast, mm->exe_file)))
-		return;
-	dentry = CW_RD(fast, exe->f_path.dentry);
-	vfsmnt = CW_RD(fast, exe->f_path.mnt);
+	buf[pos] = '\0';
 	mnt = CW_CAST(fast, (void *)((unsigned long)vfsmnt -
 				     bpf_core_field_offset(struct mount, mnt)), struct mount);
 	for (int i = 0; i < CW_EXE_DEPTH; i++) {
@@ -254,20 +290,42 @@ static __always_inline void extract__exe_path(struct task_struct *task, struct c
 		len = CW_RD(fast, dentry->d_name.len);
 		name = CW_RD(fast, dentry->d_name.name);
 		if (len + 1 > pos) {
-			e->flags |= CW_EVF_EXE_TRUNC;
+			*trunc |= CW_EVF_EXE_TRUNC;
 			break;
 		}
 		pos -= len;
 		pos &= CW_EXE_MAX - 1;
-		if (bpf_probe_read_kernel(&e->data[pos], len & (CW_EXE_MAX - 1), name))
+		if (bpf_probe_read_kernel(&buf[pos], len & (CW_EXE_MAX - 1), name))
 			break;
 		pos -= 1;
 		pos &= CW_EXE_MAX - 1;
-		e->data[pos] = '/';
+		buf[pos] = '/';
 		dentry = parent;
 		if (i == CW_EXE_DEPTH - 1)
-			e->flags |= CW_EVF_EXE_TRUNC;
+			*trunc |= CW_EVF_EXE_TRUNC;
 	}
+	return pos;
+}
+
+/* extract__exe_path - the executable's path into e->data[exe_off, CW_EXE_MAX). */
+static __always_inline void extract__exe_path(struct task_struct *task, struct cw_event *e,
+					      bool fast)
+{
+	struct mm_struct *mm = CW_RD(fast, task->mm);
+	struct file *exe;
+	__u32 pos, trunc = 0;
+
+	e->data[CW_EXE_MAX - 1] = '\0';
+	e->exe_off = CW_EXE_MAX - 1;
+	e->exe_len = 1;
+	e->exe_ino = 0;
+	e->exe_dev = 0;
+	if (!mm || !(exe = CW_RD(fast, mm->exe_file)))
+		return;
+	exe_identity(exe, &e->exe_ino, &e->exe_dev, fast);
+	pos = extract__dentry_path(CW_RD(fast, exe->f_path.dentry), CW_RD(fast, exe->f_path.mnt),
+				   e->data, &trunc, fast);
+	e->flags |= trunc;
 	e->exe_off = pos;
 	e->exe_len = CW_EXE_MAX - pos;
 }
@@ -318,6 +376,33 @@ static __always_inline __u32 pidns_flags(struct task_struct *t, int i)
 	return (nr == 1 ? CW_EVF_NSINIT(i) : 0) | (level == 0 ? CW_EVF_HOSTPID(i) : 0);
 }
 
+/*
+ * find_host_mnt_ns - walk t's real_parent chain (CW_HOST_WALK hops at
+ * most) to the root of user space (the host's init: the process whose
+ * parent is the idle task, pid 1 of the initial pid namespace on a node)
+ * and keep its mount namespace in host_mnt_ns. Every process but a kernel
+ * thread descends from it; a chain that does not reach it in time leaves
+ * host_mnt_ns unknown for the next hit.
+ */
+static __always_inline void find_host_mnt_ns(struct task_struct *t, bool fast)
+{
+	struct task_struct *p = t;
+
+	for (int i = 0; i < CW_HOST_WALK && p; i++) {
+		struct task_struct *parent = CW_RD(fast, p->real_parent);
+
+		if (!parent || parent == p || CW_RD(fast, parent->pid) == 0) {
+			/* the root of user space: a child of the idle task, not a kthread */
+			struct nsproxy *ns = CW_RD(fast, p->nsproxy);
+
+			if (ns && CW_RD(fast, p->mm))
+				host_mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
+			return;
+		}
+		p = parent;
+	}
+}
+
 static __always_inline void fill_task(struct task_struct *task, struct cw_event *e, __u64 cgid,
 				      bool fast)
 {
@@ -337,6 +422,9 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 	e->cgroup_id = cgid;
 	e->mnt_ns = CW_RD(fast, CW_RD(fast, ns->mnt_ns)->ns.inum);
 	e->pid_ns = CW_RD(fast, CW_RD(fast, ns->pid_ns_for_children)->ns.inum);
+	if (host_mnt_ns)
+		e->flags |= CW_EVF_MNTNS_KNOWN |
+			    (e->mnt_ns == host_mnt_ns ? CW_EVF_HOST_MNTNS : 0);
 	e->sid = CW_RD(fast, CW_RD(fast, sig->pids[PIDTYPE_SID])->numbers[0].nr);
 	/*
 	 * The reader's root directory, as the kernel resolves its paths: user
@@ -369,11 +457,14 @@ static __always_inline void fill_task(struct task_struct *task, struct cw_event 
 
 		if (!tgid) {
 			e->anc[i].tgid = 0;
+			e->anc[i].exe_ino = 0;
+			e->anc[i].exe_dev = 0;
 			e->anc[i].comm[0] = '\0';
 			continue;
 		}
 		e->anc[i].tgid = tgid;
 		bpf_probe_read_kernel(e->anc[i].comm, CW_COMM_LEN, p->comm);
+		task_exe_identity(p, &e->anc[i].exe_ino, &e->anc[i].exe_dev, fast);
 		e->flags |= pidns_flags(p, i + 1);
 		p = CW_RD(fast, p->real_parent);
 	}
@@ -530,6 +621,47 @@ static __always_inline void fill_args_ia32(struct cw_event *e, __u16 sys, struct
 #endif
 
 /*
+ * btrfs, only as far as the subvolume check needs it. CO-RE finds the real
+ * layout in the kernel's BTF, or in the btrfs module's when btrfs is a
+ * module (libbpf reads /sys/kernel/btf/<module> for relocations). Without
+ * either the type does not exist, the branch below is dead code the
+ * verifier never sees, and the agent never sets CW_WATCH_SUBVOL
+ * (user/sensor.c checks the same BTF and says so).
+ */
+struct btrfs_root___cw {
+	dev_t anon_dev;
+} __attribute__((preserve_access_index));
+
+struct btrfs_inode___cw {
+	struct btrfs_root___cw *root;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+/*
+ * btrfs_subvol_dev - the device stat() reports for a btrfs inode: its
+ * subvolume root's anonymous device (btrfs_getattr), 0 if unreadable. Only
+ * on the hit path of a CW_WATCH_SUBVOL key, so two probe reads in both
+ * variants: the fast variant's typed loads cannot follow a module type.
+ */
+static __always_inline __u32 btrfs_subvol_dev(struct inode *inode)
+{
+	struct btrfs_inode___cw *bi;
+	struct btrfs_root___cw *root = NULL;
+	dev_t dev = 0;
+
+	if (!bpf_core_type_exists(struct btrfs_inode___cw))
+		return 0;
+	/* container_of(inode, struct btrfs_inode, vfs_inode), offsets from BTF */
+	bi = (void *)((unsigned long)inode -
+		      bpf_core_field_offset(struct btrfs_inode___cw, vfs_inode));
+	if (bpf_probe_read_kernel(&root, sizeof(root), &bi->root) || !root)
+		return 0;
+	if (bpf_probe_read_kernel(&dev, sizeof(dev), &root->anon_dev))
+		return 0;
+	return dev;
+}
+
+/*
  * emit - copy the event into the ring buffer, waking the reader only when
  * the queued bytes cross a multiple of wakeup_bytes. A wakeup is an
  * irq_work, i.e. a self-IPI: on a VM an APIC MSR write that traps to the
@@ -579,9 +711,11 @@ static __always_inline int count_repeat(struct cw_repeat_val *rv, __u64 now)
  * a flood cannot hide the theft it is meant to cover. Only runs on the
  * refusal path, so it costs the flooder, not the node.
  */
-static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key *key,
+					  __u32 cred_id, __u64 now)
 {
-	struct cw_first_read_key fk = { .cgroup_id = cgid, .ino = key->ino, .dev = key->dev };
+	struct cw_first_read_key fk = { .cgroup_id = cgid, .ino = key->ino, .dev = key->dev,
+					.cred_id = cred_id };
 	__u64 *last = bpf_map_lookup_elem(&first_reads, &fk);
 
 	if (last && now - *last < CW_FIRST_READ_NS)
@@ -598,7 +732,8 @@ static __always_inline bool is_first_read(__u64 cgid, const struct cw_inode_key 
  * counters use atomic adds whose result is unused (BPF_XADD there).
  * Never refuses when the map fails: the budget must not blind the sensor.
  */
-static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key *key, __u64 now)
+static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key *key,
+					   __u32 cred_id, __u64 now)
 {
 	struct cw_budget *b, init = {};
 	__u64 tat, owed, step = budget_step_ns;
@@ -628,7 +763,7 @@ static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key
 		__sync_fetch_and_add(&b->admitted, 1);
 		return false;
 	}
-	if (is_first_read(cgid, key, now)) {
+	if (is_first_read(cgid, key, cred_id, now)) {
 		__sync_fetch_and_add(&b->first_reads, 1);
 		count(&stats, CW_STAT_FIRST_READS);
 		return false;
@@ -639,6 +774,93 @@ static __always_inline bool budget_refuses(__u64 cgid, const struct cw_inode_key
 		__sync_fetch_and_add(&b->reserve, 1);
 	count_drop(reason);
 	return true;
+}
+
+/* Whose environment an environ file exposes (cw_event owner_*). */
+struct environ_owner {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 tid;
+};
+
+/*
+ * is_environ_file - whether a procfs file is /proc/<pid>/environ or
+ * /proc/<pid>/task/<tid>/environ: the only procfs entries of that name.
+ * Comparing f_op with proc_environ_operations would be exact, but the
+ * symbol is in neither BTF (static data) nor, without KALLSYMS_ALL,
+ * kallsyms, and reading kallsyms needs CAP_SYSLOG; the name is always
+ * there and costs one read, on procfs opens only.
+ */
+static __always_inline bool is_environ_file(struct file *file, bool fast)
+{
+	static const char name[8] = "environ";
+	struct dentry *dentry = CW_RD(fast, file->f_path.dentry);
+	char buf[8];
+
+	if (CW_RD(fast, dentry->d_name.len) != sizeof(name) - 1)
+		return false;
+	if (bpf_probe_read_kernel(buf, sizeof(buf), CW_RD(fast, dentry->d_name.name)))
+		return false;
+	for (int i = 0; i < (int)sizeof(name); i++)
+		if (buf[i] != name[i])
+			return false;
+	return true;
+}
+
+/*
+ * environ_owner - the thread an environ inode names and its process. A
+ * procfs inode is the vfs_inode of a struct proc_inode whose pid is that
+ * thread (for /proc/<pid>/environ, the process's leader). Returns false
+ * when the reader reads its own thread group: that is no access. A target
+ * that has exited meanwhile keeps its number, with tgid = tid and no cgroup.
+ */
+static __always_inline bool environ_owner(struct inode *inode, struct environ_owner *o)
+{
+	struct proc_inode *ei = (struct proc_inode *)((unsigned long)inode -
+		bpf_core_field_offset(struct proc_inode, vfs_inode));
+	struct pid *pid = BPF_CORE_READ(ei, pid);
+	struct hlist_node *first;
+	struct task_struct *t;
+
+	if (!pid)
+		return false;
+	o->tid = BPF_CORE_READ(pid, numbers[0].nr);
+	o->tgid = o->tid;
+	o->cgroup_id = 0;
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (first) {
+		t = (struct task_struct *)((unsigned long)first -
+					   bpf_core_field_offset(struct task_struct, pid_links));
+		o->tgid = BPF_CORE_READ(t, tgid);
+		o->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	}
+	return o->tgid != bpf_get_current_pid_tgid() >> 32;
+}
+
+/*
+ * fill_environ_path - the opened environ file's path as the reader's mount
+ * namespace names it, into the path region (fd.name): the path argument
+ * may be relative to a directory fd, or absent (io_uring). Built in the
+ * region's second half, then copied to its start.
+ */
+static __always_inline void fill_environ_path(struct file *file, struct cw_event *e, bool fast)
+{
+	char *tmp = &e->data[CW_PATH_OFF + CW_PATH_MAX / 2];
+	__u32 pos, len, trunc = 0;
+
+	pos = extract__dentry_path(CW_RD(fast, file->f_path.dentry),
+				   CW_RD(fast, file->f_path.mnt), tmp, &trunc, fast);
+	e->flags &= ~(CW_EVF_NO_PATH_ARG | CW_EVF_PATH_FAULT | CW_EVF_PATH_TRUNC);
+	if (trunc)
+		e->flags |= CW_EVF_PATH_TRUNC;
+	pos &= CW_EXE_MAX - 1;
+	len = CW_EXE_MAX - pos;
+	if (bpf_probe_read_kernel(&e->data[CW_PATH_OFF], len & (CW_EXE_MAX - 1 + CW_EXE_MAX),
+				  tmp + pos)) {
+		e->path_len = 0;
+		return;
+	}
+	e->path_len = len;
 }
 
 /*
@@ -663,7 +885,8 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 				       struct pt_regs *regs, bool ia32, bool fast)
 {
 	struct task_struct *task = CW_TASK(fast);
-	struct cw_inode_key key = {};
+	struct cw_inode_key key = {}, agg = {};
+	struct environ_owner owner = {};
 	struct cw_repeat_key rkey;	/* no initialiser: that would be stores on the miss path */
 	struct cw_repeat_val *rv = NULL;
 	struct cw_watch_val *val;
@@ -671,7 +894,7 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	struct inode *inode;
 	struct super_block *sb;
 	struct cw_event *e;
-	__u32 bit, f_mode, zero = 0;
+	__u32 bit, f_mode, cred_id, zero = 0;
 	__u64 now, cgid, exec_id = 0;
 
 	file = extract__file_from_fd(task, fd, fast);
@@ -685,13 +908,38 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	key.dev = CW_RD(fast, sb->s_dev);
 	bit = cw_bloom_bit(key.ino, key.dev, bloom_bits_log2);
 	if (!(bloom[(bit / 64) & (CW_BLOOM_WORDS - 1)] & (1ULL << (bit & 63))))
-		return 0;		/* miss: what every other open pays */
+		goto unwatched;
 
 	count(&stats, CW_STAT_BLOOM_PASS);
 	val = bpf_map_lookup_elem(&watched, &key);
 	if (!val)
-		return 0;
+		goto unwatched;
+	if (val->flags & CW_WATCH_SUBVOL) {
+		/* btrfs: this inode number is watched in some subvolume; which one is this? */
+		key.dev = btrfs_subvol_dev(inode);
+		val = key.dev ? bpf_map_lookup_elem(&watched, &key) : NULL;
+		if (!val || (val->flags & CW_WATCH_SUBVOL)) {
+			count(&stats, CW_STAT_SUBVOL_MISS);
+			return 0;
+		}
+	}
 	count(&stats, CW_STAT_HITS);
+	cred_id = val->cred_id;
+	agg = key;
+	goto hit;
+
+unwatched:
+	/* miss: what every other open pays, one compare on a line just read */
+	if (CW_RD(fast, sb->s_magic) != CW_PROC_SUPER_MAGIC)
+		return 0;
+	if (!is_environ_file(file, fast) || !environ_owner(inode, &owner))
+		return 0;
+	count(&stats, CW_STAT_ENVIRON);
+	cred_id = CW_CRED_ID_NONE;
+	agg.ino = owner.cgroup_id;
+	agg.dev = CW_ENVIRON_DEV;
+
+hit:
 
 	now = bpf_ktime_get_boot_ns();
 	cgid = bpf_get_current_cgroup_id();
@@ -699,22 +947,22 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	if (repeat_window_ns) {
 		/* every member set: the key has no padding (credwatch.h) */
 		exec_id = CW_RD(fast, task->self_exec_id);
-		rkey.ino = key.ino;
-		rkey.dev = key.dev;
+		rkey.ino = agg.ino;
+		rkey.dev = agg.dev;
 		rkey.cgroup_id = cgid;
 		rkey.exec_id = exec_id;
 		rkey.tgid = bpf_get_current_pid_tgid() >> 32;
 		rkey.uid = (__u32)bpf_get_current_uid_gid();
 		rkey.mode = f_mode & CW_REPEAT_MODE_MASK;
 		rkey.syscall = sys;
-		rkey.cred_id = val->cred_id;
+		rkey.cred_id = cred_id;	/* CW_CRED_ID_NONE for environ */
 		rkey.pad = 0;
 		rv = bpf_map_lookup_elem(&repeats, &rkey);
 		/* signed: another CPU may have stored a later last_ns meanwhile */
 		if (rv && (__s64)(now - rv->last_ns) <= (__s64)repeat_window_ns)
 			return count_repeat(rv, now);
 	}
-	if (budget_refuses(cgid, &key, now))
+	if (budget_refuses(cgid, &agg, cred_id, now))
 		return 0;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
@@ -724,9 +972,12 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 	e->ino = key.ino;
 	e->dev = key.dev;
 	e->ret = fd;
-	e->cred_id = val->cred_id;
+	e->cred_id = cred_id;
 	e->syscall = sys;
 	e->flags = 0;
+	e->owner_cgroup_id = owner.cgroup_id;
+	e->owner_tgid = owner.tgid;
+	e->owner_tid = owner.tid;
 	e->f_mode = f_mode;
 	e->open_flags = io_flags;
 	e->exec_id = exec_id;
@@ -742,6 +993,10 @@ static __always_inline int handle_open(long fd, __u16 sys, __u64 io_flags, long 
 		e->flags |= CW_EVF_NO_PATH_ARG;
 	} else {
 		fill_args(task, e, sys, nr, fast);
+	}
+	if (cred_id == CW_CRED_ID_NONE) {
+		e->flags |= CW_EVF_ENVIRON;
+		fill_environ_path(file, e, fast);
 	}
 	extract__exe_path(task, e, fast);
 	extract__args(task, e, fast);
@@ -908,3 +1163,19 @@ int raw_tracepoint__sys_exit_ia32__compat(struct bpf_raw_tracepoint_args *ctx)
 	return handle_sys_exit_ia32(ctx, false);
 }
 #endif
+
+/*
+ * The host's mount namespace, learnt once: the agent attaches this, calls
+ * getppid() and detaches it. Any caller's ancestry leads to the same root
+ * of user space, so the first getppid() on the node sets host_mnt_ns; one
+ * program holds the walk, not every open hook (inlined into each, its loop
+ * tripled the verifier's work). Read through probe reads (the compat way)
+ * so one program loads on every kernel.
+ */
+SEC("tracepoint/syscalls/sys_exit_getppid")
+int tracepoint__syscalls__sys_exit_getppid(void *ctx)
+{
+	if (!host_mnt_ns)
+		find_host_mnt_ns(CW_TASK(false), false);
+	return 0;
+}

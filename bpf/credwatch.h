@@ -22,6 +22,7 @@
 #define CW_ARGS_OFF		CW_EXE_MAX
 #define CW_PATH_OFF		(CW_EXE_MAX + CW_ARGS_MAX)
 #define CW_EXE_DEPTH		16	/* path components walked for the exe */
+#define CW_HOST_WALK		32	/* parents walked to find the host's pid 1 */
 
 /*
  * The bitmap that pre-filters lookups of the watched hash map. Its array is
@@ -76,6 +77,8 @@ enum cw_stat {
 	CW_STAT_EMITTED,	/* events written to the ring buffer */
 	CW_STAT_RINGBUF_BYTES,	/* bytes of those events (record headers not counted) */
 	CW_STAT_FIRST_READS,	/* admitted over budget: a cgroup's first read of a credential */
+	CW_STAT_SUBVOL_MISS,	/* btrfs: inode number watched, but in another subvolume */
+	CW_STAT_ENVIRON,	/* opens of another process's environ (CW_EVF_ENVIRON) */
 	CW_STAT__MAX,
 };
 
@@ -86,6 +89,12 @@ enum cw_stat {
 #define CW_EVF_PATH_FAULT	(1u << 3)	/* path argument unreadable */
 #define CW_EVF_NO_PATH_ARG	(1u << 4)	/* syscall has no path argument */
 #define CW_EVF_IA32		(1u << 5)	/* a 32-bit (ia32 compat) system call */
+#define CW_EVF_MNTNS_KNOWN	(1u << 6)	/* the kernel knows the host's mount ns */
+#define CW_EVF_HOST_MNTNS	(1u << 7)	/* ... and the reader runs in it */
+#define CW_EVF_ENVIRON		(1u << 14)	/* another process's procfs environ file:
+						 * owner_* name it, the path region
+						 * holds the file's resolved path,
+						 * cred_id is CW_CRED_ID_NONE */
 /*
  * Bit CW_EVF_NSINIT_SHIFT + i is set when chain member i (0: the reader,
  * 1 + n: anc[n]) is pid 1 of its own pid namespace (a container's init);
@@ -100,18 +109,47 @@ enum cw_stat {
 #define CW_EVF_NSINIT(i)	(1u << (CW_EVF_NSINIT_SHIFT + (i)))
 #define CW_EVF_HOSTPID(i)	(1u << (CW_EVF_HOSTPID_SHIFT + (i)))
 
+/*
+ * /proc/<pid>/environ and /proc/<pid>/task/<tid>/environ. Their inodes are
+ * made on demand in every procfs instance (one per container), so they
+ * cannot be watched like files: the kernel recognises them by superblock
+ * magic and name after a watched-map miss (credwatch.bpf.c).
+ */
+#define CW_PROC_SUPER_MAGIC	0x9fa0	/* <linux/magic.h> PROC_SUPER_MAGIC */
+#define CW_CRED_ID_NONE		0xffffffffu	/* cred_id of an event with no watched file */
+/*
+ * Repeats and first reads of environ files are keyed by whose environment
+ * it is, not by inode: key.ino is the owner's cgroup id, key.dev this
+ * device number (none is ever 0: anonymous ones start at minor 1). A scan
+ * of every /proc/<pid>/environ is then one event per pod read, plus counts.
+ */
+#define CW_ENVIRON_DEV		0u
+
 /* Key of the watched map: the inode as the kernel names it. */
 struct cw_inode_key {
 	__u64 ino;		/* inode->i_ino */
-	__u32 dev;		/* inode->i_sb->s_dev: (major << 20) | minor */
+	__u32 dev;		/* inode->i_sb->s_dev: (major << 20) | minor; on
+				 * btrfs the subvolume's device (CW_WATCH_SUBVOL) */
 	__u32 pad;
 };
 _Static_assert(sizeof(struct cw_inode_key) == 16, "cw_inode_key layout");
 
+/*
+ * cw_watch_val.flags. CW_WATCH_SUBVOL marks a key that only says "this
+ * inode number on this btrfs filesystem is watched in some subvolume":
+ * btrfs numbers inodes per subvolume, and stat() names each subvolume by
+ * its own anonymous device (the root's anon_dev), not the superblock's
+ * s_dev the miss path reads. On such a hit the kernel reads the inode's
+ * subvolume device and looks up (ino, that device), the key the credential
+ * really has; cred_id of the marker counts the credentials sharing it.
+ */
+#define CW_WATCH_SUBVOL		(1u << 0)
+
 /* Value of the watched map. */
 struct cw_watch_val {
 	__u32 cred_id;		/* index into the agent's credential table */
-	__u32 kind;		/* enum cw_cred_kind, for the kernel's own use */
+	__u16 kind;		/* enum cw_cred_kind, for the kernel's own use */
+	__u16 flags;		/* CW_WATCH_* */
 };
 _Static_assert(sizeof(struct cw_watch_val) == 8, "cw_watch_val layout");
 
@@ -171,12 +209,16 @@ struct cw_budget {
 };
 _Static_assert(sizeof(struct cw_budget) == 40, "cw_budget layout");
 
-/* Key of the first-read map: a credential as one cgroup last read it. */
+/*
+ * Key of the first-read map: a credential as one cgroup last read it.
+ * cred_id, not (dev, ino) alone: a deleted pod's tmpfs device and inode
+ * numbers come back for the next pod, whose token is another credential.
+ */
 struct cw_first_read_key {
 	__u64 cgroup_id;
 	__u64 ino;
 	__u32 dev;
-	__u32 pad;
+	__u32 cred_id;		/* cw_watch_val.cred_id */
 };
 _Static_assert(sizeof(struct cw_first_read_key) == 24, "cw_first_read_key layout");
 
@@ -212,12 +254,18 @@ static inline __u16 cw_ia32_syscall(long nr)
 	}
 }
 
-/* One ancestor of the reader, captured at hit time. */
+/*
+ * One ancestor of the reader, captured at hit time. exe_ino/exe_dev name
+ * its executable as the kernel does (mm->exe_file's inode): unlike comm
+ * and argv, not something the process can choose after exec.
+ */
 struct cw_ancestor {
+	__u64 exe_ino;		/* inode of mm->exe_file; 0 for a kernel thread */
+	__u32 exe_dev;		/* its superblock's s_dev: (major << 20) | minor */
 	__u32 tgid;		/* 0 when the chain ended */
 	char comm[CW_COMM_LEN];
 };
-_Static_assert(sizeof(struct cw_ancestor) == 20, "cw_ancestor layout");
+_Static_assert(sizeof(struct cw_ancestor) == 32, "cw_ancestor layout");
 
 /*
  * One open of a watched inode. Fixed header, then data[] holding three
@@ -237,6 +285,9 @@ struct cw_event {
 	__u64 exec_id;		/* task->self_exec_id (cw_repeat_key); 0 without repeats */
 	__u64 repeats;		/* the key's cw_repeat_val.count before this event */
 	__u64 root_ino;		/* inode of the reader's root directory (fs->root) */
+	__u64 exe_ino;		/* inode of the reader's executable (mm->exe_file) */
+	__u64 owner_cgroup_id;	/* CW_EVF_ENVIRON: the environ owner's cgroup v2 id */
+	__u32 exe_dev;		/* kernel dev of that inode's superblock */
 	__u32 dev;		/* kernel dev of the inode's superblock */
 	__u32 root_dev;		/* kernel dev of the reader's root filesystem */
 	__u32 cred_id;		/* from cw_watch_val */
@@ -252,6 +303,8 @@ struct cw_event {
 	__u32 pid_ns;		/* pid namespace inode number */
 	__u32 f_mode;		/* file->f_mode: FMODE_READ 1, FMODE_WRITE 2 */
 	__u32 flags;		/* CW_EVF_* */
+	__u32 owner_tgid;	/* CW_EVF_ENVIRON: whose environ (root pid namespace) */
+	__u32 owner_tid;	/* CW_EVF_ENVIRON: the thread the file names */
 	__u16 syscall;		/* enum cw_syscall */
 	__u16 path_len;		/* bytes of path argument in data[], incl. NUL */
 	__u16 exe_len;		/* bytes of exe path in data[], incl. NUL */
@@ -264,6 +317,6 @@ struct cw_event {
 	char data[CW_DATA_MAX];
 };
 #define CW_EVENT_HDR_SIZE	(sizeof(struct cw_event) - CW_DATA_MAX)
-_Static_assert(CW_EVENT_HDR_SIZE == 256, "cw_event header layout");
+_Static_assert(CW_EVENT_HDR_SIZE == 344, "cw_event header layout");
 
 #endif /* CREDWATCH_H */

@@ -33,6 +33,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "nodeagents.h"
 #include "outputs.h"
 #include "privs.h"
 #include "record.h"
@@ -49,25 +50,83 @@
 /* What woke the loop (epoll data). */
 enum { LOOP_SENSOR = 1, LOOP_INOTIFY, LOOP_MOUNTS };
 
+/*
+ * Put one key of credential c in the kernel's map as its match mode says
+ * (fsident.h); alias: a second key (the layer file behind an overlay),
+ * which never displaces another credential's own key.
+ */
+static int watch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		     bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL) {
+		if (sensor_btrfs_subvol(a->sensor))
+			return sensor_watch_add_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev,
+						       c->id, c->kind);
+		if (!a->btrfs_warned) {
+			char path[PATH_MAX + 64];
+
+			log_warn("sensor: %s: on btrfs, but the kernel's BTF does not describe "
+				 "btrfs: matched by the superblock and inode number, so the same "
+				 "inode number in another subvolume also alerts",
+				 text_escape(c->path, path, sizeof(path)));
+			a->btrfs_warned = true;
+		}
+	}
+	if (alias)
+		return sensor_watch_add_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id,
+					      c->kind);
+	return sensor_watch_add(a->sensor, k->ino, fs_key_lookup_dev(k), c->id, c->kind);
+}
+
+static int unwatch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
+		       bool alias)
+{
+	if (k->match == FS_MATCH_SUBVOL && sensor_btrfs_subvol(a->sensor))
+		return sensor_watch_del_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev);
+	if (alias)
+		return sensor_watch_del_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id);
+	return sensor_watch_del(a->sensor, k->ino, fs_key_lookup_dev(k));
+}
+
 static int sink_add(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
+	int err;
 
 	if (!a->sensor)
 		return 0;
-	return sensor_watch_add(a->sensor, c->ino, c->kdev, c->id, c->kind);
+	err = watch_key(a, c, &k, false);
+	if (err || !c->has_layer)
+		return err;
+	/* the layer's key belongs to a credential watched by that path, if any: keep it */
+	err = watch_key(a, c, &c->layer, true);
+	if (err == -EEXIST)
+		return 0;
+	if (err)
+		unwatch_key(a, c, &k, false);	/* all or nothing: the caller drops c */
+	return err;
 }
 
 static void sink_del(void *ctx, const struct cred_entry *c)
 {
+	struct fs_key k = { .ino = c->ino, .kdev = c->kdev, .sb_kdev = c->sb_kdev,
+			    .match = c->match };
 	struct agent *a = ctx;
 	int err;
 
 	if (!a->sensor)
 		return;
-	err = sensor_watch_del(a->sensor, c->ino, c->kdev);
+	err = unwatch_key(a, c, &k, false);
 	if (err && err != -ENOENT)
 		log_warn("sensor: %s: unwatch: %s", c->path, strerror(-err));
+	if (c->has_layer) {
+		err = unwatch_key(a, c, &c->layer, true);
+		if (err && err != -ENOENT)
+			log_warn("sensor: %s: unwatch its layer file: %s", c->path,
+				 strerror(-err));
+	}
 }
 
 /* Owner identity for findings, from attribution. */
@@ -274,6 +333,8 @@ static void agent_reload(struct agent *a)
 		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
 	reload_catalog(a);
+	if (node_agents__scan(a->agents) >= 0)
+		agent_log_node_agents(a->agents, "SIGHUP: ");
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
 }
@@ -283,6 +344,7 @@ void agent_teardown(struct agent *a)
 	health__stop(a->health);
 	outputs_close(a->outputs, agent_kernel_drops_total(a));
 	attrib_free(a->attrib);
+	node_agents__free(a->agents);
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	watch_free(a->watch);
@@ -299,11 +361,12 @@ void agent_teardown(struct agent *a)
 /* Gauges and cumulative counters the loop refreshes once a second. */
 static void update_metrics(struct agent *a)
 {
-	uint64_t drops[CW_DROP__MAX];
+	uint64_t drops[CW_DROP__MAX], stats[CW_STAT__MAX];
 	uint32_t kinds[CW_CRED__MAX];
 	struct watch_stats ws;
 
 	sensor_drops(a->sensor, drops);
+	sensor_stats(a->sensor, stats);
 	for (int i = 0; i < CW_DROP__MAX; i++)
 		metrics_set(a->metrics, CW_M_KERNEL_DROPS_TOTAL, i, (int64_t)drops[i]);
 	creds_count_by_kind(a->creds, kinds);
@@ -318,6 +381,9 @@ static void update_metrics(struct agent *a)
 	metrics_set(a->metrics, CW_M_DISCOVERY_INOTIFY_WATCHES, 0, (int64_t)ws.inotify_watches);
 	for (int r = 0; r < WATCH_REFUSED__COUNT; r++)
 		metrics_set(a->metrics, CW_M_DISCOVERY_REFUSED_TOTAL, r, (int64_t)ws.refused[r]);
+	metrics_set(a->metrics, CW_M_WATCHED_UNMATCHED, 0, (int64_t)ws.unmatched);
+	metrics_set(a->metrics, CW_M_KERNEL_SUBVOL_MISSES_TOTAL, 0,
+		    (int64_t)stats[CW_STAT_SUBVOL_MISS]);
 	if (a->attrib && !a->node_identity_applied) {
 		struct cluster_identity node;
 
@@ -364,6 +430,23 @@ static void reload_config(struct agent *a)
 	if (config_diff(a->cfg, &next, changed, sizeof(changed)))
 		log_warn("config: reload: changed %s: takes effect at restart", changed);
 	config_free(&next);
+}
+
+static int open_node_agents(struct agent *a)
+{
+	const struct config *cfg = a->cfg;
+	int err;
+
+	err = node_agents__new(&a->agents, &(struct node_agents_opts){
+		.host_root = cfg->agent.host_root,
+		.names = cfg->nodeagents.names.v, .n_names = cfg->nodeagents.names.n,
+		.paths = cfg->nodeagents.paths.v, .n_paths = cfg->nodeagents.paths.n });
+	if (err) {
+		log_error("node agents: %s", strerror(-err));
+		return err;
+	}
+	agent_log_node_agents(a->agents, "");
+	return 0;
 }
 
 /*
@@ -425,11 +508,17 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		err = redact_open(&a->redact, &cfg->redact);
 	if (err)
 		goto cleanup;
+	err = open_node_agents(a);
+	if (err) {
+		err = agent_runtime(err);
+		goto cleanup;
+	}
 	ao = cfg->attrib;
 	ao.host_root = cfg->agent.host_root;
 	ao.node_name = a->node_name;
 	ao.in_cluster = true;
 	ao.redact = a->redact;
+	ao.agents = a->agents;
 	err = attrib_new(&a->attrib, &ao);
 	if (err) {
 		if (err != -EINVAL)

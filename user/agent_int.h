@@ -25,6 +25,7 @@ struct cw_event;
 struct findings;
 struct health;
 struct metrics;
+struct node_agents;
 struct outputs;
 struct redact;
 struct repeats;
@@ -47,11 +48,13 @@ struct agent {
 	struct creds *creds;
 	struct watch *watch;
 	struct sensor *sensor;
+	bool btrfs_warned;		/* btrfs credentials without the kernel's subvolume check */
 	struct rules *rules;
 	struct outputs *outputs;	/* every sink; NULL for --list-watched */
 	struct metrics *metrics;
 	struct health *health;
 	struct attrib *attrib;
+	struct node_agents *agents;	/* proc.node_agent's inventory */
 	struct redact *redact;		/* NULL with --no-redact */
 	uint64_t redactions_reported;
 	struct catalog *catalog;	/* where credentials live (--catalog) */
@@ -123,5 +126,7 @@ int agent_open_kernel_counts(struct agent *a);
 /* agent_report.c */
 void agent_findings_summary(struct agent *a);
 void agent_startup_summary(struct agent *a);
+/* One line: how many node-agent executables rules can trust, and which. */
+void agent_log_node_agents(const struct node_agents *na, const char *prefix);
 
 #endif /* CW_AGENT_INT_H */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "findings.h"
 #include "json.h"
 #include "log.h"
+#include "nodeagents.h"
 #include "record.h"
 #include "sensor.h"
 #include "watch.h"
@@ -92,30 +92,32 @@ void agent_startup_summary(struct agent *a)
 			 "--host-root at a node's root filesystem");
 }
 
-/* A filesystem's name from statfs(2)'s f_type, for --list-watched. */
-static const char *fs_type_name(long type)
+void agent_log_node_agents(const struct node_agents *na, const char *prefix)
 {
-	static const struct { long magic; const char *name; } names[] = {
-		{ 0x01021994, "tmpfs" }, { 0xEF53, "ext4" }, { 0x58465342, "xfs" },
-		{ 0x9123683E, "btrfs" }, { 0x794C7630, "overlay" }, { 0x6969, "nfs" },
-		{ 0x2FC12FC1, "zfs" }, { 0x65735546, "fuse" }, { 0x73717368, "squashfs" },
-		{ 0xFF534D42, "cifs" }, { 0x9fa0, "proc" }, { 0x858458f6, "ramfs" },
-	};
+	char names[512];
+	size_t n = node_agents__count(na), o = 0;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].magic == type)
-			return names[i].name;
-	return "other";
+	names[0] = '\0';
+	for (size_t i = 0; i < n && o < sizeof(names); i++) {
+		const struct node_agent *e = node_agents__get(na, i);
+		bool dup = false;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(node_agents__get(na, j)->name, e->name);
+		if (!dup)
+			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o ? ", " : "",
+					      e->name);
+	}
+	log_info("%snode agents: %zu executables registered by inode%s%s", prefix, n,
+		 n ? ": " : " (no reader is proc.node_agent)", names);
 }
 
 int agent_list_watched(const struct config *cfg)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	const struct cred_entry *c;
-	const char *root = cfg->agent.host_root && strcmp(cfg->agent.host_root, "/") ?
-			   cfg->agent.host_root : "";
 	struct watch_stats ws;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, unmatched = 0;
 	int err;
 
 	if (!a)
@@ -126,26 +128,24 @@ int agent_list_watched(const struct config *cfg)
 		err = agent_runtime(agent_setup(a, cfg, false));
 	if (err)
 		goto cleanup;
-	printf("%-10s %-30s %-20s %-8s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
+	printf("%-10s %-30s %-20s %-10s %-36s %s\n", "KIND", "ENTRY", "DEV:INO", "FS", "OWNER",
 	       "PATH");
 	while ((c = creds_next(a->creds, &cursor))) {
-		char devino[64], path[8192], where[8192], owner[64];
-		struct statfs sfs;
+		char devino[64], path[8192], owner[64], fs[FS_TYPE_LEN * 4 + 1];
 
 		snprintf(devino, sizeof(devino), "%u:%u:%" PRIu64, major(c->dev), minor(c->dev),
 			 c->ino);
-		/* statfs() names the filesystem and opens nothing */
-		snprintf(where, sizeof(where), "%s%s", root, c->path);
 		if (c->pod_uid[0])
 			snprintf(owner, sizeof(owner), "%s", c->pod_uid);
 		else if (c->owner == CRED_OWNER_HOME)
 			snprintf(owner, sizeof(owner), "home:%u", c->home_uid);
 		else
 			snprintf(owner, sizeof(owner), "%s", cred_owner_name(c->owner));
-		printf("%-10s %-30s %-20s %-8s %-36s %s\n", cred_kind_name(c->kind),
+		printf("%-10s %-30s %-20s %-10s %-36s %s\n", cred_kind_name(c->kind),
 		       c->entry[0] ? c->entry : "-", devino,
-		       statfs(where, &sfs) ? "?" : fs_type_name((long)sfs.f_type), owner,
+		       c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "?", owner,
 		       text_escape(c->path, path, sizeof(path)));
+		unmatched += c->unmatched != NULL;
 	}
 	{
 		uint32_t kinds[CW_CRED__MAX];
@@ -155,6 +155,9 @@ int agent_list_watched(const struct config *cfg)
 		for (int k = 0; k < CW_CRED__MAX; k++)
 			printf("%s%s %u", k ? ", " : ": ", cred_kind_name(k), kinds[k]);
 		printf("\n");
+		if (unmatched)
+			printf("%u on a filesystem where opens may not be matched (logged above)\n",
+			       unmatched);
 	}
 	watch_stats(a->watch, &ws);
 	printf("refused");

@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "attrib_int.h"
+#include "fields.h"
 #include "fileio.h"
 #include "cgroup.h"
 #include "k8s.h"
 #include "kubeconfig.h"
 #include "log.h"
 #include "lru.h"
+#include "nodeagents.h"
 #include "pods.h"
 #include "procfs.h"
 #include "identity.h"
@@ -149,6 +151,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		goto cleanup;
 	}
 	a->redact = o->redact;
+	a->agents = o->agents;
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");
 	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
@@ -174,15 +177,86 @@ void attrib_free(struct attrib *a)
 	free(a);
 }
 
+/*
+ * proc.is_host_mntns and proc.node_agent: what the reader cannot choose.
+ * The host's mount namespace is the kernel's (pid 1's, found at a hit),
+ * else the inventory's (re-read on each scan), else the one read at start.
+ */
+static void fill_identity(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
+{
+	uint32_t host = node_agents__host_mnt_ns(a->agents);
+	const struct node_agent *na;
+
+	if (!host)
+		host = a->host_mnt_ns;
+	if (e->flags & CW_EVF_MNTNS_KNOWN)
+		rec->is_host_mntns = e->flags & CW_EVF_HOST_MNTNS ? CW_TRUE : CW_FALSE;
+	else if (host && e->mnt_ns)
+		rec->is_host_mntns = e->mnt_ns == host ? CW_TRUE : CW_FALSE;
+	if (rec->is_host_mntns == CW_TRUE &&
+	    (na = node_agents__find(a->agents, e->exe_ino, e->exe_dev)))
+		record_strlcpy(rec->node_agent, na->name, sizeof(rec->node_agent));
+}
+
+/*
+ * proc.aexepath[N] that /proc could not give (the ancestor exited, or the
+ * ptrace check refused it, as it does under the chart's capabilities for
+ * host processes): the host path of the inventory's file with the inode
+ * the kernel captured, for an ancestor running a registered node agent.
+ */
+static void fill_aexepaths_by_inode(struct attrib *a, struct cw_record *rec,
+				    const struct cw_event *e)
+{
+	for (int i = 0; i < CW_ANCESTORS && e->anc[i].tgid; i++) {
+		char *out = i ? rec->aexepath[i - 1] : rec->proc_pexepath;
+		size_t size = i ? sizeof(rec->aexepath[0]) : sizeof(rec->proc_pexepath);
+		const struct node_agent *na;
+
+		if (!out[0] && (na = node_agents__find(a->agents, e->anc[i].exe_ino,
+							e->anc[i].exe_dev)))
+			record_strlcpy(out, na->path, size);
+	}
+}
+
 void attrib_set_wants(struct attrib *a, uint32_t wants)
 {
 	if (a)
 		a->wants = wants;
 }
 
+/* Attributed to a pod, a container outside pods, or the host. */
+static bool cgroup_known(const struct cgroup_attr *ca)
+{
+	return ca->pod_uid[0] || ca->kind == CG_HOST || ca->kind == CG_CONTAINER;
+}
+
+/* What cred.same_pod compares: the pod uid, else the container id, else "host". */
+static const char *cgroup_scope(const struct cgroup_attr *ca)
+{
+	if (ca->pod_uid[0])
+		return ca->pod_uid;
+	return ca->kind == CG_CONTAINER ? ca->container_id : "host";
+}
+
+/*
+ * environ_owner - the owner side of an environ read: the cgroup of the
+ * process whose environment it was, captured by the kernel at the open,
+ * attributed like the reader's (the process may be gone by now).
+ */
+static void environ_owner(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
+			  struct cgroup_attr *oa)
+{
+	if (!a->cg || !e->owner_cgroup_id || cgroup_cache__lookup(a->cg, e->owner_cgroup_id, oa)) {
+		oa->kind = CG_UNKNOWN;
+		oa->pod_uid[0] = '\0';
+		return;
+	}
+	record_strlcpy(rec->owner_pod_uid, oa->pod_uid, sizeof(rec->owner_pod_uid));
+}
+
 void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
 {
-	struct cgroup_attr ca = { .kind = CG_UNKNOWN };
+	struct cgroup_attr ca = { .kind = CG_UNKNOWN }, oa = { .kind = CG_UNKNOWN };
 	struct k8s_pod_view kv;
 	struct pod_ident pi;
 	char cname[PODS_CTR_NAME_MAX];
@@ -194,8 +268,10 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		cgroup_cache__lookup(a->cg, e->cgroup_id, &ca);
 
 	/* Reader: container and pod. */
-	if (ca.kind == CG_HOST)
+	if (ca.kind == CG_HOST) {
 		record_strlcpy(rec->container_id, "host", sizeof(rec->container_id));
+		record_strlcpy(rec->systemd_unit, ca.unit, sizeof(rec->systemd_unit));
+	}
 	else if (ca.kind == CG_CONTAINER)
 		snprintf(rec->container_id, sizeof(rec->container_id), "%.*s",
 			 ATTRIB_SHORT_ID_LEN, ca.container_id);
@@ -225,7 +301,9 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 			rec->container_privileged = kv.container_privileged ? CW_TRUE : CW_FALSE;
 	}
 
-	/* Owner: the pod whose volume holds the credential. */
+	/* Owner: the pod whose volume holds the credential, or whose environment was read. */
+	if (e->flags & CW_EVF_ENVIRON)
+		environ_owner(a, rec, e, &oa);
 	if (rec->owner_pod_uid[0]) {
 		if (!pods__lookup(a->pods, rec->owner_pod_uid, &pi)) {
 			record_strlcpy(rec->owner_ns, pi.ns, sizeof(rec->owner_ns));
@@ -247,14 +325,19 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 		rec->same_pod = strcmp(rec->pod_uid, rec->owner_pod_uid) ? CW_FALSE : CW_TRUE;
 	else if (ca.kind == CG_HOST && rec->owner_pod_uid[0])
 		rec->same_pod = CW_FALSE;
+	else if ((e->flags & CW_EVF_ENVIRON) && cgroup_known(&ca) && cgroup_known(&oa))
+		rec->same_pod = strcmp(cgroup_scope(&ca), cgroup_scope(&oa)) ? CW_FALSE : CW_TRUE;
 	else
 		rec->same_pod = CW_UNKNOWN;
 
+	fill_identity(a, rec, e);
 	attrib_fill_user(a, rec, e, &ca);
 	attrib_fill_pcmdline(a, rec, e);
 	rec->is_exec_session = attrib_exec_session(a, e, &ca);
 	rec->evt_num = a->fills;
 	procfs_fill(a->root, rec, e, a->wants);
+	if (a->wants & CW_WANT_PEXEPATH)
+		fill_aexepaths_by_inode(a, rec, e);
 }
 
 void attrib_stats(struct attrib *a, struct attrib_stats *st)

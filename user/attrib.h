@@ -21,6 +21,7 @@
 #define ATTRIB_SHORT_ID_LEN	12	/* container.id is shortened like Falco's */
 
 struct redact;
+struct node_agents;
 
 struct attrib_opts {
 	char *kubeconfig;	/* --kubeconfig; NULL: in-cluster when in_cluster */
@@ -31,6 +32,7 @@ struct attrib_opts {
 	const char *node_name;	/* identity_node_name(); NULL: its default */
 	bool in_cluster;	/* try the pod's service account when no kubeconfig */
 	struct redact *redact;	/* argv read from /proc goes through it; NULL: as is */
+	const struct node_agents *agents; /* borrowed: proc.node_agent; NULL: none */
 };
 
 /* --kubeconfig, --cgroup-root, --attrib-cache-max (opt.h) */
@@ -60,7 +62,7 @@ int attrib_start(struct attrib *a);
  * (pid, name, exepath, cmdline, ppid, pname, apid/aname), fd, uid and cred
  * basics, owner_pod_uid and secret_name (= the volume name). Fills:
  * container.id/name/image.repository, k8s.pod.uid/name, k8s.ns.name,
- * k8s.pod.sa, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
+ * k8s.pod.sa, proc.is_host_mntns, proc.node_agent, cred.owner.pod/ns/sa, cred.secret.name (the Secret when the
  * API knows the volume), cred.same_pod, user.name, proc.pcmdline and
  * proc.pexe (from /proc when the parent still lives and the caller had
  * none, redacted before it is formatted or cached), proc.is_exec_session,

@@ -62,6 +62,7 @@ struct attrib {
 	struct k8s *k8s;
 	struct lru *users, *execs, *pcmds;
 	struct redact *redact;	/* borrowed; NULL: --no-redact */
+	const struct node_agents *agents;	/* borrowed; NULL: no inventory */
 	uint32_t host_mnt_ns;
 	bool pidns_own;		/* the agent is not in the initial pid namespace */
 	uint64_t fills;

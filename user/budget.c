@@ -3,19 +3,19 @@
  * budget.c - sizing of the per-cgroup budget and the ring buffer reserve.
  *
  * The arithmetic (also in docs/limits.md). S is the number of typical
- * events the ring holds: ringbuf_bytes / BUDGET_EVENT_BYTES (8 MiB: 4,660).
+ * events the ring holds: ringbuf_bytes / BUDGET_EVENT_BYTES (8 MiB: 4,443).
  *  - reserve: the upper half of the ring. Above half full, the kernel
  *    admits only "quiet" cgroups: ones that have spent at most `quiet` of
  *    their burst. A flooding cgroup has spent all of it, so it is refused
  *    there and the upper half stays for other pods' first reads.
  *  - quiet = S / 2 / (2 * BUDGET_FLOODERS): the cgroups that can enter the
  *    reserve at once, each with `quiet` events, fill at most half of it
- *    (8 MiB: 9 events each, 128 x 9 = 1,152 of 2,330 slots).
- *  - rate = S / 64 per second (8 MiB: 72/s): in steady state every cgroup
+ *    (8 MiB: 8 events each, 128 x 8 = 1,024 of 2,221 slots).
+ *  - rate = S / 64 per second (8 MiB: 69/s): in steady state every cgroup
  *    is held to its rate, so the reserve only fills while the agent drains
- *    fewer than BUDGET_FLOODERS x rate events a second (9,216/s; it drains
+ *    fewer than BUDGET_FLOODERS x rate events a second (8,832/s; it drains
  *    well over 100,000/s).
- *  - burst = S / 32 (145): what a pod may open at once (every distinct
+ *  - burst = S / 32 (138): what a pod may open at once (every distinct
  *    process's first read; repeats by one process cost nothing). Bursts
  *    only use the lower half: past it, only quiet cgroups get in.
  */

@@ -17,14 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
+#include "../bpf/credwatch.h"
+
 /*
- * What one event takes in the ring buffer, for sizing: the 256-byte header,
- * the exe and argv regions, a 256-byte path and the ring's 8-byte record
- * header. The fill level the kernel compares is in bytes, so a longer
+ * What one event takes in the ring buffer, for sizing: the event header
+ * (CW_EVENT_HDR_SIZE, 344 bytes), the exe and argv regions, a 256-byte path
+ * and the ring's 8-byte record header. The fill level the kernel compares is in bytes, so a longer
  * path only makes the sizing a little optimistic; docs/limits.md says by
  * how much.
  */
-#define BUDGET_EVENT_BYTES	(256 + 256 + 1024 + 256 + 8)
+#define BUDGET_EVENT_BYTES	(CW_EVENT_HDR_SIZE + 256 + 1024 + 256 + 8)
 
 /* Cgroups assumed to flood at once when sizing the reserve (110 pods x 1-2 containers). */
 #define BUDGET_FLOODERS		128

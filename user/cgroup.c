@@ -189,6 +189,23 @@ static int parse_kubepods(const char *p, struct cgroup_attr *out)
 	return 0;
 }
 
+/*
+ * The system manager's service a host cgroup belongs to:
+ * /system.slice/<unit>.service[/...]. Only root creates units there (or
+ * moves a process into one); a user's own units live under user.slice and
+ * are not reported, so "kubelet.service" cannot come from a user.
+ */
+static void system_unit(const char *path, struct cgroup_attr *out)
+{
+	struct comp c;
+
+	if (!next_comp(&path, &c) || !comp_is(&c, "system.slice") || !next_comp(&path, &c) ||
+	    !comp_has_suffix(&c, ".service") || c.n >= sizeof(out->unit))
+		return;
+	memcpy(out->unit, c.s, c.n);
+	out->unit[c.n] = '\0';
+}
+
 int cgroup_path_parse(const char *path, struct cgroup_attr *out)
 {
 	const char *p = path;
@@ -219,6 +236,7 @@ int cgroup_path_parse(const char *path, struct cgroup_attr *out)
 	}
 	out->kind = CG_HOST;
 	snprintf(out->container_id, sizeof(out->container_id), "host");
+	system_unit(path, out);
 	return 0;
 }
 

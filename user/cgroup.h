@@ -33,6 +33,7 @@
 
 #define CG_ID_MAX	129	/* container id, incl. NUL */
 #define CG_UID_MAX	40	/* pod uid with dashes, incl. NUL */
+#define CG_UNIT_MAX	128	/* systemd unit name, incl. NUL */
 #define CG_CACHE_DEFAULT 16384	/* --attrib-cache-max default */
 
 enum cgroup_kind {
@@ -48,6 +49,7 @@ struct cgroup_attr {
 	char pod_uid[CG_UID_MAX];	/* with dashes */
 	char runtime[16];		/* containerd, cri-o, docker, "" */
 	char qos[16];			/* guaranteed, burstable, besteffort, "" */
+	char unit[CG_UNIT_MAX];		/* host: the system manager's service, "" */
 };
 
 /*

@@ -141,6 +141,7 @@ static const struct {
 	{ &watch_options, offsetof(struct config, watch) },
 	{ &identity_options, offsetof(struct config, identity) },
 	{ &attrib_options, offsetof(struct config, attrib) },
+	{ &nodeagents_options, offsetof(struct config, nodeagents) },
 	{ &redact_options, offsetof(struct config, redact) },
 	{ &rules_options, offsetof(struct config, rules) },
 	{ &outputs_options, offsetof(struct config, outputs) },

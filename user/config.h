@@ -18,6 +18,7 @@
 #include "findings.h"
 #include "health.h"
 #include "identity.h"
+#include "nodeagents.h"
 #include "opt.h"
 #include "outputs.h"
 #include "redact.h"
@@ -47,6 +48,7 @@ struct config {
 	struct watch_opts watch;		/* discovery */
 	struct identity_opts identity;
 	struct attrib_opts attrib;
+	struct nodeagents_opts nodeagents;	/* proc.node_agent's inventory */
 	struct redact_opts redact;
 	struct rules_opts rules;
 	struct outputs_opts outputs;

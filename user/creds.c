@@ -11,7 +11,15 @@
 #include "creds.h"
 #include "hash.h"
 
-#define SLOT_BITS	24
+/*
+ * 20 bits of slot (a million credentials), 12 of generation: a slot taken
+ * and freed 4,096 times comes back with its old id. The kernel keys repeats
+ * and first reads by id (bpf/credwatch.h), and the free list is a stack, so
+ * under pod churn a few slots take every new pod: 8 bits wrapped within
+ * minutes on a busy node.
+ */
+#define SLOT_BITS	20
+#define GEN_MASK	((1u << (32 - SLOT_BITS)) - 1)
 #define SLOT_MASK	((1u << SLOT_BITS) - 1)
 #define NONE		UINT32_MAX
 #define BUCKETS		(1u << 16)
@@ -22,7 +30,7 @@ struct slot {
 	struct cred_entry e;
 	char *strings;			/* the entry's strings, one allocation */
 	uint32_t next[IDX__COUNT];	/* chain in each index */
-	uint8_t gen;
+	uint16_t gen;		/* GEN_MASK bits */
 	bool used;
 };
 
@@ -216,7 +224,7 @@ int creds_add(struct creds *t, const struct cred_entry *c, uint32_t *id)
 		return err;
 	t->nfree--;
 	s->used = true;
-	s->gen++;
+	s->gen = (uint16_t)((s->gen + 1) & GEN_MASK);
 	s->e.id = ((uint32_t)s->gen << SLOT_BITS) | n;
 	index_link(t, n);
 	t->count++;

@@ -2,7 +2,7 @@
 /*
  * creds.h - the table of watched credentials.
  *
- * An id is (generation << 24) | slot, so the kernel can carry a 32-bit id in
+ * An id is (generation << 20) | slot, so the kernel can carry a 32-bit id in
  * each event and a slot reused after a rotation never answers for the
  * credential that was there before: creds_get() of a stale id is NULL.
  * Returned pointers are valid until the next creds_add(): copy what you keep.
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fsident.h"
 #include "record.h"
 
 #define CREDS_MAX_DEFAULT	(1u << 20)
@@ -23,8 +24,19 @@ struct cred_entry {
 	uint32_t id;
 	enum cw_cred_kind kind;
 	uint64_t ino;
-	uint32_t kdev;		/* kernel s_dev encoding */
+	uint32_t kdev;		/* st_dev in the kernel's encoding */
 	dev_t dev;		/* st_dev */
+	/*
+	 * How the kernel program matches it (fsident.h): the superblock's
+	 * device and the match mode of (ino, kdev); for a file seen through an
+	 * overlay's merged view, the layer file behind it as a second key.
+	 */
+	uint32_t sb_kdev;
+	uint8_t match;		/* enum fs_match */
+	bool has_layer;
+	struct fs_key layer;
+	char fstype[FS_TYPE_LEN];
+	const char *unmatched;	/* NULL, or why reads may go unseen (static string) */
 	uint32_t mode, uid, gid;/* of the file, for posture findings */
 	uint64_t size;		/* of the file when found (inventory) */
 	int64_t mtime_s;	/* its modification time, Unix seconds (inventory) */

@@ -82,11 +82,19 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 	copy_comm(rec->proc_name, e->comm);
 	copy_comm(rec->aname[0], e->comm);
 	rec->apid[0] = e->tgid;
+	if (e->exe_ino) {
+		rec->aexe_ino[0] = e->exe_ino;
+		rec->aexe_dev[0] = dev_from_kernel(e->exe_dev);
+	}
 	for (int i = 0; i < CW_ANCESTORS; i++) {
 		if (!e->anc[i].tgid)
 			break;
 		rec->apid[i + 1] = e->anc[i].tgid;
 		copy_comm(rec->aname[i + 1], e->anc[i].comm);
+		if (e->anc[i].exe_ino) {
+			rec->aexe_ino[i + 1] = e->anc[i].exe_ino;
+			rec->aexe_dev[i + 1] = dev_from_kernel(e->anc[i].exe_dev);
+		}
 	}
 	memcpy(rec->proc_pname, rec->aname[1], sizeof(rec->proc_pname));
 
@@ -145,6 +153,12 @@ int event_to_record(const struct cw_event *e, size_t size, const struct cred_ent
 	rec->fd_dev = (uint64_t)dev_from_kernel(e->dev);
 
 	rec->cred_id = e->cred_id;
+	if (e->flags & CW_EVF_ENVIRON) {
+		/* no watched file: whose environment it was is attrib's (owner_cgroup_id) */
+		record_strlcpy(rec->cred_kind, CW_CRED_KIND_ENVIRON, sizeof(rec->cred_kind));
+		rec->owner_pid = e->owner_tgid;
+		return 0;
+	}
 	if (cred) {
 		record_strlcpy(rec->cred_kind, cred_kind_name(cred->kind), sizeof(rec->cred_kind));
 		record_strlcpy(rec->cred_path, cred->path, sizeof(rec->cred_path));

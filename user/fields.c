@@ -223,7 +223,8 @@ static bool derived(const struct cw_record *rec, int id, int index, struct cw_va
 		return true;
 	case CW_F_PROC_AEXEPATH:
 		set_str(out, index == 0 ? rec->proc_exepath : index == 1 || index == CW_INDEX_ANY ?
-			rec->proc_pexepath : "");
+			rec->proc_pexepath : index >= 2 && index <= CW_ANCESTORS ?
+			rec->aexepath[index - 2] : "");
 		return true;
 	case CW_F_PROC_DURATION:
 		out->is_set = rec->proc_start_ns && rec->time_ns >= rec->proc_start_ns;
@@ -242,6 +243,14 @@ static bool derived(const struct cw_record *rec, int id, int index, struct cw_va
 		return true;
 	case CW_F_K8S_POD_ID:
 		set_str(out, rec->pod_uid);
+		return true;
+	case CW_F_PROC_IS_NODE_AGENT:
+		out->is_set = rec->is_host_mntns != CW_UNKNOWN || rec->node_agent[0];
+		out->u64 = rec->node_agent[0] != '\0';
+		return true;
+	case CW_F_PROC_AEXE_INO:
+		out->is_set = index >= 0 && index <= CW_ANCESTORS && rec->aexe_ino[index];
+		out->u64 = out->is_set ? rec->aexe_ino[index] : 0;
 		return true;
 	default:
 		return false;

@@ -58,13 +58,13 @@ const struct field_slot fields_slots[CW_F__ALL] = {
 	[CW_F_K8S_POD_NAME] = STR("k8s.pod.name", pod_name, "reader pod name"),
 	[CW_F_K8S_POD_UID] = STR("k8s.pod.uid", pod_uid, "reader pod uid"),
 	[CW_F_K8S_POD_SA] = STR("k8s.pod.sa", pod_sa, "reader pod service account"),
-	[CW_F_CRED_KIND] = STR("cred.kind", cred_kind, "sa_token, secret, kubeconfig, pki, cloud, custom, registry, ssh, etcd, ci or token (environ: another process's /proc/PID/environ, once the sensor reports those reads)"),
+	[CW_F_CRED_KIND] = STR("cred.kind", cred_kind, "sa_token, secret, kubeconfig, pki, cloud, custom, registry, ssh, etcd, ci, token, or environ (another process's /proc/PID/environ)"),
 	[CW_F_CRED_PATH] = STR("cred.path", cred_path, "canonical host path of the credential"),
 	[CW_F_CRED_OWNER_NS] = STR("cred.owner.ns", owner_ns, "namespace of the pod owning the credential"),
 	[CW_F_CRED_OWNER_POD] = STR("cred.owner.pod", owner_pod, "pod owning the credential"),
 	[CW_F_CRED_OWNER_SA] = STR("cred.owner.sa", owner_sa, "service account of the owning pod"),
 	[CW_F_CRED_SECRET_NAME] = STR("cred.secret.name", secret_name, "Secret name (or volume name) of the credential"),
-	[CW_F_CRED_SAME_POD] = BOOL("cred.same_pod", same_pod, "true when the reader pod owns the credential"),
+	[CW_F_CRED_SAME_POD] = BOOL("cred.same_pod", same_pod, "true when the reader pod owns the credential (environ: same pod, container outside pods, or host)"),
 	[CW_F_K8S_CLUSTER_NAME] = STR("k8s.cluster.name", cluster_name, "cluster name"),
 	[CW_F_CLOUD_PROVIDER] = STR("cloud.provider", cloud_provider, "cloud provider"),
 	[CW_F_CLOUD_REGION] = STR("cloud.region", cloud_region, "cloud region"),
@@ -74,6 +74,11 @@ const struct field_slot fields_slots[CW_F__ALL] = {
 	[CW_F_GROUP_GID] = U64("group.gid", gid, "real group id"),
 	[CW_F_EVT_NUM] = U64Z("evt.num", evt_num, "the agent's event sequence number, from 1", CW_FK_STORED, 0),
 	[CW_F_CRED_OWNER_PID] = U64Z("cred.owner.pid", owner_pid, "cred.kind environ: the process whose environment was read", CW_FK_STORED, 0),
+	[CW_F_PROC_EXE_INO] = U64Z("proc.exe_ino", aexe_ino[0], "inode of the reader's executable, as the kernel captured it at the open (mm->exe_file)", CW_FK_STORED, 0),
+	[CW_F_PROC_EXE_DEV] = U64Z("proc.exe_dev", aexe_dev[0], "device of the reader's executable (st_dev encoding): with proc.exe_ino, the file the process runs, which a renamed copy does not share", CW_FK_STORED, 0),
+	[CW_F_PROC_IS_HOST_MNTNS] = BOOL("proc.is_host_mntns", is_host_mntns, "the reader runs in the host's mount namespace (that of the host's pid 1)"),
+	[CW_F_PROC_NODE_AGENT] = STR("proc.node_agent", node_agent, "name of the node agent the reader is (kubelet, containerd...): host mount namespace and an executable whose (device, inode) is in the node-agent inventory (--node-agents, --node-agent-paths); <NA> for anything else"),
+	[CW_F_PROC_SYSTEMD_UNIT] = STR("proc.systemd_unit", systemd_unit, "the system service (systemd unit under system.slice, e.g. kubelet.service) whose cgroup the host reader is in; <NA> in a container, a user's own unit or no unit"),
 
 	[CW_F_EVT_DIR] = CALC("evt.dir", CW_FT_STR, "'<': every credwatch event is a syscall exit", 0),
 	[CW_F_EVT_RAWRES] = CALC("evt.rawres", CW_FT_S64, "syscall result as a number", 0),
@@ -94,7 +99,7 @@ const struct field_slot fields_slots[CW_F__ALL] = {
 	[CW_F_PROC_ARGS] = CALC("proc.args", CW_FT_STR, "arguments after argv[0]", 0),
 	[CW_F_PROC_PEXEPATH] = CALCM("proc.pexepath", CW_FT_STR, proc_pexepath, "executable path of the parent (/proc, on demand)", CW_WANT_PEXEPATH),
 	[CW_F_PROC_AEXE] = CALCI("proc.aexe", CW_FT_STR, "argv[0] of the N-th ancestor: [0] and [1] only", 0),
-	[CW_F_PROC_AEXEPATH] = CALCI("proc.aexepath", CW_FT_STR, "executable path of the N-th ancestor: [0] and [1] only", CW_WANT_PEXEPATH),
+	[CW_F_PROC_AEXEPATH] = CALCI("proc.aexepath", CW_FT_STR, "executable path of the N-th ancestor, 0 .. 5 (/proc while it runs the file the kernel captured, else the inventory's path for a node agent's inode; on demand)", CW_WANT_PEXEPATH),
 	[CW_F_PROC_PID_TS] = U64Z("proc.pid.ts", proc_start_ns, "process start, ns since the epoch (/proc, on demand)", CW_FK_DERIVED, CW_WANT_PROC_START),
 	[CW_F_PROC_DURATION] = CALC("proc.duration", CW_FT_U64, "ns from the process start to the open (/proc, on demand)", CW_WANT_PROC_START),
 	[CW_F_PROC_VPID] = U64Z("proc.vpid", vpid, "pid in the process's own pid namespace (/proc, on demand)", CW_FK_DERIVED, CW_WANT_STATUS),
@@ -107,6 +112,8 @@ const struct field_slot fields_slots[CW_F__ALL] = {
 	[CW_F_USER_LOGINNAME] = CALCM("user.loginname", CW_FT_STR, user_loginname, "name of the login uid (on demand)", CW_WANT_LOGINNAME),
 	[CW_F_CONTAINER_PRIVILEGED] = CALCM("container.privileged", CW_FT_BOOL, container_privileged, "the container runs privileged (needs the API)", 0),
 	[CW_F_K8S_POD_ID] = CALC("k8s.pod.id", CW_FT_STR, "reader pod uid (Falco's older name)", 0),
+	[CW_F_PROC_IS_NODE_AGENT] = CALC("proc.is_node_agent", CW_FT_BOOL, "true when proc.node_agent is set: a genuine node agent, not one by name", 0),
+	[CW_F_PROC_AEXE_INO] = CALCI("proc.aexe_ino", CW_FT_U64, "inode of the N-th ancestor's executable (0 = self, 1 = parent, up to 5), captured by the kernel at the open", 0),
 };
 
 /* ---- Falco fields without a value in credwatch ------------------------ */
@@ -179,7 +186,7 @@ static const struct falco_only falco_only[] = {
 	NOTCOL("proc.pgid.exe", R_PROC), NOTCOL("proc.pgid.exepath", R_PROC),
 	NOTCOL("proc.sid.exe", R_PROC), NOTCOL("proc.sid.exepath", R_PROC),
 	NOTCOL("proc.ppid.duration", R_PROC), NOTCOL("proc.ppid.ts", R_PROC),
-	NOTCOL("proc.pidns_init_start_ts", R_PROC), NOTCOL("proc.exe_ino", R_PROC),
+	NOTCOL("proc.pidns_init_start_ts", R_PROC),
 	NOTCOL("proc.exe_ino.ctime", R_PROC), NOTCOL("proc.exe_ino.mtime", R_PROC),
 	NOTCOL("proc.exe_ino.ctime_duration_proc_start", R_PROC),
 	NOTCOL("proc.exe_ino.ctime_duration_pidns_start", R_PROC),
@@ -255,8 +262,10 @@ bool field_is_collected(int id, int index)
 
 	if (!fi || fi->kind == CW_FK_UNCOLLECTED)
 		return false;
-	if (id == CW_F_PROC_AEXE || id == CW_F_PROC_AEXEPATH)
+	if (id == CW_F_PROC_AEXE)
 		return index == 0 || index == 1;
+	if (id == CW_F_PROC_AEXEPATH)
+		return index >= 0 && index <= CW_ANCESTORS;
 	return true;
 }
 

@@ -27,6 +27,7 @@ static const char *const type_names[FND__COUNT] = {
 	[FND_CI_WORKSPACE_CRED] = "ci_workspace_credential",
 	[FND_FOREIGN_OWNED_CRED] = "foreign_owned_credential",
 	[FND_DISCOVERY_REFUSED] = "discovery_refused",
+	[FND_UNMATCHED_FS] = "unmatched_filesystem",
 };
 
 static const char *const severity_names[SEV__COUNT] = { "low", "medium", "high", "critical" };

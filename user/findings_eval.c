@@ -84,6 +84,9 @@ static uint64_t cand_digest(const struct findings *f, const struct fnd_cand *c)
 				set ^= c->cs->readers[k].h * 0x9E3779B97F4A7C15ULL;
 		h = hash_fnv64(h, &set, sizeof(set));
 		break;
+	case FND_UNMATCHED_FS:
+		h = fnd_hash_str(fnd_hash_str(h, c->cred->fstype), c->cred->unmatched);
+		break;
 	case FND_SHARED_CRED:
 		for (int k = 0; k < c->cs->nrpods; k++)
 			if (fnd_rpod_active(f, &c->cs->rpods[k], c->now_s))
@@ -292,6 +295,10 @@ static void evaluate_cred(struct eval_ctx *e, const struct cred_entry *c, const 
 			consider(e, &k, key);
 		}
 	}
+	if (c->unmatched) {
+		cand_init(e, &k, FND_UNMATCHED_FS, SEV_MEDIUM, c, cs, &o);
+		consider(e, &k, key);
+	}
 	for (int i = 0; cs && i < cs->nrpods; i++)
 		nactive += fnd_rpod_active(f, &cs->rpods[i], e->now_s);
 	if (nactive >= 2) {
@@ -331,6 +338,8 @@ static const char *resolved_why(const struct findings *f, const struct finding *
 		return "the file now belongs to the home's owner, or is gone";
 	case FND_DISCOVERY_REFUSED:
 		return "discovery no longer refuses it (the link, the files or the map changed)";
+	case FND_UNMATCHED_FS:
+		return "the credential is now on a filesystem where its opens are matched";
 	default:
 		return "the condition no longer holds";
 	}

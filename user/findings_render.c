@@ -535,6 +535,32 @@ static void render_refused(struct jbuf *jb, const struct fnd_cand *c)
 	jbuf_obj_end(jb);
 }
 
+/* ---- unmatched_filesystem ---- */
+
+static void render_unmatched(struct jbuf *jb, const struct fnd_cand *c)
+{
+	struct text t;
+
+	jbuf_key(jb, "evidence");
+	jbuf_obj_begin(jb);
+	jbuf_kv_str(jb, "fstype", c->cred->fstype);
+	jbuf_kv_str(jb, "reason", c->cred->unmatched);
+	jbuf_obj_end(jb);
+
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_open(&t);
+	if (t.f)
+		fprintf(t.f, "%s (%s) is on a %s filesystem, where credwatch may not see it "
+			"read: move it to a local filesystem (ext4, xfs, btrfs, tmpfs), or "
+			"audit reads where its bytes are served.", c->path, c->cred_kind,
+			c->cred->fstype[0] ? c->cred->fstype : "unknown");
+	text_put(jb, "summary", &t);
+	jbuf_kv_null(jb, "yaml");
+	jbuf_kv_null(jb, "command");
+	jbuf_obj_end(jb);
+}
+
 /* ---- shared_credential ---- */
 
 static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_cand *c,
@@ -688,6 +714,9 @@ void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, u
 			break;
 		case FND_DISCOVERY_REFUSED:
 			render_refused(jb, c);
+			break;
+		case FND_UNMATCHED_FS:
+			render_unmatched(jb, c);
 			break;
 		default:
 			break;

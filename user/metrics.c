@@ -115,6 +115,13 @@ static const struct family families[CW_M__COUNT] = {
 	[CW_M_DISCOVERY_INOTIFY_WATCHES] = { "credwatch_discovery_inotify_watches",
 		"Directories currently watched with inotify (counts against "
 		"fs.inotify.max_user_watches).", false, LS_NONE },
+	[CW_M_WATCHED_UNMATCHED] = { "credwatch_watched_unmatched",
+		"Watched credentials on a filesystem where an open may not be matched (FUSE, "
+		"network filesystems, an overlay layer not found); each is logged once and is a "
+		"finding.", false, LS_NONE },
+	[CW_M_KERNEL_SUBVOL_MISSES_TOTAL] = { "credwatch_kernel_subvol_misses_total",
+		"Opens of a watched inode number in another btrfs subvolume, told apart in the "
+		"kernel and not reported.", true, LS_NONE },
 	[CW_M_REDACTIONS_TOTAL] = { "credwatch_redactions_total",
 		"Secrets replaced by <redacted> in command lines before anything kept them, "
 		"by what recognised them.", true, LS_REDACT },

@@ -68,6 +68,8 @@ enum cw_metric {
 	CW_M_DISCOVERY_RECHECKED_PODS_TOTAL,	/* counter: pods the re-check looked at */
 	CW_M_DISCOVERY_VOLUME_MOUNTS,	/* gauge: kubelet volume mounts followed */
 	CW_M_DISCOVERY_INOTIFY_WATCHES,	/* gauge: directories watched with inotify */
+	CW_M_WATCHED_UNMATCHED,		/* gauge: credentials opens may not match on (fsident.h) */
+	CW_M_KERNEL_SUBVOL_MISSES_TOTAL, /* counter: btrfs inode number hits in another subvolume */
 	CW_M_REDACTIONS_TOTAL,		/* counter {kind}: secrets cut from command lines */
 	CW_M_DISCOVERY_REFUSED_TOTAL,	/* counter {reason}: files discovery would not watch */
 	CW_M__COUNT,

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fields.h"
 #include "fileio.h"
 #include "procfs.h"
+#include "sensor.h"
 
 int procfs_stat(const char *root, uint32_t pid, struct procfs_stat *ps)
 {
@@ -127,19 +129,37 @@ static void fill_session(const char *root, struct cw_record *rec, const struct c
 		record_strlcpy(rec->proc_sname, ps.comm, sizeof(rec->proc_sname));
 }
 
-/* proc.pexepath: /proc/PPID/exe, when that pid still has the parent's name. */
-static void fill_pexepath(const char *root, struct cw_record *rec, const struct cw_event *e)
+/*
+ * proc.pexepath and proc.aexepath[2..5]: /proc/PID/exe of each ancestor the
+ * kernel captured, when it is still that process: the file /proc names has
+ * the (device, inode) the kernel captured at the open (a reused pid runs
+ * another file), or, without one, the pid still has the kernel's comm.
+ */
+static void fill_aexepaths(const char *root, struct cw_record *rec, const struct cw_event *e)
 {
 	char path[PATH_MAX + 64];
-	struct procfs_stat ps;
-	ssize_t n;
 
-	if (!e->anc[0].tgid || procfs_stat(root, e->anc[0].tgid, &ps) ||
-	    !same_comm(e->anc[0].comm, ps.comm))
-		return;
-	snprintf(path, sizeof(path), "%s/proc/%u/exe", root, e->anc[0].tgid);
-	n = readlink(path, rec->proc_pexepath, sizeof(rec->proc_pexepath) - 1);
-	rec->proc_pexepath[n > 0 ? n : 0] = '\0';
+	for (int i = 0; i < CW_ANCESTORS; i++) {
+		const struct cw_ancestor *a = &e->anc[i];
+		char *out = i ? rec->aexepath[i - 1] : rec->proc_pexepath;
+		size_t size = i ? sizeof(rec->aexepath[0]) : sizeof(rec->proc_pexepath);
+		struct procfs_stat ps;
+		struct stat st;
+		ssize_t n;
+
+		if (!a->tgid)
+			break;
+		snprintf(path, sizeof(path), "%s/proc/%u/exe", root, a->tgid);
+		if (a->exe_ino) {
+			if (stat(path, &st) || st.st_ino != a->exe_ino ||
+			    dev_to_kernel(st.st_dev) != a->exe_dev)
+				continue;
+		} else if (procfs_stat(root, a->tgid, &ps) || !same_comm(a->comm, ps.comm)) {
+			continue;
+		}
+		n = readlink(path, out, size - 1);
+		out[n > 0 ? n : 0] = '\0';
+	}
 }
 
 /*
@@ -176,7 +196,7 @@ void procfs_fill(const char *root, struct cw_record *rec, const struct cw_event 
 	if (wants & CW_WANT_SESSION)
 		fill_session(root, rec, e);
 	if (wants & CW_WANT_PEXEPATH)
-		fill_pexepath(root, rec, e);
+		fill_aexepaths(root, rec, e);
 	if (wants & CW_WANT_ANCESTORS)
 		fill_ancestors(root, rec, e);
 }

@@ -88,10 +88,17 @@ void record_reset(struct cw_record *rec)
 		rec->aname[i][0] = '\0';
 	rec->user_name[0] = '\0';
 	rec->is_exec_session = CW_UNKNOWN;
+	memset(rec->aexe_ino, 0, sizeof(rec->aexe_ino));
+	memset(rec->aexe_dev, 0, sizeof(rec->aexe_dev));
+	rec->is_host_mntns = CW_UNKNOWN;
+	rec->node_agent[0] = '\0';
+	rec->systemd_unit[0] = '\0';
 	rec->evt_num = 0;
 	rec->proc_exe[0] = '\0';
 	rec->proc_pexe[0] = '\0';
 	rec->proc_pexepath[0] = '\0';
+	for (int i = 0; i < CW_ANCESTORS - 1; i++)
+		rec->aexepath[i][0] = '\0';
 	rec->proc_start_ns = 0;
 	rec->vpid = 0;
 	rec->proc_sname[0] = '\0';

@@ -50,6 +50,13 @@ enum cw_cred_kind {
 	CW_CRED__MAX,
 };
 
+/*
+ * cred.kind of a read of another process's /proc/<pid>/environ
+ * (CW_EVF_ENVIRON): no watched file, so no enum cw_cred_kind (catalogs and
+ * --watch cannot name it).
+ */
+#define CW_CRED_KIND_ENVIRON	"environ"
+
 const char *cred_kind_name(enum cw_cred_kind kind);
 /* Returns the kind for a name, or -EINVAL. */
 int cred_kind_parse(const char *name);
@@ -81,12 +88,23 @@ struct cw_record {
 	char aname[CW_ANCESTORS + 1][CW_COMM_LEN + 1];
 	char user_name[CW_REC_NAME_MAX];
 	int8_t is_exec_session;		/* enum cw_tristate */
+	/*
+	 * What the reader cannot choose: its executable's identity as the
+	 * kernel captured it ([0] the reader, [1 + n] anc[n]; 0 unknown) and
+	 * whether it runs in the host's mount namespace (user/nodeagents.h).
+	 */
+	uint64_t aexe_ino[CW_ANCESTORS + 1];	/* proc.exe_ino is [0] */
+	uint64_t aexe_dev[CW_ANCESTORS + 1];	/* st_dev encoding; proc.exe_dev is [0] */
+	int8_t is_host_mntns;		/* proc.is_host_mntns: enum cw_tristate */
+	char node_agent[64];		/* proc.node_agent: inventory name, "" none */
+	char systemd_unit[128];		/* proc.systemd_unit: host service, "" none */
 
 	/* Falco's process fields; the ones read from /proc are "" or 0 when unknown */
 	uint64_t evt_num;		/* evt.num: the agent's event sequence, 0 unset */
 	char proc_exe[CW_ARGS_MAX + 4];	/* proc.exe: argv[0] as captured */
 	char proc_pexe[CW_ARGS_MAX + 4];	/* proc.pexe: the parent's argv[0] */
 	char proc_pexepath[CW_REC_PATH_MAX];	/* proc.pexepath */
+	char aexepath[CW_ANCESTORS - 1][CW_REC_PATH_MAX];	/* proc.aexepath[2..5] */
 	uint64_t proc_start_ns;		/* proc.pid.ts: process start, ns since the epoch */
 	uint64_t vpid;			/* proc.vpid: pid in its own pid namespace */
 	char proc_sname[CW_COMM_LEN + 1];	/* proc.sname: session leader's comm */

@@ -23,6 +23,8 @@
 		   CW_COMM_LEN + 1, 1, 1 }
 #define ANAME_EXTRA(i) { offsetof(struct cw_record, aname_extra) + (i) * (CW_COMM_LEN + 1), \
 			 CW_COMM_LEN + 1, 1, 1 }
+#define AEXEPATH(i) { offsetof(struct cw_record, aexepath) + (i) * CW_REC_PATH_MAX, \
+		     CW_REC_PATH_MAX, 1, 1 }
 #define ANAME_EXTRA3(i) ANAME_EXTRA(i), ANAME_EXTRA((i) + 1), ANAME_EXTRA((i) + 2)
 
 static const struct record_member members[] = {
@@ -32,7 +34,10 @@ static const struct record_member members[] = {
 	NUM(apid),
 	ANAME(0), ANAME(1), ANAME(2), ANAME(3), ANAME(4), ANAME(5),
 	STR(user_name), NUM(is_exec_session),
-	NUM(evt_num), STR(proc_exe), STR(proc_pexe), STR(proc_pexepath), NUM(proc_start_ns),
+	NUM(aexe_ino), NUM(aexe_dev), NUM(is_host_mntns), STR(node_agent),
+	STR(systemd_unit),
+	NUM(evt_num), STR(proc_exe), STR(proc_pexe), STR(proc_pexepath),
+	AEXEPATH(0), AEXEPATH(1), AEXEPATH(2), AEXEPATH(3), NUM(proc_start_ns),
 	NUM(vpid), STR(proc_sname), STR(user_loginname),
 	STR(cap_effective), STR(cap_permitted), STR(cap_inheritable),
 	NUM(nanc_extra), NUM(apid_extra),
@@ -47,7 +52,7 @@ static const struct record_member members[] = {
 	STR(cluster_name), STR(cloud_provider), STR(cloud_region),
 	NUM(ev_flags),
 };
-_Static_assert(CW_ANCESTORS == 5, "ANAME() entries above list aname[0..CW_ANCESTORS]");
+_Static_assert(CW_ANCESTORS == 5, "ANAME() and AEXEPATH() entries above list aname[0..5], aexepath[0..3]");
 _Static_assert(CW_REC_ANC_EXTRA == 27, "ANAME_EXTRA3() entries above list aname_extra[0..26]");
 
 #define NMEMBERS (sizeof(members) / sizeof(members[0]))

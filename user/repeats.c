@@ -74,6 +74,11 @@ void repeats_key(const struct cw_event *e, struct cw_repeat_key *key)
 	key->cgroup_id = e->cgroup_id;
 	key->exec_id = e->exec_id;
 	key->dev = e->dev;
+	if (e->flags & CW_EVF_ENVIRON) {
+		/* as the kernel keys them: by whose environment (credwatch.h) */
+		key->ino = e->owner_cgroup_id;
+		key->dev = CW_ENVIRON_DEV;
+	}
 	key->tgid = e->tgid;
 	key->uid = e->uid;
 	key->mode = (uint16_t)(e->f_mode & CW_REPEAT_MODE_MASK);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ struct sensor {
 	unsigned int batch_max, batch_seen;
 	char ia32[320];			/* sensor_ia32() */
 	bool ia32_attached;
+	bool btrfs_subvol;		/* the kernel can tell btrfs subvolumes apart */
 };
 
 /* handle_event's "batch full" (never an errno libbpf or a callback returns) */
@@ -233,6 +235,32 @@ static bool btf_has_member(const struct btf *btf, const char *type, const char *
 	return id > 0 && btf_type_has_member(btf, id, member, 0);
 }
 
+/*
+ * btrfs_subvol_supported - whether the kernel's BTF, or the btrfs module's
+ * (a module loaded now: libbpf relocates against the same files at load
+ * time), describes what btrfs_subvol_dev() in the kernel program reads.
+ * Without it the program's check is dead code and btrfs credentials are
+ * watched by superblock and inode number only.
+ */
+static bool btrfs_subvol_supported(const struct btf *vmlinux)
+{
+	struct btf *mod = NULL;
+	const struct btf *btf = vmlinux;
+	bool ok;
+
+	if (btf__find_by_name_kind(vmlinux, "btrfs_inode", BTF_KIND_STRUCT) <= 0) {
+		mod = btf__load_module_btf("btrfs", (struct btf *)vmlinux);
+		if (!mod)
+			return false;
+		btf = mod;
+	}
+	ok = btf_has_member(btf, "btrfs_inode", "root") &&
+	     btf_has_member(btf, "btrfs_inode", "vfs_inode") &&
+	     btf_has_member(btf, "btrfs_root", "anon_dev");
+	btf__free(mod);
+	return ok;
+}
+
 static bool has_helper(enum bpf_func_id id)
 {
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, id, NULL) == 1;
@@ -300,6 +328,30 @@ static const char *io_uring_unsupported(const struct btf *vmlinux)
 	    !btf_has_member(vmlinux, "io_open", "file_slot"))
 		return "io_uring request layout older than Linux 6.0: io_uring opens are not seen";
 	return NULL;
+}
+
+/*
+ * The host's mount namespace, from the kernel: attach the getppid program,
+ * make the call, detach. Without it (no such tracepoint, a chain past
+ * CW_HOST_WALK) events carry no CW_EVF_MNTNS_KNOWN and attribution falls
+ * back to <host-root>/proc/1/ns/mnt.
+ */
+static void learn_host_mnt_ns(struct sensor *s)
+{
+	struct bpf_link *link;
+
+	link = bpf_program__attach(s->skel->progs.tracepoint__syscalls__sys_exit_getppid);
+	if (!link) {
+		log_warn("sensor: syscalls:sys_exit_getppid: %s: the host's mount namespace "
+			 "comes from /proc/1/ns/mnt", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 3 && !s->skel->bss->host_mnt_ns; i++)
+		syscall(SYS_getppid);
+	bpf_link__destroy(link);
+	if (!s->skel->bss->host_mnt_ns)
+		log_warn("sensor: the host's mount namespace was not found by the kernel: "
+			 "proc.is_host_mntns comes from /proc/1/ns/mnt");
 }
 
 #if defined(__x86_64__)
@@ -507,6 +559,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 			  strerror(-err));
 		goto cleanup;
 	}
+	s->btrfs_subvol = btrfs_subvol_supported(vmlinux);
 	v = choose_variant(s, opts->variant, vmlinux);
 	if (v < 0) {
 		err = v;
@@ -580,6 +633,7 @@ int sensor_open(struct sensor **out, const struct sensor_opts *opts,
 		goto cleanup;
 	}
 	ia32_attach(s, ia32_plan, v);
+	learn_host_mnt_ns(s);
 
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_event, s, NULL);
 	if (!s->rb) {
@@ -720,21 +774,14 @@ static void bloom_clean(struct sensor *s)
 	s->bloom_clean_at_ns = 0;
 }
 
-int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
-		     uint32_t cred_id, uint32_t kind)
+/* Insert or replace one entry of the watched map and count its bitmap bit once. */
+static int map_put(struct sensor *s, const struct cw_inode_key *key,
+		   const struct cw_watch_val *val, bool existed)
 {
-	struct cw_inode_key key = { .ino = ino, .dev = kdev };
-	struct cw_watch_val val = { .cred_id = cred_id, .kind = kind };
-	uint32_t bit = cw_bloom_bit(ino, kdev, s->bloom_log2);
-	bool existed;
-	int err;
+	uint32_t bit = cw_bloom_bit(key->ino, key->dev, s->bloom_log2);
 
-	existed = bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.watched), &key, &val) == 0;
-	val.cred_id = cred_id;
-	val.kind = kind;
 	/* map first, then the bit: the kernel never sees a bit without an entry */
-	err = bpf_map_update_elem(bpf_map__fd(s->skel->maps.watched), &key, &val, BPF_ANY);
-	if (err)
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.watched), key, val, BPF_ANY))
 		return -errno;
 	if (!existed) {
 		if (s->bloom_refs[bit] < UINT16_MAX)
@@ -746,12 +793,11 @@ int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 	return 0;
 }
 
-int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
+static int map_drop(struct sensor *s, const struct cw_inode_key *key)
 {
-	struct cw_inode_key key = { .ino = ino, .dev = kdev };
-	uint32_t bit = cw_bloom_bit(ino, kdev, s->bloom_log2);
+	uint32_t bit = cw_bloom_bit(key->ino, key->dev, s->bloom_log2);
 
-	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.watched), &key))
+	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.watched), key))
 		return -errno;
 	if (s->watched)
 		s->watched--;
@@ -760,6 +806,98 @@ int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
 	    --s->bloom_refs[bit] == 0)
 		bloom_set(s, bit, false);
 	return 0;
+}
+
+static bool map_get(struct sensor *s, const struct cw_inode_key *key, struct cw_watch_val *val)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.watched), key, val) == 0;
+}
+
+int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
+		     uint32_t cred_id, uint32_t kind)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+	struct cw_watch_val val = { .cred_id = cred_id, .kind = (uint16_t)kind };
+	struct cw_watch_val old;
+
+	return map_put(s, &key, &val, map_get(s, &key, &old));
+}
+
+int sensor_watch_add_alias(struct sensor *s, uint64_t ino, uint32_t kdev,
+			   uint32_t cred_id, uint32_t kind)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+	struct cw_watch_val val = { .cred_id = cred_id, .kind = (uint16_t)kind };
+	struct cw_watch_val old;
+
+	if (map_get(s, &key, &old))
+		return old.cred_id == cred_id ? 0 : -EEXIST;
+	return map_put(s, &key, &val, false);
+}
+
+int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+
+	return map_drop(s, &key);
+}
+
+int sensor_watch_del_alias(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id)
+{
+	struct cw_inode_key key = { .ino = ino, .dev = kdev };
+	struct cw_watch_val old;
+
+	if (!map_get(s, &key, &old))
+		return -ENOENT;
+	if (old.cred_id != cred_id || (old.flags & CW_WATCH_SUBVOL))
+		return 0;		/* another credential's own key: not ours to drop */
+	return map_drop(s, &key);
+}
+
+bool sensor_btrfs_subvol(const struct sensor *s)
+{
+	return s->btrfs_subvol;
+}
+
+int sensor_watch_add_subvol(struct sensor *s, uint64_t ino, uint32_t sb_kdev,
+			    uint32_t subvol_kdev, uint32_t cred_id, uint32_t kind)
+{
+	struct cw_inode_key marker = { .ino = ino, .dev = sb_kdev };
+	struct cw_inode_key key = { .ino = ino, .dev = subvol_kdev };
+	struct cw_watch_val val = { .cred_id = cred_id, .kind = (uint16_t)kind };
+	struct cw_watch_val mval = { .flags = CW_WATCH_SUBVOL }, old;
+	bool had_marker, had_key;
+	int err;
+
+	if (!s->btrfs_subvol)
+		return -EOPNOTSUPP;
+	had_key = map_get(s, &key, &old);
+	err = map_put(s, &key, &val, had_key);
+	if (err || had_key)
+		return err;	/* a known key (a new kind): the marker already counts it */
+	/* the marker's cred_id counts the credentials behind it (credwatch.h) */
+	had_marker = map_get(s, &marker, &old) && (old.flags & CW_WATCH_SUBVOL);
+	mval.cred_id = had_marker ? old.cred_id + 1 : 1;
+	err = map_put(s, &marker, &mval, had_marker);
+	if (err)
+		map_drop(s, &key);
+	return err;
+}
+
+int sensor_watch_del_subvol(struct sensor *s, uint64_t ino, uint32_t sb_kdev,
+			    uint32_t subvol_kdev)
+{
+	struct cw_inode_key marker = { .ino = ino, .dev = sb_kdev };
+	struct cw_watch_val mval;
+	int err = sensor_watch_del(s, ino, subvol_kdev);
+
+	if (!map_get(s, &marker, &mval) || !(mval.flags & CW_WATCH_SUBVOL))
+		return err;
+	if (mval.cred_id > 1) {
+		mval.cred_id--;
+		return map_put(s, &marker, &mval, true) ?: err;
+	}
+	return map_drop(s, &marker) ?: err;
 }
 
 static void sum_percpu(struct sensor *s, struct bpf_map *map, uint64_t *out, int n)

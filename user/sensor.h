@@ -88,6 +88,27 @@ int sensor_watch_add(struct sensor *s, uint64_t ino, uint32_t kdev,
 		     uint32_t cred_id, uint32_t kind);
 int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev);
 
+/*
+ * A second key for a credential (an overlay's layer file): added only when
+ * no entry has the key (-EEXIST when another credential's does), removed
+ * only while it still names cred_id.
+ */
+int sensor_watch_add_alias(struct sensor *s, uint64_t ino, uint32_t kdev,
+			   uint32_t cred_id, uint32_t kind);
+int sensor_watch_del_alias(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id);
+
+/*
+ * btrfs: the kernel program sees the superblock's device (sb_kdev) first
+ * and tells the subvolume (subvol_kdev, stat's st_dev) on a hit only
+ * (CW_WATCH_SUBVOL in credwatch.h). -EOPNOTSUPP when the kernel's BTF does
+ * not describe btrfs (sensor_btrfs_subvol() false).
+ */
+bool sensor_btrfs_subvol(const struct sensor *s);
+int sensor_watch_add_subvol(struct sensor *s, uint64_t ino, uint32_t sb_kdev,
+			    uint32_t subvol_kdev, uint32_t cred_id, uint32_t kind);
+int sensor_watch_del_subvol(struct sensor *s, uint64_t ino, uint32_t sb_kdev,
+			    uint32_t subvol_kdev);
+
 /* Per-reason drop counters summed over CPUs, and the hit counters. */
 void sensor_drops(struct sensor *s, uint64_t drops[CW_DROP__MAX]);
 void sensor_stats(struct sensor *s, uint64_t stats[CW_STAT__MAX]);

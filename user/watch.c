@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "discovery/catalog.h"
 #include "discovery/safepath.h"
+#include "fsident.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
@@ -48,6 +49,8 @@ static void drop_entry(struct watch *w, const struct cred_entry *e)
 {
 	uint32_t id = e->id;
 
+	if (e->unmatched && w->stats.unmatched)
+		w->stats.unmatched--;
 	if (w->sink.del)
 		w->sink.del(w->sink.ctx, e);
 	creds_remove(w->table, id);
@@ -101,6 +104,14 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 				 (unsigned long long)w->stats.add_failures);
 		return false;
 	}
+	if (c->unmatched) {
+		char path[PATH_MAX + 64], fs[FS_TYPE_LEN * 4 + 1];
+
+		w->stats.unmatched++;
+		log_warn("watch: %s: on %s: %s", text_escape(c->path, path, sizeof(path)),
+			 c->fstype[0] ? text_escape(c->fstype, fs, sizeof(fs)) : "an unknown filesystem",
+			 c->unmatched);
+	}
 	return true;
 }
 
@@ -143,7 +154,9 @@ static struct cred_entry *found_lookup(const struct found_index *ix, const struc
 
 static bool same_file(const struct cred_entry *a, const struct cred_entry *b)
 {
-	return a && b && a->ino == b->ino && a->kdev == b->kdev;
+	return a && b && a->ino == b->ino && a->kdev == b->kdev && a->match == b->match &&
+	       a->sb_kdev == b->sb_kdev && a->has_layer == b->has_layer &&
+	       (!a->has_layer || (a->layer.ino == b->layer.ino && a->layer.kdev == b->layer.kdev));
 }
 
 static void log_late(struct watch *w, const char *what, const struct cred_entry *c)
@@ -352,6 +365,7 @@ int watch_scan_all(struct watch *w)
 	w->stats.scans++;
 	if (w->sp)
 		safepath__flush(w->sp);	/* a batch sees the host as it is now */
+	fsident_invalidate(w->fsid);
 	watch_mounts_refresh(w, true);
 	err = rescan_group(w, "host");
 	if (!err)
@@ -536,6 +550,7 @@ int watch_mount_fd(const struct watch *w)
 void watch_mounts_changed(struct watch *w)
 {
 	w->mounts_changed = true;
+	fsident_invalidate(w->fsid);
 }
 
 void watch_set_catalog(struct watch *w, const struct catalog *catalog)
@@ -583,7 +598,8 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->gwds = calloc(GROUP_BUCKETS, sizeof(*w->gwds));
 	w->refusals_seen = calloc(REFUSALS_SEEN_MAX, sizeof(*w->refusals_seen));
 	w->refused = calloc(WATCH_REFUSED_KEPT, sizeof(*w->refused));
-	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused)
+	if (!w->dirty || !w->gwds || !w->refusals_seen || !w->refused ||
+	    fsident_new(&w->fsid, mountinfo))
 		goto cleanup;
 	watch_sp_ready(w);	/* a host root that does not exist yet is tried again at each scan */
 	if (opts->extra.n > 0) {
@@ -646,6 +662,7 @@ void watch_free(struct watch *w)
 	}
 	kvol_set_free(&w->mounts);
 	kvol_set_free(&w->next_mounts);
+	fsident_free(w->fsid);
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);

@@ -95,6 +95,7 @@ struct watch_stats {
 	uint64_t late_removals;		/* stale credentials the re-check removed */
 	/* files refused, counted once per reason and place (see watch_refusal) */
 	uint64_t refused[WATCH_REFUSED__COUNT];
+	uint64_t unmatched;		/* now: watched on a filesystem opens may not match on */
 };
 
 /* How many pods one re-check tick looks at (a full cycle: pods / this ticks). */

@@ -70,6 +70,7 @@ struct watch {
 	bool reserve_warned;
 	struct creds *table;
 	struct watch_sink sink;
+	struct fsident *fsid;		/* what the kernel will see of each file */
 	int ifd;
 	struct wd_entry *wds[WD_BUCKETS];
 	struct wd_entry **gwds;		/* GROUP_BUCKETS chains, by group */

@@ -19,6 +19,7 @@
 
 #include "discovery/catalog.h"
 #include "discovery/safepath.h"
+#include "fsident.h"
 #include "json.h"
 #include "log.h"
 #include "sensor.h"
@@ -94,11 +95,22 @@ int watch_classify_volume_file(const char *plugin, const char *name, bool has_sa
 	return -1;
 }
 
-static void fill_identity(struct cred_entry *c, const struct stat *st)
+/* c's identity from st, and how the kernel will see it (path: the file, with the host root) */
+static void fill_identity(struct watch *w, struct cred_entry *c, const char *path,
+			  const struct stat *st)
 {
+	struct fs_ident id;
+
+	fsident_resolve(w->fsid, path, st, &id);
 	c->ino = st->st_ino;
 	c->dev = st->st_dev;
 	c->kdev = dev_to_kernel(st->st_dev);
+	c->sb_kdev = id.key.sb_kdev;
+	c->match = id.key.match;
+	c->has_layer = id.has_layer;
+	c->layer = id.layer;
+	memcpy(c->fstype, id.fstype, sizeof(c->fstype));
+	c->unmatched = id.unmatched;
 	c->mode = st->st_mode & 07777;
 	c->uid = st->st_uid;
 	c->gid = st->st_gid;
@@ -116,6 +128,7 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	struct safepath_policy pol = { .trusted = top, .follow = SAFEPATH_FOLLOW_WITHIN };
 	struct safepath_res res;
 	struct cred_entry c;
+	char where[PATH_MAX];
 
 	if (safepath__stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
 		return 0;
@@ -124,7 +137,8 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	c.group = "host";
 	c.path = hpath;
 	c.entry = "watch";
-	fill_identity(&c, &res.st);
+	watch_host_path(w, res.resolved, where, sizeof(where));
+	fill_identity(w, &c, where, &res.st);
 	return found_push(f, &c);
 }
 
@@ -191,7 +205,7 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 	struct hit_ctx *h = ctx;
 	struct watch *w = h->w;
 	const struct catalog_entry *e = hit->entry;
-	char where[128], path[PATH_MAX], target[PATH_MAX];
+	char where[128], path[PATH_MAX], target[PATH_MAX], agent_path[PATH_MAX];
 	struct cred_entry c;
 
 	snprintf(where, sizeof(where), "catalog entry '%s'", e->name);
@@ -206,8 +220,10 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 	c.exposure = (uint8_t)(1 + e->severity);
 	c.flags = e->flags;
 	c.home_uid = hit->target->uid;
+	watch_host_path(w, hit->resolved && hit->resolved[0] ? hit->resolved : hit->path, agent_path,
+			sizeof(agent_path));
 	if (hit->st)
-		fill_identity(&c, hit->st);
+		fill_identity(w, &c, agent_path, hit->st);
 	switch (hit->refused) {
 	case CATALOG_OK:
 		break;
@@ -252,7 +268,6 @@ static int on_catalog_hit(void *ctx, const struct catalog_hit *hit)
 			c.volume = target;
 		}
 	}
-	fill_identity(&c, hit->st);
 	return found_push(h->f, &c) ? -ENOMEM : 0;
 }
 
@@ -395,6 +410,7 @@ static int collect_volume(struct watch *w, struct found *f, const char *uid, con
 			if (*budget)
 				(*budget)--;
 			memset(&c, 0, sizeof(c));
+			fill_identity(w, &c, hpath, &st);
 			c.kind = names[i].kind;
 			c.legacy_token = names[i].legacy;
 			snprintf(hpath, sizeof(hpath), "%s/%s", vhdir, names[i].name);
@@ -405,7 +421,6 @@ static int collect_volume(struct watch *w, struct found *f, const char *uid, con
 			c.owner = CRED_OWNER_POD;
 			c.entry = !strcmp(plugin, "kubernetes.io~projected") ? "kubelet-projected" :
 				  "kubelet-secret";
-			fill_identity(&c, &st);
 			err = found_push(f, &c);
 		}
 	}

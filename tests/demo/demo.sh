@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # `sudo make demo`: credwatch on a throwaway node, no cluster needed. Builds a
-# node under a temporary directory (/var/log/pods, kubelet-named cgroup v2
-# directories with a shim and an init in each container, an admin
-# kubeconfig), runs the real agent on it, starts three pods in two
-# namespaces the way kubelet does (each token volume a tmpfs mounted before
-# the atomic writer fills it, tests/lib/kubelet.sh) and plays a short attack
-# story, one captioned step at a time. It runs in a mount namespace of its
-# own; everything it made is removed at exit, also on Ctrl-C or failure.
+# node under a temporary directory (/var/log/pods, an admin kubeconfig),
+# runs the real agent on it, starts three pods in two namespaces the way
+# kubelet does (each token volume a tmpfs mounted before the atomic writer
+# fills it, tests/lib/kubelet.sh), runs two of them as real containers - a
+# private containerd + runc (tests/lib/containerd.sh), busybox images, each
+# container in kubelet's cgroupfs layout /kubepods/<qos>/pod<uid>/<id> with
+# its token bind-mounted at /var/run/secrets/kubernetes.io/serviceaccount -
+# and plays a short attack story, one captioned step at a time. It runs in a
+# mount namespace of its own; everything it made is removed at exit, also on
+# Ctrl-C or failure.
 #
 #   tests/demo/demo.sh [--out DIR] [--no-pause]
 #     --out DIR    keep the outputs in DIR: alerts.ndjson (Falco JSON, from the
@@ -19,9 +22,8 @@
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# the repository root, BUILD, fail
 . tests/lib/fixture.sh
-. tests/lib/cgroup.sh
 . tests/lib/agent.sh
-. tests/lib/runtime.sh
+. tests/lib/containerd.sh
 . tests/lib/kubelet.sh
 
 ARGS=("$@")
@@ -41,7 +43,8 @@ kubelet_isolate "${ARGS[@]}"	# the pods' mounts die with the demo, whatever happ
 for f in "$CREDWATCH" "$BUILD/credwatch-inspect"; do
 	[ -x "$f" ] || { echo "demo: $f: not built (run make first)" >&2; exit 2; }
 done
-[ -n "$(cg_root)" ] || { echo "demo: no cgroup2 mount found" >&2; exit 1; }
+CGROOT=$(findmnt -t cgroup2 -n -o TARGET | head -n 1)
+[ -n "$CGROOT" ] || { echo "demo: no cgroup2 mount found" >&2; exit 1; }
 [ -z "$OUT" ] || mkdir -p "$OUT"
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -57,8 +60,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	agent_stop >/dev/null 2>&1 || true
-	rt_stop_all
-	cg_cleanup
+	ctrd_cleanup	# the containers, their cgroups, containerd
 	if [ -n "$T" ]; then
 		kubelet_cleanup "$T/root"
 		rm -rf "$T"
@@ -134,29 +136,28 @@ ROOT=$T/root
 mkdir -p "$ROOT/var/lib/kubelet/pods" "$ROOT/etc"
 ln -s /proc "$ROOT/proc"		# attribution reads /proc under --host-root
 cp /etc/passwd "$ROOT/etc/passwd"	# user.name of host readers
-WEB=6a0e3b1c-1d2f-4e5a-8b6c-7d8e9f0a1b2c
-DB=9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d
-CACHE=3f2e1d0c-4b5a-4c6d-8e7f-0a1b2c3d4e5f
+# unique per run: another demo (or its test) may run on this machine
+WEB=$(ctrd_pod_uid) DB=$(ctrd_pod_uid) CACHE=$(ctrd_pod_uid)
 fixture_host "$ROOT"
 ADMIN=$ROOT/etc/kubernetes/admin.conf
-CID_WEB=$(printf 'a1%062d' 1)
-CID_DB=$(printf 'd2%062d' 2)
-fixture_container "$ROOT" team-a web "$WEB" app "$CID_WEB"
-fixture_container "$ROOT" team-b db "$DB" app "$CID_DB"
-CG_WEB=$(cg_pod_systemd "$WEB" burstable "$CID_WEB") || fail "cannot create a cgroup"
-CG_DB=$(cg_pod_systemd "$DB" besteffort "$CID_DB") || fail "cannot create a cgroup"
+CID_WEB=$(ctrd_cid) CID_DB=$(ctrd_cid)
+CG_WEB=$(ctrd_pod_cgroup burstable "$WEB" "$CID_WEB")
+CG_DB=$(ctrd_pod_cgroup besteffort "$DB" "$CID_DB")
 say "  host:    /etc/kubernetes/admin.conf, kubelet.conf, pki/apiserver.key, kubelet client cert"
-say "  cgroups: $(short "$(dirname "$CG_WEB")")/..."
-say "           (real cgroup v2 directories named by kubelet's systemd driver, under $(cg_root))"
+ctrd_start || fail "containerd did not start"
+ctrd_busybox_image "$T/app.tar" cw.demo/app:1 || fail "cannot build the pods' image"
+ctrd_import "$T/app.tar" cw.demo/app:1 || fail "cannot import the pods' image"
+say "  runtime: a private containerd $(containerd --version | awk '{ print $3 }') + runc (state in $CTRD_DIR),"
+say "           a busybox image for the pods"
 
 HPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-AGENT_ARGS=(--host-root "$ROOT" --cgroup-root "$(cg_root)" --node-name demo-node
+AGENT_ARGS=(--host-root "$ROOT" --cgroup-root "$CGROOT" --node-name demo-node
 	--cluster-name demo --output - --output-format text --events "$T/events.ndjson"
 	--dump "$T/dump" --findings "$T/findings.ndjson" --findings-window 6
 	--findings-interval 1 --state-dir "$T/state" --listen "127.0.0.1:$HPORT")
 say
 say "${B}Starting the agent${R} (alerts come as text on this terminal):"
-show host "credwatch --host-root $T/root --cgroup-root $(cg_root) --dump DIR --findings FILE --findings-window 6 ..."
+show host "credwatch --host-root $T/root --cgroup-root $CGROOT --dump DIR --findings FILE --findings-window 6 ..."
 agent_start "$T/agent" "${AGENT_ARGS[@]}" || fail "the agent did not start"
 sed -n 's/^credwatch: \(credwatch .*\|hooks: .*\|watching .*\)$/  \1/p' "$T/agent.stderr"
 
@@ -172,54 +173,72 @@ say "  pods:    team-a/web, team-b/db, team-b/cache, started by \"kubelet\" afte
 say "           each token volume a tmpfs, mounted before the atomic writer fills it;"
 say "           the agent follows the mounts and watches every token within milliseconds"
 
-rt_setup "$T/runtime"
-rt_start web "$CG_WEB"
-rt_start db "$CG_DB"
-say "  containers: web and db each have a containerd-shim and an init in their cgroup"
+# The containers: each token volume bind-mounted where kubelet mounts it; web
+# also has hostPath mounts of the node's /var/lib/kubelet and /etc/kubernetes
+# (the attacker's way in) and of /usr (its image's python3 is the host's;
+# its own busybox comes first in PATH).
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+fixture_container "$ROOT" team-a web "$WEB" app "$CID_WEB"
+fixture_container "$ROOT" team-b db "$DB" app "$CID_DB"
+ctrd_app "$CID_WEB" "$CG_WEB" cw.demo/app:1 \
+	--mount "type=bind,src=$WEB_VOL,dst=$SA,options=rbind:ro" \
+	--mount "type=bind,src=$ROOT/var/lib/kubelet,dst=/var/lib/kubelet,options=rbind:ro" \
+	--mount "type=bind,src=$ROOT/etc/kubernetes,dst=/etc/kubernetes,options=rbind:ro" \
+	--mount "type=bind,src=/usr,dst=/usr,options=rbind:ro" --env PATH=/bin:/usr/bin ||
+	fail "cannot run web's container"
+ctrd_app "$CID_DB" "$CG_DB" cw.demo/app:1 \
+	--mount "type=bind,src=$DB_VOL,dst=$SA,options=rbind:ro" || fail "cannot run db's container"
+say "  containers: web and db under runc, started by a containerd-shim, in cgroups"
+say "           $CG_WEB"
+say "           $CG_DB"
 
 # --- the story -------------------------------------------------------------------
 step 0/5 "Normal traffic" "Pod team-b/db's app reads its own service-account token, as a client library does."
-show db "cat $(short "$DB_TOKEN")"
-rt_run db "cat $(printf %q "$DB_TOKEN")"
+show db "cat $SA/token"
+ctrd_app_run "$CID_DB" "cat $SA/token"
 expect_quiet 1
 step_end
 
 step 1/5 "Cross-pod token theft" "An attacker with code execution in pod team-a/web (and a hostPath mount of /var/lib/kubelet) reads the token of pod team-b/db."
 show web "cat $(short "$DB_TOKEN")"
-rt_run web "cat $(printf %q "$DB_TOKEN")"
+ctrd_app_run "$CID_WEB" "cat $(printf %q "$(short "$DB_TOKEN")")"
 expect_alert
 step_end
 
-step 2/5 "An exec session" "Someone runs kubectl exec into web and reads web's own token with cat. The shell was started by the runtime's shim, not by the container's init: proc.is_exec_session is true."
-show "web (exec)" "cat $(short "$WEB_TOKEN")"
-rt_exec web "cat $(printf %q "$WEB_TOKEN")"
+step 2/5 "An exec session" "Someone runs kubectl exec into web and reads web's own token with cat. The shell was started by the runtime's shim (ctr task exec, what kubectl exec comes down to on the node), not by the container's init: proc.is_exec_session is true."
+show "web (exec)" "sh -c 'cat $SA/token; exit'"
+ctrd_exec "$CID_WEB" -- sh -c "cat $SA/token; exit \$?" >/dev/null
 expect_alert
 step_end
 
-step 3/5 "A network tool takes the admin kubeconfig" "python3 in web opens the node's /etc/kubernetes/admin.conf: the first step of sending it out."
+step 3/5 "A network tool takes the admin kubeconfig" "python3 in web, which also has a hostPath mount of /etc/kubernetes, opens the node's admin.conf: the first step of sending it out."
 show web "python3 -c 'open(\"$(short "$ADMIN")\", \"rb\").read()'"
-rt_run web "python3 -c 'import sys; open(sys.argv[1], \"rb\").read()' $(printf %q "$ADMIN")"
+ctrd_app_run "$CID_WEB" "python3 -c 'import sys; open(sys.argv[1], \"rb\").read()' $(printf %q "$(short "$ADMIN")")"
 expect_alert
 step_end
 
-step 4/5 "Token rotation" "The kubelet (a host process named kubelet) rotates db's token with its atomic writer: a new ..<timestamp> directory, a ..data symlink swap. It opens only new files: no alert, and the new token's inode is watched at once."
-cp "$(command -v bash)" "$T/runtime/bin/kubelet"
+step 4/5 "Token rotation" "The kubelet (a host process named kubelet) rotates db's token with its atomic writer: a new ..<timestamp> directory, a ..data symlink swap. It opens only new files: no alert, and the new token's inode is watched at once. db's app reads the new token through its mount: its own, no alert."
+mkdir -p "$T/bin"
+cp "$(command -v bash)" "$T/bin/kubelet"
 show kubelet "write ..<ts>/token, ln -s ..<ts> ..data_tmp, mv ..data_tmp ..data, rm -r <old>"
 STEP=4a
 OLD_INO=$(stat -L -c %i "$DB_TOKEN")
-"$T/runtime/bin/kubelet" -c '. tests/lib/fixture.sh; . tests/lib/kubelet.sh; kubelet_rotate "$1"' \
+"$T/bin/kubelet" -c '. tests/lib/fixture.sh; . tests/lib/kubelet.sh; kubelet_rotate "$1"' \
 	kubelet "$DB_VOL"
 # inotify on the tmpfs -> rescan of that pod -> kernel map
 "$BUILD/itests/watched" "$AGENT_PID" has "$DB_TOKEN" || fail "step 4: the new token is not watched"
 sleep 0.3	# rules run right after an event: none may follow
 [ "$(metric_sum credwatch_alerts_total)" = "$ALERTS" ] || fail "step 4: the rotation raised an alert"
 say "  ${G}no alert${R}; db's token is now inode $(stat -L -c %i "$DB_TOKEN") (was $OLD_INO)"
+show db "cat $SA/token"
+ctrd_app_run "$CID_DB" "cat $SA/token"
+expect_quiet 1
 step_end
 say "The thief in web reads db's token again, through the same path:"
 STEP=4b
 STEP_T0=$(date +%s%N)
 show web "cat $(short "$DB_TOKEN")"
-rt_run web "cat $(printf %q "$DB_TOKEN")"
+ctrd_app_run "$CID_WEB" "cat $(printf %q "$(short "$DB_TOKEN")")"
 expect_alert
 step_end
 
@@ -273,7 +292,7 @@ if [ -n "$OUT" ]; then
 	cp "$T/agent.stderr" "$OUT/agent.log"
 fi
 say
-say "Done: the agent stopped, and every cgroup, mount and file the demo made is removed."
+say "Done: the agent stopped; every container, cgroup, mount and file the demo made is removed at exit."
 
 # --- the report: one HTML page of the dump ------------------------------------------
 if [ -n "$OUT" ]; then REPORT=$OUT/report.html; cp -r "$T/dump" "$OUT/dump"

@@ -2,7 +2,8 @@
 /*
  * opener - opens a file one particular way, for the integration tests.
  *   opener MODE PATH
- * MODE: open openat openat2 creat trunc procfd handle uring uring2
+ * MODE: open openat openat2 creat trunc procfd handle uring uring2 dirat
+ * (dirat: openat() of the last component relative to its directory's fd)
  * Prints {"pid":P,"dev":D,"ino":I,"fd":F} (st_dev encoding) and exits 0,
  * or a reason on stderr and exits 1. Never prints the file's content.
  */
@@ -116,6 +117,21 @@ int main(int argc, char **argv)
 			die("open O_PATH");
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", first);
 		fd = open(link, O_RDONLY);
+	} else if (!strcmp(mode, "dirat")) {
+		char dir[4096], *slash;
+		int dfd;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (!slash || !slash[1]) {
+			fprintf(stderr, "opener: dirat needs DIR/NAME\n");
+			return 2;
+		}
+		*slash = '\0';
+		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
+		if (dfd < 0)
+			die("open dir");
+		fd = openat(dfd, slash + 1, O_RDONLY | O_CLOEXEC);
 	} else if (!strcmp(mode, "handle")) {
 		fd = handle_open(path);
 	} else if (!strcmp(mode, "uring")) {

@@ -16,6 +16,10 @@
 #    the inotify watches and the open descriptors return to their baseline
 #    while RSS stays flat and bounded.
 # Bounds are generous (measured values are far below); nothing is timed.
+# The readers are host processes: what is bounded here (the ring buffer,
+# discovery, the tables) does not depend on the container runtime, and a
+# thousand runc containers would only slow the test. Attribution on real
+# containers: test_pipeline, test_kubelet_mounts, test_demo, test_e2e_runtime.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
@@ -107,8 +111,16 @@ metric() {
 			END { printf "%d\n", s }'
 }
 HPORT=$(free_port)
+# One process reads every new pod's token, about 90 a second from the test's
+# own cgroup: above the per-cgroup budget (69/s with the default ring), which
+# would refuse some of them by design. And every new pod's token is inode 3
+# of a fresh tmpfs that may take a just-unmounted pod's device number, so
+# a read can be taken for a repeat of an earlier pod's token while that pod's
+# map entry is being removed. What this test checks is discovery and bounds,
+# one event per read, so the budget and repeat folding are off here;
+# tests/redteam/test_*flood* and test_repeat_loop_costs_nothing.sh test them.
 agent_start "$T/churn" --host-root "$ROOT" --output /dev/null --events "$T/churn.ndjson" \
-	--listen "127.0.0.1:$HPORT"
+	--listen "127.0.0.1:$HPORT" --cgroup-budget off --repeat-window-ms 0
 BASE=$(watched)
 [ "$BASE" -ge 6 ] || fail "baseline watched $BASE"
 BASE_MAP=$("$BUILD/itests/watched" "$AGENT_PID" count)
@@ -170,15 +182,26 @@ python3 - "$T/churn.ndjson" "$T/reads" <<'PY' || fail "churn: reads and events d
 import collections, json, sys
 reads = collections.Counter(int(l) for l in open(sys.argv[2]))
 ev = collections.Counter()
+last = {}
 for line in open(sys.argv[1]):
     e = json.loads(line)
     if "credwatch.summary" in e:
         assert e["credwatch.summary"]["kernel_drops"] == 0, e
-    elif e.get("proc.name", "").startswith("python"):
+    elif e.get("proc.name", "").startswith("python") and e.get("cred.kind") != "environ":
+        # (environ: any python on the node reading another process's environment)
+        # Only the reads: podchurn also creates the next pod's files, and a
+        # new tmpfs takes back a just-unmounted one's device and inode
+        # numbers, so a file created in the moment before the agent drops the
+        # old pod's entry is an open of a still-watched (dev, ino)
+        # (docs/limits.md). The new pod's own token is read, never written.
+        if "O_RDONLY" not in e.get("fd.flags", ""):
+            continue
         ev[int(e["fd.ino"])] += 1
+        last[int(e["fd.ino"])] = e
 missed = [i for i in reads if ev[i] < reads[i]]
 extra = [i for i in ev if ev[i] > reads[i]]
-assert not missed and not extra, ("missed", len(missed), "extra", len(extra), "of", sum(reads.values()))
+assert not missed and not extra, ("missed", len(missed), "extra", len(extra), "of",
+                                  sum(reads.values()), [last.get(i) for i in extra[:2]])
 print("churn: %d reads, %d events, none missed" % (sum(reads.values()), sum(ev.values())))
 PY
 grep -q 'error' "$T/churn.stderr" && fail "errors during churn: $(grep error "$T/churn.stderr" | head -3)"

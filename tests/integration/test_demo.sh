@@ -6,8 +6,16 @@
 # expected alert - rule, priority, reader pod, owner pod - and that normal
 # use and the kubelet's token rotation raised none; that findings name the
 # pod that never read its token; that the output has no colour off a
-# terminal; and that everything the demo made is gone afterwards, also when
-# it is interrupted.
+# terminal; and that everything the demo made is gone afterwards (its
+# containerd, containers, cgroups, mounts and files), also when it is
+# interrupted.
+# The pods are real runc containers under a private containerd: the exec
+# session (step 2) is a real `ctr task exec` whose shell the shim starts in
+# the container's pid namespace, the app's reads descend from the
+# container's init, and the rotated token (step 4) is read from inside the
+# container through its bind mount. To watch it fail: make exec_session() in
+# user/attrib.c return CW_FALSE for an exec (step 2 raises nothing), or
+# CW_TRUE for the init's children (step 0 alerts).
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 
@@ -22,10 +30,18 @@ demo_gone() {
 	[ -n "$dir" ] || fail "$1: no temp dir named in the output"
 	[ ! -e "$dir" ] || fail "$dir left behind"
 	! grep -q "$dir" /proc/self/mountinfo || fail "a mount under $dir left behind"
-	! find "$(findmnt -t cgroup2 -n -o TARGET | head -n 1)" -maxdepth 4 -type d \
-		\( -name '*pod6a0e3b1c_1d2f_4e5a_8b6c_7d8e9f0a1b2c*' -o \
-		   -name '*pod9c8b7a6d_5e4f_4a3b_9c2d_1e0f9a8b7c6d*' \) | grep -q . ||
-		fail "a demo cgroup left behind"
+	dir=$(sed -n 's/.*(state in \(\/tmp\/cw-ctrd\.[A-Za-z0-9]*\)).*/\1/p' "$1")
+	[ -n "$dir" ] || fail "$1: no containerd dir named in the output"
+	[ ! -e "$dir" ] || fail "$dir (containerd's) left behind"
+	! grep -q "$dir" /proc/self/mountinfo || fail "a mount under $dir left behind"
+	! grep -qsF -- "$dir" /proc/[0-9]*/cmdline || fail "a process of $dir left behind"
+	local cg cgroot n=0
+	cgroot=$(findmnt -t cgroup2 -n -o TARGET | head -n 1)
+	for cg in $(sed -n 's,^ *\(/kubepods/[a-z]*/pod[0-9a-f-]*\)/[0-9a-f]*$,\1,p' "$1"); do
+		n=$((n + 1))
+		[ ! -e "$cgroot$cg" ] || fail "a demo cgroup left behind: $cg"
+	done
+	[ "$n" = 2 ] || fail "$1: $n container cgroups named in the output, want 2"
 }
 
 start=$(date +%s)
@@ -78,7 +94,14 @@ for step, t0, t1 in steps:
     assert got == want[step], (step, got, want[step])
     if step == "2":
         assert e["proc.is_exec_session"] is True and e["proc.pname"] == "sh", e
-        assert e["proc.aname[2]"] == "containerd-shim", e
+        # the shell's parent is the shim, or runc when the read came before
+        # `runc exec` exited and its child was handed to the shim
+        up = [e["proc.aname[2]"], e["proc.aname[3]"]]
+        assert up[0] == "containerd-shim" or up == ["runc", "containerd-shim"], e
+    if step in ("1", "2", "3", "4b"):
+        # a runc container: its own root (busybox, or the host's /usr for python3)
+        assert e["user.name"] == "root" and e["container.id"] != "host", e
+        assert e["proc.exepath"] in ("/bin/busybox",) or e["proc.exepath"].startswith("/usr/bin/python3"), e
     if step == "5":
         assert "O_TRUNC" in e["fd.flags"] and e["container.id"] == "host", e
     if step in ("1", "4b"):
@@ -88,10 +111,18 @@ assert len(seen) == len(alerts), "alerts outside every step: %s" % alerts
 t0, t1 = [(int(s[1]), int(s[2])) for s in steps if s[0] == "0"][0]
 own = [e for e in events.values() if t0 <= e["evt.time"] <= t1]
 assert len(own) == 1 and own[0]["cred.same_pod"] is True and pod(own[0], "reader") == "team-b/db", own
-# 4b read the rotated token: a different inode than step 1's read
+# normal traffic is the app's, never an exec session
+for s in ("0", "4a"):
+    t0, t1 = [(int(x[1]), int(x[2])) for x in steps if x[0] == s][0]
+    mine = [e for e in events.values() if t0 <= e["evt.time"] <= t1]
+    assert len(mine) == 1 and mine[0]["proc.is_exec_session"] is False, (s, mine)
+    assert mine[0]["cred.same_pod"] is True and pod(mine[0], "reader") == "team-b/db", (s, mine)
+# 4a (db, from inside its container) and 4b read the rotated token: a
+# different inode than steps 0 and 1 read
 ino = {s: [e["fd.ino"] for e in events.values() if int(t0) <= e["evt.time"] <= int(t1)]
        for s, t0, t1 in steps}
 assert ino["1"] and ino["4b"] and ino["1"] != ino["4b"], ino
+assert ino["0"] == ino["1"] and ino["4a"] == ino["4b"], ino
 
 f = [json.loads(l) for l in open(d + "/findings.ndjson")]
 unused = [x for x in f if x["type"] == "unused_sa_token" and x["status"] == "open"]

@@ -172,10 +172,9 @@ ctrd_run "$THIEF_CID" "$(ctrd_pod_cgroup besteffort "$THIEF_UID" "$THIEF_CID")" 
 	--mount "type=bind,src=$THIEF_VOL,$SAMOUNT" \
 	--mount "type=bind,src=$NODE/var/lib/kubelet/pods,dst=/host-pods,options=rbind:rprivate:ro" -- \
 	sh -c 'mkfifo /tmp/go && while :; do read p </tmp/go && cat "/host-pods/$p" >/dev/null; done'
-rootfs_of() { echo "$CTRD_STATE/io.containerd.runtime.v2.task/$CTRD_NS/$1/rootfs"; }
 poke() {	# CID LINE: write LINE into the container's FIFO (its app then reads)
 	local f
-	f=$(rootfs_of "$1")/tmp/go
+	f=$(ctrd_rootfs "$1")/tmp/go
 	wait_for "the FIFO of $1" 20 test -p "$f"
 	timeout 20 sh -c 'echo "$2" >"$1"' _ "$f" "$2" || fail "nobody reads the FIFO of $1"
 }

@@ -10,6 +10,11 @@
 #    fd.directory, fd.filename, evt.arg.flags, exceptions, overrides), fills
 #    Falco's on-demand fields (thread.cap_effective, proc.duration, proc.vpid,
 #    proc.aname past the kernel's five) and normalizes fd.name as Falco does;
+#  - the upstream form of "Read environment variable from /proc files"
+#    (the fixture's "Read environment of another process") and credwatch's
+#    default environ rule (rules/credwatch_rules.yaml, loaded too) fire on a
+#    real read of a host process's /proc/<pid>/environ from a kubelet-named
+#    container cgroup, through /proc/<pid>/environ and the task path;
 #  - every alert those rules raise reaches a falcosidekick-format backend
 #    (tests/lib/fake_backend.py) in the shape tests/integration/test_ship.sh
 #    requires of falcosidekick bodies.
@@ -18,15 +23,19 @@ set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
 . tests/lib/pki.sh
+. tests/lib/cgroup.sh
 need_tracefs
 
 test_tmpdir falco-rules
 BPID=
 DEEP=
+ENVPID=
 kill_at_exit BPID
 on_exit agent_stop
 # the reader tree is its own process group: all of it, even blocked on the fifo
 on_exit '[ -z "$DEEP" ] || kill -- -"$DEEP" 2>/dev/null'
+on_exit cg_cleanup
+on_exit '[ -z "$ENVPID" ] || kill "$ENVPID" 2>/dev/null'
 step() { echo "--- $*"; }
 wait_for() {	# DESC SECONDS CMD...: poll CMD every 0.1 s
 	local desc=$1 secs=$2 i; shift 2
@@ -104,13 +113,14 @@ wait_for "the fake backend" 10 test -s "$T/ready"
 
 step "the agent: start-up count, alerts on real opens"
 agent_start "$T/agent" --host-root / --watch "$T/etc/shadow" --watch "$T/log/syslog" \
-	--rules "$BASE" --rules "$LOCAL" --rules "$T/site.yaml" --rule-matching all \
+	--rules "$BASE" --rules "$LOCAL" --rules "$T/site.yaml" --rules rules/credwatch_rules.yaml \
+	--rule-matching all \
 	--output "$T/alerts.ndjson" --output-format json --alert-rate 0 --spool "$T/spool" \
 	--backend "https://127.0.0.1:$BPORT/" --backend-format falcosidekick \
 	--backend-ca "$T/ca.crt" --backend-flush-ms 100 --backend-drain-ms 3000 \
 	|| fail "agent start"
-grep -qF "${SUMMARY/12 of 29/13 of 30}" "$T/agent.stderr" \
-	|| fail "no start-up count (the site file adds a rule): $(cat "$T/agent.stderr")"
+grep -qF "${SUMMARY/12 of 29/24 of 41}" "$T/agent.stderr" \
+	|| fail "no start-up count (the site file and the defaults add rules): $(cat "$T/agent.stderr")"
 
 # A reader deeper than the kernel's five ancestors opens the secret through
 # a path with ./, .. and //, and stays alive until told (fields read from
@@ -132,6 +142,32 @@ alerts_have() {	# RULE...: each rule has an alert on --output
 }
 wait_for "the alerts" 20 alerts_have "Read secret file untrusted" "Noisy open" \
 	"Secret opened with exceptions" "Site probe" "Clear log files"
+
+step "a container reads a host process's environment: the upstream rule and the default one"
+R=$(printf '%04x' $((RANDOM)))
+CG=$(cg_pod_systemd "$(printf 'fa1c0000-%s-4000-8000-%012x' "$R" $$)" besteffort \
+	"$(printf 'f%s%059x' "$R" $$)") || fail "cannot create a container cgroup"
+sleep 300 &
+ENVPID=$!
+# two processes: one process's reads of one pod's (here the host's)
+# environments within the repeat window are one event and a count
+for f in "/proc/$ENVPID/environ" "/proc/$ENVPID/task/$ENVPID/environ"; do
+	(cg_run "$CG" cat "$f" >/dev/null) || fail "the container's read of $f"
+done
+environ_alerts() {	# both rules, both paths
+	python3 - "$T/alerts.ndjson" "$ENVPID" <<'EOF'
+import json, sys
+pid = sys.argv[2]
+want = {(r, "/proc/%s/%s" % (pid, p)) for r in
+        ("Read environment of another process",
+         "Environment of another pod or the host read from a container")
+        for p in ("environ", "task/%s/environ" % pid)}
+got = {(a["rule"], a["output_fields"].get("fd.name")) for a in map(json.loads, open(sys.argv[1]))}
+sys.exit(0 if want <= got else 1)
+EOF
+}
+wait_for "the environ alerts" 20 environ_alerts
+kill "$ENVPID"; ENVPID=
 
 step "Falco's fields in the alerts"
 python3 - "$T/alerts.ndjson" "$T" <<'EOF' || fail "alert fields"

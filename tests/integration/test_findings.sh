@@ -7,15 +7,18 @@
 # token reader after learning; resolutions when a file is fixed and a pod is
 # deleted; a corrupt state file moved aside. Window 6 s, interval 1 s; each
 # run lasts until what it checks has happened, never a fixed time.
+# The busy pod's readers are its app in a real runc container (a private
+# containerd, tests/lib/containerd.sh): what the agent learns and recommends
+# names the programs as the container has them (/bin/busybox), not as a
+# host process moved into a cgroup would.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
-. tests/lib/fixture.sh
 . tests/lib/agent.sh
-. tests/lib/cgroup.sh
+. tests/lib/containerd.sh	# and fixture.sh
 need_tracefs
 
 test_tmpdir findings
-on_exit cg_cleanup
+on_exit ctrd_cleanup
 on_exit agent_stop
 
 ROOT=$T/root
@@ -33,10 +36,18 @@ fixture_host "$ROOT"
 chmod 0644 "$ROOT/root/.kube/config"			# world-readable kubeconfig
 chmod 0600 "$ROOT/var/lib/kubelet/pki/kubelet-client-current.pem"
 BUSY_TOKEN=$(fixture_token_path "$ROOT" "$UID_BUSY")
-# busy's own container: its reads are the pod using its token
-CG_BUSY=$(cg_pod_systemd "$UID_BUSY" burstable "$(printf 'b%063d' 7)") || fail "cgroup"
-ARGS=(--host-root "$ROOT" --cgroup-root "$(cg_root)" --state-dir "$STATE"
-      --findings-window 6 --findings-interval 1)
+# busy's own container: its reads are the pod using its token; python3 is
+# the host's (/usr bind-mounted), busybox comes first in PATH
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+ctrd_start
+ctrd_busybox_image "$T/app.tar" cw.test/app:1
+ctrd_import "$T/app.tar" cw.test/app:1
+CID_BUSY=$(ctrd_cid)
+ctrd_app "$CID_BUSY" "$(ctrd_pod_cgroup burstable "$UID_BUSY" "$CID_BUSY")" cw.test/app:1 \
+	--mount "type=bind,src=$(dirname "$BUSY_TOKEN"),dst=$SA,options=rbind:rprivate:ro" \
+	--mount "type=bind,src=/usr,dst=/usr,options=rbind:ro" --env PATH=/bin:/usr/bin
+ARGS=(--host-root "$ROOT" --cgroup-root "$(findmnt -t cgroup2 -n -o TARGET | head -n 1)"
+      --state-dir "$STATE" --findings-window 6 --findings-interval 1)
 
 "$CREDWATCH" --help | grep -q -- "--findings-window SECONDS" || fail "--help lacks --findings-window"
 "$CREDWATCH" --help | grep -q -- "--state-dir DIR" || fail "--help lacks --state-dir"
@@ -106,7 +117,7 @@ EOF
 }
 
 # run 1: 2 s < window. A process reads the busy pod's token while learning.
-run_until "$T/f1" 'cg_run "$CG_BUSY" cat "$BUSY_TOKEN" >/dev/null & wait $!; wait_event "$T/f1" cat' \
+run_until "$T/f1" 'ctrd_app_run "$CID_BUSY" "cat $SA/token"; wait_event "$T/f1" cat' \
 	'len(L) == 3'
 check "$T/f1" \
 	'paths("admin_kubeconfig_on_worker") == ["/etc/kubernetes/admin.conf"]' \
@@ -125,15 +136,15 @@ check "$T/f1" \
 # only due through the first_seen kept from run 1), a new program reads the
 # busy token: after learning, so it is unexpected.
 run_until "$T/f2" 'for _ in $(seq 600); do holds "$T/f2" "len(of(\"unused_sa_token\")) == 2" && break; sleep 0.1; done
-	cg_run "$CG_BUSY" python3 -c "open(\"$BUSY_TOKEN\").close()" & wait $!' \
+	ctrd_app_run "$CID_BUSY" "python3 -c \"open(\\\"$SA/token\\\").close()\""' \
 	'len(of("unexpected_token_reader")) == 1'
 check "$T/f2" \
 	'sorted(l["resource"]["pod"] for l in of("unused_sa_token")) == ["idle", "legacy"]' \
 	'of("unused_sa_token")[0]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1 or of("unused_sa_token")[1]["recommendation"]["yaml"].count("automountServiceAccountToken: false") >= 1' \
 	'[l["resource"]["pod"] for l in of("unexpected_token_reader")] == ["busy"]' \
 	'"python" in of("unexpected_token_reader")[0]["evidence"]["unexpected_readers"][0]["proc.exepath"]' \
-	'[r["proc.exepath"] for r in of("unexpected_token_reader")[0]["evidence"]["learned_readers"]] == ["/usr/bin/cat"]' \
-	'"proc.exepath = \"/usr/bin/cat\"" in of("unexpected_token_reader")[0]["recommendation"]["yaml"]' \
+	'[r["proc.exepath"] for r in of("unexpected_token_reader")[0]["evidence"]["learned_readers"]] == ["/bin/busybox"]' \
+	'"proc.exepath = \"/bin/busybox\"" in of("unexpected_token_reader")[0]["recommendation"]["yaml"]' \
 	'of("exposed_host_credential") == [] and of("legacy_sa_token") == [] and of("admin_kubeconfig_on_worker") == []' \
 	'len(L) == 3'
 

@@ -18,7 +18,9 @@
 # is (plain, symlink, hard link, bind mount, /proc/<pid>/root, O_PATH then
 # /proc/self/fd, openat2, open_by_handle_at, io_uring openat and openat2,
 # O_TRUNC, creat, and 32-bit int 0x80 open and openat from a static 32-bit
-# program built on the host), rotate it, check session, lineage and uid, and try the
+# program built on the host), read another process's /proc/<pid>/environ (openat,
+# openat2 of the task path, a directory fd, io_uring; one's own is no event),
+# rotate it, check session, lineage and uid, and try the
 # starts that must be refused (the fast variant on a kernel without it; no
 # BTF). tests/kernels/verify.py judges each run against the row below: the
 # BPF variant the agent must pick and the hooks it must attach; an open

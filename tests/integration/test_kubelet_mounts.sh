@@ -10,18 +10,28 @@
 #  - projected, Secret and legacy-token Secret volumes of new pods reach the
 #    kernel map (checked in the map itself), and every read by a process in
 #    a pod's cgroup is exactly one event attributed to reader and owner;
-#  - a rotation inside a tmpfs volume moves the map to the new inode;
+#  - a hostPID pod's container reading web's token through
+#    /proc/<web's pid>/root (web's mount namespace, a path that names no
+#    kubelet directory) is that pod reading web's token;
+#  - a rotation inside a tmpfs volume moves the map to the new inode, and the
+#    pod's container reads the new token through its bind mount;
 #  - a torn-down pod leaves nothing: not in the map, the credential table,
-#    the inotify watches or the agent's fds - even while a "container"
-#    namespace keeps the unmounted tmpfs alive, as a lingering container does;
+#    the inotify watches or the agent's fds - even while the pod's container,
+#    still running, keeps the unmounted tmpfs alive in its mount namespace;
 #  - a pod created after another was torn down is watched too;
 #  - the periodic re-check ran and found nothing late
 #    (credwatch_discovery_late_finds_total stays 0); then a key hidden from
 #    every live path is found by it, counted and logged with pod and path.
+# Pods web and db run real runc containers under a private containerd
+# (tests/lib/containerd.sh, kubelet's cgroupfs layout), their volumes
+# bind-mounted as kubelet asks the runtime to; web also has a hostPath of
+# the node's pods directory. The readers of pods legacy and api are host
+# processes moved into cgroups named by kubelet's systemd driver: a layout
+# runc cannot make on a machine without systemd, kept to parse it end to end.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
-. tests/lib/fixture.sh
 . tests/lib/agent.sh
+. tests/lib/containerd.sh	# and fixture.sh
 . tests/lib/cgroup.sh
 . tests/lib/kubelet.sh
 kubelet_isolate "$@"
@@ -29,12 +39,11 @@ need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 
 test_tmpdir kmounts
-HOLDER=
 HOST=
 on_exit 'for mp in $(kubelet_mounts_under "$T"); do umount "$mp" 2>/dev/null || umount -l "$mp"; done'
 on_exit 'kubelet_cleanup "$HOST"'
 on_exit cg_cleanup
-kill_at_exit HOLDER
+on_exit ctrd_cleanup
 on_exit agent_stop
 WATCHED=$BUILD/itests/watched
 REAL_CREDWATCH=$(realpath "$CREDWATCH")
@@ -77,6 +86,10 @@ read_in() {
 	wait "$pid"
 	echo "$pid"
 }
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+ctrd_start
+ctrd_busybox_image "$T/app.tar" cw.test/app:1
+ctrd_import "$T/app.tar" cw.test/app:1
 
 scenario() {
 	MODE=$1
@@ -124,6 +137,9 @@ scenario() {
 	# d's log directory is there from the start: offline, attribution re-reads
 	# /var/log/pods on a miss at most every 2 s (user/pods.c), not the subject here
 	mkdir -p "$HOST/var/log/pods/team-d_api_$ud/app"
+	local ux cidx	# so is the hostPID pod's (it has no volume)
+	ux=$(kubelet_uid); cidx=$(ctrd_cid)
+	fixture_container "$HOST" team-x debug "$ux" debug "$cidx"
 	va=$(kubelet_pod "$HOST" team-a web "$ua")
 	vb=$(kubelet_pod "$HOST" team-b db "$ub")
 	vbs=$(kubelet_volume "$HOST" "$ub" kubernetes.io~secret db-creds password username)
@@ -138,14 +154,32 @@ scenario() {
 	"$WATCHED" "$AGENT_PID" lacks -t 0 "$va/ca.crt" "$va/namespace" ||
 		fail "$MODE: public keys of a projected volume watched"
 
-	local cga cgb cgc pa pb pc px
-	cga=$(cg_pod_systemd "$ua" besteffort "$(cid)")
-	cgb=$(cg_pod_systemd "$ub" burstable "$(cid)")
+	# web's and db's containers: their volumes bind-mounted (rprivate, as
+	# kubelet asks by default); web can see the node's pods directory
+	local cida cidb cgc pc
+	cida=$(ctrd_cid); cidb=$(ctrd_cid)
+	fixture_container "$HOST" team-a web "$ua" app "$cida"
+	fixture_container "$HOST" team-b db "$ub" app "$cidb"
+	ctrd_app "$cida" "$(ctrd_pod_cgroup besteffort "$ua" "$cida")" cw.test/app:1 \
+		--mount "type=bind,src=$va,dst=$SA,options=rbind:rprivate:ro" \
+		--mount "type=bind,src=$HOST/var/lib/kubelet/pods,dst=/host-pods,options=rbind:rprivate:ro"
+	ctrd_app "$cidb" "$(ctrd_pod_cgroup burstable "$ub" "$cidb")" cw.test/app:1 \
+		--mount "type=bind,src=$vb,dst=$SA,options=rbind:rprivate:ro" \
+		--mount "type=bind,src=$vbs,dst=/etc/db-creds,options=rbind:rprivate:ro"
 	cgc=$(cg_pod_systemd "$uc" besteffort "$(cid)")
-	pa=$(read_in "$cga" "$va/token")
-	pb=$(read_in "$cgb" "$vbs/password")
+	ctrd_app_run "$cida" "cat $SA/token" || fail "$MODE: web's read"
+	ctrd_app_run "$cidb" "cat /etc/db-creds/password" || fail "$MODE: db's read"
 	pc=$(read_in "$cgc" "$vc/token")
-	px=$(read_in "$cga" "$vb/token")		# web reads db's token
+	ctrd_app_run "$cida" "cat /host-pods/${vb#"$HOST/var/lib/kubelet/pods/"}/token" ||	# db's token
+		fail "$MODE: web's read of db's token"
+	# a hostPID pod (no volume of its own) reads web's token in web's mount
+	# namespace; root with the runtime's default capabilities, like web's
+	# init, so the kernel's ptrace check lets it in
+	local procroot
+	ctrd_app "$cidx" "$(ctrd_pod_cgroup besteffort "$ux" "$cidx")" cw.test/app:1 \
+		--with-ns "pid:/proc/$$/ns/pid"
+	procroot=/proc/$(ctrd_task_pid "$cida")/root
+	ctrd_app_run "$cidx" "cat $procroot$SA/token" || fail "$MODE: read through $procroot"
 
 	echo "--- $MODE: rotation inside the tmpfs volume"
 	local old new pr
@@ -155,21 +189,19 @@ scenario() {
 	[ "$old" != "$new" ] || fail "$MODE: rotation kept the inode"
 	"$WATCHED" "$AGENT_PID" has "$va/token" || fail "$MODE: rotated token not watched"
 	"$WATCHED" "$AGENT_PID" lacks "$old" || fail "$MODE: the rotated-away inode is still watched"
-	pr=$(read_in "$cga" "$va/token")
+	ctrd_app_run "$cida" "cat $SA/token" || fail "$MODE: web's read of its rotated token"
 
-	echo "--- $MODE: teardown, while a container's namespace keeps the volume alive"
+	echo "--- $MODE: teardown, while db's container keeps its volumes alive"
 	local gone
 	gone=$(stat -L -c %d:%i "$vb/token" "$vbs/password" "$vbs/username")
-	# the runtime's bind mount of the volume into a container's rootfs, in the
-	# container's mount namespace: it keeps the tmpfs alive after kubelet's
-	# unmount, unlike a copy at the volume path (removing the directory would
-	# detach that one)
-	mkdir -p "$s/ctr-rootfs/secrets"
-	unshare --mount --propagation private -- /bin/sh -c \
-		'mount --bind "$1" "$2" && exec sleep 600' sh "$vbs" "$s/ctr-rootfs/secrets" &
-	HOLDER=$!
-	wait_for "container namespace" grep -q " $s/ctr-rootfs/secrets " "/proc/$HOLDER/mountinfo"
+	# the runtime's bind mounts of the volumes, in the container's mount
+	# namespace, keep the tmpfs alive after kubelet's unmount (a lingering
+	# container): the agent must forget the pod all the same
+	grep -q " /etc/db-creds " "/proc/$(ctrd_task_pid "$cidb")/mountinfo" ||
+		fail "$MODE: db's container does not hold its Secret volume"
 	kubelet_pod_delete "$HOST" "$ub" || fail "$MODE: teardown of db"
+	ctrd_app_run "$cidb" "test -s /etc/db-creds/password" ||
+		fail "$MODE: the volume died with kubelet's unmount: nothing kept it alive"
 	# shellcheck disable=SC2086
 	"$WATCHED" "$AGENT_PID" lacks $gone || fail "$MODE: a torn-down pod's inodes are still watched"
 
@@ -197,7 +229,9 @@ scenario() {
 	wait_for "inotify watches back to $base_inotify" inotify_watches_are "$base_inotify"
 	wait_for "volume mounts followed back to 0" metric_is credwatch_discovery_volume_mounts 0
 	[ "$(open_fds)" = "$base_fds" ] || fail "$MODE: agent fds $(open_fds), were $base_fds"
-	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || true; HOLDER=
+	ctrd_rm "$cida"
+	ctrd_rm "$cidb"
+	ctrd_rm "$cidx"
 
 	echo "--- $MODE: a key no live path can see is found late, counted and logged"
 	ue=$(kubelet_uid)
@@ -214,19 +248,27 @@ scenario() {
 	agent_stop || fail "$MODE: agent exit status: $(tail -3 "$AGENT_ERR")"
 
 	# exactly one event per read, attributed to the reader's pod and the owner's
-	python3 tests/lib/events.py "$ev" --where proc.pid="$pa" --count 1 --expect k8s.pod.name=web \
-		--expect k8s.ns.name=team-a --expect cred.owner.pod=web --expect cred.same_pod=true \
-		--expect cred.kind=sa_token || fail "$MODE: web's own token"
-	python3 tests/lib/events.py "$ev" --where proc.pid="$pb" --count 1 --expect k8s.pod.name=db \
+	local a=${cida:0:12} b=${cidb:0:12}
+	python3 tests/lib/events.py "$ev" --where container.id="$a" --count 3 --expect k8s.pod.name=web \
+		--expect k8s.ns.name=team-a --expect container.name=app --expect cred.kind=sa_token \
+		--expect proc.is_exec_session=false || fail "$MODE: web's reads"
+	python3 tests/lib/events.py "$ev" --where container.id="$a" --where fd.ino="${old#*:}" \
+		--where cred.owner.pod=web --count 1 --expect cred.same_pod=true || fail "$MODE: web's own token"
+	python3 tests/lib/events.py "$ev" --where container.id="$b" --count 1 --expect k8s.pod.name=db \
 		--expect cred.owner.pod=db --expect cred.owner.ns=team-b --expect cred.kind=secret \
 		--expect cred.path="/var/lib/kubelet/pods/$ub/volumes/kubernetes.io~secret/db-creds/password" \
-		|| fail "$MODE: db's Secret"
+		--expect fd.name=/etc/db-creds/password || fail "$MODE: db's Secret"
 	python3 tests/lib/events.py "$ev" --where proc.pid="$pc" --count 1 --expect k8s.pod.name=legacy \
 		--expect cred.owner.pod=legacy --expect cred.kind=sa_token || fail "$MODE: legacy token"
-	python3 tests/lib/events.py "$ev" --where proc.pid="$px" --count 1 --expect k8s.pod.name=web \
-		--expect cred.owner.pod=db --expect cred.same_pod=false || fail "$MODE: cross-pod read"
-	python3 tests/lib/events.py "$ev" --where proc.pid="$pr" --count 1 --expect k8s.pod.name=web \
-		--expect fd.ino="${new#*:}" || fail "$MODE: read after the rotation"
+	python3 tests/lib/events.py "$ev" --where container.id="$a" --where cred.owner.pod=db --count 1 \
+		--expect cred.same_pod=false || fail "$MODE: cross-pod read"
+	python3 tests/lib/events.py "$ev" --where container.id="${cidx:0:12}" --count 1 \
+		--expect k8s.pod.name=debug --expect k8s.ns.name=team-x --expect cred.owner.pod=web \
+		--expect cred.same_pod=false --expect fd.name="$procroot$SA/token" \
+		--expect cred.path="${va#"$HOST"}/token" || fail "$MODE: read through /proc/<pid>/root"
+	python3 tests/lib/events.py "$ev" --where container.id="$a" --where fd.ino="${new#*:}" \
+		--where cred.owner.pod=web --count 1 --expect fd.name="$SA/token" \
+		|| fail "$MODE: read after the rotation, from inside the container"
 	python3 tests/lib/events.py "$ev" --where proc.pid="$pd" --count 1 --expect k8s.pod.name=api \
 		--expect cred.owner.pod=api || fail "$MODE: pod created after a teardown"
 	python3 tests/lib/events.py "$ev" --where proc.name=credwatch --count 0 ||

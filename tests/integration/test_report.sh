@@ -97,7 +97,9 @@ for f in opened:
 unused = [a for a in F["findings"] if "unused_sa_token: team-b/cache" in a["head"]][0]
 assert "automountServiceAccountToken: false" in unused["yaml"] and unused["command"].startswith("kubectl ")
 resolved = [f for f in latest.values() if f["status"] == "resolved"]
-assert len(F["resolved"]) - 1 == len(resolved), (F["resolved"], resolved)
+# (a header row, when there is a table: whether a finding resolved before
+# the demo stopped its agent depends on the machine's pace)
+assert len(F["resolved"][1:]) == len(resolved), (F["resolved"], resolved)
 for f in resolved:
     assert any(row[0] == "resolved" and row[2] == f["type"] and row[5] == f["evidence"]["resolved_because"]
                for row in F["resolved"][1:]), (f, F["resolved"])

@@ -6,6 +6,10 @@
 # inode and the old inode is forgotten. The pod starts after the agent, the
 # way kubelet starts it (tests/lib/kubelet.sh: its token volume is a tmpfs
 # mounted before the files are written, and rotates inside that tmpfs).
+# The openers are host processes: the kernel side (hooks, path forms, inode
+# matching) is the same for any process, and /proc/<pid>/root here is the
+# test's own. Reads from real containers, through their bind mounts, after a
+# rotation: test_kubelet_mounts, test_demo.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh

@@ -16,6 +16,8 @@
 #                                   events of TYPE for that pid, fd, dev, ino
 #                                   (0 where the agent says TYPE's hook is not
 #                                   attached: see verify.py)
+#                                   (KIND environ: PATH is /proc/<pid>/...environ
+#                                   of another process, cred.owner.pid that pid)
 #   none LABEL PID                  no event at all from PID
 #   session PID PPID                the event of PID carries proc.sid=PID
 #                                   (opener run under setsid) and lineage
@@ -53,7 +55,9 @@ T=$(mktemp -d /tmp/cw-kmatrix.XXXXXX)
 chmod 0755 "$T"		# the uid check's reader must reach the token
 BIND=$T/bind
 BOUND=
+ENVPID=
 cleanup() {
+	[ -z "$ENVPID" ] || kill "$ENVPID" 2>/dev/null
 	agent_stop >/dev/null 2>&1 || true
 	# not mountpoint(1): busybox's compares st_dev, equal for a bind mount
 	[ -z "$BOUND" ] || umount "$BIND"
@@ -88,6 +92,13 @@ REAL="$VOL/..data/token"
 ln "$(readlink -f "$REAL")" "$T/hardlink"
 echo plain > "$VOL/../not-a-credential"
 
+# a process whose environment is read: its variable's value must never show
+env "CW_ENV_SECRET=$(fixture_marker)" sleep 600 &
+ENVPID=$!
+
+# a guest is emulated (TCG) beside two others on a shared host: the
+# verifier's pass over the fast programs alone can take over 10 s there
+AGENT_START_TIMEOUT_S=90
 agent_start "$T/agent" --host-root "$ROOT" --watch /srv/custom.key \
 	--events "$OUT/events.ndjson" --output /dev/null "$@" || {
 	cp "$T/agent.stderr" "$OUT/agent.stderr" 2>/dev/null
@@ -111,6 +122,13 @@ expect_open uring2 "$TOKEN" io_uring_openat2
 expect_open trunc "$ROOT/srv/custom.key" openat 1 custom
 expect_open creat "$ROOT/srv/custom.key" creat 1 custom
 record none unwatched "$("$OPENER" openat "$VOL/../not-a-credential" | opener_pid)"
+
+# another process's environment, every way; one's own is no event
+expect_open openat "/proc/$ENVPID/environ" openat 1 environ
+expect_open openat2 "/proc/$ENVPID/task/$ENVPID/environ" openat2 1 environ
+expect_open dirat "/proc/$ENVPID/environ" openat 1 environ
+expect_open uring "/proc/$ENVPID/environ" io_uring_openat 1 environ
+record none own-environ "$("$OPENER" openat /proc/self/environ | opener_pid)"
 
 # 32-bit opens (int 0x80) skip the syscalls:sys_exit_* tracepoints: seen
 # where the kernel runs 32-bit code, which these kernels do

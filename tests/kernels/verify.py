@@ -11,6 +11,7 @@ What each record of OUT/expect asserts:
             one with evt.res=fd and evt.type=TYPE whose fd.name is PATH
             (syscalls with a path argument, but procfd whose second open is
             of /proc/self/fd/N: proves the syscall registers were found);
+            KIND environ: cred.owner.pid is the pid PATH names;
             if not, no event from that pid (the documented gap)
   none      no event from PID
   session   the event from PID has proc.sid=PID, proc.ppid=PPID,
@@ -135,7 +136,11 @@ def main():
             if not why and typ in PATH_TYPES and mode != "procfd" and \
                     text(mine[0].get("fd.name")) != path:
                 why = "fd.name %r, expected %r" % (mine[0].get("fd.name"), path)
-            j.check(not why, "%s -> %s x%d" % (mode, typ, count), why)
+            if not why and ckind == "environ" and \
+                    text(mine[0].get("cred.owner.pid")) != path.split("/")[2]:
+                why = "cred.owner.pid %r for %s" % (mine[0].get("cred.owner.pid"), path)
+            j.check(not why, "%s -> %s x%d%s" % (mode, typ, count,
+                                               " (environ)" if ckind == "environ" else ""), why)
         elif kind == "none":
             j.check(not by_pid(f[2]), "%s: no event" % f[1], "%d events" % len(by_pid(f[2])))
         elif kind == "session":

@@ -28,6 +28,17 @@
 #   ctrd_pod_cgroup QOS UID CID     that path: QOS is besteffort, burstable or
 #                                   guaranteed (kubelet puts those in /kubepods)
 #   ctrd_task_pid CID               the host pid of the container's init
+#   ctrd_rootfs CID                 the container's root filesystem as the host
+#                                   sees it (the shim's mount under CTRD_STATE)
+#   ctrd_app CID CGROUP IMAGE [ctr run option]...
+#                                   ctrd_run a container whose init is its "app":
+#                                   a shell that runs each command line handed to
+#                                   it by ctrd_app_run, one at a time, as its own
+#                                   children (the app's work, not an exec session)
+#   ctrd_app_run CID CMD            CMD (one line of shell) run by that app, its
+#                                   output discarded; waits; returns its status
+#   ctrd_rm CID                     kill the container's task, delete it and the
+#                                   container (its cgroup goes at ctrd_cleanup)
 #   ctrd_exec CID [ctr task exec option]... -- CMD...
 #                                   a `kubectl exec`: a new process in the
 #                                   running container (unique exec id); waits
@@ -149,6 +160,10 @@ ctrd_busybox_image() {
 	for u in sh cat sleep id ls head dd true false echo test readlink stat ln rm mkdir mkfifo; do
 		ln -s busybox "$r/bin/$u"
 	done
+	# merged-/usr links, as on Debian: a container that bind-mounts the
+	# host's /usr can run the host's dynamically linked programs (python3)
+	ln -s usr/lib "$r/lib"
+	ln -s usr/lib64 "$r/lib64"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
 	echo 'root:x:0:' >"$r/etc/group"
 	for u in "$@"; do
@@ -184,6 +199,45 @@ ctrd_run() {
 
 ctrd_task_pid() {
 	ctrd task ls | awk -v c="$1" '$1 == c { print $2 }'
+}
+
+ctrd_rm() {
+	local i
+	ctrd task kill -s KILL "$1" >/dev/null 2>&1
+	for ((i = 0; i < 100; i++)); do	# until the kill has landed
+		ctrd task delete "$1" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ctrd container delete "$1" >/dev/null
+}
+
+ctrd_rootfs() { echo "$CTRD_STATE/io.containerd.runtime.v2.task/$CTRD_NS/$1/rootfs"; }
+
+# The app's loop: a FIFO for the command, one for its status. The host's
+# open of either blocks until the app opens the other end: no polling.
+CTRD_APP_LOOP='mkfifo /tmp/.cw-cmd /tmp/.cw-rc && while IFS= read -r c </tmp/.cw-cmd; do
+	( eval "$c" ) </dev/null >/dev/null 2>&1; echo $? >/tmp/.cw-rc; done'
+
+# ctrd_app CID CGROUP IMAGE [option]...
+ctrd_app() {
+	ctrd_run "$@" -- sh -c "$CTRD_APP_LOOP"
+}
+
+# ctrd_app_run CID CMD
+ctrd_app_run() {
+	local d rc i
+	d=$(ctrd_rootfs "$1")/tmp
+	for ((i = 0; i < 300; i++)); do	# the app made its FIFOs
+		[ -p "$d/.cw-rc" ] && break
+		sleep 0.1
+	done
+	# a cap, not a wait: both opens return as soon as the app is there
+	rc=$(timeout 60 sh -c 'printf "%s\n" "$3" >"$1" && cat "$2"' _ "$d/.cw-cmd" "$d/.cw-rc" "$2") &&
+		[ -n "$rc" ] || {
+		echo "containerd.sh: $1: its app did not run the command: $(ctrd task ls 2>&1 | grep "$1")" >&2
+		return 1
+	}
+	return "$rc"
 }
 
 # ctrd_exec CID [option]... -- CMD...
@@ -236,9 +290,9 @@ ctrd_reap() {
 		sleep 0.1
 	done
 	[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null
-	# shims of this containerd (their command line names its address)
-	for c in /proc/[0-9]*/cmdline; do
-		{ tr '\0' ' ' <"$c"; } 2>/dev/null | grep -qF -- "-address $addr " || continue
+	# shims of this containerd: an argument of theirs is its address (one
+	# grep over every command line; a pipe per process took seconds)
+	for c in $(grep -lzxsF -- "$addr" /proc/[0-9]*/cmdline); do
 		c=${c#/proc/}; kill -KILL "${c%/cmdline}" 2>/dev/null
 	done
 	# the pods' volumes (on the caller's node tree), newest first

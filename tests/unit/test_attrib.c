@@ -24,6 +24,8 @@
 #include <cmocka.h>
 
 #include "user/attrib.h"
+#include "user/nodeagents.h"
+#include "user/sensor.h"
 #include "user/cgroup.h"
 #include "user/redact.h"
 #include "user/fields.h"
@@ -97,7 +99,11 @@ static void join_cgroup(const char *cgroot, const char *rel)
 		_exit(3);
 }
 
-/* A fake runtime shim with two children in the container cgroup. */
+/*
+ * A fake runtime shim with two children in the container cgroup: the
+ * exec-session logic on a process tree this test controls. Under a real
+ * containerd-shim and runc: tests/integration/test_demo.sh, test_e2e_runtime.sh.
+ */
 static void spawn_container(struct world *w)
 {
 	int fd[2];
@@ -493,6 +499,42 @@ static void test_attrib_cgroupfs_driver_container(void **state)
 	assert_int_equal(rec.same_pod, CW_TRUE);
 }
 
+/* environ: the owner is the read process's cgroup, attributed like a reader's. */
+static void test_attrib_environ_owner_from_its_cgroup(void **state)
+{
+	struct world *w = *state;
+	static struct cw_event e;
+	static struct cw_record rec;
+	const struct {
+		uint64_t owner_cgid;
+		const char *owner_pod, *owner_uid;
+		int8_t same_pod;
+	} cases[] = {
+		{ w->cgfs_id, "coredns-6d4b", UB, CW_FALSE },	/* another pod */
+		{ w->host_id, "", "", CW_FALSE },		/* a host process */
+		{ w->ctr_id, "web-1", UA, CW_TRUE },		/* its own pod */
+		{ 0x7ffffffffffeULL, "", "", CW_UNKNOWN },	/* a cgroup gone meanwhile */
+		{ 0, "", "", CW_UNKNOWN },			/* the process had exited */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event(&e, &rec, w->ctr_id, 4000030, "cat", NULL, NULL);
+		e.flags = CW_EVF_ENVIRON;
+		e.owner_cgroup_id = cases[i].owner_cgid;
+		attrib_fill(w->a, &rec, &e);
+		assert_string_equal(rec.pod_name, "web-1");
+		assert_string_equal(rec.owner_pod, cases[i].owner_pod);
+		assert_string_equal(rec.owner_pod_uid, cases[i].owner_uid);
+		assert_int_equal(rec.same_pod, cases[i].same_pod);
+	}
+	/* a host reader of a host process: both on the host */
+	event(&e, &rec, w->host_id, 4000031, "ps", NULL, NULL);
+	e.flags = CW_EVF_ENVIRON;
+	e.owner_cgroup_id = w->host_id;
+	attrib_fill(w->a, &rec, &e);
+	assert_int_equal(rec.same_pod, CW_TRUE);
+}
+
 static void test_attrib_unknown_cgroup_leaves_fields_unknown(void **state)
 {
 	struct world *w = *state;
@@ -638,6 +680,68 @@ static void test_attrib_cmdline_format_matches_falco(void **state)
 	assert_false(attrib_is_runtime_shim("sh"));
 }
 
+/*
+ * proc.node_agent: the host's mount namespace (here: the kernel's flags) AND
+ * the executable's (device, inode) in the inventory. The same name with
+ * another inode, or the registered inode in another mount namespace, is
+ * nobody; without the kernel's flags the host namespace is pid 1's.
+ */
+static void test_attrib_node_agent_needs_host_mntns_and_inode(void **state)
+{
+	struct world *w = *state;
+	char bin[PATH_MAX + 32], *paths[] = { "/usr/bin/kubelet" };
+	struct node_agents *na = NULL;
+	static struct cw_event e;
+	static struct cw_record rec;
+	struct attrib *a;
+	struct stat st;
+
+	sh("mkdir -p %s/usr/bin && cp /bin/true %s/usr/bin/kubelet", w->hostroot, w->hostroot);
+	snprintf(bin, sizeof(bin), "%s/usr/bin/kubelet", w->hostroot);
+	assert_int_equal(stat(bin, &st), 0);
+	assert_int_equal(node_agents__new(&na, &(struct node_agents_opts){
+		.host_root = w->hostroot, .paths = paths, .n_paths = 1 }), 0);
+	assert_int_equal(attrib_new(&a, &(struct attrib_opts){ .host_root = w->hostroot,
+							       .node_name = "node-1",
+							       .agents = na }), 0);
+	event(&e, &rec, w->host_id, 4242, "kubelet", NULL, NULL);
+	e.exe_ino = st.st_ino;
+	e.exe_dev = dev_to_kernel(st.st_dev);
+	e.flags = CW_EVF_MNTNS_KNOWN | CW_EVF_HOST_MNTNS;
+	attrib_fill(a, &rec, &e);
+	assert_int_equal(rec.is_host_mntns, CW_TRUE);
+	assert_string_equal(rec.node_agent, geteuid() == 0 ? "kubelet" : "");
+
+	event(&e, &rec, w->host_id, 4243, "kubelet", NULL, NULL);	/* a copy */
+	e.exe_ino = st.st_ino + 1;
+	e.exe_dev = dev_to_kernel(st.st_dev);
+	e.flags = CW_EVF_MNTNS_KNOWN | CW_EVF_HOST_MNTNS;
+	attrib_fill(a, &rec, &e);
+	assert_string_equal(rec.node_agent, "");
+
+	event(&e, &rec, w->ctr_id, 4244, "kubelet", NULL, NULL);	/* in a container */
+	e.exe_ino = st.st_ino;
+	e.exe_dev = dev_to_kernel(st.st_dev);
+	e.flags = CW_EVF_MNTNS_KNOWN;
+	attrib_fill(a, &rec, &e);
+	assert_int_equal(rec.is_host_mntns, CW_FALSE);
+	assert_string_equal(rec.node_agent, "");
+
+	/* an ancestor that has exited, running the registered kubelet: its path by inode */
+	attrib_set_wants(a, CW_WANT_PEXEPATH);
+	event(&e, &rec, w->ctr_id, 4245, "sh", NULL, NULL);
+	anc(&e, 0, 4194000, "runc");		/* no such pid */
+	anc(&e, 1, 4194001, "kubelet");
+	e.anc[1].exe_ino = st.st_ino;
+	e.anc[1].exe_dev = dev_to_kernel(st.st_dev);
+	attrib_fill(a, &rec, &e);
+	assert_string_equal(rec.proc_pexepath, "");
+	assert_string_equal(rec.aexepath[0], geteuid() == 0 ? "/usr/bin/kubelet" : "");
+
+	attrib_free(a);
+	node_agents__free(na);
+}
+
 static void test_attrib_rejects_bad_flags(void **state)
 {
 	struct attrib_opts o = { .host_root = "/", .cgroup_root = "/nonexistent/cgroup" };
@@ -659,10 +763,12 @@ int main(void)
 		cmocka_unit_test(test_attrib_host_process_reading_a_pods_credential),
 		cmocka_unit_test(test_attrib_reads_falco_fields_from_proc_on_demand),
 		cmocka_unit_test(test_attrib_cgroupfs_driver_container),
+		cmocka_unit_test(test_attrib_environ_owner_from_its_cgroup),
 		cmocka_unit_test(test_attrib_unknown_cgroup_leaves_fields_unknown),
 		cmocka_unit_test(test_attrib_api_adds_service_accounts_images_and_secrets),
 		cmocka_unit_test(test_attrib_parent_cmdline_is_redacted),
 		cmocka_unit_test(test_attrib_cmdline_format_matches_falco),
+		cmocka_unit_test(test_attrib_node_agent_needs_host_mntns_and_inode),
 		cmocka_unit_test(test_attrib_rejects_bad_flags),
 	};
 

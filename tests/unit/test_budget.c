@@ -58,14 +58,14 @@ static void test_budget_size_default_ring(void **state)
 
 	(void)state;
 	budget_size(8u << 20, false, 0, 0, &b);
-	assert_int_equal(b.slots, 4660);
-	assert_int_equal(b.rate, 72);
-	assert_int_equal(b.burst, 145);
-	assert_int_equal(b.quiet, 9);
+	assert_int_equal(b.slots, 4443);
+	assert_int_equal(b.rate, 69);
+	assert_int_equal(b.burst, 138);
+	assert_int_equal(b.quiet, 8);
 	assert_int_equal(b.reserve_bytes, 4u << 20);
-	assert_int_equal(b.step_ns, 1000000000 / 72);
-	assert_int_equal(b.burst_ns, 145 * b.step_ns);
-	assert_int_equal(b.quiet_ns, 9 * b.step_ns);
+	assert_int_equal(b.step_ns, 1000000000 / 69);
+	assert_int_equal(b.burst_ns, 138 * b.step_ns);
+	assert_int_equal(b.quiet_ns, 8 * b.step_ns);
 	/* BUDGET_FLOODERS cgroups entering the reserve at once fill half of it at most */
 	assert_true(BUDGET_FLOODERS * b.quiet <= b.slots / 4);
 }
@@ -80,10 +80,10 @@ static void test_budget_size_scales_and_has_floors(void **state)
 	assert_int_equal(small.burst, BUDGET_MIN_BURST);
 	assert_int_equal(small.quiet, 1);
 	budget_size(64u << 20, false, 0, 0, &big);	/* scales with the ring */
-	assert_int_equal(big.slots, 37282);
-	assert_int_equal(big.rate, 582);
-	assert_int_equal(big.burst, 1165);
-	assert_int_equal(big.quiet, 72);
+	assert_int_equal(big.slots, 35544);
+	assert_int_equal(big.rate, 555);
+	assert_int_equal(big.burst, 1110);
+	assert_int_equal(big.quiet, 69);
 	budget_size(8u << 20, false, 1000, 5, &given);
 	assert_int_equal(given.rate, 1000);
 	assert_int_equal(given.burst, 5);

@@ -152,6 +152,28 @@ static void test_cgroup_parse_kubepods_without_pod_is_unknown(void **state)
 	assert_int_equal(a.kind, CG_UNKNOWN);
 }
 
+/* proc.systemd_unit: system services only; a user's unit of the same name is none. */
+static void test_cgroup_parse_system_unit_of_host_processes(void **state)
+{
+	static const struct { const char *path, *unit; } cases[] = {
+		{ "/system.slice/kubelet.service", "kubelet.service" },
+		{ "system.slice/containerd.service/sub", "containerd.service" },
+		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/kubelet.service", "" },
+		{ "/kubelet.service", "" },
+		{ "/system.slice/run-r1.scope", "" },
+		{ "/system.slice", "" },
+		{ "/", "" },
+		{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0a1b2c3d_0000_4000_8000_000000000001.slice", "" },
+	};
+	struct cgroup_attr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cgroup_path_parse(cases[i].path, &a);
+		assert_string_equal(a.unit, cases[i].unit);
+	}
+}
+
 static void test_cgroup_parse_survives_huge_and_random_paths(void **state)
 {
 	size_t n = 1 << 20;
@@ -375,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_parse_rejects_malformed_as_unknown),
 		cmocka_unit_test(test_cgroup_parse_rejects_uid_longer_than_36),
 		cmocka_unit_test(test_cgroup_parse_kubepods_without_pod_is_unknown),
+		cmocka_unit_test(test_cgroup_parse_system_unit_of_host_processes),
 		cmocka_unit_test(test_cgroup_parse_survives_huge_and_random_paths),
 		cmocka_unit_test(test_cgroup_cache_resolves_ids_by_file_handle),
 		cmocka_unit_test(test_cgroup_cache_resolves_ids_by_bounded_walk),

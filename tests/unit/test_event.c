@@ -39,6 +39,10 @@ static struct cw_event *make_event(void)
 	strcpy(e->anc[0].comm, "bash");
 	e->anc[1].tgid = 1;
 	strcpy(e->anc[1].comm, "init");
+	e->exe_ino = 4242;
+	e->exe_dev = (8u << 20) | 3;
+	e->anc[1].exe_ino = 7;
+	e->anc[1].exe_dev = (8u << 20) | 1;
 	strcpy(e->data + CW_EXE_MAX - 9, "/usr/cat");
 	e->exe_off = CW_EXE_MAX - 9;
 	e->exe_len = 9;
@@ -73,6 +77,12 @@ static void test_event_to_record_fills_fields(void **state)
 	assert_string_equal(rec->fd_name, "/var/run/secrets/token");
 	assert_string_equal(rec->fd_flags, "O_RDONLY|O_CLOEXEC");
 	assert_int_equal(rec->fd_dev, makedev(254, 1));
+	/* the executables' identity, as st_dev; anc[0] had none (a kernel thread's 0) */
+	assert_int_equal(rec->aexe_ino[0], 4242);
+	assert_int_equal(rec->aexe_dev[0], makedev(8, 3));
+	assert_int_equal(rec->aexe_ino[1], 0);
+	assert_int_equal(rec->aexe_ino[2], 7);
+	assert_int_equal(rec->aexe_dev[2], makedev(8, 1));
 	assert_string_equal(rec->cred_kind, "sa_token");
 	assert_string_equal(rec->owner_pod_uid, "u");
 	assert_string_equal(rec->secret_name, "v");
@@ -111,6 +121,40 @@ static void test_event_marks_kernel_cuts(void **state)
 	assert_int_equal(event_to_record(e, sizeof(*e), NULL, 0, NULL, rec), 0);
 	assert_string_equal(rec->proc_cmdline, "cat /var/run/secrets/token...");
 	assert_string_equal(rec->proc_exepath, ".../usr/cat");
+	free(e);
+	free(rec);
+}
+
+/*
+ * An environ read has no watched file: cred.kind environ and the owner's
+ * pid from the kernel, whatever cred table entry the (unused) id would name.
+ */
+static void test_event_environ_read_names_the_owner(void **state)
+{
+	struct cw_event *e = make_event();
+	struct cw_record *rec = malloc(sizeof(*rec));
+	struct cred_entry c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CW_CRED_SA_TOKEN;
+	c.path = "/var/lib/kubelet/pods/u/volumes/p/v/token";
+	c.pod_uid = "u";
+	c.volume = "v";
+	c.secret_name = "";
+	e->flags = CW_EVF_ENVIRON;
+	e->cred_id = CW_CRED_ID_NONE;
+	e->owner_tgid = 4242;
+	e->owner_tid = 4243;
+	e->owner_cgroup_id = 77;
+	strcpy(e->data + CW_PATH_OFF, "/proc/4242/task/4243/environ");
+	e->path_len = 29;
+	assert_int_equal(event_to_record(e, sizeof(*e), &c, 0, NULL, rec), 0);
+	assert_string_equal(rec->cred_kind, "environ");
+	assert_int_equal(rec->owner_pid, 4242);
+	assert_string_equal(rec->fd_name, "/proc/4242/task/4243/environ");
+	assert_string_equal(rec->cred_path, "");
+	assert_string_equal(rec->owner_pod_uid, "");
+	assert_string_equal(rec->secret_name, "");
 	free(e);
 	free(rec);
 }
@@ -193,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_event_to_record_fills_fields),
 		cmocka_unit_test(test_event_to_record_bounds_short_and_lying_events),
 		cmocka_unit_test(test_event_marks_kernel_cuts),
+		cmocka_unit_test(test_event_environ_read_names_the_owner),
 		cmocka_unit_test(test_event_record_fields_carry_no_argv_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

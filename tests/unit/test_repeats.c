@@ -164,6 +164,26 @@ static void test_repeats_key_tells_credentials_apart(void **state)
 	assert_int_not_equal(memcmp(&a, &b, sizeof(a)), 0);
 }
 
+/* An environ read is keyed by whose environment: the owner's cgroup, as the kernel does. */
+static void test_repeats_key_of_environ_is_the_owner_cgroup(void **state)
+{
+	struct cw_event e = *event(77, 1, 0);
+	struct cw_repeat_key k;
+
+	(void)state;
+	e.flags |= CW_EVF_ENVIRON;
+	e.owner_cgroup_id = 5555;
+	e.owner_tgid = 900;
+	repeats_key(&e, &k);
+	assert_int_equal(k.ino, 5555);
+	assert_int_equal(k.dev, CW_ENVIRON_DEV);
+	assert_int_equal(k.cgroup_id, 1000);	/* the reader's, as for any open */
+	assert_int_equal(k.tgid, 77);
+	e.cred_id = CW_CRED_ID_NONE;
+	repeats_key(&e, &k);
+	assert_int_equal(k.cred_id, CW_CRED_ID_NONE);	/* the kernel's cred_id for environ */
+}
+
 static void test_repeats_delivers_growth_once_with_first_attribution(void **state)
 {
 	struct fake f = { 0 };
@@ -306,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_repeats_key_matches_the_kernels),
+		cmocka_unit_test(test_repeats_key_of_environ_is_the_owner_cgroup),
 		cmocka_unit_test(test_repeats_key_tells_credentials_apart),
 		cmocka_unit_test(test_repeats_delivers_growth_once_with_first_attribution),
 		cmocka_unit_test(test_repeats_newer_full_event_settles_the_old_record),

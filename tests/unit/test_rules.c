@@ -107,8 +107,47 @@ static void test_rules_default_file_loads(void **state)
 	if (!r)
 		rules_diag_print(&d, stderr);
 	assert_non_null(r);
-	assert_int_equal(rules_count(r), 10);
+	assert_int_equal(rules_count(r), 11);
 	assert_int_equal(rules_nfiles(r), 1);
+	rules_free(r);
+}
+
+/*
+ * Default rules on environ reads: another pod's or the host's environment
+ * read from a container alerts, whatever the reader calls itself; its own
+ * pod's, or a host reader's, does not (the file rules leave environ alone);
+ * the node-agent exception needs namespace and image together.
+ */
+static void test_rules_default_environ_reads(void **state)
+{
+	const char *files[] = { "rules/credwatch_rules.yaml" };
+	const char *rule = "Environment of another pod or the host read from a container";
+	struct rules_diag d;
+	struct cw_record rec;
+	struct rules *r = rules_load(files, 1, &d);
+
+	assert_non_null(r);
+	base_record(&rec);
+	field_set_str(&rec, CW_F_CRED_KIND, 0, "environ");
+	field_set_str(&rec, CW_F_FD_NAME, 0, "/proc/77/environ");
+	field_set_u64(&rec, CW_F_CRED_OWNER_PID, 0, 77);
+	field_set_str(&rec, CW_F_PROC_NAME, 0, "falco");	/* a name is no exception */
+	assert_string_equal(first_match(r, &rec), rule);
+	field_set_str(&rec, CW_F_CRED_OWNER_POD, 0, "");	/* the host's */
+	assert_string_equal(first_match(r, &rec), rule);
+	field_set_str(&rec, CW_F_PROC_NAME, 0, "sh");
+	field_set_u64(&rec, CW_F_CRED_SAME_POD, 0, 1);		/* its own pod's: no rule */
+	assert_null(first_match(r, &rec));
+	field_set_u64(&rec, CW_F_CRED_SAME_POD, 0, 0);
+	field_set_str(&rec, CW_F_CONTAINER_IMAGE_REPOSITORY, 0, "docker.io/falcosecurity/falco");
+	assert_string_equal(first_match(r, &rec), rule);	/* image alone: not the agent */
+	field_set_str(&rec, CW_F_K8S_NS_NAME, 0, "falco");
+	assert_null(first_match(r, &rec));			/* its namespace and image */
+	base_record(&rec);
+	field_set_str(&rec, CW_F_CRED_KIND, 0, "environ");
+	field_set_str(&rec, CW_F_CONTAINER_ID, 0, "host");	/* ps e on the node */
+	field_set_str(&rec, CW_F_PROC_NAME, 0, "bash");
+	assert_null(first_match(r, &rec));
 	rules_free(r);
 }
 
@@ -488,7 +527,7 @@ static void test_rules_validate_prints_count_or_errors(void **state)
 	assert_int_equal(rules_validate(bad, 1, false, out, err), 2);
 	fclose(out);
 	fclose(err);
-	assert_string_equal(obuf, "12 rules loaded from 2 files\n");
+	assert_string_equal(obuf, "13 rules loaded from 2 files\n");
 	assert_non_null(strstr(ebuf, ":4:13: rule 'R': bad priority 'x'"));
 	assert_ptr_equal(strstr(ebuf, bad[0]), ebuf);
 	free(obuf);
@@ -515,6 +554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_default_file_loads),
+		cmocka_unit_test(test_rules_default_environ_reads),
 		cmocka_unit_test(test_rules_falco_style_file_loads_unchanged),
 		cmocka_unit_test(test_rules_local_file_appends_and_overrides_in_order),
 		cmocka_unit_test(test_rules_append_override_and_redefine),
