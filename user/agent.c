@@ -78,14 +78,12 @@ static int watch_key(struct agent *a, const struct cred_entry *c, const struct f
 	return sensor_watch_add(a->sensor, k->ino, fs_key_lookup_dev(k), c->id, c->kind);
 }
 
-static int unwatch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k,
-		       bool alias)
+/* c's key or its layer's; one another credential took over (recycled tmpfs dev/ino) stays */
+static int unwatch_key(struct agent *a, const struct cred_entry *c, const struct fs_key *k)
 {
 	if (k->match == FS_MATCH_SUBVOL && sensor_btrfs_subvol(a->sensor))
 		return sensor_watch_del_subvol(a->sensor, k->ino, k->sb_kdev, k->kdev);
-	if (alias)
-		return sensor_watch_del_alias(a->sensor, k->ino, fs_key_lookup_dev(k), c->id);
-	return sensor_watch_del(a->sensor, k->ino, fs_key_lookup_dev(k));
+	return sensor_watch_del_owned(a->sensor, k->ino, fs_key_lookup_dev(k), c->id);
 }
 
 static int sink_add(void *ctx, const struct cred_entry *c)
@@ -105,7 +103,7 @@ static int sink_add(void *ctx, const struct cred_entry *c)
 	if (err == -EEXIST)
 		return 0;
 	if (err)
-		unwatch_key(a, c, &k, false);	/* all or nothing: the caller drops c */
+		unwatch_key(a, c, &k);	/* all or nothing: the caller drops c */
 	return err;
 }
 
@@ -118,11 +116,11 @@ static void sink_del(void *ctx, const struct cred_entry *c)
 
 	if (!a->sensor)
 		return;
-	err = unwatch_key(a, c, &k, false);
+	err = unwatch_key(a, c, &k);
 	if (err && err != -ENOENT)
 		log_warn("sensor: %s: unwatch: %s", c->path, strerror(-err));
 	if (c->has_layer) {
-		err = unwatch_key(a, c, &c->layer, true);
+		err = unwatch_key(a, c, &c->layer);
 		if (err && err != -ENOENT)
 			log_warn("sensor: %s: unwatch its layer file: %s", c->path,
 				 strerror(-err));

@@ -842,7 +842,7 @@ int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev)
 	return map_drop(s, &key);
 }
 
-int sensor_watch_del_alias(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id)
+int sensor_watch_del_owned(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id)
 {
 	struct cw_inode_key key = { .ino = ino, .dev = kdev };
 	struct cw_watch_val old;

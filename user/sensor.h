@@ -90,12 +90,14 @@ int sensor_watch_del(struct sensor *s, uint64_t ino, uint32_t kdev);
 
 /*
  * A second key for a credential (an overlay's layer file): added only when
- * no entry has the key (-EEXIST when another credential's does), removed
- * only while it still names cred_id.
+ * no entry has the key (-EEXIST when another credential's does).
+ * sensor_watch_del_owned() removes a key only while it still names cred_id:
+ * a deleted pod's tmpfs device and inode numbers come back for the next
+ * pod, whose credential may have taken the key before the old one goes.
  */
 int sensor_watch_add_alias(struct sensor *s, uint64_t ino, uint32_t kdev,
 			   uint32_t cred_id, uint32_t kind);
-int sensor_watch_del_alias(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id);
+int sensor_watch_del_owned(struct sensor *s, uint64_t ino, uint32_t kdev, uint32_t cred_id);
 
 /*
  * btrfs: the kernel program sees the superblock's device (sb_kdev) first

@@ -41,7 +41,16 @@ cg_run() {
 }
 
 cg_cleanup() {	# children were made after their parents: remove in reverse
+	local dir
 	[ -f "$CG_MADE_FILE" ] || return 0
-	tac "$CG_MADE_FILE" | while IFS= read -r dir; do rmdir "$dir" 2>/dev/null; done
+	# killed processes leave their cgroup a moment after the signal: retry a
+	# little, and never fail the caller's EXIT trap (set -e) over a leftover
+	while IFS= read -r dir; do
+		for _ in $(seq 30); do
+			rmdir "$dir" 2>/dev/null || [ ! -d "$dir" ] && break
+			sleep 0.1
+		done
+	done < <(tac "$CG_MADE_FILE")
 	rm -f "$CG_MADE_FILE"
+	return 0
 }
