@@ -21,8 +21,8 @@ cd "$(dirname "$0")/../.."
 . tests/lib/agent.sh
 . tests/lib/catalog-tree.sh
 CW=$BUILD/credwatch
-T=$(mktemp -d /tmp/cw-catinv.XXXXXX)
-trap 'agent_stop; rm -rf "$T"' EXIT
+test_tmpdir catinv
+on_exit agent_stop
 ROOT=$T/root
 mkdir -p "$ROOT"
 
@@ -129,7 +129,7 @@ grep -q "owned by uid 1001, not by the home's owner" "$T/inv2.err" ||
 echo "ok   inventory of a jump host: verdicts, --fail-on, usage errors"
 
 # --- the agent's findings are the inventory's ---------------------------------
-tests/lib/mount-tracefs.sh
+need_tracefs
 agent_start "$T/agent" --host-root "$ROOT" --node-name jump-1 --output /dev/null \
 	--findings "$T/agent-findings.ndjson" --findings-interval 1 --state-dir "$T/state"
 agent_stop || fail "agent exit: $(tail -3 "$AGENT_ERR")"

@@ -23,18 +23,17 @@ set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ "$(uname -m)" = x86_64 ] || { echo "ia32: not an x86-64 machine: nothing to cover"; exit 0; }
 for b in opener32 noia32; do
 	[ -x "$BUILD/itests/$b" ] || make -s "$BUILD/itests/$b" >/dev/null
 done
 
-T=$(mktemp -d /tmp/cw-ia32.XXXXXX)
+test_tmpdir ia32
 cleanup() {
 	agent_stop >/dev/null 2>&1 || true
-	rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 ROOT=$T/root
 UID1=$(printf 'eeeeeeee-%04x-4000-8000-%012x' $((RANDOM)) $$)

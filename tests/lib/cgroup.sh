@@ -9,6 +9,9 @@
 # Callers use CG=$(cg_pod_systemd ...): a subshell, whose variables are lost.
 # So the directories made are recorded in a file, not in an array.
 CG_MADE_FILE=$(mktemp /tmp/cw-cgmade.XXXXXX)
+# sourced after tests/lib/preamble.sh: registered first, so it runs last,
+# after the script's own hooks have killed what ran in these cgroups
+if declare -F on_exit >/dev/null; then on_exit cg_cleanup; fi
 cg_root() { findmnt -t cgroup2 -n -o TARGET | head -n 1; }
 
 cg_mkdirs() {	# root rel: mkdir each level, remember them for cleanup

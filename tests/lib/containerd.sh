@@ -6,7 +6,7 @@
 # cgroup paths are all unique, under one mktemp directory.
 #
 # Source it, register ctrd_cleanup at exit (on_exit ctrd_cleanup, from
-# tests/lib/preamble.sh; or an EXIT trap that calls it), then:
+# tests/lib/preamble.sh, or an EXIT trap; directly or in a function), then:
 #   ctrd_start                      start containerd; sets CTRD_DIR, CTRD_ADDR,
 #                                   CTRD_NS, CTRD_STATE (its state dir, shared
 #                                   mount: rootfs mounts propagate from it)
@@ -83,15 +83,18 @@ ctrd_pod_cgroup() {	# QOS UID CID
 }
 
 ctrd_start() {
-	local i
-	local t
+	local i h found=0 t
 	t=$(trap -p EXIT)
 	t=${t#trap -- \'}; t=${t%%\'*}
-	# an exit hook (tests/lib/preamble.sh), the trap, or the function it calls
-	# must run ctrd_cleanup
-	if ! { printf '%s\n' "${CW_EXIT_HOOKS[@]:-}" | grep -qw ctrd_cleanup ||
-	       grep -q ctrd_cleanup <<<"$t" ||
-	       declare -f "${t%% *}" 2>/dev/null | grep -q ctrd_cleanup; }; then
+	# an exit hook (tests/lib/preamble.sh), the EXIT trap (demo.sh), or the
+	# function one of them calls must run ctrd_cleanup
+	for h in "${CW_EXIT_HOOKS[@]:-}" "$t"; do
+		if grep -qw ctrd_cleanup <<<"$h" ||
+		   declare -f "${h%% *}" 2>/dev/null | grep -qw ctrd_cleanup; then
+			found=1
+		fi
+	done
+	if [ $found = 0 ]; then
 		echo "containerd.sh: run ctrd_cleanup at exit (on_exit ctrd_cleanup) before ctrd_start" >&2
 		return 1
 	fi

@@ -27,19 +27,18 @@ cd "$(dirname "$0")/../.."
 . tests/lib/kubelet.sh
 . tests/lib/pki.sh	# free_port
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 WATCHED=$BUILD/itests/watched
 
-T=$(mktemp -d /tmp/cw-rt-cmflood.XXXXXX)
+test_tmpdir rt-cmflood
 ROOT=$T/node
 cleanup() {
 	set +e
 	agent_stop
 	kubelet_cleanup "$ROOT"
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 mkdir -p "$ROOT/var/lib/kubelet/pods" "$ROOT/var/log/pods"
 
 DEFENCE=()

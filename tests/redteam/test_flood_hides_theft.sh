@@ -34,14 +34,14 @@ cd "$(dirname "$0")/../.."
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh
 . tests/lib/pki.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 for b in flooder opener; do
 	[ -x "$BUILD/itests/$b" ] || make -s "$BUILD/itests/$b" >/dev/null
 done
 
 OFF=()
 [ -z "${REDTEAM_DEFENCE_OFF:-}" ] || OFF=(--cgroup-budget off)
-T=$(mktemp -d /tmp/cw-flood.XXXXXX)
+test_tmpdir flood
 FLOODERS=()
 POLLER=
 cleanup() {
@@ -49,9 +49,8 @@ cleanup() {
 	wait 2>/dev/null || true
 	agent_stop >/dev/null 2>&1 || true
 	cg_cleanup
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 # unique per run: pod uids, container ids (cgroup dir names) and names
 R=$(printf '%04x' $((RANDOM)))

@@ -34,19 +34,18 @@ cd "$(dirname "$0")/../.."
 . tests/lib/kubelet.sh
 . tests/lib/pki.sh	# free_port
 kubelet_isolate "$@"
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 WATCHED=$BUILD/itests/watched
 
-T=$(mktemp -d /tmp/cw-rt-homelink.XXXXXX)
+test_tmpdir rt-homelink
 ROOT=$T/node
 cleanup() {
 	set +e
 	agent_stop
 	umount "$ROOT/etc/ld.so.cache" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 # The node: the real ld.so.cache inode at /etc/ld.so.cache of the fixture root
 mkdir -p "$ROOT/etc" "$ROOT/usr/share"

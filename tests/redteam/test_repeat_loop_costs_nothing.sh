@@ -26,17 +26,16 @@ set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
-tests/lib/mount-tracefs.sh
+need_tracefs
 [ -x "$BUILD/itests/flooder" ] || make -s "$BUILD/itests/flooder" >/dev/null
 
 OFF=()
 [ -z "${REDTEAM_DEFENCE_OFF:-}" ] || OFF=(--repeat-window-ms 0)
-T=$(mktemp -d /tmp/cw-repeat.XXXXXX)
+test_tmpdir repeat
 cleanup() {
 	agent_stop >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 ROOT=$T/root
 UID1=$(printf 'dddddddd-%04x-4000-8000-%012x' $((RANDOM)) $$)
