@@ -11,6 +11,7 @@
 #include "alert.h"
 #include "clock.h"
 #include "fields.h"
+#include "hash.h"
 #include "log.h"
 
 #define RL_SLOTS	1024	/* (rule, reader) buckets held at once */
@@ -267,13 +268,6 @@ void alert_writer_stats(const struct alert_writer *w, uint64_t *written, uint64_
 	*suppressed = w->suppressed;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 static void refill(const struct alert_writer *w, struct bucket *b, uint64_t now_ns)
 {
 	if (now_ns > b->last_ns) {
@@ -315,7 +309,7 @@ static void gc(struct alert_writer *w, uint64_t now_ns)
 static struct bucket *bucket_for(struct alert_writer *w, const char *rule, const char *reader,
 				 uint64_t now_ns)
 {
-	uint64_t h = fnv(fnv(0xcbf29ce484222325ull, rule), reader);
+	uint64_t h = hash_fnv64_str(hash_fnv64_str(HASH_FNV64_INIT, rule), reader);
 	struct bucket *b;
 
 	for (int pass = 0; pass < 2; pass++) {

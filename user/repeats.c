@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "lru.h"
 #include "repeats.h"
 
@@ -88,12 +89,7 @@ void repeats_key(const struct cw_event *e, struct cw_repeat_key *key)
 
 static uint64_t key_hash(const struct cw_repeat_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
+	return hash_fnv64(HASH_FNV64_INIT, k, sizeof(*k));
 }
 
 /* The key's record with evt.count = n and evt.time = when the latest of them happened. */
