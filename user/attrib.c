@@ -25,22 +25,6 @@
 #include "procfs.h"
 #include "identity.h"
 
-static uint32_t read_mnt_ns(const char *root, const char *pid)
-{
-	char path[PATH_MAX + 32], link[64];
-	unsigned long ns = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", root, pid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return 0;
-	link[n] = '\0';
-	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
-		return 0;
-	return (uint32_t)ns;
-}
-
 /*
  * Whether we run in a pid namespace of our own: NSpid lists more than one
  * pid when read through the host's procfs (our own /proc shows only ours).
@@ -152,7 +136,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	}
 	a->redact = o->redact;
 	a->agents = o->agents;
-	a->host_mnt_ns = read_mnt_ns(a->root, "1");
+	a->host_mnt_ns = procfs_mnt_ns(a->root, "1");
 	a->pidns_own = own_pidns(a->root);
 	err = setup_api(a, o);
 	if (err)

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "nodeagents.h"
+#include "procfs.h"
 #include "sensor.h"
 
 #define NODE_AGENTS_MAX		1024	/* entries; a node has a few dozen */
@@ -102,22 +103,6 @@ static void strv_free(char **v, int n)
 	for (int i = 0; v && i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static uint32_t read_mnt_ns(const char *root, const char *pid)
-{
-	char path[PATH_MAX + 32], link[64];
-	unsigned long ns = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", root, pid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return 0;
-	link[n] = '\0';
-	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
-		return 0;
-	return (uint32_t)ns;
 }
 
 /* Root's, and neither group nor others may write it. */
@@ -264,7 +249,7 @@ static int scan_proc(struct node_agents *na, struct scan *s)
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		if (read_mnt_ns(na->proc_root, de->d_name) != na->host_mnt_ns)
+		if (procfs_mnt_ns(na->proc_root, de->d_name) != na->host_mnt_ns)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/exe", proc, de->d_name);
 		n = readlink(path, exe, sizeof(exe) - 1);
@@ -318,11 +303,11 @@ int node_agents__scan(struct node_agents *na)
 	 * chart mounts the host's /proc there), else the agent's own /proc
 	 * (hostPID, or a --host-root that is a tree of files only).
 	 */
-	na->host_mnt_ns = read_mnt_ns(na->root, "1");
+	na->host_mnt_ns = procfs_mnt_ns(na->root, "1");
 	na->proc_root = na->root;
 	if (!na->host_mnt_ns && na->root[0]) {
 		na->proc_root = "";
-		na->host_mnt_ns = read_mnt_ns("", "1");
+		na->host_mnt_ns = procfs_mnt_ns("", "1");
 	}
 	err = scan_paths(na, &s);
 	if (!err && na->host_mnt_ns)

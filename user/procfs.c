@@ -200,3 +200,19 @@ void procfs_fill(const char *root, struct cw_record *rec, const struct cw_event 
 	if (wants & CW_WANT_ANCESTORS)
 		fill_ancestors(root, rec, e);
 }
+
+uint32_t procfs_mnt_ns(const char *root, const char *pid)
+{
+	char path[PATH_MAX + 32], link[64];
+	unsigned long ns = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/proc/%s/ns/mnt", root, pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
+		return 0;
+	return (uint32_t)ns;
+}

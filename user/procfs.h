@@ -28,6 +28,9 @@ struct procfs_stat {
 /* 0, -ENOENT (gone or unreadable) or -EINVAL (not a stat line). */
 int procfs_stat(const char *root, uint32_t pid, struct procfs_stat *ps);
 
+/* The inode of <root>/proc/<pid>/ns/mnt (pid: a number or "self"); 0 if unreadable. */
+uint32_t procfs_mnt_ns(const char *root, const char *pid);
+
 /*
  * procfs_fill - fill the fields wants asks for (enum cw_want, fields.h)
  * into rec for event e: proc.pid.ts, proc.vpid, thread.cap_*, proc.sname,
