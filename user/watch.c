@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,15 +243,63 @@ static int rescan_group(struct watch *w, const char *group)
 	return err;
 }
 
+/*
+ * Rescan every group of the table named prefix + a directory that has
+ * gone (is_gone says), so its credentials are dropped. Collected first:
+ * rescanning removes entries from the table being walked.
+ */
+static int rescan_gone(struct watch *w, const char *prefix,
+		       bool (*is_gone)(struct watch *w, const char *dir))
+{
+	const struct cred_entry *e;
+	char (*gone)[80] = NULL;
+	size_t ngone = 0, cap = 0, plen = strlen(prefix);
+	uint32_t cursor = 0;
+
+	while ((e = creds_next(w->table, &cursor))) {
+		if (strncmp(e->group, prefix, plen) || !is_gone(w, e->group + plen))
+			continue;
+		if (ngone == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char (*g)[80] = realloc(gone, ncap * sizeof(*g));
+
+			if (!g) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = g;
+			cap = ncap;
+		}
+		snprintf(gone[ngone++], 80, "%s", e->group);
+	}
+	for (size_t i = 0; i < ngone; i++)
+		rescan_group(w, gone[i]);
+	free(gone);
+	return 0;
+}
+
+static bool pod_dir_is_gone(struct watch *w, const char *uid)
+{
+	char pdir[PATH_MAX];
+	struct stat st;
+
+	snprintf(pdir, sizeof(pdir), "%s" KUBELET_PODS "/%s", w->root, uid);
+	return stat(pdir, &st) != 0;
+}
+
+static bool home_dir_is_gone(struct watch *w, const char *home)
+{
+	struct safepath_policy pol = { .trusted = home };	/* root's links */
+	struct safepath_res res;
+
+	return safepath__stat(w->sp, home, &pol, &res) != 0;
+}
+
 /* Every pod dir, plus every pod group in the table that has gone. */
 static int rescan_pods(struct watch *w)
 {
 	char path[PATH_MAX], group[80];
-	const struct cred_entry *e;
 	struct dirent *de;
-	uint32_t cursor = 0;
-	char (*gone)[80] = NULL;
-	size_t ngone = 0, cap = 0;
 	DIR *d;
 	int err = 0;
 
@@ -273,33 +322,7 @@ static int rescan_pods(struct watch *w)
 	}
 	if (err)
 		return err;
-	/* pods deleted while we were not looking */
-	while ((e = creds_next(w->table, &cursor))) {
-		struct stat st;
-		char pdir[PATH_MAX];
-
-		if (strncmp(e->group, "pod:", 4))
-			continue;
-		snprintf(pdir, sizeof(pdir), "%s" KUBELET_PODS "/%s", w->root, e->group + 4);
-		if (!stat(pdir, &st))
-			continue;
-		if (ngone == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char (*g)[80] = realloc(gone, ncap * sizeof(*g));
-
-			if (!g) {
-				free(gone);
-				return -ENOMEM;
-			}
-			gone = g;
-			cap = ncap;
-		}
-		snprintf(gone[ngone++], 80, "%s", e->group);
-	}
-	for (size_t i = 0; i < ngone; i++)
-		rescan_group(w, gone[i]);
-	free(gone);
-	return 0;
+	return rescan_gone(w, "pod:", pod_dir_is_gone);	/* pods deleted while we were not looking */
 }
 
 static int rescan_home(void *ctx, const char *home, const char *user, uint32_t uid)
@@ -317,10 +340,6 @@ static int rescan_home(void *ctx, const char *home, const char *user, uint32_t u
 /* Every home, plus every home group in the table whose directory has gone. */
 static int rescan_homes(struct watch *w)
 {
-	const struct cred_entry *e;
-	char (*gone)[80] = NULL;
-	size_t ngone = 0, cap = 0;
-	uint32_t cursor = 0;
 	int err;
 
 	if (!w->catalog || !watch_sp_ready(w))
@@ -331,31 +350,7 @@ static int rescan_homes(struct watch *w)
 	err = catalog__homes(w->sp, rescan_home, w);
 	if (err)
 		return err;
-	while ((e = creds_next(w->table, &cursor))) {
-		struct safepath_policy pol = { .trusted = e->group + 5 };	/* root's links */
-		struct safepath_res res;
-
-		if (strncmp(e->group, "home:", 5))
-			continue;
-		if (!safepath__stat(w->sp, e->group + 5, &pol, &res))
-			continue;
-		if (ngone == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char (*g)[80] = realloc(gone, ncap * sizeof(*g));
-
-			if (!g) {
-				free(gone);
-				return -ENOMEM;
-			}
-			gone = g;
-			cap = ncap;
-		}
-		snprintf(gone[ngone++], 80, "%s", e->group);
-	}
-	for (size_t i = 0; i < ngone; i++)
-		rescan_group(w, gone[i]);
-	free(gone);
-	return 0;
+	return rescan_gone(w, "home:", home_dir_is_gone);
 }
 
 int watch_scan_all(struct watch *w)
