@@ -38,17 +38,23 @@ void rules_diag_push(struct loader *L, const struct cond_error *e)
 		d->items[d->count++] = *e;
 }
 
+static void diag_vformat(struct cond_error *e, const struct cond_srcseg *at, const char *fmt,
+			 va_list ap)
+{
+	snprintf(e->file, sizeof(e->file), "%s", at->file ? at->file : "");
+	e->line = at->line;
+	e->col = at->col;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+}
+
 void __attribute__((format(printf, 3, 4)))
 rules_diag_at(struct loader *L, const struct cond_srcseg *at, const char *fmt, ...)
 {
 	struct cond_error e = { 0 };
 	va_list ap;
 
-	snprintf(e.file, sizeof(e.file), "%s", at->file ? at->file : "");
-	e.line = at->line;
-	e.col = at->col;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	diag_vformat(&e, at, fmt, ap);
 	va_end(ap);
 	rules_diag_push(L, &e);
 }
@@ -60,11 +66,8 @@ rules_warn_at(struct loader *L, const struct cond_srcseg *at, const char *fmt, .
 	struct cond_error e = { 0 };
 	va_list ap;
 
-	snprintf(e.file, sizeof(e.file), "%s", at->file ? at->file : "");
-	e.line = at->line;
-	e.col = at->col;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	diag_vformat(&e, at, fmt, ap);
 	va_end(ap);
 	log_warn("rules: %s:%d:%d: %s", e.file, e.line, e.col, e.msg);
 	if (d->nwarnings < RULES_DIAG_MAX)
