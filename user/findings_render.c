@@ -102,6 +102,49 @@ static void text_put(struct jbuf *jb, const char *key, struct text *t)
 	t->f = NULL;
 }
 
+static void text_discard(struct text *t)
+{
+	if (t->f)
+		fclose(t->f);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * What a finding tells the operator to do: a summary, YAML to apply and a
+ * command, each written by the finding's renderer and put into the line's
+ * "recommendation" object; one left empty is null.
+ */
+struct advice {
+	struct text summary, yaml, command;
+};
+
+/* All three streams or none (false): a renderer writes without checking. */
+static bool advice_open(struct advice *a)
+{
+	if (text_open(&a->summary) && text_open(&a->yaml) && text_open(&a->command))
+		return true;
+	text_discard(&a->summary);
+	text_discard(&a->yaml);
+	text_discard(&a->command);
+	return false;
+}
+
+static void advice_put(struct jbuf *jb, struct advice *a)
+{
+	jbuf_key(jb, "recommendation");
+	jbuf_obj_begin(jb);
+	text_put(jb, "summary", &a->summary);
+	text_put(jb, "yaml", &a->yaml);
+	text_put(jb, "command", &a->command);
+	jbuf_obj_end(jb);
+}
+
+static void mode_octal(const struct fnd_cand *c, char mode[8])
+{
+	snprintf(mode, 8, "%04o", c->mode & 07777);
+}
+
 static const char *pod_label(const struct fnd_cand *c, char *buf, size_t size)
 {
 	if (c->ns[0] && c->pod[0])
@@ -113,15 +156,13 @@ static const char *pod_label(const struct fnd_cand *c, char *buf, size_t size)
 
 /* ---- unused_sa_token ---- */
 
-static void render_unused(struct findings *f, struct jbuf *jb, const struct fnd_cand *c)
+static void render_unused(struct findings *f, struct jbuf *jb, const struct fnd_cand *c,
+			  struct advice *a)
 {
 	const char *ns = name_or(c->ns, "<namespace>"), *pod = name_or(c->pod, "<pod>");
 	bool automount = !strncmp(c->cred->volume, "kube-api-access-", 16);
 	char label[600];
-	struct text t;
 
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	kv_time(jb, "mounted_since", c->cs->first_seen_s);
 	jbuf_kv_u64(jb, "observed_s", c->now_s - c->cs->first_seen_s);
 	jbuf_kv_u64(jb, "window_s", f->o.window_s);
@@ -129,47 +170,36 @@ static void render_unused(struct findings *f, struct jbuf *jb, const struct fnd_
 	jbuf_kv_u64(jb, "opens_by_others", c->cs->opens);
 	jbuf_kv_str_or_null(jb, "volume", c->cred->volume);
 	jbuf_kv_str(jb, "token_source", c->cred->legacy_token ? "secret" : "projected");
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "No process of pod %s has opened its service-account token in %llu s "
-			"of watching: stop mounting it, so that a compromise of the pod does not "
-			"hand out the ServiceAccount's API access.%s",
-			pod_label(c, label, sizeof(label)),
-			(unsigned long long)(c->now_s - c->cs->first_seen_s),
-			automount ? " Set automountServiceAccountToken: false in the pod template "
-			"of the workload that owns the pod, or on its ServiceAccount when no pod "
-			"of that ServiceAccount needs a token." :
-			" Remove the token volume (or its serviceAccountToken source) from the "
-			"pod template of the workload that owns the pod.");
-	text_put(jb, "summary", &t);
-	text_open(&t);
-	if (t.f && automount) {
-		fprintf(t.f, "# pod template of the workload that owns %s/%s\n"
+	fprintf(a->summary.f, "No process of pod %s has opened its service-account token in %llu s "
+		"of watching: stop mounting it, so that a compromise of the pod does not "
+		"hand out the ServiceAccount's API access.%s",
+		pod_label(c, label, sizeof(label)),
+		(unsigned long long)(c->now_s - c->cs->first_seen_s),
+		automount ? " Set automountServiceAccountToken: false in the pod template "
+		"of the workload that owns the pod, or on its ServiceAccount when no pod "
+		"of that ServiceAccount needs a token." :
+		" Remove the token volume (or its serviceAccountToken source) from the "
+		"pod template of the workload that owns the pod.");
+	if (automount) {
+		fprintf(a->yaml.f, "# pod template of the workload that owns %s/%s\n"
 			"spec:\n  automountServiceAccountToken: false\n", ns, pod);
-		fprintf(t.f, "---\n# or, for every pod of the ServiceAccount\n"
+		fprintf(a->yaml.f, "---\n# or, for every pod of the ServiceAccount\n"
 			"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: %s\n"
 			"  namespace: %s\nautomountServiceAccountToken: false\n",
 			name_or(c->sa, "<service-account>"), ns);
-	} else if (t.f) {
-		fprintf(t.f, "# pod template of the workload that owns %s/%s: delete this volume\n"
+	} else {
+		fprintf(a->yaml.f, "# pod template of the workload that owns %s/%s: delete this volume\n"
 			"# and every volumeMount that names it\nspec:\n  volumes:\n  - name: %s\n",
 			ns, pod, name_or(c->cred->volume, "<volume>"));
 	}
-	text_put(jb, "yaml", &t);
-	text_open(&t);
-	if (t.f && automount && is_k8s_name(c->sa))
-		fprintf(t.f, "kubectl -n %s patch serviceaccount %s -p "
+	if (automount && is_k8s_name(c->sa))
+		fprintf(a->command.f, "kubectl -n %s patch serviceaccount %s -p "
 			"'{\"automountServiceAccountToken\":false}'", ns, c->sa);
-	else if (t.f && automount)
-		fprintf(t.f, "kubectl -n %s patch serviceaccount \"$(kubectl -n %s get pod %s "
+	else if (automount)
+		fprintf(a->command.f, "kubectl -n %s patch serviceaccount \"$(kubectl -n %s get pod %s "
 			"-o jsonpath='{.spec.serviceAccountName}')\" -p "
 			"'{\"automountServiceAccountToken\":false}'", ns, ns, pod);
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
 }
 
 /* ---- unexpected_token_reader ---- */
@@ -245,14 +275,12 @@ static void allow_list_rule(FILE *out, const struct findings *f, const struct fn
 			"or non-printable bytes\n", omitted);
 }
 
-static void render_unexpected(struct findings *f, struct jbuf *jb, const struct fnd_cand *c)
+static void render_unexpected(struct findings *f, struct jbuf *jb, const struct fnd_cand *c,
+			      struct advice *a)
 {
 	const struct cstate *cs = c->cs;
 	char label[600];
-	struct text t;
 
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_key(jb, "unexpected_readers");
 	jbuf_arr_begin(jb);
 	for (int k = 0; k < cs->nreaders; k++)
@@ -267,90 +295,56 @@ static void render_unexpected(struct findings *f, struct jbuf *jb, const struct 
 	jbuf_arr_end(jb);
 	kv_time(jb, "learning_ended", cs->first_seen_s + f->o.window_s);
 	jbuf_kv_u64(jb, "readers_not_tracked", cs->readers_dropped);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "A process outside the set learned during the first %llu s read the "
-			"service-account token of pod %s. Find out why; if it is legitimate, add it "
-			"to the allow-list rule below, else treat the token as stolen: %s, and "
-			"find out how the process got there.",
-			(unsigned long long)f->o.window_s, pod_label(c, label, sizeof(label)),
-			c->cred->legacy_token ? "delete its Secret (a Secret-based token lives "
-			"until then)" : "delete the pod (a projected token dies with its pod)");
-	text_put(jb, "summary", &t);
-	text_open(&t);
-	if (t.f)
-		allow_list_rule(t.f, f, c);
-	text_put(jb, "yaml", &t);
-	if (is_k8s_name(c->ns) && is_k8s_name(c->pod)) {
-		text_open(&t);
-		if (t.f)
-			fprintf(t.f, "kubectl -n %s delete pod %s", c->ns, c->pod);
-		text_put(jb, "command", &t);
-	} else {
-		jbuf_kv_null(jb, "command");
-	}
-	jbuf_obj_end(jb);
+	fprintf(a->summary.f, "A process outside the set learned during the first %llu s read the "
+		"service-account token of pod %s. Find out why; if it is legitimate, add it "
+		"to the allow-list rule below, else treat the token as stolen: %s, and "
+		"find out how the process got there.",
+		(unsigned long long)f->o.window_s, pod_label(c, label, sizeof(label)),
+		c->cred->legacy_token ? "delete its Secret (a Secret-based token lives "
+		"until then)" : "delete the pod (a projected token dies with its pod)");
+	allow_list_rule(a->yaml.f, f, c);
+	if (is_k8s_name(c->ns) && is_k8s_name(c->pod))
+		fprintf(a->command.f, "kubectl -n %s delete pod %s", c->ns, c->pod);
 }
 
 /* ---- legacy_sa_token ---- */
 
-static void render_legacy(struct jbuf *jb, const struct fnd_cand *c)
+static void render_legacy(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
 	const char *ns = name_or(c->ns, "<namespace>"), *pod = name_or(c->pod, "<pod>");
 	const char *vol = name_or(c->cred->volume, "<volume>");
 	char label[600];
-	struct text t;
 
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_kv_str(jb, "token_type", "kubernetes.io/service-account-token");
 	jbuf_kv_str_or_null(jb, "volume", c->cred->volume);
 	jbuf_kv_str_or_null(jb, "secret_name", c->cred->secret_name);
 	jbuf_kv_bool(jb, "expires", false);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "Pod %s mounts a Secret-based service-account token: it never expires "
-			"and stays valid after the pod is gone. Mount a projected token that "
-			"expires instead, then delete the Secret once nothing mounts it.",
-			pod_label(c, label, sizeof(label)));
-	text_put(jb, "summary", &t);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "# pod template of the workload that owns %s/%s: replace the secret\n"
-			"# volume %s by a projected, expiring token (same mount path)\n"
-			"spec:\n  volumes:\n  - name: %s\n    projected:\n      sources:\n"
-			"      - serviceAccountToken:\n          path: token\n"
-			"          expirationSeconds: 3600\n", ns, pod, vol, vol);
-	text_put(jb, "yaml", &t);
-	text_open(&t);
-	if (t.f && is_k8s_name(c->cred->secret_name))
-		fprintf(t.f, "kubectl -n %s delete secret %s", ns, c->cred->secret_name);
-	else if (t.f)
-		fprintf(t.f, "kubectl -n %s delete secret \"$(kubectl -n %s get pod %s -o "
+	fprintf(a->summary.f, "Pod %s mounts a Secret-based service-account token: it never expires "
+		"and stays valid after the pod is gone. Mount a projected token that "
+		"expires instead, then delete the Secret once nothing mounts it.",
+		pod_label(c, label, sizeof(label)));
+	fprintf(a->yaml.f, "# pod template of the workload that owns %s/%s: replace the secret\n"
+		"# volume %s by a projected, expiring token (same mount path)\n"
+		"spec:\n  volumes:\n  - name: %s\n    projected:\n      sources:\n"
+		"      - serviceAccountToken:\n          path: token\n"
+		"          expirationSeconds: 3600\n", ns, pod, vol, vol);
+	if (is_k8s_name(c->cred->secret_name))
+		fprintf(a->command.f, "kubectl -n %s delete secret %s", ns, c->cred->secret_name);
+	else
+		fprintf(a->command.f, "kubectl -n %s delete secret \"$(kubectl -n %s get pod %s -o "
 			"jsonpath='{.spec.volumes[?(@.name==\"%s\")].secret.secretName}')\"",
 			ns, ns, pod, vol);
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
 }
 
 /* ---- exposed_host_credential, admin_kubeconfig_on_worker ---- */
 
-static void render_exposed(struct jbuf *jb, const struct fnd_cand *c)
+static void render_exposed(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
 	char mode[8];
-	struct text t;
 
-	snprintf(mode, sizeof(mode), "%04o", c->mode & 07777);
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
+	mode_octal(c, mode);
 	jbuf_kv_str(jb, "mode", mode);
 	jbuf_kv_u64(jb, "uid", c->uid);
 	jbuf_kv_u64(jb, "gid", c->cred->gid);
@@ -358,213 +352,132 @@ static void render_exposed(struct jbuf *jb, const struct fnd_cand *c)
 	jbuf_kv_bool(jb, "world_readable", c->mode & 0004);
 	jbuf_kv_bool(jb, "owned_by_login_user", c->login_owner);
 	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f && (c->mode & 0044))
-		fprintf(t.f, "%s (%s) is readable by %s on this node: make it readable by its "
+	if (c->mode & 0044)
+		fprintf(a->summary.f, "%s (%s) is readable by %s on this node: make it readable by its "
 			"owner only. Anyone who read it may hold a copy: rotate it if the node "
 			"had untrusted users or workloads with host access.", c->path, c->cred_kind,
 			(c->mode & 0004) ? "every local user" : "its group");
-	else if (t.f)
-		fprintf(t.f, "%s (%s) is a credential of the cluster, but login user uid %u owns it "
+	else
+		fprintf(a->summary.f, "%s (%s) is a credential of the cluster, but login user uid %u owns it "
 			"and can read or replace it: give it back to root (or the service that "
 			"uses it) and rotate it if that user should not hold it.", c->path,
 			c->cred_kind, (unsigned)c->uid);
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	text_open(&t);
-	if (t.f) {
-		if (!(c->mode & 0044)) {
-			fputs("chown root: ", t.f);
-			fput_sq(t.f, c->path);
-			fputs(" && ", t.f);
-		}
-		fputs("chmod 600 ", t.f);
-		fput_sq(t.f, c->path);
+	if (!(c->mode & 0044)) {
+		fputs("chown root: ", a->command.f);
+		fput_sq(a->command.f, c->path);
+		fputs(" && ", a->command.f);
 	}
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
+	fputs("chmod 600 ", a->command.f);
+	fput_sq(a->command.f, c->path);
 }
 
 /* ---- ci_workspace_credential, foreign_owned_credential ---- */
 
-static void render_ci(struct jbuf *jb, const struct fnd_cand *c)
+static void render_ci(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
 	char mode[8];
-	struct text t;
 
-	snprintf(mode, sizeof(mode), "%04o", c->mode & 07777);
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
+	mode_octal(c, mode);
 	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
 	jbuf_kv_str(jb, "mode", mode);
 	jbuf_kv_u64(jb, "uid", c->uid);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "%s (%s) was left in a CI runner's job workspace: every later job on "
-			"this runner runs as the same user and can read it. Delete it and rotate it; "
-			"give jobs the credential through the CI system's protected, masked "
-			"variables (or short-lived tokens from workload identity) and remove it in "
-			"a cleanup step that always runs.", c->path, c->cred_kind);
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	text_open(&t);
-	if (t.f) {
-		fputs("rm -f ", t.f);
-		fput_sq(t.f, c->path);
-	}
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
+	fprintf(a->summary.f, "%s (%s) was left in a CI runner's job workspace: every later job on "
+		"this runner runs as the same user and can read it. Delete it and rotate it; "
+		"give jobs the credential through the CI system's protected, masked "
+		"variables (or short-lived tokens from workload identity) and remove it in "
+		"a cleanup step that always runs.", c->path, c->cred_kind);
+	fputs("rm -f ", a->command.f);
+	fput_sq(a->command.f, c->path);
 }
 
-static void render_foreign(struct jbuf *jb, const struct fnd_cand *c)
+static void render_foreign(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
 	char mode[8];
-	struct text t;
 
-	snprintf(mode, sizeof(mode), "%04o", c->mode & 07777);
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
+	mode_octal(c, mode);
 	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
 	jbuf_kv_u64(jb, "uid", c->uid);
 	jbuf_kv_u64(jb, "home_uid", c->cred->home_uid);
 	jbuf_kv_str(jb, "mode", mode);
 	jbuf_kv_bool(jb, "watched", false);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "%s (%s) is in the home of uid %u but uid %u owns it: that user can "
-			"read it and replace it (a kubeconfig pointing the home's owner at a server "
-			"of theirs, a key of theirs). credwatch does not watch it. Find out who put "
-			"it there; give it to the home's owner or delete it, and rotate it.",
-			c->path, c->cred_kind, (unsigned)c->cred->home_uid, (unsigned)c->uid);
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	text_open(&t);
-	if (t.f) {
-		fprintf(t.f, "chown %u ", (unsigned)c->cred->home_uid);
-		fput_sq(t.f, c->path);
-		fputs(" && chmod 600 ", t.f);
-		fput_sq(t.f, c->path);
-	}
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
+	fprintf(a->summary.f, "%s (%s) is in the home of uid %u but uid %u owns it: that user can "
+		"read it and replace it (a kubeconfig pointing the home's owner at a server "
+		"of theirs, a key of theirs). credwatch does not watch it. Find out who put "
+		"it there; give it to the home's owner or delete it, and rotate it.",
+		c->path, c->cred_kind, (unsigned)c->cred->home_uid, (unsigned)c->uid);
+	fprintf(a->command.f, "chown %u ", (unsigned)c->cred->home_uid);
+	fput_sq(a->command.f, c->path);
+	fputs(" && chmod 600 ", a->command.f);
+	fput_sq(a->command.f, c->path);
 }
 
-static void render_admin(struct jbuf *jb, const struct fnd_cand *c)
+static void render_admin(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
-	struct text t;
-
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_kv_bool(jb, "control_plane", false);
 	jbuf_kv_str(jb, "control_plane_check", "/etc/kubernetes/manifests/kube-apiserver.yaml "
 		    "is absent");
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "%s is a cluster-admin kubeconfig on a worker node, where any "
-			"container escape or host-mounting pod gets the whole cluster. Remove it "
-			"from the node. Its client certificate cannot be revoked: if it may have "
-			"been copied, rotate the cluster CA (renewing admin.conf does not "
-			"invalidate copies).", c->path);
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	text_open(&t);
-	if (t.f) {
-		fputs("rm -f ", t.f);
-		fput_sq(t.f, c->path);
-	}
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
+	fprintf(a->summary.f, "%s is a cluster-admin kubeconfig on a worker node, where any "
+		"container escape or host-mounting pod gets the whole cluster. Remove it "
+		"from the node. Its client certificate cannot be revoked: if it may have "
+		"been copied, rotate the cluster CA (renewing admin.conf does not "
+		"invalidate copies).", c->path);
+	fputs("rm -f ", a->command.f);
+	fput_sq(a->command.f, c->path);
 }
 
 /* ---- discovery_refused ---- */
 
-static void render_refused(struct jbuf *jb, const struct fnd_cand *c)
+static void render_refused(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
 	const struct findings_refusal *x = c->refusal;
 	const char *reason = x ? x->reason : "";
-	struct text t;
 
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_kv_str(jb, "reason", reason);
 	jbuf_kv_str_or_null(jb, "catalog_entry", c->cred->entry);
 	jbuf_kv_u64(jb, "files", x ? x->files : 0);
 	jbuf_kv_str_or_null(jb, "why", x ? x->why : NULL);
 	jbuf_kv_bool(jb, "watched", false);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f && (!strcmp(reason, "symlink") || !strcmp(reason, "outside")))
-		fprintf(t.f, "%s, where credwatch looks for a %s, is a symlink it does not follow: "
+	if (!strcmp(reason, "symlink") || !strcmp(reason, "outside"))
+		fprintf(a->summary.f, "%s, where credwatch looks for a %s, is a symlink it does not follow: "
 			"reads of the file it points to are not watched. If a user made it, find "
 			"out why (pointing a monitor at files of one's choosing is an attack on it); "
 			"if a tool did, keep the credential at that place itself, or add a catalog "
 			"entry for where it really is.", c->path, c->cred_kind);
-	else if (t.f && !strcmp(reason, "reserve"))
-		fprintf(t.f, "The watched map is full but for the places kept for service-account "
+	else if (!strcmp(reason, "reserve"))
+		fprintf(a->summary.f, "The watched map is full but for the places kept for service-account "
 			"tokens: %llu credential files (%s and others) are not watched. Raise "
 			"--max-watched, or find what fills the map (credwatch --list-watched).",
 			(unsigned long long)(x ? x->files : 0), c->path);
-	else if (t.f)
-		fprintf(t.f, "%llu credential files past a bound are not watched (%s: %s). Raise the "
+	else
+		fprintf(a->summary.f, "%llu credential files past a bound are not watched (%s: %s). Raise the "
 			"bound (the catalog entry's max in a catalog file of your own, "
 			"--max-watched-per-pod) if they are credentials, or find out why so many "
 			"files are there.", (unsigned long long)(x ? x->files : 0), c->path,
 			x ? x->why : "");
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	jbuf_kv_null(jb, "command");
-	jbuf_obj_end(jb);
 }
 
 /* ---- unmatched_filesystem ---- */
 
-static void render_unmatched(struct jbuf *jb, const struct fnd_cand *c)
+static void render_unmatched(struct jbuf *jb, const struct fnd_cand *c, struct advice *a)
 {
-	struct text t;
-
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_kv_str(jb, "fstype", c->cred->fstype);
 	jbuf_kv_str(jb, "reason", c->cred->unmatched);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f)
-		fprintf(t.f, "%s (%s) is on a %s filesystem, where credwatch may not see it "
-			"read: move it to a local filesystem (ext4, xfs, btrfs, tmpfs), or "
-			"audit reads where its bytes are served.", c->path, c->cred_kind,
-			c->cred->fstype[0] ? c->cred->fstype : "unknown");
-	text_put(jb, "summary", &t);
-	jbuf_kv_null(jb, "yaml");
-	jbuf_kv_null(jb, "command");
-	jbuf_obj_end(jb);
+	fprintf(a->summary.f, "%s (%s) is on a %s filesystem, where credwatch may not see it "
+		"read: move it to a local filesystem (ext4, xfs, btrfs, tmpfs), or "
+		"audit reads where its bytes are served.", c->path, c->cred_kind,
+		c->cred->fstype[0] ? c->cred->fstype : "unknown");
 }
 
 /* ---- shared_credential ---- */
 
 static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_cand *c,
-			  findings_pod_lookup_fn lookup, void *lookup_ctx)
+			  findings_pod_lookup_fn lookup, void *lookup_ctx, struct advice *a)
 {
 	const struct cstate *cs = c->cs;
 	char rns[FINDINGS_RPODS_PER_CRED][CW_REC_NAME_MAX],
@@ -572,7 +485,6 @@ static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_
 	bool known[FINDINGS_RPODS_PER_CRED], owner_reads = false;
 	int n = cs->nrpods < FINDINGS_RPODS_PER_CRED ? cs->nrpods : FINDINGS_RPODS_PER_CRED;
 	char label[600];
-	struct text t;
 
 	for (int k = 0; k < n; k++) {
 		known[k] = lookup && lookup(lookup_ctx, cs->rpods[k].uid, rns[k], sizeof(rns[k]),
@@ -582,8 +494,6 @@ static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_
 		if (c->pod_uid[0] && !strcmp(cs->rpods[k].uid, c->pod_uid))
 			owner_reads = true;
 	}
-	jbuf_key(jb, "evidence");
-	jbuf_obj_begin(jb);
 	jbuf_key(jb, "reader_pods");
 	jbuf_arr_begin(jb);
 	for (int k = 0; k < n; k++) {
@@ -601,56 +511,42 @@ static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_
 	jbuf_arr_end(jb);
 	jbuf_kv_bool(jb, "owner_reads", owner_reads);
 	jbuf_kv_u64(jb, "reader_pods_not_tracked", cs->rpods_dropped);
-	jbuf_obj_end(jb);
 
-	jbuf_key(jb, "recommendation");
-	jbuf_obj_begin(jb);
-	text_open(&t);
-	if (t.f && c->pod_uid[0])
-		fprintf(t.f, "Pods other than %s read its credential %s: a pod can only do that "
+	if (c->pod_uid[0])
+		fprintf(a->summary.f, "Pods other than %s read its credential %s: a pod can only do that "
 			"through the node's filesystem (a hostPath mount of /var/lib/kubelet or /, "
 			"or a privileged container). Remove such mounts from the reading pods and "
 			"enforce the baseline Pod Security Standard in their namespaces; treat the "
 			"credential as exposed and rotate it.", pod_label(c, label, sizeof(label)),
 			c->path);
-	else if (t.f)
-		fprintf(t.f, "Several pods read the node's %s (%s): they share one identity, so "
+	else
+		fprintf(a->summary.f, "Several pods read the node's %s (%s): they share one identity, so "
 			"no audit log can tell them apart and each holds all of its rights. Give "
 			"each workload its own ServiceAccount with only the permissions it needs, "
 			"and remove the hostPath mount that exposes the file.", c->path, c->cred_kind);
-	text_put(jb, "summary", &t);
-	text_open(&t);
-	if (t.f) {
-		fputs("# one ServiceAccount per workload, instead of the shared credential\n"
-		      "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: <workload>\n"
-		      "  namespace: <namespace>\n---\n# pod template of that workload\n"
-		      "spec:\n  serviceAccountName: <workload>\n", t.f);
-		for (int k = 0; k < n; k++)
-			if (known[k] && is_k8s_name(rns[k]) && is_k8s_name(rname[k]))
-				fprintf(t.f, "# reader: pod %s/%s\n", rns[k], rname[k]);
-	}
-	text_put(jb, "yaml", &t);
-	text_open(&t);
-	if (t.f) {
-		int cmds = 0;
+	fputs("# one ServiceAccount per workload, instead of the shared credential\n"
+	      "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: <workload>\n"
+	      "  namespace: <namespace>\n---\n# pod template of that workload\n"
+	      "spec:\n  serviceAccountName: <workload>\n", a->yaml.f);
+	for (int k = 0; k < n; k++)
+		if (known[k] && is_k8s_name(rns[k]) && is_k8s_name(rname[k]))
+			fprintf(a->yaml.f, "# reader: pod %s/%s\n", rns[k], rname[k]);
+	int cmds = 0;
 
-		for (int k = 0; k < n; k++) {
-			bool dup = false;
+	for (int k = 0; k < n; k++) {
+		bool dup = false;
 
-			if (!known[k] || !is_k8s_name(rns[k]) ||
-			    (c->pod_uid[0] && !strcmp(cs->rpods[k].uid, c->pod_uid)))
-				continue;
-			for (int j = 0; j < k; j++)
-				dup |= known[j] && !strcmp(rns[j], rns[k]);
-			if (dup)
-				continue;
-			fprintf(t.f, "%skubectl label namespace %s "
-				"pod-security.kubernetes.io/enforce=baseline --overwrite",
-				cmds++ ? "\n" : "", rns[k]);
-		}
+		if (!known[k] || !is_k8s_name(rns[k]) ||
+		    (c->pod_uid[0] && !strcmp(cs->rpods[k].uid, c->pod_uid)))
+			continue;
+		for (int j = 0; j < k; j++)
+			dup |= known[j] && !strcmp(rns[j], rns[k]);
+		if (dup)
+			continue;
+		fprintf(a->command.f, "%skubectl label namespace %s "
+			"pod-security.kubernetes.io/enforce=baseline --overwrite",
+			cmds++ ? "\n" : "", rns[k]);
 	}
-	text_put(jb, "command", &t);
-	jbuf_obj_end(jb);
 }
 
 /* ---- the line ---- */
@@ -658,6 +554,7 @@ static void render_shared(struct findings *f, struct jbuf *jb, const struct fnd_
 void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, uint64_t id,
 		findings_pod_lookup_fn lookup, void *lookup_ctx)
 {
+	struct advice a;
 	char ids[32];
 
 	snprintf(ids, sizeof(ids), "cwf-%016llx", (unsigned long long)id);
@@ -686,41 +583,47 @@ void fnd_render(struct findings *f, struct jbuf *jb, const struct fnd_cand *c, u
 		jbuf_kv_str(jb, "resolved_because", c->resolved_why);
 		jbuf_obj_end(jb);
 		jbuf_kv_null(jb, "recommendation");
+	} else if (!advice_open(&a)) {
+		jb->oom = true;
 	} else {
+		jbuf_key(jb, "evidence");
+		jbuf_obj_begin(jb);
 		switch (c->type) {
 		case FND_UNUSED_TOKEN:
-			render_unused(f, jb, c);
+			render_unused(f, jb, c, &a);
 			break;
 		case FND_UNEXPECTED_READER:
-			render_unexpected(f, jb, c);
+			render_unexpected(f, jb, c, &a);
 			break;
 		case FND_LEGACY_TOKEN:
-			render_legacy(jb, c);
+			render_legacy(jb, c, &a);
 			break;
 		case FND_EXPOSED_HOST_CRED:
-			render_exposed(jb, c);
+			render_exposed(jb, c, &a);
 			break;
 		case FND_ADMIN_ON_WORKER:
-			render_admin(jb, c);
+			render_admin(jb, c, &a);
 			break;
 		case FND_SHARED_CRED:
-			render_shared(f, jb, c, lookup, lookup_ctx);
+			render_shared(f, jb, c, lookup, lookup_ctx, &a);
 			break;
 		case FND_CI_WORKSPACE_CRED:
-			render_ci(jb, c);
+			render_ci(jb, c, &a);
 			break;
 		case FND_FOREIGN_OWNED_CRED:
-			render_foreign(jb, c);
+			render_foreign(jb, c, &a);
 			break;
 		case FND_DISCOVERY_REFUSED:
-			render_refused(jb, c);
+			render_refused(jb, c, &a);
 			break;
 		case FND_UNMATCHED_FS:
-			render_unmatched(jb, c);
+			render_unmatched(jb, c, &a);
 			break;
-		default:
+		case FND__COUNT:
 			break;
 		}
+		jbuf_obj_end(jb);
+		advice_put(jb, &a);
 	}
 	kv_time(jb, "first_seen", c->first_seen_s);
 	kv_time(jb, "last_seen", c->now_s);
