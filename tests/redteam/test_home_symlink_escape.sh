@@ -16,14 +16,14 @@
 # Defence: discovery resolves every catalog path inside --host-root and
 # follows a user's links only to files of the same home
 # (user/discovery/safepath.c, SAFEPATH_FOLLOW_WITHIN), and bounds files per
-# catalog entry and home (user/discovery/catalog.c, max); a file under a home
+# catalog entry and home (user/discovery/catalog_scan.c, max); a file under a home
 # counts only if the home's owner or root owns it (catalog.c consider()).
 # Each refusal is a finding while it lasts (discovery_refused,
 # foreign_owned_credential). To watch it fail:
 # in resolve() of user/discovery/safepath.c remove the check
 # `if (followed && !is_within(w->logical, within)) return -EXDEV;` - then
 # ld.so.cache and /usr/share files enter the map and starting /bin/true is
-# an event; or in consider() of user/discovery/catalog.c remove the owner
+# an event; or in consider() of user/discovery/catalog_scan.c remove the owner
 # check (`res.st.st_uid != s->t->uid && res.st.st_uid != 0`) - then the
 # planted file is watched as alice's.
 set -eu

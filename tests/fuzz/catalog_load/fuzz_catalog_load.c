@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_catalog_load.c - libFuzzer harness for the credential catalog loader
- * and matcher (user/discovery/catalog.c, libyaml underneath): catalog files
- * are written by hand, by operators and in the chart's values. Each input is
+ * and matcher (user/discovery/catalog_load.c and catalog_scan.c, libyaml
+ * underneath): catalog files are written by hand, by operators and in the
+ * chart's values. Each input is
  * one catalog file. A rejected file must say why (FILE:LINE); a loaded one
  * is matched against a small fixed host tree (links in and out of a home, a
  * manifest, a CSI volume), where every match must name a path inside the
