@@ -626,7 +626,7 @@ static __always_inline void fill_args_ia32(struct cw_event *e, __u16 sys, struct
  * module (libbpf reads /sys/kernel/btf/<module> for relocations). Without
  * either the type does not exist, the branch below is dead code the
  * verifier never sees, and the agent never sets CW_WATCH_SUBVOL
- * (user/sensor.c checks the same BTF and says so).
+ * (user/sensor_kernel.c checks the same BTF and says so).
  */
 struct btrfs_root___cw {
 	dev_t anon_dev;
@@ -1023,7 +1023,7 @@ hit:
  * workers share that table). Requests that install a fixed (direct)
  * descriptor return a slot, not an fd: a known gap, documented in the
  * README. On kernels whose layout differs the agent leaves the program
- * unloaded and says why (user/sensor.c); the guard below keeps the object
+ * unloaded and says why (user/sensor_kernel.c); the guard below keeps the object
  * loadable there all the same.
  */
 static __always_inline int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx,

@@ -10,7 +10,7 @@
 #
 # The agent's modules are compiled once with -fsanitize=fuzzer-no-link into
 # $(BUILD)/fuzz/libcredwatch-fuzz.a; each harness links only what it uses.
-# sensor.c (the BPF skeleton) is left out: no harness reaches it.
+# sensor*.c (the BPF skeleton) is left out: no harness reaches it.
 
 BUILD        ?= build
 FUZZ_CC      ?= clang
@@ -31,7 +31,7 @@ FUZZ_ALL     := dump-reader rules-load cond cgroup-path k8s-json spool-reader \
 		json-writer ndjson config-load mountinfo redact catalog-load
 FUZZ_TARGETS := $(addprefix fuzz-,$(FUZZ_ALL))
 
-FUZZ_LIB_SRCS := $(filter-out user/main.c user/sensor.c,$(wildcard user/*.c user/discovery/*.c))
+FUZZ_LIB_SRCS := $(filter-out user/main.c $(wildcard user/sensor*.c),$(wildcard user/*.c user/discovery/*.c))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 
 # Per target: longest input, in bytes (the parsers' realistic sizes).
