@@ -5,7 +5,8 @@
  * (config_file.c), checked, printed (--help, --print-config) and documented
  * (docs/operations.md, man/credwatch.8 via make docs). The agent's own
  * options (the config file, the host root, how long to run, the actions)
- * are declared here.
+ * are declared here. Over 600 lines: the option list and its three
+ * printers (help, markdown, troff) must stay beside each other to agree.
  */
 #include <errno.h>
 #include <getopt.h>

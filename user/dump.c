@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-/* dump.c - trace dump writer: record encoding, block compression, rotation. */
+/*
+ * dump.c - trace dump writer: record encoding, block compression, rotation.
+ *
+ * Over 600 lines on purpose: the encoder, the block buffer it fills, the
+ * compressor that seals a block and the rotation that closes a file all
+ * share one open file and one block's state, and a crash may stop any of
+ * them half way (the reader, dump_read.c, resyncs on the block framing
+ * written here). Split, each would need the others' state.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/* dump_read.c - trace dump reader: files in order, blocks, damage and resync. */
+/*
+ * dump_read.c - trace dump reader: files in order, blocks, damage and resync.
+ *
+ * Over 600 lines on purpose: it is one state machine over a file set
+ * (which file, which block, where the last good record ended) whose damage
+ * handling - torn tails, bad checksums, a block that does not inflate -
+ * must see all of it to resync at the next block and count what it skipped.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>

@@ -4,7 +4,9 @@
  * readers) and the open findings, and the lifecycle. Tables are dense
  * arrays indexed by 64-bit hashes and bounded (findings.h); observing a
  * known reader of a known credential allocates nothing. The evaluation
- * is in findings_eval.c, persistence in findings_state.c.
+ * is in findings_eval.c, persistence in findings_state.c, the lines in
+ * findings_render.c. Over 600 lines: the tables and their bounded eviction
+ * are one structure, and every public entry point updates several of them.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * watch.c - credential discovery under --host-root and live updates.
+ * Over 600 lines: the group rescan and its diff against the table, the
+ * generation sweep and the periodic re-check are one algorithm over one
+ * table; what could stand apart already does (watch_scan.c what a group
+ * holds, watch_inotify.c, watch_mounts.c, watch_refuse.c).
  *
  * Credentials are grouped: "host" (kubeconfigs, PKI, cloud, --watch) and
  * "pod:<uid>" (one pod's volumes). A rescan recomputes one group and diffs

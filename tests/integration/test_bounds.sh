@@ -200,6 +200,27 @@ for line in open(sys.argv[1]):
         last[int(e["fd.ino"])] = e
 missed = [i for i in reads if ev[i] < reads[i]]
 extra = [i for i in ev if ev[i] > reads[i]]
+if missed or extra:
+    # name the reads: per (dev, ino), the reads in order against the events in order
+    rd = collections.defaultdict(list)
+    for l in open(sys.argv[2] + ".detail"):
+        dev, ino, t, uid = l.split()
+        rd[(int(dev), int(ino))].append((int(t), uid))
+    evk = collections.defaultdict(list)
+    for line in open(sys.argv[1]):
+        e = json.loads(line)
+        if e.get("proc.name", "").startswith("python") and "O_RDONLY" in e.get("fd.flags", ""):
+            evk[(int(e["fd.dev"]), int(e["fd.ino"]))].append(
+                (e.get("evt.time"), e.get("cred.path", "")))
+    for k in rd:
+        if len(evk[k]) != len(rd[k]):
+            print("key %s: %d reads, %d events" % (k, len(rd[k]), len(evk[k])), file=sys.stderr)
+            paths = [p for _, p in evk[k]]
+            for t, uid in rd[k]:
+                if not any(uid in p for p in paths):
+                    print("  unseen: the read at boottime %d ns of pod %s" % (t, uid),
+                          file=sys.stderr)
+            print("  events: %s" % evk[k][:50], file=sys.stderr)
 assert not missed and not extra, ("missed", len(missed), "extra", len(extra), "of",
                                   sum(reads.values()), [last.get(i) for i in extra[:2]])
 print("churn: %d reads, %d events, none missed" % (sum(reads.values()), sum(ev.values())))

@@ -15,7 +15,9 @@ Teardown unmounts, then removes. Run it in a private mount namespace
       kernel map holds its token (WATCHED: build/itests/watched), read the
       token once as its container would, delete the oldest and wait until
       its token is gone from the map. Writes the inode of every read to
-      READS (one per line); prints {"pods": N, "reads": N} as JSON.
+      READS (one per line) and "DEV INO CLOCK_BOOTTIME_NS POD_UID" to
+      READS.detail, to name a read that went unseen; prints
+      {"pods": N, "reads": N} as JSON.
 """
 import ctypes
 import errno
@@ -80,7 +82,7 @@ def watched(tool, pid, verb, key):
 def churn(root, seconds, live, pid, tool, reads_path):
     pods, reads, made = [], 0, 0
     end = time.monotonic() + seconds
-    with open(reads_path, "w") as out:
+    with open(reads_path, "w") as out, open(reads_path + ".detail", "w") as detail:
         while time.monotonic() < end:
             uid = str(uuid.uuid4())
             token = make_pod(root, uid)
@@ -93,6 +95,8 @@ def churn(root, seconds, live, pid, tool, reads_path):
             os.close(fd)
             reads += 1
             out.write("%d\n" % st.st_ino)
+            detail.write("%d %d %d %s\n" % (st.st_dev, st.st_ino,
+                                             time.clock_gettime_ns(time.CLOCK_BOOTTIME), uid))
             pods.append((uid, "%d:%d" % (st.st_dev, st.st_ino)))
             if len(pods) > live:
                 old_uid, old_key = pods.pop(0)
