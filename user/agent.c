@@ -497,13 +497,10 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			goto cleanup;
 		}
 	}
-	/* usage errors here: the rules, the catalog, the backend's options, the kubeconfig */
+	/* usage errors here: the rules, the catalog, the kubeconfig, the backend's options */
 	err = open_rules(a);
 	if (!err)
 		err = agent_open_catalog(a);
-	if (!err)
-		err = outputs_open(&a->outputs, &cfg->outputs, &cfg->dump, &cfg->ship, a->node_name,
-				   a->metrics);
 	if (!err)
 		err = redact_open(&a->redact, &cfg->redact);
 	if (err)
@@ -525,6 +522,11 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 			log_error("attribution: %s", strerror(-err));
 		goto cleanup;
 	}
+	/* the sinks last: a usage error above leaves no empty output file behind */
+	err = outputs_open(&a->outputs, &cfg->outputs, &cfg->dump, &cfg->ship, a->node_name,
+			   a->metrics);
+	if (err)
+		goto cleanup;
 	/* /proc reads for the Falco fields the rules use (proc.duration, thread.cap_*) */
 	attrib_set_wants(a->attrib, rules_wants(a->rules));
 	/* runtime failures from here on, each logged where it happened */
