@@ -28,6 +28,15 @@ expect_exit 2 "--output-format: 'yaml'" --output-format yaml
 expect_exit 2 "--bpf-variant: 'turbo' is not auto, fast or compat" --bpf-variant turbo
 expect_exit 2 "--host-root: $T/missing" --host-root "$T/missing"
 expect_exit 2 "unexpected argument" extra
+# a usage error found late in set-up (the kubeconfig) still creates no file
+mkdir "$T/late"
+"$CW" --kubeconfig "$T/missing.kubeconfig" --output "$T/late/alerts.json" \
+	--events "$T/late/events.ndjson" --findings "$T/late/findings.ndjson" --duration 1 \
+	>/dev/null 2>"$T/err"
+rc=$?
+[ "$rc" = 2 ] || fail "a missing --kubeconfig exited $rc, expected 2: $(cat "$T/err")"
+grep -q "kubeconfig: $T/missing.kubeconfig" "$T/err" || fail "missing kubeconfig: $(cat "$T/err")"
+[ -z "$(ls -A "$T/late")" ] || fail "a usage error left files behind: $(ls "$T/late")"
 expect_exit 0 "" --version
 grep -q "^credwatch [0-9]" "$T/out" || fail "--version output"
 expect_exit 0 "" --help
