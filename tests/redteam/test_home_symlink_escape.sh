@@ -17,7 +17,7 @@
 # follows a user's links only to files of the same home
 # (user/discovery/safepath.c, SAFEPATH_FOLLOW_WITHIN), and bounds files per
 # catalog entry and home (user/discovery/catalog_scan.c, max); a file under a home
-# counts only if the home's owner or root owns it (catalog.c consider()).
+# counts only if the home's owner or root owns it (catalog_scan.c consider()).
 # Each refusal is a finding while it lasts (discovery_refused,
 # foreign_owned_credential). To watch it fail:
 # in resolve() of user/discovery/safepath.c remove the check
