@@ -143,13 +143,17 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	}
 	po.host_root = o->host_root;
 	a->pods = pods__new(&po);
-	a->users = lru__new(USER_CACHE_MAX, sizeof(struct user_val));
-	a->execs = lru__new(EXEC_CACHE_MAX, sizeof(struct exec_val));
-	a->pcmds = lru__new(PCMD_CACHE_MAX, sizeof(struct pcmd_val));
-	if (!a->pods || !a->users || !a->execs || !a->pcmds) {
+	if (!a->pods) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	err = lru__new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
+	if (!err)
+		err = lru__new(&a->execs, EXEC_CACHE_MAX, sizeof(struct exec_val));
+	if (!err)
+		err = lru__new(&a->pcmds, PCMD_CACHE_MAX, sizeof(struct pcmd_val));
+	if (err)
+		goto cleanup;
 	a->redact = o->redact;
 	a->agents = o->agents;
 	a->host_mnt_ns = read_mnt_ns(a->root, "1");

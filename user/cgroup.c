@@ -361,12 +361,10 @@ struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
 		err = -errno;
 		goto cleanup;
 	}
-	c->lru = lru__new(opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
-			  sizeof(struct cache_val));
-	if (!c->lru) {
-		err = -errno;
+	err = lru__new(&c->lru, opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
+		       sizeof(struct cache_val));
+	if (err)
 		goto cleanup;
-	}
 	c->no_handles = opts->no_handles;
 	c->walk_max_dirs = opts->walk_max_dirs ? opts->walk_max_dirs : WALK_DEFAULT_DIRS;
 	c->negative_ttl_ms = opts->negative_ttl_ms ? opts->negative_ttl_ms : 10000;
