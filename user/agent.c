@@ -472,10 +472,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
 	identity_node_name(cfg->identity.node_name, a->node_name, sizeof(a->node_name));
-	a->metrics = metrics_new(0);
-	if (!a->metrics) {
+	err = metrics_new(&a->metrics, 0);
+	if (err) {
 		log_error("out of memory");
-		err = -ENOMEM;
 		goto cleanup;
 	}
 	/*

@@ -103,7 +103,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	cw_log_level = CW_LOG_ERROR;
-	f->m = metrics_new(4);
+	assert_int_equal(metrics_new(&f->m, 4), 0);
 	assert_non_null(f->m);
 	f->h = health__start("127.0.0.1:0", f->m, 0);
 	assert_non_null(f->h);
