@@ -133,9 +133,8 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	if (cgroot[0]) {
 		co.root = cgroot;
 		co.max_entries = o->cache_max;
-		a->cg = cgroup_cache__new(&co);
-		if (!a->cg) {
-			err = -errno;
+		err = cgroup_cache__new(&a->cg, &co);
+		if (err) {
 			log_error("attrib: --cgroup-root %s: %s", cgroot, strerror(-err));
 			err = -EINVAL;
 			goto cleanup;

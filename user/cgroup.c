@@ -338,18 +338,17 @@ struct cgroup_cache {
 	uint64_t hits, misses, walks, handle_resolves, not_found;
 };
 
-struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
+int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts)
 {
 	struct cgroup_cache *c = NULL;
 	int err;
 
-	if (!opts || !opts->root) {
-		errno = EINVAL;
-		return NULL;
-	}
+	*out = NULL;
+	if (!opts || !opts->root)
+		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return NULL;
+		return -ENOMEM;
 	c->root_fd = -1;
 	snprintf(c->root, sizeof(c->root), "%s", opts->root);
 	if (!realpath(opts->root, c->real)) {
@@ -368,11 +367,11 @@ struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
 	c->no_handles = opts->no_handles;
 	c->walk_max_dirs = opts->walk_max_dirs ? opts->walk_max_dirs : WALK_DEFAULT_DIRS;
 	c->negative_ttl_ms = opts->negative_ttl_ms ? opts->negative_ttl_ms : 10000;
-	return c;
+	*out = c;
+	return 0;
 cleanup:
 	cgroup_cache__free(c);
-	errno = -err;
-	return NULL;
+	return err;
 }
 
 void cgroup_cache__free(struct cgroup_cache *c)
