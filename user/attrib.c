@@ -141,12 +141,9 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		}
 	}
 	po.host_root = o->host_root;
-	a->pods = pods__new(&po);
-	if (!a->pods) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = lru__new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
+	err = pods__new(&a->pods, &po);
+	if (!err)
+		err = lru__new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
 	if (!err)
 		err = lru__new(&a->execs, EXEC_CACHE_MAX, sizeof(struct exec_val));
 	if (!err)
