@@ -485,10 +485,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	 * set up here and started below.
 	 */
 	if (cfg->health.listen) {
-		a->health = health__open(cfg->health.listen, a->metrics, 0);
-		if (!a->health) {
+		err = health__open(&a->health, cfg->health.listen, a->metrics, 0);
+		if (err) {
 			/* health__open names --listen and the reason itself; EINVAL: a bad address */
-			err = -errno;
 			if (err == -ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->health.listen);
 			goto cleanup;
