@@ -218,8 +218,7 @@ static int open_rules(struct agent *a)
 {
 	struct rules_diag diag = { 0 };
 
-	a->rules = rules_open(&a->cfg->rules, &diag);
-	if (!a->rules) {
+	if (rules_open(&a->rules, &a->cfg->rules, &diag)) {
 		rules_diag_print(&diag, stderr);
 		return -EINVAL;
 	}
@@ -315,8 +314,7 @@ static void agent_reload(struct agent *a)
 	struct rules *next;
 
 	reload_config(a);
-	next = rules_open(&a->cfg->rules, &diag);
-	if (!next) {
+	if (rules_open(&next, &a->cfg->rules, &diag)) {
 		log_error("SIGHUP: rules not reloaded, keeping the %d running rules:",
 			  rules_count(a->rules));
 		rules_diag_print(&diag, stderr);

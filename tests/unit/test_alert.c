@@ -57,8 +57,7 @@ static int setup(void **state)
 	      "  output: \"token read by %proc.name (cmd=%proc.cmdline pod=%k8s.pod.name)\"\n", f);
 	fclose(f);
 	files[0] = path;
-	fx->rules = rules_load(files, 1, &d);
-	if (!fx->rules)
+	if (rules_load(&fx->rules, files, 1, &d))
 		return -1;
 	record_reset(&fx->rec);
 	field_set_str(&fx->rec, CW_F_CRED_KIND, 0, "sa_token");
