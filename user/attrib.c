@@ -82,10 +82,7 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 		return -EINVAL;
 	}
 	ko.config = cfg;
-	a->k8s = k8s__new(&ko);	/* owns cfg from here */
-	if (!a->k8s)
-		return -errno;
-	return 0;
+	return k8s__new(&a->k8s, &ko);	/* owns cfg from here */
 }
 
 int attrib_start(struct attrib *a)
