@@ -83,14 +83,14 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 				"syscall opens)", ru->source);
 		return;
 	}
-	c = cond_compile_src(ru->cond.s ? ru->cond.s : "", r->env, &src, &e);
-	if (c && ru->nexcs) {
+	if (!cond_compile_src(&c, ru->cond.s ? ru->cond.s : "", r->env, &src, &e) &&
+	    ru->nexcs) {
 		rules_exc_text(L, ru, &xt);
 		if (xt.len) {
 			struct cond_src xs = { xt.segs, xt.nsegs };
-			struct cond *x = cond_compile_src(xt.s, r->env, &xs, &e);
+			struct cond *x;
 
-			if (!x) {
+			if (cond_compile_src(&x, xt.s, r->env, &xs, &e)) {
 				cond_free(c);
 				c = NULL;
 				snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
@@ -157,8 +157,7 @@ static void compile_all(struct loader *L)
 	struct rules *r = L->r;
 	struct cond_error e;
 
-	r->env = cond_env_new();
-	if (!r->env) {
+	if (cond_env_new(&r->env)) {
 		L->oom = true;
 		return;
 	}
@@ -175,9 +174,9 @@ static void compile_all(struct loader *L)
 	}
 	/* Compile each macro on its own so that unused ones are checked too. */
 	for (int i = 0; i < r->nmacros; i++) {
-		struct cond *c = cond_compile(r->macros[i].name, r->env, &e);
+		struct cond *c;
 
-		if (!c)
+		if (cond_compile(&c, r->macros[i].name, r->env, &e))
 			rules_diag_push(L, &e);
 		cond_free(c);
 	}

@@ -64,8 +64,7 @@ int inspect_rules_setup(struct inspect *in)
 
 	if (in->filter_text) {
 		memset(&cerr, 0, sizeof(cerr));
-		in->filter = cond_compile(in->filter_text, NULL, &cerr);
-		if (!in->filter) {
+		if (cond_compile(&in->filter, in->filter_text, NULL, &cerr)) {
 			fprintf(stderr, INSPECT_PROG ": --filter: column %d: %s\n", cerr.col, cerr.msg);
 			return 2;
 		}
