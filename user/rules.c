@@ -139,8 +139,7 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 		while (n && (ru->output[n - 1] == '\n' || ru->output[n - 1] == ' '))
 			ru->output[--n] = '\0';
 	}
-	ru->out = tmpl_compile(ru->output ? ru->output : "", unknown, sizeof(unknown));
-	if (!ru->out) {
+	if (tmpl_compile(&ru->out, ru->output ? ru->output : "", unknown, sizeof(unknown))) {
 		L->oom = true;
 		return;
 	}
