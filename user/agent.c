@@ -220,8 +220,7 @@ static int open_rules(struct agent *a)
 {
 	struct rules_diag diag = { 0 };
 
-	a->rules = rules_open(&a->cfg->rules, &diag);
-	if (!a->rules) {
+	if (rules_open(&a->rules, &a->cfg->rules, &diag)) {
 		rules_diag_print(&diag, stderr);
 		return -EINVAL;
 	}
@@ -317,8 +316,7 @@ static void agent_reload(struct agent *a)
 	struct rules *next;
 
 	reload_config(a);
-	next = rules_open(&a->cfg->rules, &diag);
-	if (!next) {
+	if (rules_open(&next, &a->cfg->rules, &diag)) {
 		log_error("SIGHUP: rules not reloaded, keeping the %d running rules:",
 			  rules_count(a->rules));
 		rules_diag_print(&diag, stderr);
@@ -474,10 +472,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	a->cfg = cfg;
 	jbuf_init(&a->jb);
 	identity_node_name(cfg->identity.node_name, a->node_name, sizeof(a->node_name));
-	a->metrics = metrics_new(0);
-	if (!a->metrics) {
+	err = metrics_new(&a->metrics, 0);
+	if (err) {
 		log_error("out of memory");
-		err = -ENOMEM;
 		goto cleanup;
 	}
 	/*
@@ -488,10 +485,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	 * set up here and started below.
 	 */
 	if (cfg->health.listen) {
-		a->health = health__open(cfg->health.listen, a->metrics, 0);
-		if (!a->health) {
+		err = health__open(&a->health, cfg->health.listen, a->metrics, 0);
+		if (err) {
 			/* health__open names --listen and the reason itself; EINVAL: a bad address */
-			err = -errno;
 			if (err == -ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->health.listen);
 			goto cleanup;

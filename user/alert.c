@@ -223,12 +223,13 @@ void alert_render_text(const struct alert *a, bool color, struct jbuf *jb)
 
 /* ---- the writer -------------------------------------------------------- */
 
-struct alert_writer *alert_writer_new(const struct alert_opts *opts, FILE *out)
+int alert_writer_new(struct alert_writer **wp, const struct alert_opts *opts, FILE *out)
 {
 	struct alert_writer *w = calloc(1, sizeof(*w));
 
+	*wp = NULL;
 	if (!w)
-		return NULL;
+		return -ENOMEM;
 	w->o = *opts;
 	w->o.hostname = NULL;
 	if (w->o.burst < 1)
@@ -245,11 +246,11 @@ struct alert_writer *alert_writer_new(const struct alert_opts *opts, FILE *out)
 	w->slots = calloc(RL_SLOTS, sizeof(*w->slots));
 	if (!w->slots) {
 		free(w);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	snprintf(w->overflow.reader, sizeof(w->overflow.reader), "other readers");
-	return w;
+	*wp = w;
+	return 0;
 }
 
 void alert_writer_free(struct alert_writer *w)

@@ -71,8 +71,8 @@ void alert_uuid(char out[37]);
 
 struct alert_writer;
 
-/* NULL with errno on failure. out may be NULL (sink only). */
-struct alert_writer *alert_writer_new(const struct alert_opts *opts, FILE *out);
+/* 0 or -ENOMEM, *wp NULL on error. out may be NULL (sink only). */
+int alert_writer_new(struct alert_writer **wp, const struct alert_opts *opts, FILE *out);
 void alert_writer_free(struct alert_writer *w);
 /*
  * alert_writer_emit - rate-limit, then write one alert to out and the sink.

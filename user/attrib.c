@@ -66,10 +66,7 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 		return -EINVAL;
 	}
 	ko.config = cfg;
-	a->k8s = k8s__new(&ko);	/* owns cfg from here */
-	if (!a->k8s)
-		return -errno;
-	return 0;
+	return k8s__new(&a->k8s, &ko);	/* owns cfg from here */
 }
 
 int attrib_start(struct attrib *a)
@@ -117,23 +114,23 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	if (cgroot[0]) {
 		co.root = cgroot;
 		co.max_entries = o->cache_max;
-		a->cg = cgroup_cache__new(&co);
-		if (!a->cg) {
-			err = -errno;
+		err = cgroup_cache__new(&a->cg, &co);
+		if (err) {
 			log_error("attrib: --cgroup-root %s: %s", cgroot, strerror(-err));
 			err = -EINVAL;
 			goto cleanup;
 		}
 	}
 	po.host_root = o->host_root;
-	a->pods = pods__new(&po);
-	a->users = lru__new(USER_CACHE_MAX, sizeof(struct user_val));
-	a->execs = lru__new(EXEC_CACHE_MAX, sizeof(struct exec_val));
-	a->pcmds = lru__new(PCMD_CACHE_MAX, sizeof(struct pcmd_val));
-	if (!a->pods || !a->users || !a->execs || !a->pcmds) {
-		err = -ENOMEM;
+	err = pods__new(&a->pods, &po);
+	if (!err)
+		err = lru__new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
+	if (!err)
+		err = lru__new(&a->execs, EXEC_CACHE_MAX, sizeof(struct exec_val));
+	if (!err)
+		err = lru__new(&a->pcmds, PCMD_CACHE_MAX, sizeof(struct pcmd_val));
+	if (err)
 		goto cleanup;
-	}
 	a->redact = o->redact;
 	a->agents = o->agents;
 	a->host_mnt_ns = procfs_mnt_ns(a->root, "1");

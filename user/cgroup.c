@@ -338,18 +338,17 @@ struct cgroup_cache {
 	uint64_t hits, misses, walks, handle_resolves, not_found;
 };
 
-struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
+int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts)
 {
 	struct cgroup_cache *c = NULL;
 	int err;
 
-	if (!opts || !opts->root) {
-		errno = EINVAL;
-		return NULL;
-	}
+	*out = NULL;
+	if (!opts || !opts->root)
+		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return NULL;
+		return -ENOMEM;
 	c->root_fd = -1;
 	snprintf(c->root, sizeof(c->root), "%s", opts->root);
 	if (!realpath(opts->root, c->real)) {
@@ -361,20 +360,18 @@ struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts)
 		err = -errno;
 		goto cleanup;
 	}
-	c->lru = lru__new(opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
-			  sizeof(struct cache_val));
-	if (!c->lru) {
-		err = -errno;
+	err = lru__new(&c->lru, opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
+		       sizeof(struct cache_val));
+	if (err)
 		goto cleanup;
-	}
 	c->no_handles = opts->no_handles;
 	c->walk_max_dirs = opts->walk_max_dirs ? opts->walk_max_dirs : WALK_DEFAULT_DIRS;
 	c->negative_ttl_ms = opts->negative_ttl_ms ? opts->negative_ttl_ms : 10000;
-	return c;
+	*out = c;
+	return 0;
 cleanup:
 	cgroup_cache__free(c);
-	errno = -err;
-	return NULL;
+	return err;
 }
 
 void cgroup_cache__free(struct cgroup_cache *c)

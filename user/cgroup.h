@@ -79,8 +79,8 @@ struct cgroup_cache_opts {
 	uint32_t negative_ttl_ms; /* 0: 10000; how long "not found" is kept */
 };
 
-/* NULL + errno; ENOENT/ENOTDIR when root is not a directory. */
-struct cgroup_cache *cgroup_cache__new(const struct cgroup_cache_opts *opts);
+/* 0 or -errno (-ENOENT/-ENOTDIR when root is not a directory); *out NULL on error. */
+int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts);
 void cgroup_cache__free(struct cgroup_cache *c);
 
 /*

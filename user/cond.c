@@ -495,32 +495,32 @@ static struct cnode *parse_macro(struct parser *p, const char *name, size_t off)
 
 /* ---- public ---------------------------------------------------------- */
 
-struct cond *cond_compile_src(const char *text, const struct cond_env *env,
-			      const struct cond_src *src, struct cond_error *err)
+int cond_compile_src(struct cond **out, const char *text, const struct cond_env *env,
+		     const struct cond_src *src, struct cond_error *err)
 {
 	struct compile_ctx cx = { .env = env, .err = err };
 	struct cond *c;
 
+	*out = NULL;
 	memset(err, 0, sizeof(*err));
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	c->root = parse_text(&cx, text, src, NULL);
 	if (!c->root) {
 		free(c);
-		errno = EINVAL;
-		return NULL;
+		return -EINVAL;
 	}
-	return c;
+	*out = c;
+	return 0;
 }
 
-struct cond *cond_compile(const char *text, const struct cond_env *env,
-			  struct cond_error *err)
+int cond_compile(struct cond **out, const char *text, const struct cond_env *env,
+		 struct cond_error *err)
 {
-	return cond_compile_src(text, env, NULL, err);
+	return cond_compile_src(out, text, env, NULL, err);
 }
 
 struct cond *cond_and_not(struct cond *a, struct cond *b)

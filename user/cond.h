@@ -89,12 +89,15 @@ struct cond_src {
 	int nsegs;
 };
 
-/* NULL on error, err filled (line/col within text when it has no source). */
-struct cond *cond_compile(const char *text, const struct cond_env *env,
-			  struct cond_error *err);
+/*
+ * 0, -EINVAL or -ENOMEM with err filled (line/col within text when it has
+ * no source); *out NULL on error.
+ */
+int cond_compile(struct cond **out, const char *text, const struct cond_env *env,
+		 struct cond_error *err);
 /* Same, with text positions mapped to a file through src (may be NULL). */
-struct cond *cond_compile_src(const char *text, const struct cond_env *env,
-			      const struct cond_src *src, struct cond_error *err);
+int cond_compile_src(struct cond **out, const char *text, const struct cond_env *env,
+		     const struct cond_src *src, struct cond_error *err);
 bool cond_eval(const struct cond *c, const struct cw_record *rec);
 void cond_free(struct cond *c);
 
@@ -126,7 +129,8 @@ void cond_analyze(const struct cond *c, struct cond_analysis *out);
  */
 struct cond *cond_and_not(struct cond *a, struct cond *b);
 
-struct cond_env *cond_env_new(void);
+/* An empty environment: 0 or -ENOMEM, *out NULL on error. */
+int cond_env_new(struct cond_env **out);
 void cond_env_free(struct cond_env *env);
 /*
  * cond_env_set_list - define or replace a list. pos (may be NULL) gives one

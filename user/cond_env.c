@@ -56,9 +56,10 @@ bool cond_add_list(struct parser *p, struct cnode *n, const struct env_list *l,
 
 /* ---- environment ----------------------------------------------------- */
 
-struct cond_env *cond_env_new(void)
+int cond_env_new(struct cond_env **out)
 {
-	return calloc(1, sizeof(struct cond_env));
+	*out = calloc(1, sizeof(struct cond_env));
+	return *out ? 0 : -ENOMEM;
 }
 
 static void env_list_clear(struct env_list *l)

@@ -239,22 +239,23 @@ static int open_listener(struct health *h, const char *addr,
 	return fd;
 }
 
-struct health *health__open(const char *addr, struct metrics *m, uint32_t stale_after_ms)
+int health__open(struct health **out, const char *addr, struct metrics *m,
+		 uint32_t stale_after_ms)
 {
 	struct sockaddr_storage ss;
 	struct health *h = NULL;
 	socklen_t len;
 	int fd;
 
+	*out = NULL;
 	if (health_parse_listen(addr, &ss, &len)) {
 		log_error("health: --listen %s: want ADDR:PORT with a numeric address, "
 			  "e.g. 127.0.0.1:8080 or [::1]:8080", addr ? addr : "(null)");
-		errno = EINVAL;
-		return NULL;
+		return -EINVAL;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return NULL;
+		return -ENOMEM;
 	h->m = m;
 	h->fd = -1;
 	h->ipv6 = ss.ss_family == AF_INET6;
@@ -264,11 +265,11 @@ struct health *health__open(const char *addr, struct metrics *m, uint32_t stale_
 	fd = open_listener(h, addr, &ss, len);
 	if (fd < 0) {
 		free(h);
-		errno = -fd;
-		return NULL;
+		return fd;
 	}
 	h->fd = fd;
-	return h;
+	*out = h;
+	return 0;
 }
 
 int health__serve(struct health *h)
@@ -299,20 +300,23 @@ int health__serve(struct health *h)
 	return 0;
 }
 
-struct health *health__start(const char *addr, struct metrics *m, uint32_t stale_after_ms)
+int health__start(struct health **out, const char *addr, struct metrics *m,
+		  uint32_t stale_after_ms)
 {
-	struct health *h = health__open(addr, m, stale_after_ms);
+	struct health *h;
 	int err;
 
-	if (!h)
-		return NULL;
+	*out = NULL;
+	err = health__open(&h, addr, m, stale_after_ms);
+	if (err)
+		return err;
 	err = health__serve(h);
 	if (err) {
 		health__stop(h);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return h;
+	*out = h;
+	return 0;
 }
 
 uint16_t health__port(const struct health *h)

@@ -54,7 +54,8 @@ int health_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
  * capabilities of the thread that creates it, and capset() changes only
  * the calling thread.
  */
-struct health *health__open(const char *addr, struct metrics *m, uint32_t stale_after_ms);
+int health__open(struct health **out, const char *addr, struct metrics *m,
+		 uint32_t stale_after_ms);
 
 /* health__serve - start the server thread on an opened endpoint: 0 or -EIO (logged). */
 int health__serve(struct health *h);
@@ -65,11 +66,13 @@ int health__serve(struct health *h);
  * @m: read on every request; must outlive the server.
  * @stale_after_ms: heartbeat age at which /healthz fails; 0 means
  *                  CW_HEALTH_STALE_MS.
- * Logs one line naming --listen and the reason on failure, and returns
- * NULL with errno set (EINVAL for a bad address, the bind/listen errno
- * such as EADDRINUSE or EACCES otherwise).
+ * Returns 0, or -EINVAL for a bad address, -ENOMEM, -EIO when the server
+ * cannot start, the bind/listen -errno such as -EADDRINUSE or -EACCES
+ * otherwise; *out NULL on error. Logs one line naming --listen and the
+ * reason on each failure but -ENOMEM.
  */
-struct health *health__start(const char *addr, struct metrics *m, uint32_t stale_after_ms);
+int health__start(struct health **out, const char *addr, struct metrics *m,
+		  uint32_t stale_after_ms);
 
 /* The bound port (useful with port 0). */
 uint16_t health__port(const struct health *h);

@@ -236,7 +236,8 @@ int inventory__run(const struct inventory_opts *o)
 	err = findings_new(&f, &fo);
 	if (err)
 		goto runtime;
-	v.pods = pods__new(&(struct pods_opts){ .host_root = v.root });
+	/* Without the pod index (out of memory) findings just name no pod. */
+	(void)pods__new(&v.pods, &(struct pods_opts){ .host_root = v.root });
 	control_plane = findings_is_control_plane(v.root);
 	for (size_t i = 0; i < v.nitems; i++) {
 		v.cur = &v.items[i];

@@ -374,20 +374,20 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct k8s *k8s__new(const struct k8s_opts *opts)
+int k8s__new(struct k8s **out, const struct k8s_opts *opts)
 {
 	struct k8s *k;
 
+	*out = NULL;
 	if (!opts || !opts->config || !opts->node_name || !opts->node_name[0]) {
 		if (opts)
 			kube_config_free(opts->config);
-		errno = EINVAL;
-		return NULL;
+		return -EINVAL;
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		kube_config_free(opts->config);
-		return NULL;
+		return -ENOMEM;
 	}
 	k->cfg = opts->config;
 	k->token.path = k->cfg->token_file;
@@ -405,10 +405,10 @@ struct k8s *k8s__new(const struct k8s_opts *opts)
 	k->curl = curl_easy_init();
 	if (!k->node || !k->curl) {
 		k8s__free(k);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
-	return k;
+	*out = k;
+	return 0;
 }
 
 int k8s__start(struct k8s *k)

@@ -67,8 +67,12 @@ struct k8s_stats {
 
 struct k8s;
 
-/* NULL + errno (EINVAL: no node name or config). Does not start the thread. */
-struct k8s *k8s__new(const struct k8s_opts *opts);
+/*
+ * 0, -EINVAL (no node name or config) or -ENOMEM; *out NULL on error.
+ * Owns opts->config from the call on, also on error. Does not start the
+ * thread.
+ */
+int k8s__new(struct k8s **out, const struct k8s_opts *opts);
 /* Start the list/watch thread. 0 or -errno. */
 int k8s__start(struct k8s *k);
 /* Stop the thread (aborts a transfer within about a second) and free. */

@@ -32,17 +32,16 @@ static uint32_t bucket_of(const struct lru *l, uint64_t key)
 	return (uint32_t)(key & (l->nbuckets - 1));
 }
 
-struct lru *lru__new(size_t max_entries, size_t value_size)
+int lru__new(struct lru **out, size_t max_entries, size_t value_size)
 {
 	struct lru *l;
 
-	if (!max_entries || !value_size || max_entries >= NIL) {
-		errno = EINVAL;
-		return NULL;
-	}
+	*out = NULL;
+	if (!max_entries || !value_size || max_entries >= NIL)
+		return -EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return NULL;
+		return -ENOMEM;
 	l->max = max_entries;
 	l->value_size = value_size;
 	for (l->nbuckets = 16; l->nbuckets < max_entries; l->nbuckets <<= 1)
@@ -50,12 +49,12 @@ struct lru *lru__new(size_t max_entries, size_t value_size)
 	l->buckets = malloc(l->nbuckets * sizeof(*l->buckets));
 	if (!l->buckets) {
 		free(l);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	memset(l->buckets, 0xff, l->nbuckets * sizeof(*l->buckets));
 	l->head = l->tail = NIL;
-	return l;
+	*out = l;
+	return 0;
 }
 
 void lru__free(struct lru *l)

@@ -16,8 +16,8 @@
 
 struct lru;
 
-/* NULL + errno (EINVAL for a zero size, ENOMEM). */
-struct lru *lru__new(size_t max_entries, size_t value_size);
+/* 0, -EINVAL for a zero size, or -ENOMEM; *out NULL on error. */
+int lru__new(struct lru **out, size_t max_entries, size_t value_size);
 void lru__free(struct lru *l);
 
 /* The value for key, now most recently used; NULL when absent. */

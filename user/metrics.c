@@ -218,15 +218,16 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-struct metrics *metrics_new(size_t max_rule_slots)
+int metrics_new(struct metrics **out, size_t max_rule_slots)
 {
 	struct metrics *m = NULL;
 	size_t n = 0;
 	int err;
 
+	*out = NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return NULL;
+		return -ENOMEM;
 	for (int i = 0; i < CW_M__COUNT; i++) {
 		m->off[i] = n;
 		n += label_cells(families[i].labels);
@@ -237,10 +238,10 @@ struct metrics *metrics_new(size_t max_rule_slots)
 	m->slots = calloc(m->cap + N_PRIORITIES, sizeof(*m->slots));
 	m->pods = calloc(CW_METRICS_POD_SLOTS + 1, sizeof(*m->pods));
 	if (!m->vals || !m->slots || !m->pods) {
-		err = ENOMEM;
+		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = pthread_mutex_init(&m->slot_lock, NULL);
+	err = -pthread_mutex_init(&m->slot_lock, NULL);
 	if (err)
 		goto cleanup;
 	for (size_t i = 0; i < N_PRIORITIES; i++)
@@ -248,15 +249,15 @@ struct metrics *metrics_new(size_t max_rule_slots)
 	metrics_set(m, CW_M_BUILD_INFO, 0, 1);
 	metrics_set(m, CW_M_START_TIME_SECONDS, 0,
 		    (int64_t)(now_ns(CLOCK_REALTIME) / 1000000000ull));
-	return m;
+	*out = m;
+	return 0;
 
 cleanup:
 	free(m->vals);
 	free(m->slots);
 	free(m->pods);
 	free(m);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 void metrics_free(struct metrics *m)

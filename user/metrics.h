@@ -92,9 +92,10 @@ enum cw_lost_reason {
  * metrics_new - all families at zero, build_info and start_time set.
  * @max_rule_slots: distinct (rule, priority) pairs kept across reloads;
  *                  0 means CW_METRICS_RULE_SLOTS.
- * Returns NULL and sets errno on allocation failure.
+ * Returns 0 or -ENOMEM (another -errno if the lock cannot be set up);
+ * *out NULL on error.
  */
-struct metrics *metrics_new(size_t max_rule_slots);
+int metrics_new(struct metrics **out, size_t max_rule_slots);
 void metrics_free(struct metrics *m);
 
 /* Counter += n. Out-of-range ids or labels are ignored (programming error). */

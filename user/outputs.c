@@ -157,8 +157,7 @@ static int open_alerts(struct outputs *out, const struct outputs_opts *o, const 
 	ao.color = ao.text && tty && !o->no_color && !getenv("NO_COLOR");
 	ao.sink = on_alert_line;
 	ao.sink_ctx = out;
-	out->alerts = alert_writer_new(&ao, out->alerts_file.f);
-	return out->alerts ? 0 : -ENOMEM;
+	return alert_writer_new(&out->alerts, &ao, out->alerts_file.f);
 }
 
 int outputs_open(struct outputs **outp, const struct outputs_opts *o, const struct dump_opts *dump,

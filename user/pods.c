@@ -33,13 +33,14 @@ struct pods {
 	uint64_t scans, skipped;
 };
 
-struct pods *pods__new(const struct pods_opts *opts)
+int pods__new(struct pods **out, const struct pods_opts *opts)
 {
 	struct pods *p = calloc(1, sizeof(*p));
 	const char *hr = opts && opts->host_root ? opts->host_root : "/";
 
+	*out = NULL;
 	if (!p)
-		return NULL;
+		return -ENOMEM;
 	snprintf(p->root, sizeof(p->root), "%s", strcmp(hr, "/") ? hr : "");
 	while (p->root[0] && p->root[strlen(p->root) - 1] == '/')
 		p->root[strlen(p->root) - 1] = '\0';
@@ -47,7 +48,8 @@ struct pods *pods__new(const struct pods_opts *opts)
 	p->max_ctrs = p->max_pods * 4;
 	p->min_refresh_ms = opts && opts->min_refresh_ms ? opts->min_refresh_ms : 2000;
 	p->refresh_ms = opts && opts->refresh_ms ? opts->refresh_ms : 30000;
-	return p;
+	*out = p;
+	return 0;
 }
 
 void pods__free(struct pods *p)

@@ -44,8 +44,11 @@ struct pods_opts {
 
 struct pods;
 
-/* NULL + errno. A missing var/log/pods is not an error: the index is empty. */
-struct pods *pods__new(const struct pods_opts *opts);
+/*
+ * 0 or -ENOMEM, *out NULL on error. A missing var/log/pods is not an
+ * error: the index is empty.
+ */
+int pods__new(struct pods **out, const struct pods_opts *opts);
 void pods__free(struct pods *p);
 
 /* Rescan now. 0, or -errno when var/log/pods exists but cannot be read. */

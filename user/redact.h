@@ -110,8 +110,11 @@ extern const struct opt_table redact_options;
  */
 int redact_open(struct redact **out, const struct redact_opts *o);
 
-/* An empty redactor: the fixed shapes only, no names, prefixes or programs. */
-struct redact *redact_new(void);
+/*
+ * An empty redactor: the fixed shapes only, no names, prefixes or programs.
+ * 0 or -ENOMEM, *out NULL on error.
+ */
+int redact_new(struct redact **out);
 void redact_free(struct redact *r);
 
 /*

@@ -324,10 +324,11 @@ int redact_add(struct redact *r, enum redact_list list, const char *item, char *
 	}
 }
 
-struct redact *redact_new(void)
+int redact_new(struct redact **out)
 {
 	struct redact *r = calloc(1, sizeof(*r));
 
+	*out = NULL;
 	if (!r)
 		goto cleanup;
 	r->mask_cap = MASK_START;
@@ -346,11 +347,11 @@ struct redact *redact_new(void)
 	r->trig['b'] |= T_AUTH;
 	r->trig['B'] |= T_AUTH;
 	r->trig['-'] |= T_PEM;
-	return r;
+	*out = r;
+	return 0;
 cleanup:
 	redact_free(r);
-	errno = ENOMEM;
-	return NULL;
+	return -ENOMEM;
 }
 
 void redact_free(struct redact *r)
@@ -462,10 +463,10 @@ int redact_open(struct redact **out, const struct redact_opts *o)
 			 "spool and the backend as they are, with any secret they carry");
 		return 0;
 	}
-	r = redact_new();
-	if (!r) {
+	err = redact_new(&r);
+	if (err) {
 		log_error("redact: out of memory");
-		return -ENOMEM;
+		return err;
 	}
 	opts_lists(o, lists);
 	for (size_t l = 0; l < ARRAY_LEN(lists); l++) {

@@ -34,6 +34,7 @@ struct repeats {
 int repeats_new(struct repeats **out, const struct repeats_opts *o)
 {
 	struct repeats *r;
+	int err;
 
 	*out = NULL;
 	if (!o->window_ns || !o->lookup || !o->emit)
@@ -44,9 +45,13 @@ int repeats_new(struct repeats **out, const struct repeats_opts *o)
 	r->o = *o;
 	if (!r->o.max_keys)
 		r->o.max_keys = CW_REPEATS_MAX;
-	r->keys = lru__new(r->o.max_keys, sizeof(struct tracked));
+	err = lru__new(&r->keys, r->o.max_keys, sizeof(struct tracked));
+	if (err) {
+		repeats_free(r);
+		return err;
+	}
 	r->rec = malloc(sizeof(*r->rec));
-	if (!r->keys || !r->rec) {
+	if (!r->rec) {
 		repeats_free(r);
 		return -ENOMEM;
 	}

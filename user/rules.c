@@ -83,14 +83,14 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 				"syscall opens)", ru->source);
 		return;
 	}
-	c = cond_compile_src(ru->cond.s ? ru->cond.s : "", r->env, &src, &e);
-	if (c && ru->nexcs) {
+	if (!cond_compile_src(&c, ru->cond.s ? ru->cond.s : "", r->env, &src, &e) &&
+	    ru->nexcs) {
 		rules_exc_text(L, ru, &xt);
 		if (xt.len) {
 			struct cond_src xs = { xt.segs, xt.nsegs };
-			struct cond *x = cond_compile_src(xt.s, r->env, &xs, &e);
+			struct cond *x;
 
-			if (!x) {
+			if (cond_compile_src(&x, xt.s, r->env, &xs, &e)) {
 				cond_free(c);
 				c = NULL;
 				snprintf(e.msg + strlen(e.msg), sizeof(e.msg) - strlen(e.msg),
@@ -139,8 +139,7 @@ static void compile_rule(struct loader *L, struct cw_rule *ru)
 		while (n && (ru->output[n - 1] == '\n' || ru->output[n - 1] == ' '))
 			ru->output[--n] = '\0';
 	}
-	ru->out = tmpl_compile(ru->output ? ru->output : "", unknown, sizeof(unknown));
-	if (!ru->out) {
+	if (tmpl_compile(&ru->out, ru->output ? ru->output : "", unknown, sizeof(unknown))) {
 		L->oom = true;
 		return;
 	}
@@ -157,8 +156,7 @@ static void compile_all(struct loader *L)
 	struct rules *r = L->r;
 	struct cond_error e;
 
-	r->env = cond_env_new();
-	if (!r->env) {
+	if (cond_env_new(&r->env)) {
 		L->oom = true;
 		return;
 	}
@@ -175,9 +173,9 @@ static void compile_all(struct loader *L)
 	}
 	/* Compile each macro on its own so that unused ones are checked too. */
 	for (int i = 0; i < r->nmacros; i++) {
-		struct cond *c = cond_compile(r->macros[i].name, r->env, &e);
+		struct cond *c;
 
-		if (!c)
+		if (cond_compile(&c, r->macros[i].name, r->env, &e))
 			rules_diag_push(L, &e);
 		cond_free(c);
 	}
@@ -186,17 +184,17 @@ static void compile_all(struct loader *L)
 			compile_rule(L, r->all[i]);
 }
 
-struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag *diag)
+int rules_load(struct rules **out, const char *const *files, int nfiles,
+	       struct rules_diag *diag)
 {
 	struct loader L = { .diag = diag };
 	struct rules *r;
 
+	*out = NULL;
 	memset(diag, 0, sizeof(*diag));
 	r = calloc(1, sizeof(*r));
-	if (!r) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!r)
+		return -ENOMEM;
 	L.r = r;
 	for (int i = 0; !L.oom && i < nfiles; i++) {
 		struct stat st;
@@ -216,12 +214,12 @@ struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag
 			snprintf(e->msg, sizeof(e->msg), "out of memory loading rules");
 		}
 		rules_free(r);
-		errno = L.oom ? ENOMEM : EINVAL;
-		return NULL;
+		return L.oom ? -ENOMEM : -EINVAL;
 	}
 	log_debug("rules: %d rules loaded (%d defined) from %d files", r->nactive, r->nall,
 		  r->nfiles);
-	return r;
+	*out = r;
+	return 0;
 }
 
 void rules_free(struct rules *r)
@@ -375,8 +373,7 @@ int rules_validate(const char *const *files, int nfiles, bool verbose, FILE *out
 		fprintf(err, "credwatch: --validate-rules: out of memory\n");
 		return 2;
 	}
-	r = rules_load(files, nfiles, diag);
-	if (!r) {
+	if (rules_load(&r, files, nfiles, diag)) {
 		rules_diag_print(diag, err);
 		free(diag);
 		return 2;
@@ -411,17 +408,16 @@ void rules_files(const struct rules_opts *o, const char ***files, int *n)
 	*n = 1;
 }
 
-struct rules *rules_open(const struct rules_opts *o, struct rules_diag *diag)
+int rules_open(struct rules **out, const struct rules_opts *o, struct rules_diag *diag)
 {
 	const char **files;
-	struct rules *r;
-	int n;
+	int n, err;
 
 	rules_files(o, &files, &n);
-	r = rules_load(files, n, diag);
-	if (r)
-		rules_set_match_all(r, o->matching && !strcmp(o->matching, "all"));
-	return r;
+	err = rules_load(out, files, n, diag);
+	if (!err)
+		rules_set_match_all(*out, o->matching && !strcmp(o->matching, "all"));
+	return err;
 }
 
 static const struct opt_desc rules_option_list[] = {

@@ -63,8 +63,9 @@ enum cw_priority {
 	CW_PRIO_WARNING, CW_PRIO_NOTICE, CW_PRIO_INFORMATIONAL, CW_PRIO_DEBUG,
 };
 
-/* NULL on error (diag filled; errno EINVAL, or ENOMEM). */
-struct rules *rules_load(const char *const *files, int nfiles, struct rules_diag *diag);
+/* 0, -EINVAL (diag filled) or -ENOMEM (said in diag too); *out NULL on error. */
+int rules_load(struct rules **out, const char *const *files, int nfiles,
+	       struct rules_diag *diag);
 
 struct rules_opts {
 	struct strlist files;	/* --rules; none: rules_files()'s default */
@@ -81,8 +82,11 @@ extern const struct opt_table rules_options;
  */
 void rules_files(const struct rules_opts *o, const char ***files, int *n);
 
-/* rules_open - rules_load() of the files in effect, with --rule-matching applied. */
-struct rules *rules_open(const struct rules_opts *o, struct rules_diag *diag);
+/*
+ * rules_open - rules_load() of the files in effect, with --rule-matching
+ * applied. Returns and fills what rules_load() does.
+ */
+int rules_open(struct rules **out, const struct rules_opts *o, struct rules_diag *diag);
 void rules_free(struct rules *r);
 /* Enabled rules that will be evaluated. */
 int rules_count(const struct rules *r);

@@ -44,11 +44,12 @@ static int add_part(struct tmpl *t, const char *s, size_t len, int field, int in
 	return 0;
 }
 
-struct tmpl *tmpl_compile(const char *text, char *unknown, size_t size)
+int tmpl_compile(struct tmpl **out, const char *text, char *unknown, size_t size)
 {
 	struct tmpl *t = calloc(1, sizeof(*t));
 	const char *s = text, *lit = text;
 
+	*out = NULL;
 	if (unknown && size)
 		unknown[0] = '\0';
 	if (!t)
@@ -93,11 +94,11 @@ struct tmpl *tmpl_compile(const char *text, char *unknown, size_t size)
 	}
 	if (s > lit && add_part(t, lit, (size_t)(s - lit), -1, 0))
 		goto oom;
-	return t;
+	*out = t;
+	return 0;
 oom:
 	tmpl_free(t);
-	errno = ENOMEM;
-	return NULL;
+	return -ENOMEM;
 }
 
 void tmpl_render(const struct tmpl *t, const struct cw_record *rec, struct jbuf *out)

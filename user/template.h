@@ -20,10 +20,10 @@
 struct tmpl;
 
 /*
- * tmpl_compile - NULL with errno ENOMEM on failure. When unknown is not
+ * tmpl_compile - 0 or -ENOMEM, *out NULL on error. When unknown is not
  * NULL it receives the first unknown field name ("" when none).
  */
-struct tmpl *tmpl_compile(const char *text, char *unknown, size_t size);
+int tmpl_compile(struct tmpl **out, const char *text, char *unknown, size_t size);
 /* Append the substituted text, raw (not JSON-quoted), to out. */
 void tmpl_render(const struct tmpl *t, const struct cw_record *rec, struct jbuf *out);
 /*

@@ -49,6 +49,7 @@ struct throttle {
 int throttle_new(struct throttle **out, const struct throttle_opts *o)
 {
 	struct throttle *t = calloc(1, sizeof(*t));
+	int err;
 
 	*out = NULL;
 	if (!t)
@@ -56,11 +57,12 @@ int throttle_new(struct throttle **out, const struct throttle_opts *o)
 	t->o = *o;
 	if (!t->o.interval_ns)
 		t->o.interval_ns = 60ULL * 1000000000ULL;
-	t->cgroups = lru__new(CW_BUDGETS_MAX, sizeof(struct cg_seen));
-	t->pods = lru__new(THROTTLE_PODS_MAX, sizeof(struct pod_acct));
-	if (!t->cgroups || !t->pods) {
+	err = lru__new(&t->cgroups, CW_BUDGETS_MAX, sizeof(struct cg_seen));
+	if (!err)
+		err = lru__new(&t->pods, THROTTLE_PODS_MAX, sizeof(struct pod_acct));
+	if (err) {
 		throttle_free(t);
-		return -ENOMEM;
+		return err;
 	}
 	*out = t;
 	return 0;

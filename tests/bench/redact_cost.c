@@ -137,11 +137,11 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	long iters = argc > 2 ? atol(argv[2]) : 200000;
 	struct cw_record *rec = malloc(sizeof(*rec));
-	struct redact *r = redact_new();
+	struct redact *r = NULL;
 	char node[CW_ARGS_MAX], hostile[CW_ARGS_MAX], why[256];
 	size_t o = 0;
 
-	if (!rec || !r) {
+	if (!rec || redact_new(&r)) {	/* either sets errno to ENOMEM */
 		perror("redact_cost");
 		return 1;
 	}

@@ -18,6 +18,15 @@
 
 #define SEC 1000000000ull
 
+static struct alert_writer *new_writer(const struct alert_opts *o, FILE *out)
+{
+	struct alert_writer *w = NULL;
+
+	assert_int_equal(alert_writer_new(&w, o, out), 0);
+	assert_non_null(w);
+	return w;
+}
+
 struct fixture {
 	char dir[64];
 	struct rules *rules;
@@ -48,8 +57,7 @@ static int setup(void **state)
 	      "  output: \"token read by %proc.name (cmd=%proc.cmdline pod=%k8s.pod.name)\"\n", f);
 	fclose(f);
 	files[0] = path;
-	fx->rules = rules_load(files, 1, &d);
-	if (!fx->rules)
+	if (rules_load(&fx->rules, files, 1, &d))
 		return -1;
 	record_reset(&fx->rec);
 	field_set_str(&fx->rec, CW_F_CRED_KIND, 0, "sa_token");
@@ -186,7 +194,7 @@ static void test_alert_rate_limit_counts_and_reports_suppressed(void **state)
 		.rate = 2, .burst = 5, .summary_interval_ns = 10 * SEC,
 		.hostname = "h", .sink = capture, .sink_ctx = &s,
 	};
-	struct alert_writer *w = alert_writer_new(&o, NULL);
+	struct alert_writer *w = new_writer(&o, NULL);
 	uint64_t t = 1000 * SEC, written, suppressed;
 	int ok = 0;
 	cJSON *j, *of, *by;
@@ -251,7 +259,7 @@ static void test_alert_rate_zero_means_unlimited(void **state)
 	struct fixture *fx = *state;
 	struct sink s = { 0 };
 	struct alert_opts o = { .rate = 0, .hostname = "h", .sink = capture, .sink_ctx = &s };
-	struct alert_writer *w = alert_writer_new(&o, NULL);
+	struct alert_writer *w = new_writer(&o, NULL);
 	int ok = 0;
 
 	for (int i = 0; i < 200; i++)
@@ -268,7 +276,7 @@ static void test_alert_many_readers_never_lose_counts(void **state)
 	struct fixture *fx = *state;
 	struct sink s = { 0 };
 	struct alert_opts o = { .rate = 1, .burst = 1, .hostname = "h", .sink = capture, .sink_ctx = &s };
-	struct alert_writer *w = alert_writer_new(&o, NULL);
+	struct alert_writer *w = new_writer(&o, NULL);
 	uint64_t written, suppressed;
 	cJSON *j;
 
@@ -298,7 +306,7 @@ static void test_alert_text_has_no_control_characters(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct alert_writer *w = alert_writer_new(&o, out);
+	struct alert_writer *w = new_writer(&o, out);
 
 	field_set_str(&fx->rec, CW_F_PROC_CMDLINE, 0, "evil\033[2J\r\nforged line\a\x7f\xff");
 	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), 1);
@@ -314,7 +322,7 @@ static void test_alert_text_has_no_control_characters(void **state)
 	o.color = true;
 	buf = NULL;
 	out = open_memstream(&buf, &len);
-	w = alert_writer_new(&o, out);
+	w = new_writer(&o, out);
 	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), 1);
 	alert_writer_free(w);
 	fclose(out);
@@ -337,7 +345,7 @@ static void test_alert_builtin_has_falco_shape_and_no_limit(void **state)
 	struct sink s = { 0 };
 	struct alert_opts o = { .rate = 1, .burst = 1, .hostname = "h", .sink = capture,
 				.sink_ctx = &s };
-	struct alert_writer *w = alert_writer_new(&o, NULL);
+	struct alert_writer *w = new_writer(&o, NULL);
 	struct alert_builtin b = {
 		.rule = "credwatch: pod throttled", .priority = CW_PRIO_WARNING,
 		.time_ns = 1763858601000000042ull, .output = "Pod a/b flooded", .tags = tags,
@@ -376,7 +384,7 @@ static void test_alert_text_names_the_count_of_aggregated_records(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	struct alert_writer *w = alert_writer_new(&o, out);
+	struct alert_writer *w = new_writer(&o, out);
 
 	fx->rec.count = 250;
 	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), 1);
@@ -394,7 +402,7 @@ static void test_alert_write_failure_is_reported(void **state)
 	struct fixture *fx = *state;
 	struct alert_opts o = { .rate = 0, .hostname = "h" };
 	FILE *ro = fopen("/dev/null", "r");
-	struct alert_writer *w = alert_writer_new(&o, ro);
+	struct alert_writer *w = new_writer(&o, ro);
 
 	assert_int_equal(alert_writer_emit(w, fx->rule, &fx->rec, SEC), -EIO);
 	alert_writer_free(w);

@@ -619,11 +619,12 @@ static void test_attrib_parent_cmdline_is_redacted(void **state)
 	static struct cw_event e;
 	static struct cw_record rec;
 	char path[64], buf[256], why[128];
-	struct redact *r = redact_new();
+	struct redact *r = NULL;
 	struct attrib *a;
 	pid_t child;
 	ssize_t n = 0;
 
+	assert_int_equal(redact_new(&r), 0);
 	assert_non_null(r);
 	assert_int_equal(redact_add(r, REDACT_LIST_NAMES, "password", why, sizeof(why)), 0);
 	o.redact = r;

@@ -273,7 +273,7 @@ static void cache_resolves(bool no_handles)
 	gone = mkcg(T_HOST "/gone");
 	rmcg(T_HOST "/gone");
 
-	c = cgroup_cache__new(&o);
+	assert_int_equal(cgroup_cache__new(&c, &o), 0);
 	assert_non_null(c);
 	assert_int_equal(cgroup_cache__lookup(c, ctr, &a), 0);
 	assert_int_equal(a.kind, CG_CONTAINER);
@@ -324,10 +324,11 @@ static void test_cgroup_cache_resolves_ids_by_bounded_walk(void **state)
 static void test_cgroup_cache_root_cgroup_is_host(void **state)
 {
 	struct cgroup_cache_opts o = { .root = cg_root };
-	struct cgroup_cache *c = cgroup_cache__new(&o);
+	struct cgroup_cache *c = NULL;
 	struct cgroup_attr a;
 	struct stat st;
 
+	assert_int_equal(cgroup_cache__new(&c, &o), 0);
 	assert_non_null(c);
 	assert_int_equal(stat(cg_root, &st), 0);
 	assert_int_equal(cgroup_cache__lookup(c, st.st_ino, &a), 0);
@@ -346,7 +347,7 @@ static void test_cgroup_cache_walk_budget_is_bounded(void **state)
 	mkcg(T_QOS);
 	mkcg(T_POD);
 	ctr = mkcg(T_CTR);
-	c = cgroup_cache__new(&o);
+	assert_int_equal(cgroup_cache__new(&c, &o), 0);
 	assert_non_null(c);
 	assert_int_not_equal(cgroup_cache__lookup(c, ctr, &a), 0);
 	assert_int_equal(a.kind, CG_UNKNOWN);
@@ -360,9 +361,10 @@ static void test_cgroup_cache_walk_budget_is_bounded(void **state)
 static void test_cgroup_cache_rejects_missing_root(void **state)
 {
 	struct cgroup_cache_opts o = { .root = "/nonexistent/cgroup" };
+	struct cgroup_cache *c = (struct cgroup_cache *)1;
 
-	assert_null(cgroup_cache__new(&o));
-	assert_int_equal(errno, ENOENT);
+	assert_int_equal(cgroup_cache__new(&c, &o), -ENOENT);
+	assert_null(c);
 }
 
 static void test_cgroup_root_detect_uses_host_root_mountinfo(void **state)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,29 @@
 
 #include "user/cond.h"
 #include "user/fields.h"
+
+/* cond_compile_src(), checking that *out is set exactly when it returns 0. */
+static struct cond *compile_src(const char *text, const struct cond_env *env,
+				const struct cond_src *src, struct cond_error *err)
+{
+	struct cond *c = (struct cond *)1;
+	int ret = cond_compile_src(&c, text, env, src, err);
+
+	if (ret)
+		assert_true(ret == -EINVAL || ret == -ENOMEM);
+	assert_int_equal(ret == 0, c != NULL);
+	return c;
+}
+
+static struct cond *compile(const char *text, const struct cond_env *env,
+			    struct cond_error *err)
+{
+	struct cond *c = (struct cond *)1;
+	int ret = cond_compile(&c, text, env, err);
+
+	assert_int_equal(ret == 0, c != NULL);
+	return c;
+}
 
 static void sample_record(struct cw_record *rec)
 {
@@ -48,8 +72,9 @@ static struct cond_env *sample_env(void)
 	};
 	static const struct cond_srcseg badseg[] = { { 0, "m.yaml", 3, 14 } };
 	struct cond_src badsrc = { badseg, 1 };
-	struct cond_env *env = cond_env_new();
+	struct cond_env *env = NULL;
 
+	assert_int_equal(cond_env_new(&env), 0);
 	assert_non_null(env);
 	assert_int_equal(cond_env_set_list(env, "shells", shells, NULL, 3), 0);
 	assert_int_equal(cond_env_set_list(env, "netbins", netbins, NULL, 2), 0);
@@ -218,7 +243,7 @@ static void test_cond_accept_table_evaluates_as_expected(void **state)
 	sample_record(&rec);
 	for (size_t i = 0; i < sizeof(accept_cases) / sizeof(accept_cases[0]); i++) {
 		const struct accept_case *tc = &accept_cases[i];
-		struct cond *c = cond_compile(tc->text, env, &err);
+		struct cond *c = compile(tc->text, env, &err);
 
 		if (!c)
 			fail_msg("compile '%s': %d:%d: %s", tc->text, err.line, err.col, err.msg);
@@ -329,7 +354,7 @@ static void test_cond_analysis_decides_what_opens_can_match(void **state)
 
 	for (size_t i = 0; i < sizeof(analysis_cases) / sizeof(analysis_cases[0]); i++) {
 		const struct analysis_case *tc = &analysis_cases[i];
-		struct cond *c = cond_compile(tc->text, env, &err);
+		struct cond *c = compile(tc->text, env, &err);
 
 		if (!c)
 			fail_msg("'%s': %s", tc->text, err.msg);
@@ -343,14 +368,14 @@ static void test_cond_analysis_decides_what_opens_can_match(void **state)
 	}
 	/* what attribution must read from /proc for a condition */
 	{
-		struct cond *c = cond_compile("proc.duration > 5 and (thread.cap_effective contains "
+		struct cond *c = compile("proc.duration > 5 and (thread.cap_effective contains "
 					      "CAP_SYS_ADMIN or proc.aname = sshd)", env, &err);
 
 		assert_non_null(c);
 		cond_analyze(c, &an);
 		assert_int_equal(an.wants, CW_WANT_PROC_START | CW_WANT_STATUS | CW_WANT_ANCESTORS);
 		cond_free(c);
-		c = cond_compile("evt.type = execve and proc.aname[9] = x", env, &err);
+		c = compile("evt.type = execve and proc.aname[9] = x", env, &err);
 		cond_analyze(c, &an);
 		assert_int_equal(an.wants, 0);	/* settled: nothing to read */
 		cond_free(c);
@@ -365,7 +390,7 @@ static void test_cond_reject_table_reports_position_and_reason(void **state)
 
 	for (size_t i = 0; i < sizeof(reject_cases) / sizeof(reject_cases[0]); i++) {
 		const struct reject_case *tc = &reject_cases[i];
-		struct cond *c = cond_compile(tc->text, env, &err);
+		struct cond *c = compile(tc->text, env, &err);
 
 		if (c)
 			fail_msg("'%s' compiled", tc->text);
@@ -387,14 +412,14 @@ static void test_cond_deep_nesting_is_an_error_not_a_crash(void **state)
 	for (int i = 0; i < 500; i++)
 		text[n++] = '(';
 	strcpy(text + n, "proc.pid = 1");
-	assert_null(cond_compile(text, NULL, &err));
+	assert_null(compile(text, NULL, &err));
 	assert_non_null(strstr(err.msg, "nested too deeply"));
 
 	n = 0;
 	for (int i = 0; i < 500; i++)
 		n += (size_t)sprintf(text + n, "not ");
 	strcpy(text + n, "proc.pid = 1");
-	assert_null(cond_compile(text, NULL, &err));
+	assert_null(compile(text, NULL, &err));
 	assert_non_null(strstr(err.msg, "nested too deeply"));
 }
 
@@ -408,13 +433,13 @@ static void test_cond_source_map_points_into_the_file(void **state)
 	struct cond_error err;
 	char buf[600];
 
-	assert_null(cond_compile_src("proc.name = x and proc.pd = 1", NULL, &src, &err));
+	assert_null(compile_src("proc.name = x and proc.pd = 1", NULL, &src, &err));
 	assert_string_equal(err.file, "r.yaml");
 	assert_int_equal(err.line, 5);
 	assert_int_equal(err.col, 5);
 	assert_string_equal(cond_error_format(&err, buf, sizeof(buf)),
 			    "r.yaml:5:5: unknown field 'proc.pd'");
-	assert_null(cond_compile_src("proc.name = x and proc.pid = y", NULL, &src, &err));
+	assert_null(compile_src("proc.name = x and proc.pid = y", NULL, &src, &err));
 	assert_int_equal(err.line, 5);
 	assert_int_equal(err.col, 5 + 29 - 18);
 }
@@ -423,23 +448,24 @@ static void test_cond_env_redefinition_replaces(void **state)
 {
 	static const char *const a[] = { "curl" };
 	static const char *const b[] = { "wget" };
-	struct cond_env *env = cond_env_new();
+	struct cond_env *env = NULL;
 	struct cw_record rec;
 	struct cond_error err;
 	struct cond *c;
 
+	assert_int_equal(cond_env_new(&env), 0);
 	sample_record(&rec);
 	assert_int_equal(cond_env_set_list(env, "l", a, NULL, 1), 0);
 	assert_int_equal(cond_env_set_macro(env, "m", "proc.name in (l)", NULL), 0);
-	c = cond_compile("m", env, &err);
+	c = compile("m", env, &err);
 	assert_true(cond_eval(c, &rec));
 	cond_free(c);
 	assert_int_equal(cond_env_set_list(env, "l", b, NULL, 1), 0);
-	c = cond_compile("m", env, &err);
+	c = compile("m", env, &err);
 	assert_false(cond_eval(c, &rec));
 	cond_free(c);
 	assert_int_equal(cond_env_set_macro(env, "m", "not proc.name in (l)", NULL), 0);
-	c = cond_compile("m", env, &err);
+	c = compile("m", env, &err);
 	assert_true(cond_eval(c, &rec));
 	cond_free(c);
 	cond_env_free(env);
@@ -454,7 +480,7 @@ static void test_cond_eval_allocates_nothing(void **state)
 	size_t before;
 
 	sample_record(&rec);
-	c = cond_compile("net_or_shell and fd.name glob '/var/*/token' and "
+	c = compile("net_or_shell and fd.name glob '/var/*/token' and "
 			 "proc.cmdline icontains HTTP and not proc.pid in (pids, 7)", env, &err);
 	assert_non_null(c);
 	before = mallinfo2().uordblks;

@@ -197,9 +197,10 @@ static void test_event_record_fields_carry_no_argv_secret(void **state)
 {
 	struct cw_event *e = make_event();
 	struct cw_record *rec = malloc(sizeof(*rec));
-	struct redact *r = redact_new();
+	struct redact *r = NULL;
 	char why[128];
 
+	assert_int_equal(redact_new(&r), 0);
 	assert_non_null(r);
 	for (int l = 0; l < REDACT_LIST__MAX; l++) {
 		size_t n;

@@ -79,9 +79,9 @@ static int teardown(void **state)
 static struct rules *load_both(struct rules_diag *d)
 {
 	const char *files[] = { BASE, LOCAL };
-	struct rules *r = rules_load(files, 2, d);
+	struct rules *r = NULL;
 
-	if (!r)
+	if (rules_load(&r, files, 2, d))
 		rules_diag_print(d, stderr);
 	assert_non_null(r);
 	rules_set_match_all(r, true);
@@ -238,8 +238,7 @@ static void test_compat_rules_directory_loads_yaml_files_in_order(void **state)
 	snprintf(p, sizeof(p), "%s/nested.yaml", dir);
 	assert_int_equal(mkdir(p, 0700), 0);
 	files[0] = dir;
-	r = rules_load(files, 1, &d);
-	if (!r)
+	if (rules_load(&r, files, 1, &d))
 		rules_diag_print(&d, stderr);
 	assert_non_null(r);
 	assert_int_equal(rules_nfiles(r), 2);
@@ -249,7 +248,8 @@ static void test_compat_rules_directory_loads_yaml_files_in_order(void **state)
 	snprintf(p, sizeof(p), "%s/empty", tmpdir);
 	assert_int_equal(mkdir(p, 0700), 0);
 	files[0] = p;
-	assert_null(rules_load(files, 1, &d));
+	assert_int_equal(rules_load(&r, files, 1, &d), -EINVAL);
+	assert_null(r);
 	assert_non_null(strstr(d.items[0].msg, "no *.yaml or *.yml file"));
 }
 

@@ -38,11 +38,12 @@ static void test_golden_default_rules_match_expected_alerts(void **state)
 	FILE *ex = fopen("tests/fixtures/events/golden.expected", "r");
 	struct cw_record rec;
 	struct rules_diag d;
-	struct rules *r = rules_load(files, 1, &d);
+	struct rules *r = NULL;
 	char *line = NULL, want[512], got[512];
 	size_t cap = 0;
 	int n = 0, bad = 0, alerts = 0;
 
+	assert_int_equal(rules_load(&r, files, 1, &d), 0);
 	assert_non_null(ev);
 	assert_non_null(ex);
 	assert_non_null(r);

@@ -103,9 +103,9 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	cw_log_level = CW_LOG_ERROR;
-	f->m = metrics_new(4);
+	assert_int_equal(metrics_new(&f->m, 4), 0);
 	assert_non_null(f->m);
-	f->h = health__start("127.0.0.1:0", f->m, 0);
+	assert_int_equal(health__start(&f->h, "127.0.0.1:0", f->m, 0), 0);
 	assert_non_null(f->h);
 	assert_true(health__port(f->h) > 0);
 	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", health__port(f->h));
@@ -502,15 +502,15 @@ static void test_listen_parse_accepts_and_rejects(void **state)
 static void test_listen_on_busy_port_fails_with_eaddrinuse(void **state)
 {
 	struct fixture *f = *state;
+	struct health *h = (struct health *)1;
 	char addr[64];
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", health__port(f->h));
-	errno = 0;
-	assert_null(health__start(addr, f->m, 0));
-	assert_int_equal(errno, EADDRINUSE);
-	errno = 0;
-	assert_null(health__start("nonsense", f->m, 0));
-	assert_int_equal(errno, EINVAL);
+	assert_int_equal(health__start(&h, addr, f->m, 0), -EADDRINUSE);
+	assert_null(h);
+	h = (struct health *)1;
+	assert_int_equal(health__start(&h, "nonsense", f->m, 0), -EINVAL);
+	assert_null(h);
 }
 
 /* promtool (Debian package prometheus) is the reference linter. */

@@ -233,7 +233,7 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "test-token");
-	k = k8s__new(&o);
+	assert_int_equal(k8s__new(&k, &o), 0);
 	assert_non_null(k);
 	assert_int_equal(k8s__start(k), 0);
 	/* 503 -> list A -> watch (B added, A modified, drop) -> resume -> 410 -> relist -> D */
@@ -308,7 +308,7 @@ static void test_k8s_store_is_bounded_by_max_pods(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "test-token");
-	k = k8s__new(&o);
+	assert_int_equal(k8s__new(&k, &o), 0);
 	assert_non_null(k);
 	assert_int_equal(k8s__start(k), 0);
 	for (int i = 0; i < 400; i++) {	/* the watch adds B (and the relist has 2) */
@@ -333,7 +333,7 @@ static void test_k8s_wrong_token_keeps_backing_off_without_pods(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "wrong-token");
-	k = k8s__new(&o);
+	assert_int_equal(k8s__new(&k, &o), 0);
 	assert_non_null(k);
 	assert_int_equal(k8s__start(k), 0);
 	for (int i = 0; i < 400; i++) {
@@ -361,7 +361,7 @@ static void test_k8s_unreachable_api_backs_off_and_stops_promptly(void **state)
 		      "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		      "users:\n- name: u\n  user: {token: t}\n");
 	assert_int_equal(kube_config_load_file(p, &o.config), 0);
-	k = k8s__new(&o);
+	assert_int_equal(k8s__new(&k, &o), 0);
 	assert_non_null(k);
 	assert_int_equal(k8s__start(k), 0);
 	for (int i = 0; i < 400; i++) {
@@ -379,10 +379,13 @@ static void test_k8s_unreachable_api_backs_off_and_stops_promptly(void **state)
 static void test_k8s_new_requires_node_and_config(void **state)
 {
 	struct k8s_opts o = { .node_name = "" };
+	struct k8s *k = (struct k8s *)1;
 
-	assert_null(k8s__new(&o));
-	assert_int_equal(errno, EINVAL);
-	assert_null(k8s__new(NULL));
+	assert_int_equal(k8s__new(&k, &o), -EINVAL);
+	assert_null(k);
+	k = (struct k8s *)1;
+	assert_int_equal(k8s__new(&k, NULL), -EINVAL);
+	assert_null(k);
 	k8s__free(NULL);
 }
 

@@ -10,9 +10,18 @@
 
 #include "user/lru.h"
 
+static struct lru *new_lru(size_t max_entries, size_t value_size)
+{
+	struct lru *l = (struct lru *)1;
+
+	assert_int_equal(lru__new(&l, max_entries, value_size), 0);
+	assert_non_null(l);
+	return l;
+}
+
 static void test_lru_evicts_least_recently_used(void **state)
 {
-	struct lru *l = lru__new(3, sizeof(uint64_t));
+	struct lru *l = new_lru(3, sizeof(uint64_t));
 	uint64_t *v;
 
 	assert_non_null(l);
@@ -32,7 +41,7 @@ static void test_lru_evicts_least_recently_used(void **state)
 
 static void test_lru_put_existing_keeps_value_and_count(void **state)
 {
-	struct lru *l = lru__new(4, sizeof(uint64_t));
+	struct lru *l = new_lru(4, sizeof(uint64_t));
 
 	*(uint64_t *)lru__put(l, 7) = 70;
 	assert_int_equal(*(uint64_t *)lru__put(l, 7), 70);
@@ -42,7 +51,7 @@ static void test_lru_put_existing_keeps_value_and_count(void **state)
 
 static void test_lru_del_keeps_other_entries_reachable(void **state)
 {
-	struct lru *l = lru__new(1000, sizeof(uint64_t));
+	struct lru *l = new_lru(1000, sizeof(uint64_t));
 
 	for (uint64_t k = 0; k < 1000; k++)
 		*(uint64_t *)lru__put(l, k * 7919) = k;
@@ -69,16 +78,20 @@ static void test_lru_del_keeps_other_entries_reachable(void **state)
 
 static void test_lru_rejects_zero_sizes(void **state)
 {
-	assert_null(lru__new(0, 8));
-	assert_int_equal(errno, EINVAL);
-	assert_null(lru__new(8, 0));
+	struct lru *l = (struct lru *)1;
+
+	assert_int_equal(lru__new(&l, 0, 8), -EINVAL);
+	assert_null(l);
+	l = (struct lru *)1;
+	assert_int_equal(lru__new(&l, 8, 0), -EINVAL);
+	assert_null(l);
 	lru__free(NULL);
 }
 
 /* By-hand iteration and eviction, for values that own memory. */
 static void test_lru_at_and_oldest_walk_every_entry(void **state)
 {
-	struct lru *l = lru__new(4, sizeof(uint64_t));
+	struct lru *l = new_lru(4, sizeof(uint64_t));
 	uint64_t key, seen = 0;
 	uint64_t *v;
 

@@ -24,6 +24,15 @@
 #define CB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define CC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
+static struct pods *new_pods(const struct pods_opts *o)
+{
+	struct pods *p = NULL;
+
+	assert_int_equal(pods__new(&p, o), 0);
+	assert_non_null(p);
+	return p;
+}
+
 static bool has_container(const struct pod_ident *pi, const char *name)
 {
 	for (size_t i = 0; i < pi->ncontainers; i++)
@@ -35,7 +44,7 @@ static bool has_container(const struct pod_ident *pi, const char *name)
 static void test_pods_lookup_gives_namespace_name_and_containers(void **state)
 {
 	struct pods_opts o = { .host_root = FIXTURE };
-	struct pods *p = pods__new(&o);
+	struct pods *p = new_pods(&o);
 	struct pod_ident pi;
 	struct pods_stats st;
 
@@ -62,7 +71,7 @@ static void test_pods_lookup_gives_namespace_name_and_containers(void **state)
 static void test_pods_container_id_maps_to_name_and_pod(void **state)
 {
 	struct pods_opts o = { .host_root = FIXTURE "/" };
-	struct pods *p = pods__new(&o);
+	struct pods *p = new_pods(&o);
 	char name[64], uid[64];
 
 	assert_int_equal(pods__container(p, CA, name, sizeof(name), uid, sizeof(uid)), 0);
@@ -80,7 +89,7 @@ static void test_pods_container_id_maps_to_name_and_pod(void **state)
 static void test_pods_missing_tree_is_empty_not_an_error(void **state)
 {
 	struct pods_opts o = { .host_root = "/nonexistent-host-root" };
-	struct pods *p = pods__new(&o);
+	struct pods *p = new_pods(&o);
 	struct pod_ident pi;
 
 	assert_int_equal(pods__refresh(p), 0);
@@ -107,8 +116,8 @@ static void test_pods_miss_rescans_at_most_at_the_rate_limit(void **state)
 	assert_non_null(mkdtemp(tmp));
 	snprintf(p, sizeof(p), "mkdir -p %s/var/log/pods", tmp);
 	assert_int_equal(system(p), 0);
-	ps = pods__new(&slow);
-	pf = pods__new(&fast);
+	ps = new_pods(&slow);
+	pf = new_pods(&fast);
 	assert_int_equal(pods__lookup(ps, UA, &pi), -ENOENT);
 	assert_int_equal(pods__lookup(pf, UA, &pi), -ENOENT);
 	mkpod(tmp, "team-a_api-0_" UA);
@@ -140,7 +149,7 @@ static void test_pods_index_is_bounded(void **state)
 		snprintf(dir, sizeof(dir), "ns_pod-%d_00000000-0000-0000-0000-%012d", i, i);
 		mkpod(tmp, dir);
 	}
-	ps = pods__new(&o);
+	ps = new_pods(&o);
 	assert_int_equal(pods__refresh(ps), 0);
 	pods__stats(ps, &st);
 	assert_int_equal(st.pods, 5);
@@ -173,7 +182,7 @@ static void test_pods_hostile_names_are_skipped(void **state)
 	assert_int_equal(symlink("/var/log/pods/x/c/0.log", p), 0);	/* no uid in target */
 	snprintf(p, sizeof(p), "%s/var/log/containers/a_b_c-XYZ.log", tmp);
 	assert_int_equal(symlink("/var/log/pods/ns_a_" UA "/c/0.log", p), 0);
-	ps = pods__new(&o);
+	ps = new_pods(&o);
 	assert_int_equal(pods__refresh(ps), 0);
 	pods__stats(ps, &st);
 	assert_int_equal(st.pods, 0);

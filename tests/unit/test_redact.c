@@ -19,12 +19,20 @@
 
 #include "user/redact.h"
 
+static struct redact *new_redact(void)
+{
+	struct redact *r = NULL;
+
+	assert_int_equal(redact_new(&r), 0);
+	assert_non_null(r);
+	return r;
+}
+
 static struct redact *with_defaults(void)
 {
-	struct redact *r = redact_new();
+	struct redact *r = new_redact();
 	char why[256];
 
-	assert_non_null(r);
 	for (int l = 0; l < REDACT_LIST__MAX; l++) {
 		size_t n;
 		const char *const *items = redact_defaults(l, &n);
@@ -319,7 +327,7 @@ static void test_redact_small_output_is_cut_never_leaks(void **state)
 
 static void test_redact_nothing_configured_keeps_only_fixed_shapes(void **state)
 {
-	struct redact *r = redact_new();
+	struct redact *r = new_redact();
 
 	assert_string_equal(run(r, NULL, "kubectl|--token=abc|https://u:p@h", false),
 			    "kubectl --token=abc https://u:<redacted>@h");
@@ -329,7 +337,7 @@ static void test_redact_nothing_configured_keeps_only_fixed_shapes(void **state)
 
 static void test_redact_configured_items(void **state)
 {
-	struct redact *r = redact_new();
+	struct redact *r = new_redact();
 	char why[256];
 
 	assert_int_equal(redact_add(r, REDACT_LIST_NAMES, "SessionId", why, sizeof(why)), 0);

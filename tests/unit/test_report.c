@@ -126,8 +126,9 @@ static void add_finding(struct report *r, uint64_t t, const char *json)
 static struct report *new_report(void)
 {
 	char *in[] = { "dump/" };
-	struct report *r = report_new(in, 1);
+	struct report *r = NULL;
 
+	assert_int_equal(report_new(&r, in, 1), 0);
 	assert_non_null(r);
 	return r;
 }

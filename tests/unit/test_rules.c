@@ -48,11 +48,23 @@ static const char *write_tmp(const char *text)
 	return p;
 }
 
+/* rules_load(), checking that *out is set exactly when it returns 0. */
+static struct rules *load(const char *const *files, int n, struct rules_diag *d)
+{
+	struct rules *r = (struct rules *)1;
+	int err = rules_load(&r, files, n, d);
+
+	if (err)
+		assert_true(err == -EINVAL || err == -ENOMEM);
+	assert_int_equal(err == 0, r != NULL);
+	return r;
+}
+
 static struct rules *load1(const char *text, struct rules_diag *d)
 {
 	const char *files[] = { write_tmp(text) };
 
-	return rules_load(files, 1, d);
+	return load(files, 1, d);
 }
 
 static void base_record(struct cw_record *rec)
@@ -102,7 +114,7 @@ static void test_rules_default_file_loads(void **state)
 {
 	const char *files[] = { "rules/credwatch_rules.yaml" };
 	struct rules_diag d;
-	struct rules *r = rules_load(files, 1, &d);
+	struct rules *r = load(files, 1, &d);
 
 	if (!r)
 		rules_diag_print(&d, stderr);
@@ -124,7 +136,7 @@ static void test_rules_default_environ_reads(void **state)
 	const char *rule = "Environment of another pod or the host read from a container";
 	struct rules_diag d;
 	struct cw_record rec;
-	struct rules *r = rules_load(files, 1, &d);
+	struct rules *r = load(files, 1, &d);
 
 	assert_non_null(r);
 	base_record(&rec);
@@ -156,7 +168,7 @@ static void test_rules_falco_style_file_loads_unchanged(void **state)
 	const char *files[] = { "tests/fixtures/rules/falco_style.yaml" };
 	struct rules_diag d;
 	struct cw_record rec;
-	struct rules *r = rules_load(files, 1, &d);
+	struct rules *r = load(files, 1, &d);
 
 	if (!r)
 		rules_diag_print(&d, stderr);
@@ -188,7 +200,7 @@ static void test_rules_local_file_appends_and_overrides_in_order(void **state)
 	struct rules_diag d;
 	struct cw_record rec;
 	struct matches m = { 0 };
-	struct rules *r = rules_load(files, 2, &d);
+	struct rules *r = load(files, 2, &d);
 
 	if (!r)
 		rules_diag_print(&d, stderr);
@@ -237,7 +249,7 @@ static void test_rules_append_override_and_redefine(void **state)
 	struct rules_diag d;
 	struct cw_record rec;
 	struct matches m = { 0 };
-	struct rules *r = rules_load(files, 2, &d);
+	struct rules *r = load(files, 2, &d);
 
 	if (!r)
 		rules_diag_print(&d, stderr);
@@ -400,7 +412,7 @@ static void test_rules_errors_report_file_line_col(void **state)
 		const struct error_case *tc = &error_cases[i];
 		const char *path = write_tmp(tc->yaml);
 		const char *files[] = { path };
-		struct rules *r = rules_load(files, 1, &d);
+		struct rules *r = load(files, 1, &d);
 		bool found = false;
 
 		if (r)
@@ -464,7 +476,7 @@ static void test_rules_reports_every_error_not_just_the_first(void **state)
 		write_tmp("- macro: m\n  condition: nope\n"),
 	};
 
-	assert_null(rules_load(files, 3, &d));
+	assert_null(load(files, 3, &d));
 	assert_int_equal(d.count, 4);
 	assert_int_equal(d.items[0].line, 4);
 	assert_string_equal(d.items[1].file, "/nonexistent/rules.yaml");

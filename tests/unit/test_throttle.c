@@ -133,15 +133,17 @@ static void test_throttle_counter_restart_counts_whole_value(void **state)
 static void test_throttle_metrics_and_summary(void **state)
 {
 	struct seen s = { 0 };
-	struct metrics *m = metrics_new(0);
-	struct throttle *t = new_throttle(&s, m);
+	struct metrics *m = NULL;
+	struct throttle *t;
 	struct cw_record rec;
 	struct jbuf jb;
 	cJSON *o, *arr;
 	int slot;
 
 	(void)state;
+	assert_int_equal(metrics_new(&m, 0), 0);
 	assert_non_null(m);
+	t = new_throttle(&s, m);
 	observe(t, 100, 50, 5, 0);
 	observe(t, 200, 3, 0, 0);
 	record_reset(&rec);

@@ -115,7 +115,8 @@ const char *inspect_finding_where(const struct finding_view *v, char *buf, size_
 
 /* summary.c */
 struct summary;
-struct summary *inspect_summary_new(void);
+/* 0 or -ENOMEM, *out NULL on error. */
+int inspect_summary_new(struct summary **out);
 void inspect_summary_add(struct summary *s, const struct dump_item *it);
 void inspect_summary_print(struct inspect *in, struct summary *s,
 			   const struct dump_reader_stats *st, bool damaged);

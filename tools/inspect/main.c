@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 	code = inspect_rules_setup(&in);
 	if (code)
 		goto cleanup;
-	if (in.cmd == INSPECT_SUMMARY && !(sum = inspect_summary_new())) {
+	if (in.cmd == INSPECT_SUMMARY && inspect_summary_new(&sum)) {
 		fprintf(stderr, PROG ": summary: out of memory\n");
 		code = 1;
 		goto cleanup;

@@ -60,11 +60,11 @@ int inspect_rules_setup(struct inspect *in)
 {
 	struct cond_error cerr;
 	struct rules_diag *diag;
+	int err;
 
 	if (in->filter_text) {
 		memset(&cerr, 0, sizeof(cerr));
-		in->filter = cond_compile(in->filter_text, NULL, &cerr);
-		if (!in->filter) {
+		if (cond_compile(&in->filter, in->filter_text, NULL, &cerr)) {
 			fprintf(stderr, INSPECT_PROG ": --filter: column %d: %s\n", cerr.col, cerr.msg);
 			return 2;
 		}
@@ -74,12 +74,12 @@ int inspect_rules_setup(struct inspect *in)
 	diag = calloc(1, sizeof(*diag));
 	if (!diag)
 		return 2;
-	in->rules = rules_load(in->rule_files, in->nrule_files, diag);
+	err = rules_load(&in->rules, in->rule_files, in->nrule_files, diag);
 	for (int i = 0; i < diag->count && i < 64; i++)
 		fprintf(stderr, INSPECT_PROG ": %s:%d:%d: %s\n", diag->items[i].file,
 			diag->items[i].line, diag->items[i].col, diag->items[i].msg);
 	free(diag);
-	if (!in->rules) {
+	if (err) {
 		fprintf(stderr, INSPECT_PROG ": --rules: cannot load the rules\n");
 		return 2;
 	}

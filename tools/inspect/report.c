@@ -230,8 +230,7 @@ int report_main(int argc, char **argv)
 	code = parse_args(&a, argc, argv);
 	if (code)
 		goto cleanup;
-	r = report_new(a.inputs, a.ninputs);
-	if (!r) {
+	if (report_new(&r, a.inputs, a.ninputs)) {
 		fprintf(stderr, CMD ": out of memory\n");
 		code = 1;
 		goto cleanup;

@@ -167,8 +167,8 @@ struct report {
 
 /* ---- report_model.c ---- */
 
-/* A report for these inputs; NULL on allocation failure. */
-struct report *report_new(char *const *inputs, int ninputs);
+/* A report for these inputs: 0 or -ENOMEM, *out NULL on error. */
+int report_new(struct report **out, char *const *inputs, int ninputs);
 void report_free(struct report *r);
 
 /* Count one record of input i. Never fails: out of memory sets r->oom. */

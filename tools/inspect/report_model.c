@@ -5,6 +5,7 @@
  * credential edge, the reader's timeline and its node, then forgotten.
  * Nothing here holds an event after report_add() returns.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -458,12 +459,13 @@ void report_damage(struct report *r, const char *file, uint64_t offset, const ch
 		r->ndamage++;
 }
 
-struct report *report_new(char *const *inputs, int ninputs)
+int report_new(struct report **out, char *const *inputs, int ninputs)
 {
 	struct report *r = calloc(1, sizeof(*r));
 
+	*out = NULL;
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	for (int c = 0; c < RPT_NCOLS; c++)
 		r->overflow[c] = RMAP_NONE;
 	r->inputs = calloc((size_t)ninputs, sizeof(*r->inputs));
@@ -472,10 +474,11 @@ struct report *report_new(char *const *inputs, int ninputs)
 	for (int i = 0; i < ninputs; i++, r->ninputs++)
 		if (!(r->inputs[i].path = strdup(inputs[i])))
 			goto oom;
-	return r;
+	*out = r;
+	return 0;
 oom:
 	report_free(r);
-	return NULL;
+	return -ENOMEM;
 }
 
 void report_free(struct report *r)

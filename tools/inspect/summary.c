@@ -4,6 +4,7 @@
  * and credentials, a per-pod table, the latest status of every finding,
  * the dump's integrity; as text or one JSON object.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,9 +524,10 @@ static void summary_print_json(struct inspect *in, struct summary *s,
 	fwrite(jb->buf, 1, jb->len, stdout);
 }
 
-struct summary *inspect_summary_new(void)
+int inspect_summary_new(struct summary **out)
 {
-	return calloc(1, sizeof(struct summary));
+	*out = calloc(1, sizeof(struct summary));
+	return *out ? 0 : -ENOMEM;
 }
 
 void inspect_summary_print(struct inspect *in, struct summary *s,

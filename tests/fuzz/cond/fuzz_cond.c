@@ -35,8 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		opens[i].res = i;
 		record_strlcpy(opens[i].fd_flags, flags[i % 3], sizeof(opens[i].fd_flags));
 	}
-	env = cond_env_new();
-	if (!env ||
+	if (cond_env_new(&env) ||
 	    cond_env_set_list(env, "shell_binaries", shells, NULL, 5) ||
 	    cond_env_set_list(env, "known_pids", pids, NULL, 3) ||
 	    cond_env_set_macro(env, "spawned_process", "evt.type in (open, openat)", NULL) ||
@@ -57,8 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	memset(&err, 0, sizeof(err));
-	c = cond_compile(text, env, &err);
-	if (!c) {
+	if (cond_compile(&c, text, env, &err)) {
+		if (c)
+			__builtin_trap();
 		cond_error_format(&err, buf, sizeof(buf));
 		if (!memchr(err.msg, '\0', sizeof(err.msg)))
 			__builtin_trap();
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (cond_eval(c, &opens[i]) != (an.truth == COND_ALWAYS))
 				__builtin_trap();	/* unsound: an open contradicts it */
 	}
-	other = cond_compile("proc.name = curl or fd.name startswith /etc", env, &err);
+	(void)cond_compile(&other, "proc.name = curl or fd.name startswith /etc", env, &err);
 	c = cond_and_not(c, other);
 	other = NULL;
 	for (int i = 0; c && i < FUZZ_NRECS; i++)

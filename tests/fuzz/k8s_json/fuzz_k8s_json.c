@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg->server = strdup("https://127.0.0.1:1");
 	cfg->source = strdup("fuzz");
 	o.config = cfg;
-	k = k8s__new(&o);	/* owns cfg from here, even on failure */
-	if (!k)
+	if (k8s__new(&k, &o))	/* owns cfg from here, even on failure */
 		return 0;
 	if (size == 0)
 		goto cleanup;

@@ -21,8 +21,7 @@ static struct redact *redactor(void)
 
 	if (r)
 		return r;
-	r = redact_new();
-	CHECK(r);
+	CHECK(!redact_new(&r));
 	for (int l = 0; l < REDACT_LIST__MAX; l++) {
 		size_t n;
 		const char *const *items = redact_defaults(l, &n);

@@ -67,8 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	files[0] = path;
-	r = rules_load(files, 1, &diag);
-	if (!r) {
+	if (rules_load(&r, files, 1, &diag)) {
+		if (r)
+			__builtin_trap();
 		if (diag.count < 0 || diag.count > RULES_DIAG_MAX)
 			__builtin_trap();
 		rules_diag_print(&diag, devnull);
