@@ -195,15 +195,15 @@ int agent_open_catalog(struct agent *a)
 				  a->cfg->watch.catalog_files.n, &diag };
 	int err;
 
-	err = catalog__new(&a->catalog, &o);
+	err = catalog_new(&a->catalog, &o);
 	if (err) {
-		catalog__diag_print(&diag, stderr);
+		catalog_diag_print(&diag, stderr);
 		if (err == -ENOMEM)
 			log_error("catalog: out of memory");
 		return err == -ENOMEM ? err : -EINVAL;
 	}
-	log_info("catalog: %d entries from %d file%s", catalog__count(a->catalog),
-		 catalog__nfiles(a->catalog), catalog__nfiles(a->catalog) == 1 ? "" : "s");
+	log_info("catalog: %d entries from %d file%s", catalog_count(a->catalog),
+		 catalog_nfiles(a->catalog), catalog_nfiles(a->catalog) == 1 ? "" : "s");
 	return 0;
 }
 
@@ -299,14 +299,14 @@ static void reload_catalog(struct agent *a)
 				   a->cfg->watch.catalog_files.n, &cdiag };
 	struct catalog *cnext;
 
-	if (catalog__new(&cnext, &co)) {
+	if (catalog_new(&cnext, &co)) {
 		log_error("SIGHUP: catalog not reloaded, keeping the %d running entries:",
-			  catalog__count(a->catalog));
-		catalog__diag_print(&cdiag, stderr);
+			  catalog_count(a->catalog));
+		catalog_diag_print(&cdiag, stderr);
 		return;
 	}
 	watch_set_catalog(a->watch, cnext);
-	catalog__free(a->catalog);
+	catalog_free(a->catalog);
 	a->catalog = cnext;
 }
 
@@ -331,7 +331,7 @@ static void agent_reload(struct agent *a)
 		attrib_set_wants(a->attrib, rules_wants(a->rules));
 	}
 	reload_catalog(a);
-	if (node_agents__scan(a->agents) >= 0)
+	if (node_agents_scan(a->agents) >= 0)
 		agent_log_node_agents(a->agents, "SIGHUP: ");
 	log_info("SIGHUP: rescanning credentials");
 	watch_scan_all(a->watch);
@@ -339,14 +339,14 @@ static void agent_reload(struct agent *a)
 
 void agent_teardown(struct agent *a)
 {
-	health__stop(a->health);
+	health_stop(a->health);
 	outputs_close(a->outputs, agent_kernel_drops_total(a));
 	attrib_free(a->attrib);
-	node_agents__free(a->agents);
+	node_agents_free(a->agents);
 	redact_free(a->redact);	/* after attrib, which borrows it */
 	findings_free(a->findings);
 	watch_free(a->watch);
-	catalog__free(a->catalog);
+	catalog_free(a->catalog);
 	repeats_free(a->repeats);
 	throttle_free(a->throttle);
 	sensor_free(a->sensor);
@@ -435,7 +435,7 @@ static int open_node_agents(struct agent *a)
 	const struct config *cfg = a->cfg;
 	int err;
 
-	err = node_agents__new(&a->agents, &(struct node_agents_opts){
+	err = node_agents_new(&a->agents, &(struct node_agents_opts){
 		.host_root = cfg->agent.host_root,
 		.names = cfg->nodeagents.names.v, .n_names = cfg->nodeagents.names.n,
 		.paths = cfg->nodeagents.paths.v, .n_paths = cfg->nodeagents.paths.n });
@@ -485,9 +485,9 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 	 * set up here and started below.
 	 */
 	if (cfg->health.listen) {
-		err = health__open(&a->health, cfg->health.listen, a->metrics, 0);
+		err = health_open(&a->health, cfg->health.listen, a->metrics, 0);
 		if (err) {
-			/* health__open names --listen and the reason itself; EINVAL: a bad address */
+			/* health_open names --listen and the reason itself; EINVAL: a bad address */
 			if (err == -ENOMEM)
 				log_error("listen: --listen %s: out of memory", cfg->health.listen);
 			goto cleanup;
@@ -543,7 +543,7 @@ int agent_run(const struct config *cfg, struct agent_signals *sig)
 		goto cleanup;
 	if (err)
 		log_warn("privs: dropping capabilities: %s", strerror(-err));
-	err = a->health ? health__serve(a->health) : 0;
+	err = a->health ? health_serve(a->health) : 0;
 	if (!err)
 		err = outputs_start(a->outputs);
 	if (!err)

@@ -95,15 +95,15 @@ void agent_startup_summary(struct agent *a)
 void agent_log_node_agents(const struct node_agents *na, const char *prefix)
 {
 	char names[512];
-	size_t n = node_agents__count(na), o = 0;
+	size_t n = node_agents_count(na), o = 0;
 
 	names[0] = '\0';
 	for (size_t i = 0; i < n && o < sizeof(names); i++) {
-		const struct node_agent *e = node_agents__get(na, i);
+		const struct node_agent *e = node_agents_get(na, i);
 		bool dup = false;
 
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = !strcmp(node_agents__get(na, j)->name, e->name);
+			dup = !strcmp(node_agents_get(na, j)->name, e->name);
 		if (!dup)
 			o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o ? ", " : "",
 					      e->name);

@@ -66,7 +66,7 @@ static int setup_api(struct attrib *a, const struct attrib_opts *o)
 		return -EINVAL;
 	}
 	ko.config = cfg;
-	return k8s__new(&a->k8s, &ko);	/* owns cfg from here */
+	return k8s_new(&a->k8s, &ko);	/* owns cfg from here */
 }
 
 int attrib_start(struct attrib *a)
@@ -75,7 +75,7 @@ int attrib_start(struct attrib *a)
 
 	if (!a->k8s)
 		return 0;
-	err = k8s__start(a->k8s);
+	err = k8s_start(a->k8s);
 	if (err)
 		log_error("attrib: k8s: start thread: %s", strerror(-err));
 	return err;
@@ -114,7 +114,7 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 	if (cgroot[0]) {
 		co.root = cgroot;
 		co.max_entries = o->cache_max;
-		err = cgroup_cache__new(&a->cg, &co);
+		err = cgroup_cache_new(&a->cg, &co);
 		if (err) {
 			log_error("attrib: --cgroup-root %s: %s", cgroot, strerror(-err));
 			err = -EINVAL;
@@ -122,13 +122,13 @@ int attrib_new(struct attrib **out, const struct attrib_opts *opts)
 		}
 	}
 	po.host_root = o->host_root;
-	err = pods__new(&a->pods, &po);
+	err = pods_new(&a->pods, &po);
 	if (!err)
-		err = lru__new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
+		err = lru_new(&a->users, USER_CACHE_MAX, sizeof(struct user_val));
 	if (!err)
-		err = lru__new(&a->execs, EXEC_CACHE_MAX, sizeof(struct exec_val));
+		err = lru_new(&a->execs, EXEC_CACHE_MAX, sizeof(struct exec_val));
 	if (!err)
-		err = lru__new(&a->pcmds, PCMD_CACHE_MAX, sizeof(struct pcmd_val));
+		err = lru_new(&a->pcmds, PCMD_CACHE_MAX, sizeof(struct pcmd_val));
 	if (err)
 		goto cleanup;
 	a->redact = o->redact;
@@ -149,12 +149,12 @@ void attrib_free(struct attrib *a)
 {
 	if (!a)
 		return;
-	k8s__free(a->k8s);
-	cgroup_cache__free(a->cg);
-	pods__free(a->pods);
-	lru__free(a->users);
-	lru__free(a->execs);
-	lru__free(a->pcmds);
+	k8s_free(a->k8s);
+	cgroup_cache_free(a->cg);
+	pods_free(a->pods);
+	lru_free(a->users);
+	lru_free(a->execs);
+	lru_free(a->pcmds);
 	free(a);
 }
 
@@ -165,7 +165,7 @@ void attrib_free(struct attrib *a)
  */
 static void fill_identity(struct attrib *a, struct cw_record *rec, const struct cw_event *e)
 {
-	uint32_t host = node_agents__host_mnt_ns(a->agents);
+	uint32_t host = node_agents_host_mnt_ns(a->agents);
 	const struct node_agent *na;
 
 	if (!host)
@@ -175,7 +175,7 @@ static void fill_identity(struct attrib *a, struct cw_record *rec, const struct 
 	else if (host && e->mnt_ns)
 		rec->is_host_mntns = e->mnt_ns == host ? CW_TRUE : CW_FALSE;
 	if (rec->is_host_mntns == CW_TRUE &&
-	    (na = node_agents__find(a->agents, e->exe_ino, e->exe_dev)))
+	    (na = node_agents_find(a->agents, e->exe_ino, e->exe_dev)))
 		record_strlcpy(rec->node_agent, na->name, sizeof(rec->node_agent));
 }
 
@@ -193,7 +193,7 @@ static void fill_aexepaths_by_inode(struct attrib *a, struct cw_record *rec,
 		size_t size = i ? sizeof(rec->aexepath[0]) : sizeof(rec->proc_pexepath);
 		const struct node_agent *na;
 
-		if (!out[0] && (na = node_agents__find(a->agents, e->anc[i].exe_ino,
+		if (!out[0] && (na = node_agents_find(a->agents, e->anc[i].exe_ino,
 							e->anc[i].exe_dev)))
 			record_strlcpy(out, na->path, size);
 	}
@@ -227,7 +227,7 @@ static const char *cgroup_scope(const struct cgroup_attr *ca)
 static void environ_owner(struct attrib *a, struct cw_record *rec, const struct cw_event *e,
 			  struct cgroup_attr *oa)
 {
-	if (!a->cg || !e->owner_cgroup_id || cgroup_cache__lookup(a->cg, e->owner_cgroup_id, oa)) {
+	if (!a->cg || !e->owner_cgroup_id || cgroup_cache_lookup(a->cg, e->owner_cgroup_id, oa)) {
 		oa->kind = CG_UNKNOWN;
 		oa->pod_uid[0] = '\0';
 		return;
@@ -246,7 +246,7 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	if (!rec->cgroup_id)
 		rec->cgroup_id = e->cgroup_id;
 	if (a->cg)
-		cgroup_cache__lookup(a->cg, e->cgroup_id, &ca);
+		cgroup_cache_lookup(a->cg, e->cgroup_id, &ca);
 
 	/* Reader: container and pod. */
 	if (ca.kind == CG_HOST) {
@@ -258,15 +258,15 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 			 ATTRIB_SHORT_ID_LEN, ca.container_id);
 	if (ca.pod_uid[0]) {
 		record_strlcpy(rec->pod_uid, ca.pod_uid, sizeof(rec->pod_uid));
-		if (!pods__lookup(a->pods, ca.pod_uid, &pi)) {
+		if (!pods_lookup(a->pods, ca.pod_uid, &pi)) {
 			record_strlcpy(rec->ns_name, pi.ns, sizeof(rec->ns_name));
 			record_strlcpy(rec->pod_name, pi.name, sizeof(rec->pod_name));
 		}
 	}
 	if (ca.kind == CG_CONTAINER &&
-	    !pods__container(a->pods, ca.container_id, cname, sizeof(cname), NULL, 0))
+	    !pods_container(a->pods, ca.container_id, cname, sizeof(cname), NULL, 0))
 		record_strlcpy(rec->container_name, cname, sizeof(rec->container_name));
-	if (ca.pod_uid[0] && !k8s__lookup(a->k8s, ca.pod_uid, ca.container_id, NULL, &kv)) {
+	if (ca.pod_uid[0] && !k8s_lookup(a->k8s, ca.pod_uid, ca.container_id, NULL, &kv)) {
 		record_strlcpy(rec->pod_sa, kv.sa, sizeof(rec->pod_sa));
 		if (!rec->ns_name[0])
 			record_strlcpy(rec->ns_name, kv.ns, sizeof(rec->ns_name));
@@ -286,11 +286,11 @@ void attrib_fill(struct attrib *a, struct cw_record *rec, const struct cw_event 
 	if (e->flags & CW_EVF_ENVIRON)
 		environ_owner(a, rec, e, &oa);
 	if (rec->owner_pod_uid[0]) {
-		if (!pods__lookup(a->pods, rec->owner_pod_uid, &pi)) {
+		if (!pods_lookup(a->pods, rec->owner_pod_uid, &pi)) {
 			record_strlcpy(rec->owner_ns, pi.ns, sizeof(rec->owner_ns));
 			record_strlcpy(rec->owner_pod, pi.name, sizeof(rec->owner_pod));
 		}
-		if (!k8s__lookup(a->k8s, rec->owner_pod_uid, NULL, rec->secret_name, &kv)) {
+		if (!k8s_lookup(a->k8s, rec->owner_pod_uid, NULL, rec->secret_name, &kv)) {
 			record_strlcpy(rec->owner_sa, kv.sa, sizeof(rec->owner_sa));
 			if (!rec->owner_ns[0])
 				record_strlcpy(rec->owner_ns, kv.ns, sizeof(rec->owner_ns));
@@ -329,7 +329,7 @@ void attrib_stats(struct attrib *a, struct attrib_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	if (a->cg) {
-		cgroup_cache__stats(a->cg, &cs);
+		cgroup_cache_stats(a->cg, &cs);
 		st->cgroup_entries = cs.entries;
 		st->cgroup_max = cs.max_entries;
 		st->cgroup_hits = cs.hits;
@@ -338,16 +338,16 @@ void attrib_stats(struct attrib *a, struct attrib_stats *st)
 		st->cgroup_walks = cs.walks;
 		st->cgroup_not_found = cs.not_found;
 	}
-	pods__stats(a->pods, &ps);
+	pods_stats(a->pods, &ps);
 	st->pods_local = ps.pods;
 	st->pods_scans = ps.scans;
-	st->user_entries = lru__count(a->users);
-	st->exec_entries = lru__count(a->execs);
+	st->user_entries = lru_count(a->users);
+	st->exec_entries = lru_count(a->execs);
 	st->api_state = "disabled";
 	st->fills = a->fills;
 	if (!a->k8s)
 		return;
-	k8s__stats(a->k8s, &ks);
+	k8s_stats(a->k8s, &ks);
 	st->api_configured = true;
 	st->api_state = k8s_state_name(ks.state);
 	st->api_synced = ks.synced;
@@ -369,12 +369,12 @@ bool attrib_pod_lookup(struct attrib *a, const char *pod_uid, char *ns, size_t n
 	ns[0] = name[0] = sa[0] = '\0';
 	if (!a || !pod_uid[0])
 		return false;
-	if (!pods__lookup(a->pods, pod_uid, &pi)) {
+	if (!pods_lookup(a->pods, pod_uid, &pi)) {
 		snprintf(ns, ns_size, "%s", pi.ns);
 		snprintf(name, name_size, "%s", pi.name);
 		found = true;
 	}
-	if (!k8s__lookup(a->k8s, pod_uid, NULL, NULL, &kv)) {
+	if (!k8s_lookup(a->k8s, pod_uid, NULL, NULL, &kv)) {
 		snprintf(sa, sa_size, "%s", kv.sa);
 		if (!ns[0])
 			snprintf(ns, ns_size, "%s", kv.ns);
@@ -392,7 +392,7 @@ bool attrib_cgroup_pod(struct attrib *a, uint64_t cgroup_id, char *uid, size_t u
 	char sa[CW_REC_NAME_MAX];
 
 	uid[0] = ns[0] = name[0] = '\0';
-	if (!a || !a->cg || cgroup_cache__lookup(a->cg, cgroup_id, &ca) || !ca.pod_uid[0])
+	if (!a || !a->cg || cgroup_cache_lookup(a->cg, cgroup_id, &ca) || !ca.pod_uid[0])
 		return false;
 	snprintf(uid, uid_size, "%s", ca.pod_uid);
 	attrib_pod_lookup(a, ca.pod_uid, ns, ns_size, name, name_size, sa, sizeof(sa));
@@ -401,7 +401,7 @@ bool attrib_cgroup_pod(struct attrib *a, uint64_t cgroup_id, char *uid, size_t u
 
 bool attrib_node_identity(struct attrib *a, struct cluster_identity *out)
 {
-	return a && k8s__node_identity(a->k8s, out);
+	return a && k8s_node_identity(a->k8s, out);
 }
 
 static const struct opt_desc attrib_option_list[] = {

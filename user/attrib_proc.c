@@ -79,7 +79,7 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 			   const struct cgroup_attr *ca, struct exec_val *out)
 {
 	uint64_t key = hash_fnv64_str(HASH_FNV64_INIT, ca->container_id);
-	struct exec_val *v = lru__get(a->execs, key);
+	struct exec_val *v = lru_get(a->execs, key);
 	char rel[PATH_MAX], path[PATH_MAX * 2 + 32], *buf = NULL, *line, *save = NULL;
 	struct exec_val best = { .init_pid = 0 };
 	struct procfs_stat ps;
@@ -90,9 +90,9 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 		*out = *v;
 		return true;
 	}
-	if (!a->cg || cgroup_cache__path(a->cg, e->cgroup_id, rel, sizeof(rel)))
+	if (!a->cg || cgroup_cache_path(a->cg, e->cgroup_id, rel, sizeof(rel)))
 		return false;
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cgroup_cache__root(a->cg), rel);
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cgroup_cache_root(a->cg), rel);
 	buf = malloc(PROCS_MAX * 12);
 	if (!buf || read_file_small(path, buf, PROCS_MAX * 12) <= 0) {
 		free(buf);
@@ -115,7 +115,7 @@ static bool container_init(struct attrib *a, const struct cw_event *e,
 	if (!best.init_pid)
 		return false;
 	snprintf(best.cid, sizeof(best.cid), "%s", ca->container_id);
-	v = lru__put(a->execs, key);
+	v = lru_put(a->execs, key);
 	if (v)
 		*v = best;
 	*out = best;
@@ -211,7 +211,7 @@ static void user_name(struct attrib *a, const struct cw_event *e, const struct c
 {
 	const char *cid = ca->kind == CG_CONTAINER || ca->kind == CG_POD ? ca->container_id : "host";
 	uint64_t key = hash_fnv64_str(HASH_FNV64_INIT, cid) ^ (((uint64_t)e->mnt_ns << 32) | uid);
-	struct user_val *v = lru__get(a->users, key);
+	struct user_val *v = lru_get(a->users, key);
 	char root[PATH_MAX + 32], name[PASSWD_NAME_MAX] = "";
 	bool own = ca->kind != CG_HOST || (a->host_mnt_ns && e->mnt_ns != a->host_mnt_ns);
 	int err, rfd;
@@ -238,7 +238,7 @@ static void user_name(struct attrib *a, const struct cw_event *e, const struct c
 		snprintf(root, sizeof(root), "%s/", a->root);
 		err = passwd_lookup(root, uid, name, sizeof(name));
 	}
-	v = lru__put(a->users, key);
+	v = lru_put(a->users, key);
 	if (v) {
 		v->uid = uid;
 		v->mnt_ns = e->mnt_ns;
@@ -311,9 +311,9 @@ void attrib_fill_pcmdline(struct attrib *a, struct cw_record *rec, const struct 
 	comm[CW_COMM_LEN - 1] = '\0';
 	key = hash_fnv64_str(HASH_FNV64_INIT, comm) ^ ((uint64_t)ppid * 0x9e3779b97f4a7c15ull);
 	now = clock_ms(CLOCK_MONOTONIC);
-	v = lru__get(a->pcmds, key);
+	v = lru_get(a->pcmds, key);
 	if (!v || v->ppid != ppid || strcmp(v->comm, comm) || v->expires_ms <= now) {
-		v = lru__put(a->pcmds, key);
+		v = lru_put(a->pcmds, key);
 		if (!v)		/* no memory for the cache: read it uncached */
 			v = &tmp;
 		v->ppid = ppid;

@@ -338,7 +338,7 @@ struct cgroup_cache {
 	uint64_t hits, misses, walks, handle_resolves, not_found;
 };
 
-int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts)
+int cgroup_cache_new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts)
 {
 	struct cgroup_cache *c = NULL;
 	int err;
@@ -360,7 +360,7 @@ int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts 
 		err = -errno;
 		goto cleanup;
 	}
-	err = lru__new(&c->lru, opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
+	err = lru_new(&c->lru, opts->max_entries ? opts->max_entries : CG_CACHE_DEFAULT,
 		       sizeof(struct cache_val));
 	if (err)
 		goto cleanup;
@@ -370,17 +370,17 @@ int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts 
 	*out = c;
 	return 0;
 cleanup:
-	cgroup_cache__free(c);
+	cgroup_cache_free(c);
 	return err;
 }
 
-void cgroup_cache__free(struct cgroup_cache *c)
+void cgroup_cache_free(struct cgroup_cache *c)
 {
 	if (!c)
 		return;
 	if (c->root_fd >= 0)
 		close(c->root_fd);
-	lru__free(c->lru);
+	lru_free(c->lru);
 	free(c);
 }
 
@@ -527,14 +527,14 @@ static int resolve_path(struct cgroup_cache *c, uint64_t id, char *buf, size_t s
 	return resolve_by_walk(c, id, buf, size);
 }
 
-int cgroup_cache__path(struct cgroup_cache *c, uint64_t id, char *buf, size_t size)
+int cgroup_cache_path(struct cgroup_cache *c, uint64_t id, char *buf, size_t size)
 {
 	return resolve_path(c, id, buf, size);
 }
 
-int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr *out)
+int cgroup_cache_lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr *out)
 {
-	struct cache_val *v = lru__get(c->lru, id);
+	struct cache_val *v = lru_get(c->lru, id);
 	char *path;
 	int err;
 
@@ -555,7 +555,7 @@ int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr
 	free(path);
 	if (err && err != -ENOENT)
 		return err;	/* transient (ENOMEM, EMFILE): do not cache */
-	v = lru__put(c->lru, id);
+	v = lru_put(c->lru, id);
 	if (v) {
 		v->attr = *out;
 		v->found = !err;
@@ -566,20 +566,20 @@ int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id, struct cgroup_attr
 	return err;
 }
 
-void cgroup_cache__stats(const struct cgroup_cache *c, struct cgroup_cache_stats *st)
+void cgroup_cache_stats(const struct cgroup_cache *c, struct cgroup_cache_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->entries = lru__count(c->lru);
-	st->max_entries = lru__max(c->lru);
+	st->entries = lru_count(c->lru);
+	st->max_entries = lru_max(c->lru);
 	st->hits = c->hits;
 	st->misses = c->misses;
-	st->evictions = lru__evictions(c->lru);
+	st->evictions = lru_evictions(c->lru);
 	st->walks = c->walks;
 	st->handle_resolves = c->handle_resolves;
 	st->not_found = c->not_found;
 }
 
-const char *cgroup_cache__root(const struct cgroup_cache *c)
+const char *cgroup_cache_root(const struct cgroup_cache *c)
 {
 	return c->root;
 }

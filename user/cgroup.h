@@ -80,30 +80,30 @@ struct cgroup_cache_opts {
 };
 
 /* 0 or -errno (-ENOENT/-ENOTDIR when root is not a directory); *out NULL on error. */
-int cgroup_cache__new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts);
-void cgroup_cache__free(struct cgroup_cache *c);
+int cgroup_cache_new(struct cgroup_cache **out, const struct cgroup_cache_opts *opts);
+void cgroup_cache_free(struct cgroup_cache *c);
 
 /*
- * cgroup_cache__lookup - attribution of a cgroup id. Hits come from the
+ * cgroup_cache_lookup - attribution of a cgroup id. Hits come from the
  * cache; a miss resolves the id with open_by_handle_at() (kernfs file
  * handles carry the id) and, when that is not possible, a bounded walk of
  * the kubepods subtrees first and then the rest. Returns 0 with *out filled
  * (kind may be CG_UNKNOWN) or -ENOENT when the id is not found (cached for
  * negative_ttl_ms so a vanished cgroup does not walk the tree every event).
  */
-int cgroup_cache__lookup(struct cgroup_cache *c, uint64_t id,
+int cgroup_cache_lookup(struct cgroup_cache *c, uint64_t id,
 			 struct cgroup_attr *out);
 
 /* Relative path of the last resolved id, for cgroup.procs (exec heuristic). */
-int cgroup_cache__path(struct cgroup_cache *c, uint64_t id, char *buf,
+int cgroup_cache_path(struct cgroup_cache *c, uint64_t id, char *buf,
 		       size_t size);
 
 struct cgroup_cache_stats {
 	size_t entries, max_entries;
 	uint64_t hits, misses, evictions, walks, handle_resolves, not_found;
 };
-void cgroup_cache__stats(const struct cgroup_cache *c,
+void cgroup_cache_stats(const struct cgroup_cache *c,
 			 struct cgroup_cache_stats *st);
-const char *cgroup_cache__root(const struct cgroup_cache *c);
+const char *cgroup_cache_root(const struct cgroup_cache *c);
 
 #endif /* CW_CGROUP_H */

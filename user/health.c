@@ -7,7 +7,7 @@
  * (MHD_OPTION_LISTEN_SOCKET) so that a bind failure is reported with its
  * real errno ("Address already in use"), which MHD does not expose, and so
  * that the agent can bind at start-up but start the server thread only
- * after it has dropped its capabilities (health__open, health__serve).
+ * after it has dropped its capabilities (health_open, health_serve).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +33,7 @@ struct health {
 	struct MHD_Daemon *daemon;
 	struct metrics *m;
 	uint64_t stale_ns;
-	int fd;			/* the bound socket until health__serve hands it over */
+	int fd;			/* the bound socket until health_serve hands it over */
 	bool ipv6;
 	uint16_t port;
 	char listen[128];
@@ -239,7 +239,7 @@ static int open_listener(struct health *h, const char *addr,
 	return fd;
 }
 
-int health__open(struct health **out, const char *addr, struct metrics *m,
+int health_open(struct health **out, const char *addr, struct metrics *m,
 		 uint32_t stale_after_ms)
 {
 	struct sockaddr_storage ss;
@@ -272,7 +272,7 @@ int health__open(struct health **out, const char *addr, struct metrics *m,
 	return 0;
 }
 
-int health__serve(struct health *h)
+int health_serve(struct health *h)
 {
 	/* poll(), not select(): the agent holds many fds (BPF maps, programs,
 	 * links) and select() breaks on descriptors above FD_SETSIZE. */
@@ -291,7 +291,7 @@ int health__serve(struct health *h)
 				     MHD_OPTION_END);
 	if (!h->daemon) {
 		log_error("health: --listen %s: cannot start the HTTP server", h->listen);
-		/* health__stop closes the socket unless libmicrohttpd already did */
+		/* health_stop closes the socket unless libmicrohttpd already did */
 		if (fcntl(h->fd, F_GETFD) < 0)
 			h->fd = -1;
 		return -EIO;
@@ -300,31 +300,31 @@ int health__serve(struct health *h)
 	return 0;
 }
 
-int health__start(struct health **out, const char *addr, struct metrics *m,
+int health_start(struct health **out, const char *addr, struct metrics *m,
 		  uint32_t stale_after_ms)
 {
 	struct health *h;
 	int err;
 
 	*out = NULL;
-	err = health__open(&h, addr, m, stale_after_ms);
+	err = health_open(&h, addr, m, stale_after_ms);
 	if (err)
 		return err;
-	err = health__serve(h);
+	err = health_serve(h);
 	if (err) {
-		health__stop(h);
+		health_stop(h);
 		return err;
 	}
 	*out = h;
 	return 0;
 }
 
-uint16_t health__port(const struct health *h)
+uint16_t health_port(const struct health *h)
 {
 	return h->port;
 }
 
-void health__stop(struct health *h)
+void health_stop(struct health *h)
 {
 	if (!h)
 		return;

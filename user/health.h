@@ -47,21 +47,21 @@ struct health;
 int health_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 
 /*
- * health__open - bind and listen on @addr (ADDR:PORT), start no thread.
- * Same arguments, logging and errors as health__start. The agent opens at
+ * health_open - bind and listen on @addr (ADDR:PORT), start no thread.
+ * Same arguments, logging and errors as health_start. The agent opens at
  * start-up, so a bad --listen fails before the BPF programs load, and
  * serves only once its capabilities are dropped: a thread inherits the
  * capabilities of the thread that creates it, and capset() changes only
  * the calling thread.
  */
-int health__open(struct health **out, const char *addr, struct metrics *m,
+int health_open(struct health **out, const char *addr, struct metrics *m,
 		 uint32_t stale_after_ms);
 
-/* health__serve - start the server thread on an opened endpoint: 0 or -EIO (logged). */
-int health__serve(struct health *h);
+/* health_serve - start the server thread on an opened endpoint: 0 or -EIO (logged). */
+int health_serve(struct health *h);
 
 /*
- * health__start - health__open then health__serve: bind @addr (ADDR:PORT)
+ * health_start - health_open then health_serve: bind @addr (ADDR:PORT)
  * and serve from a background thread.
  * @m: read on every request; must outlive the server.
  * @stale_after_ms: heartbeat age at which /healthz fails; 0 means
@@ -71,13 +71,13 @@ int health__serve(struct health *h);
  * otherwise; *out NULL on error. Logs one line naming --listen and the
  * reason on each failure but -ENOMEM.
  */
-int health__start(struct health **out, const char *addr, struct metrics *m,
+int health_start(struct health **out, const char *addr, struct metrics *m,
 		  uint32_t stale_after_ms);
 
 /* The bound port (useful with port 0). */
-uint16_t health__port(const struct health *h);
+uint16_t health_port(const struct health *h);
 
 /* Stop serving, close the socket and free. Accepts NULL. */
-void health__stop(struct health *h);
+void health_stop(struct health *h);
 
 #endif /* CW_HEALTH_H */

@@ -154,7 +154,7 @@ static bool pod_lookup(void *ctx, const char *pod_uid, char *ns, size_t ns_size,
 	struct inv *v = ctx;
 	struct pod_ident id;
 
-	if (!v->pods || pods__lookup(v->pods, pod_uid, &id))
+	if (!v->pods || pods_lookup(v->pods, pod_uid, &id))
 		return false;
 	snprintf(ns, ns_size, "%s", id.ns);
 	snprintf(name, name_size, "%s", id.name);
@@ -184,7 +184,7 @@ static void node_name_of(const struct inventory_opts *o, char *buf, size_t size)
 	buf[size - 1] = '\0';
 }
 
-int inventory__run(const struct inventory_opts *o)
+int inventory_run(const struct inventory_opts *o)
 {
 	struct catalog_diag diag = { 0 };
 	struct catalog_opts co = { o->catalog, o->ncatalog, &diag };
@@ -206,9 +206,9 @@ int inventory__run(const struct inventory_opts *o)
 
 	v.root = o->host_root && o->host_root[0] ? o->host_root : "/";
 	node_name_of(o, node, sizeof(node));
-	err = catalog__new(&cat, &co);
+	err = catalog_new(&cat, &co);
 	if (err) {
-		catalog__diag_print(&diag, stderr);
+		catalog_diag_print(&diag, stderr);
 		ret = err == -ENOMEM ? 1 : 2;
 		goto cleanup;
 	}
@@ -237,7 +237,7 @@ int inventory__run(const struct inventory_opts *o)
 	if (err)
 		goto runtime;
 	/* Without the pod index (out of memory) findings just name no pod. */
-	(void)pods__new(&v.pods, &(struct pods_opts){ .host_root = v.root });
+	(void)pods_new(&v.pods, &(struct pods_opts){ .host_root = v.root });
 	control_plane = findings_is_control_plane(v.root);
 	for (size_t i = 0; i < v.nitems; i++) {
 		v.cur = &v.items[i];
@@ -267,11 +267,11 @@ oom:
 runtime:
 	log_error("inventory: discovery under %s: %s", v.root, strerror(-err));
 cleanup:
-	pods__free(v.pods);
+	pods_free(v.pods);
 	findings_free(f);
 	watch_free(w);
 	creds_free(table);
-	catalog__free(cat);
+	catalog_free(cat);
 	for (size_t i = 0; i < v.nitems; i++)
 		item_free(&v.items[i]);
 	free(v.items);
@@ -310,7 +310,7 @@ static void usage(FILE *out)
 	      "catalog error.\n", out);
 }
 
-int inventory__main(int argc, char **argv)
+int inventory_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -352,7 +352,7 @@ int inventory__main(int argc, char **argv)
 			cats[o.ncatalog++] = optarg;
 			break;
 		case 'f':
-			o.fail_on = catalog__severity_parse(optarg);
+			o.fail_on = catalog_severity_parse(optarg);
 			if (o.fail_on < 0) {
 				fprintf(stderr, "credwatch: inventory: --fail-on: '%s' is not low, "
 					"medium, high or critical\n", optarg);
@@ -412,7 +412,7 @@ int inventory__main(int argc, char **argv)
 	}
 	/* refusals are in the report; logged too only when asked */
 	cw_log_level = verbose ? CW_LOG_WARN : CW_LOG_ERROR;
-	ret = inventory__run(&o);
+	ret = inventory_run(&o);
 out:
 	config_free(&cfg);
 	free(cats);

@@ -41,9 +41,9 @@ struct inventory_opts {
 };
 
 /* Run one inventory; returns the exit status (above). */
-int inventory__run(const struct inventory_opts *opts);
+int inventory_run(const struct inventory_opts *opts);
 
 /* `credwatch inventory ARGS`: argv[0] is "inventory". Returns the exit status. */
-int inventory__main(int argc, char **argv);
+int inventory_main(int argc, char **argv);
 
 #endif /* CW_INVENTORY_H */

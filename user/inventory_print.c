@@ -56,7 +56,7 @@ static const char *home_user(struct inv *v, const struct item *it)
 
 static const char *severity_name(int s)
 {
-	return s >= 0 ? catalog__severity_name((enum catalog_severity)s) : "none";
+	return s >= 0 ? catalog_severity_name((enum catalog_severity)s) : "none";
 }
 
 static void fmt_size(uint64_t n, char *buf, size_t size)
@@ -100,7 +100,7 @@ static void fmt_owner(struct inv *v, const struct item *it, char *buf, size_t si
 		snprintf(buf, size, "user %s", home_user(v, it));
 		break;
 	case CRED_OWNER_POD:
-		if (v->pods && !pods__lookup(v->pods, it->c.pod_uid, &id))
+		if (v->pods && !pods_lookup(v->pods, it->c.pod_uid, &id))
 			snprintf(buf, size, "pod %s/%s", id.ns, id.name);
 		else
 			snprintf(buf, size, "pod %s", it->c.pod_uid);
@@ -229,7 +229,7 @@ int inventory_print_json(struct inv *v, FILE *out, uint64_t now_s, const char *n
 			jbuf_kv_u64(&jb, "uid", it->c.home_uid);
 			jbuf_kv_str(&jb, "user", home_user(v, it));
 		} else if (it->c.owner == CRED_OWNER_POD) {
-			bool known = v->pods && !pods__lookup(v->pods, it->c.pod_uid, &id);
+			bool known = v->pods && !pods_lookup(v->pods, it->c.pod_uid, &id);
 
 			jbuf_kv_str(&jb, "pod_uid", it->c.pod_uid);
 			jbuf_kv_str_or_null(&jb, "namespace", known ? id.ns : NULL);

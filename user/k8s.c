@@ -293,7 +293,7 @@ cleanup:
 	free(url);
 }
 
-bool k8s__node_identity(struct k8s *k, struct cluster_identity *out)
+bool k8s_node_identity(struct k8s *k, struct cluster_identity *out)
 {
 	bool ready;
 
@@ -374,7 +374,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int k8s__new(struct k8s **out, const struct k8s_opts *opts)
+int k8s_new(struct k8s **out, const struct k8s_opts *opts)
 {
 	struct k8s *k;
 
@@ -404,14 +404,14 @@ int k8s__new(struct k8s **out, const struct k8s_opts *opts)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	k->curl = curl_easy_init();
 	if (!k->node || !k->curl) {
-		k8s__free(k);
+		k8s_free(k);
 		return -ENOMEM;
 	}
 	*out = k;
 	return 0;
 }
 
-int k8s__start(struct k8s *k)
+int k8s_start(struct k8s *k)
 {
 	int err = pthread_create(&k->thread, NULL, run, k);
 
@@ -421,7 +421,7 @@ int k8s__start(struct k8s *k)
 	return 0;
 }
 
-void k8s__free(struct k8s *k)
+void k8s_free(struct k8s *k)
 {
 	if (!k)
 		return;
@@ -444,7 +444,7 @@ void k8s__free(struct k8s *k)
 	free(k);
 }
 
-void k8s__stats(struct k8s *k, struct k8s_stats *st)
+void k8s_stats(struct k8s *k, struct k8s_stats *st)
 {
 	pthread_mutex_lock(&k->mu);
 	*st = k->st;

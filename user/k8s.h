@@ -24,7 +24,7 @@
 struct kube_config;
 
 struct k8s_opts {
-	struct kube_config *config;	/* required; k8s__new takes ownership, even on failure */
+	struct kube_config *config;	/* required; k8s_new takes ownership, even on failure */
 	const char *node_name;			/* required */
 	size_t max_pods;			/* 0: K8S_DEFAULT_MAX_PODS */
 	size_t max_body;			/* 0: K8S_DEFAULT_MAX_BODY */
@@ -72,29 +72,29 @@ struct k8s;
  * Owns opts->config from the call on, also on error. Does not start the
  * thread.
  */
-int k8s__new(struct k8s **out, const struct k8s_opts *opts);
+int k8s_new(struct k8s **out, const struct k8s_opts *opts);
 /* Start the list/watch thread. 0 or -errno. */
-int k8s__start(struct k8s *k);
+int k8s_start(struct k8s *k);
 /* Stop the thread (aborts a transfer within about a second) and free. */
-void k8s__free(struct k8s *k);
+void k8s_free(struct k8s *k);
 
 /*
- * k8s__lookup - copy out the pod with this uid. container_id (full id) and
+ * k8s_lookup - copy out the pod with this uid. container_id (full id) and
  * volume (pod volume name) are optional; when given, container_name/image
  * and secret_name are filled from that container and volume. 0 or -ENOENT.
  */
-int k8s__lookup(struct k8s *k, const char *pod_uid, const char *container_id,
+int k8s_lookup(struct k8s *k, const char *pod_uid, const char *container_id,
 		const char *volume, struct k8s_pod_view *out);
 
-void k8s__stats(struct k8s *k, struct k8s_stats *st);
+void k8s_stats(struct k8s *k, struct k8s_stats *st);
 
 struct cluster_identity;
 /* This node's identity from its Node object, once fetched; false until then. */
-bool k8s__node_identity(struct k8s *k, struct cluster_identity *out);
+bool k8s_node_identity(struct k8s *k, struct cluster_identity *out);
 const char *k8s_state_name(enum k8s_state s);
 
 /*
- * k8s__ingest_list / k8s__ingest_watch - what the thread does with bytes
+ * k8s_ingest_list / k8s_ingest_watch - what the thread does with bytes
  * from the API, without the network (tests, fuzzing; not while the thread
  * runs). ingest_list applies one pod list response body as a complete
  * relist (the store is replaced, resourceVersion taken): 0 or -EPROTO.
@@ -102,8 +102,8 @@ const char *k8s_state_name(enum k8s_state s);
  * -ESTALE for a 410 ERROR event (relist), -EPROTO for a bad event; it stops
  * at the first error as the watch does. Both may return -ENOMEM.
  */
-int k8s__ingest_list(struct k8s *k, const char *body, size_t len);
-int k8s__ingest_watch(struct k8s *k, const char *data, size_t len);
+int k8s_ingest_list(struct k8s *k, const char *body, size_t len);
+int k8s_ingest_watch(struct k8s *k, const char *data, size_t len);
 
 /* "docker.io/library/nginx:1.25@sha256:..." -> "docker.io/library/nginx" */
 void k8s_image_repository(const char *image, char *out, size_t size);

@@ -347,7 +347,7 @@ void k8s_list_commit(struct k8s *k, struct store *fresh, size_t dropped)
 	log_info("k8s: %s: %zu pods on node %s", k->cfg->server, k->st.pods, k->node);
 }
 
-int k8s__lookup(struct k8s *k, const char *pod_uid, const char *container_id,
+int k8s_lookup(struct k8s *k, const char *pod_uid, const char *container_id,
 		const char *volume, struct k8s_pod_view *out)
 {
 	struct kpod *p;
@@ -387,7 +387,7 @@ cleanup:
 	return err;
 }
 
-int k8s__ingest_list(struct k8s *k, const char *body, size_t len)
+int k8s_ingest_list(struct k8s *k, const char *body, size_t len)
 {
 	struct store *fresh = calloc(1, sizeof(*fresh));
 	size_t dropped = 0;
@@ -407,7 +407,7 @@ int k8s__ingest_list(struct k8s *k, const char *body, size_t len)
 	return 0;
 }
 
-int k8s__ingest_watch(struct k8s *k, const char *data, size_t len)
+int k8s_ingest_watch(struct k8s *k, const char *data, size_t len)
 {
 	struct xfer x = { .k = k, .len = len, .watch = true };
 	int err;

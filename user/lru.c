@@ -32,7 +32,7 @@ static uint32_t bucket_of(const struct lru *l, uint64_t key)
 	return (uint32_t)(key & (l->nbuckets - 1));
 }
 
-int lru__new(struct lru **out, size_t max_entries, size_t value_size)
+int lru_new(struct lru **out, size_t max_entries, size_t value_size)
 {
 	struct lru *l;
 
@@ -57,7 +57,7 @@ int lru__new(struct lru **out, size_t max_entries, size_t value_size)
 	return 0;
 }
 
-void lru__free(struct lru *l)
+void lru_free(struct lru *l)
 {
 	if (!l)
 		return;
@@ -117,7 +117,7 @@ static void hash_unlink(struct lru *l, uint32_t i)
 	*p = l->nodes[i].hnext;
 }
 
-void *lru__get(struct lru *l, uint64_t key)
+void *lru_get(struct lru *l, uint64_t key)
 {
 	uint32_t i = find(l, key);
 
@@ -160,7 +160,7 @@ static uint32_t alloc_node(struct lru *l)
 	return i;
 }
 
-void *lru__put(struct lru *l, uint64_t key)
+void *lru_put(struct lru *l, uint64_t key)
 {
 	uint32_t i = find(l, key), b;
 
@@ -183,7 +183,7 @@ void *lru__put(struct lru *l, uint64_t key)
 	return value_at(l, i);
 }
 
-void lru__del(struct lru *l, uint64_t key)
+void lru_del(struct lru *l, uint64_t key)
 {
 	uint32_t i = find(l, key), last;
 
@@ -212,7 +212,7 @@ void lru__del(struct lru *l, uint64_t key)
 	}
 }
 
-void *lru__at(struct lru *l, size_t i, uint64_t *key)
+void *lru_at(struct lru *l, size_t i, uint64_t *key)
 {
 	if (i >= l->count)
 		return NULL;
@@ -220,7 +220,7 @@ void *lru__at(struct lru *l, size_t i, uint64_t *key)
 	return value_at(l, (uint32_t)i);
 }
 
-void *lru__oldest(struct lru *l, uint64_t *key)
+void *lru_oldest(struct lru *l, uint64_t *key)
 {
 	if (l->tail == NIL)
 		return NULL;
@@ -228,17 +228,17 @@ void *lru__oldest(struct lru *l, uint64_t *key)
 	return value_at(l, l->tail);
 }
 
-size_t lru__count(const struct lru *l)
+size_t lru_count(const struct lru *l)
 {
 	return l->count;
 }
 
-size_t lru__max(const struct lru *l)
+size_t lru_max(const struct lru *l)
 {
 	return l->max;
 }
 
-uint64_t lru__evictions(const struct lru *l)
+uint64_t lru_evictions(const struct lru *l)
 {
 	return l->evictions;
 }

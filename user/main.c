@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 
 	/* a command of its own: no sensor, its own options */
 	if (argc > 1 && !strcmp(argv[1], "inventory"))
-		return inventory__main(argc - 1, argv + 1);
+		return inventory_main(argc - 1, argv + 1);
 	config_init(&cfg);
 	/* defaults, then the config file, then flags; validated */
 	if (config_from_sources(&cfg, argc, argv, err, sizeof(err))) {

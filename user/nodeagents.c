@@ -293,7 +293,7 @@ static int scan_paths(struct node_agents *na, struct scan *s)
 	return err;
 }
 
-int node_agents__scan(struct node_agents *na)
+int node_agents_scan(struct node_agents *na)
 {
 	struct scan s = { 0 };
 	int err;
@@ -324,7 +324,7 @@ int node_agents__scan(struct node_agents *na)
 	return (int)s.n;
 }
 
-int node_agents__new(struct node_agents **out, const struct node_agents_opts *o)
+int node_agents_new(struct node_agents **out, const struct node_agents_opts *o)
 {
 	struct node_agents *na = calloc(1, sizeof(*na));
 	int err;
@@ -339,19 +339,19 @@ int node_agents__new(struct node_agents **out, const struct node_agents_opts *o)
 	na->n_names = o->n_names;
 	na->n_paths = o->n_paths;
 	if (!na->names || !na->paths) {
-		node_agents__free(na);
+		node_agents_free(na);
 		return -ENOMEM;
 	}
-	err = node_agents__scan(na);
+	err = node_agents_scan(na);
 	if (err < 0) {
-		node_agents__free(na);
+		node_agents_free(na);
 		return err;
 	}
 	*out = na;
 	return 0;
 }
 
-void node_agents__free(struct node_agents *na)
+void node_agents_free(struct node_agents *na)
 {
 	if (!na)
 		return;
@@ -361,12 +361,12 @@ void node_agents__free(struct node_agents *na)
 	free(na);
 }
 
-uint32_t node_agents__host_mnt_ns(const struct node_agents *na)
+uint32_t node_agents_host_mnt_ns(const struct node_agents *na)
 {
 	return na ? na->host_mnt_ns : 0;
 }
 
-const struct node_agent *node_agents__find(const struct node_agents *na, uint64_t ino,
+const struct node_agent *node_agents_find(const struct node_agents *na, uint64_t ino,
 					   uint32_t kdev)
 {
 	struct node_agent key = { .ino = ino, .kdev = kdev };
@@ -376,12 +376,12 @@ const struct node_agent *node_agents__find(const struct node_agents *na, uint64_
 	return bsearch(&key, na->v, na->n, sizeof(*na->v), entry_cmp);
 }
 
-const struct node_agent *node_agents__get(const struct node_agents *na, size_t i)
+const struct node_agent *node_agents_get(const struct node_agents *na, size_t i)
 {
 	return na && i < na->n ? &na->v[i] : NULL;
 }
 
-size_t node_agents__count(const struct node_agents *na)
+size_t node_agents_count(const struct node_agents *na)
 {
 	return na ? na->n : 0;
 }

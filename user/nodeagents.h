@@ -41,7 +41,7 @@
 
 #define NODE_AGENT_NAME_MAX	64
 
-/* --node-agents, --node-agent-paths (opt.h); the agent passes them to node_agents__new() */
+/* --node-agents, --node-agent-paths (opt.h); the agent passes them to node_agents_new() */
 struct nodeagents_opts {
 	struct strlist names;		/* default: node_agents_default_names() */
 	struct strlist paths;		/* default: node_agents_default_paths() */
@@ -72,29 +72,29 @@ const char *const *node_agents_default_names(size_t *n);
 const char *const *node_agents_default_paths(size_t *n);
 
 /*
- * node_agents__new - copy the options and scan once. 0 or -ENOMEM; a scan
+ * node_agents_new - copy the options and scan once. 0 or -ENOMEM; a scan
  * that finds nothing (no /proc under --host-root, no agent running) is not
  * an error: the inventory is empty and no reader is a node agent.
  */
-int node_agents__new(struct node_agents **out, const struct node_agents_opts *opts);
-void node_agents__free(struct node_agents *na);
+int node_agents_new(struct node_agents **out, const struct node_agents_opts *opts);
+void node_agents_free(struct node_agents *na);
 
 /*
- * node_agents__scan - rebuild the inventory (start-up, SIGHUP). Returns the
+ * node_agents_scan - rebuild the inventory (start-up, SIGHUP). Returns the
  * number of entries, or -ENOMEM (the previous inventory is kept). Entries
  * refused by the ownership checks are logged once per scan.
  */
-int node_agents__scan(struct node_agents *na);
+int node_agents_scan(struct node_agents *na);
 
 /* The host's mount namespace inode (see above), 0 unknown. */
-uint32_t node_agents__host_mnt_ns(const struct node_agents *na);
+uint32_t node_agents_host_mnt_ns(const struct node_agents *na);
 
 /* The entry of an executable (kernel dev encoding), or NULL. */
-const struct node_agent *node_agents__find(const struct node_agents *na, uint64_t ino,
+const struct node_agent *node_agents_find(const struct node_agents *na, uint64_t ino,
 					   uint32_t kdev);
 
 /* Entry i in (kdev, ino) order, for --list-watched style listings and tests. */
-const struct node_agent *node_agents__get(const struct node_agents *na, size_t i);
-size_t node_agents__count(const struct node_agents *na);
+const struct node_agent *node_agents_get(const struct node_agents *na, size_t i);
+size_t node_agents_count(const struct node_agents *na);
 
 #endif /* CW_NODEAGENTS_H */

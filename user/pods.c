@@ -33,7 +33,7 @@ struct pods {
 	uint64_t scans, skipped;
 };
 
-int pods__new(struct pods **out, const struct pods_opts *opts)
+int pods_new(struct pods **out, const struct pods_opts *opts)
 {
 	struct pods *p = calloc(1, sizeof(*p));
 	const char *hr = opts && opts->host_root ? opts->host_root : "/";
@@ -52,7 +52,7 @@ int pods__new(struct pods **out, const struct pods_opts *opts)
 	return 0;
 }
 
-void pods__free(struct pods *p)
+void pods_free(struct pods *p)
 {
 	if (!p)
 		return;
@@ -278,7 +278,7 @@ static int scan_ctrs(struct pods *p, struct ctr_ent **out, size_t *n)
 	return err;
 }
 
-int pods__refresh(struct pods *p)
+int pods_refresh(struct pods *p)
 {
 	struct pod_ident *pods = NULL;
 	struct ctr_ent *ctrs = NULL;
@@ -314,7 +314,7 @@ static bool maybe_refresh(struct pods *p, bool missed)
 	uint64_t age = clock_ms(CLOCK_MONOTONIC) - p->last_scan_ms;
 
 	if (!p->scanned || age >= p->refresh_ms || (missed && age >= p->min_refresh_ms)) {
-		pods__refresh(p);
+		pods_refresh(p);
 		return true;
 	}
 	return false;
@@ -343,7 +343,7 @@ static struct ctr_ent *find_ctr(struct pods *p, const char *id)
 	return bsearch(&key, p->ctrs, p->nctrs, sizeof(*p->ctrs), cmp_ctr);
 }
 
-int pods__lookup(struct pods *p, const char *uid, struct pod_ident *out)
+int pods_lookup(struct pods *p, const char *uid, struct pod_ident *out)
 {
 	struct pod_ident *pi;
 
@@ -365,7 +365,7 @@ int pods__lookup(struct pods *p, const char *uid, struct pod_ident *out)
 	return 0;
 }
 
-int pods__container(struct pods *p, const char *container_id, char *name,
+int pods_container(struct pods *p, const char *container_id, char *name,
 		    size_t name_size, char *pod_uid, size_t uid_size)
 {
 	struct ctr_ent *ce;
@@ -384,7 +384,7 @@ int pods__container(struct pods *p, const char *container_id, char *name,
 	return 0;
 }
 
-void pods__stats(const struct pods *p, struct pods_stats *st)
+void pods_stats(const struct pods *p, struct pods_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->pods = p->npods;

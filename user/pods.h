@@ -48,26 +48,26 @@ struct pods;
  * 0 or -ENOMEM, *out NULL on error. A missing var/log/pods is not an
  * error: the index is empty.
  */
-int pods__new(struct pods **out, const struct pods_opts *opts);
-void pods__free(struct pods *p);
+int pods_new(struct pods **out, const struct pods_opts *opts);
+void pods_free(struct pods *p);
 
 /* Rescan now. 0, or -errno when var/log/pods exists but cannot be read. */
-int pods__refresh(struct pods *p);
+int pods_refresh(struct pods *p);
 
 /* Identity of a pod by uid: 0 or -ENOENT. */
-int pods__lookup(struct pods *p, const char *uid, struct pod_ident *out);
+int pods_lookup(struct pods *p, const char *uid, struct pod_ident *out);
 
 /*
  * Name and pod uid of a container by full container id: 0 or -ENOENT.
  * pod_uid may be NULL.
  */
-int pods__container(struct pods *p, const char *container_id, char *name,
+int pods_container(struct pods *p, const char *container_id, char *name,
 		    size_t name_size, char *pod_uid, size_t uid_size);
 
 struct pods_stats {
 	size_t pods, containers, max_pods;
 	uint64_t scans, skipped;	/* skipped: malformed or over the bound */
 };
-void pods__stats(const struct pods *p, struct pods_stats *st);
+void pods_stats(const struct pods *p, struct pods_stats *st);
 
 #endif /* CW_PODS_H */

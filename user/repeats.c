@@ -45,7 +45,7 @@ int repeats_new(struct repeats **out, const struct repeats_opts *o)
 	r->o = *o;
 	if (!r->o.max_keys)
 		r->o.max_keys = CW_REPEATS_MAX;
-	err = lru__new(&r->keys, r->o.max_keys, sizeof(struct tracked));
+	err = lru_new(&r->keys, r->o.max_keys, sizeof(struct tracked));
 	if (err) {
 		repeats_free(r);
 		return err;
@@ -66,9 +66,9 @@ void repeats_free(struct repeats *r)
 
 	if (!r)
 		return;
-	for (size_t i = 0; r->keys && (t = lru__at(r->keys, i, &h)); i++)
+	for (size_t i = 0; r->keys && (t = lru_at(r->keys, i, &h)); i++)
 		free(t->packed);
-	lru__free(r->keys);
+	lru_free(r->keys);
 	free(r->rec);
 	free(r);
 }
@@ -158,14 +158,14 @@ static bool flush_one(struct repeats *r, struct tracked *t, uint64_t now, int64_
 static void forget(struct repeats *r, struct tracked *t, uint64_t h)
 {
 	free(t->packed);
-	lru__del(r->keys, h);
+	lru_del(r->keys, h);
 }
 
 /* The table is full: settle the least recently used key and drop it on both sides. */
 static void give_up_oldest(struct repeats *r, uint64_t now, int64_t b2r)
 {
 	uint64_t h;
-	struct tracked *t = lru__oldest(r->keys, &h);
+	struct tracked *t = lru_oldest(r->keys, &h);
 
 	if (!t)
 		return;
@@ -185,7 +185,7 @@ void repeats_first(struct repeats *r, const struct cw_event *e, const struct cw_
 
 	repeats_key(e, &key);
 	h = key_hash(&key);
-	t = lru__get(r->keys, h);
+	t = lru_get(r->keys, h);
 	if (t && memcmp(&t->key, &key, sizeof(key))) {
 		/* two keys, one 64-bit hash: settle the old one and let it go */
 		flush_one(r, t, e->ts_ns, boot_to_real_ns, true);
@@ -212,9 +212,9 @@ void repeats_first(struct repeats *r, const struct cw_event *e, const struct cw_
 		}
 		return;
 	}
-	if (lru__count(r->keys) >= lru__max(r->keys))
+	if (lru_count(r->keys) >= lru_max(r->keys))
 		give_up_oldest(r, e->ts_ns, boot_to_real_ns);
-	t = lru__put(r->keys, h);
+	t = lru_put(r->keys, h);
 	if (!t) {
 		r->st.given_up++;
 		return;
@@ -224,7 +224,7 @@ void repeats_first(struct repeats *r, const struct cw_event *e, const struct cw_
 	t->delivered = e->repeats;
 	if (keep_record(t, rec)) {
 		r->st.given_up++;
-		lru__del(r->keys, h);
+		lru_del(r->keys, h);
 	}
 }
 
@@ -235,8 +235,8 @@ void repeats_flush(struct repeats *r, uint64_t now_boot_ns, int64_t boot_to_real
 
 	r->st.owed = 0;
 	/* downwards: forgetting moves the last entry into the hole */
-	for (size_t i = lru__count(r->keys); i-- > 0;) {
-		t = lru__at(r->keys, i, &h);
+	for (size_t i = lru_count(r->keys); i-- > 0;) {
+		t = lru_at(r->keys, i, &h);
 		if (t && !flush_one(r, t, now_boot_ns, boot_to_real_ns, final))
 			forget(r, t, h);
 	}
@@ -245,5 +245,5 @@ void repeats_flush(struct repeats *r, uint64_t now_boot_ns, int64_t boot_to_real
 void repeats_stats(const struct repeats *r, struct repeats_stats *st)
 {
 	*st = r->st;
-	st->keys = lru__count(r->keys);
+	st->keys = lru_count(r->keys);
 }

@@ -57,9 +57,9 @@ int throttle_new(struct throttle **out, const struct throttle_opts *o)
 	t->o = *o;
 	if (!t->o.interval_ns)
 		t->o.interval_ns = 60ULL * 1000000000ULL;
-	err = lru__new(&t->cgroups, CW_BUDGETS_MAX, sizeof(struct cg_seen));
+	err = lru_new(&t->cgroups, CW_BUDGETS_MAX, sizeof(struct cg_seen));
 	if (!err)
-		err = lru__new(&t->pods, THROTTLE_PODS_MAX, sizeof(struct pod_acct));
+		err = lru_new(&t->pods, THROTTLE_PODS_MAX, sizeof(struct pod_acct));
 	if (err) {
 		throttle_free(t);
 		return err;
@@ -72,8 +72,8 @@ void throttle_free(struct throttle *t)
 {
 	if (!t)
 		return;
-	lru__free(t->cgroups);
-	lru__free(t->pods);
+	lru_free(t->cgroups);
+	lru_free(t->pods);
 	free(t);
 }
 
@@ -82,12 +82,12 @@ static struct pod_acct *pod_get(struct throttle *t, const char *uid, const char 
 				const char *name)
 {
 	uint64_t h = hash_fnv64_str(HASH_FNV64_INIT, uid);
-	struct pod_acct *p = lru__get(t->pods, h);
+	struct pod_acct *p = lru_get(t->pods, h);
 
 	if (p && strcmp(p->uid, uid))
 		p = NULL;	/* a hash collision: the newer pod takes the slot */
 	if (!p) {
-		p = lru__put(t->pods, h);
+		p = lru_put(t->pods, h);
 		if (!p)
 			return NULL;
 		memset(p, 0, sizeof(*p));
@@ -115,12 +115,12 @@ int throttle_observe(void *ctx, uint64_t cgroup_id, const struct cw_budget *b)
 {
 	struct throttle *t = ctx;
 	char uid[CW_REC_NAME_MAX], ns[CW_REC_NAME_MAX], name[CW_REC_NAME_MAX];
-	struct cg_seen *seen = lru__get(t->cgroups, cgroup_id);
+	struct cg_seen *seen = lru_get(t->cgroups, cgroup_id);
 	uint64_t dt, dr, df;
 	struct pod_acct *p;
 
 	if (!seen) {
-		seen = lru__put(t->cgroups, cgroup_id);
+		seen = lru_put(t->cgroups, cgroup_id);
 		if (!seen)
 			return 0;
 	}
@@ -179,7 +179,7 @@ void throttle_tick(struct throttle *t, uint64_t now_mono_ns, bool final)
 	struct pod_acct *p;
 	uint64_t h;
 
-	for (size_t i = 0; (p = lru__at(t->pods, i, &h)); i++) {
+	for (size_t i = 0; (p = lru_at(t->pods, i, &h)); i++) {
 		if (!p->p_throttled && !p->p_reserve)
 			continue;
 		if (final || !p->alerted || now_mono_ns - p->last_alert_ns >= t->o.interval_ns)
@@ -253,7 +253,7 @@ static void pods_text(struct pod_acct **v, size_t n, bool refused, char *line, s
 
 void throttle_summary(struct throttle *t, struct jbuf *jb)
 {
-	size_t n = 0, nr = 0, cap = lru__count(t->pods);
+	size_t n = 0, nr = 0, cap = lru_count(t->pods);
 	struct pod_acct **v = calloc(cap ? cap : 1, sizeof(*v));
 	char line[1024];
 	struct pod_acct *p;
@@ -263,7 +263,7 @@ void throttle_summary(struct throttle *t, struct jbuf *jb)
 		log_warn("throttle: summary: out of memory");
 		return;
 	}
-	for (size_t i = 0; (p = lru__at(t->pods, i, &h)); i++) {
+	for (size_t i = 0; (p = lru_at(t->pods, i, &h)); i++) {
 		if (p->throttled || p->reserve)
 			nr++;
 		if (p->throttled || p->reserve || p->aggregated)

@@ -296,7 +296,7 @@ static bool home_dir_is_gone(struct watch *w, const char *home)
 	struct safepath_policy pol = { .trusted = home };	/* root's links */
 	struct safepath_res res;
 
-	return safepath__stat(w->sp, home, &pol, &res) != 0;
+	return safepath_stat(w->sp, home, &pol, &res) != 0;
 }
 
 /* Every pod dir, plus every pod group in the table that has gone. */
@@ -351,7 +351,7 @@ static int rescan_homes(struct watch *w)
 	w->gen++;
 	watch_wd_add(w, HOMES_DIR, "homes");	/* a new user's home, as a new pod's dir */
 	watch_wd_sweep_group(w, "homes");
-	err = catalog__homes(w->sp, rescan_home, w);
+	err = catalog_homes(w->sp, rescan_home, w);
 	if (err)
 		return err;
 	return rescan_gone(w, "home:", home_dir_is_gone);
@@ -363,7 +363,7 @@ int watch_scan_all(struct watch *w)
 
 	w->stats.scans++;
 	if (w->sp)
-		safepath__flush(w->sp);	/* a batch sees the host as it is now */
+		safepath_flush(w->sp);	/* a batch sees the host as it is now */
 	fsident_invalidate(w->fsid);
 	watch_mounts_refresh(w, true);
 	err = rescan_group(w, "host");
@@ -386,7 +386,7 @@ static int process_pending(struct watch *w, bool now_mounts)
 	int err, done = 0;
 
 	if (w->sp)
-		safepath__flush(w->sp);
+		safepath_flush(w->sp);
 
 	err = watch_drain_inotify(w);
 	if (now_mounts && watch_mounts_signalled(w))
@@ -473,7 +473,7 @@ static void recheck_tick(struct watch *w)
 	DIR *d;
 
 	if (w->sp)
-		safepath__flush(w->sp);
+		safepath_flush(w->sp);
 	watch_host_path(w, KUBELET_PODS, path, sizeof(path));
 	d = opendir(path);
 	if (d) {
@@ -555,7 +555,7 @@ void watch_mounts_changed(struct watch *w)
 void watch_set_catalog(struct watch *w, const struct catalog *catalog)
 {
 	w->catalog = catalog;
-	w->catalog_pods = catalog && catalog__has_scope(catalog, CATALOG_SCOPE_POD);
+	w->catalog_pods = catalog && catalog_has_scope(catalog, CATALOG_SCOPE_POD);
 }
 
 void watch_stats(const struct watch *w, struct watch_stats *out)
@@ -581,7 +581,7 @@ int watch_new(struct watch **out, const struct watch_opts *opts, struct creds *t
 	w->sink = *sink;
 	w->max_depth = opts->max_depth > 0 ? opts->max_depth : 8;
 	w->catalog = opts->catalog;
-	w->catalog_pods = opts->catalog && catalog__has_scope(opts->catalog, CATALOG_SCOPE_POD);
+	w->catalog_pods = opts->catalog && catalog_has_scope(opts->catalog, CATALOG_SCOPE_POD);
 	w->max_per_pod = opts->max_per_pod && opts->max_per_pod < UINT32_MAX ?
 			 (uint32_t)opts->max_per_pod : UINT32_MAX;
 	w->max_watched = opts->max_watched;
@@ -665,7 +665,7 @@ void watch_free(struct watch *w)
 	for (int i = 0; i < w->nextra; i++)
 		free(w->extra[i]);
 	free(w->extra);
-	safepath__free(w->sp);
+	safepath_free(w->sp);
 	for (size_t i = 0; i < w->nrefused; i++)
 		watch_refused_rec_free(&w->refused[i]);
 	free(w->refused);

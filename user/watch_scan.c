@@ -130,7 +130,7 @@ static int consider_file(struct watch *w, struct found *f, const char *hpath, co
 	struct cred_entry c;
 	char where[PATH_MAX];
 
-	if (safepath__stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
+	if (safepath_stat(w->sp, hpath, &pol, &res) || !S_ISREG(res.st.st_mode))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.kind = CW_CRED_CUSTOM;
@@ -153,7 +153,7 @@ static int scan_tree(struct watch *w, struct found *f, const char *hdir, const c
 	DIR *d;
 	int err = 0;
 
-	if (safepath__opendir(w->sp, hdir, &pol, &d, &res))
+	if (safepath_opendir(w->sp, hdir, &pol, &d, &res))
 		return 0;
 	watch_wd_add(w, hdir, "host");
 	while (!err && (de = readdir(d))) {
@@ -184,7 +184,7 @@ bool watch_sp_ready(struct watch *w)
 {
 	struct safepath_opts so = { .root = w->root[0] ? w->root : "/" };
 
-	return w->sp || !safepath__new(&w->sp, &so);
+	return w->sp || !safepath_new(&w->sp, &so);
 }
 
 struct hit_ctx {
@@ -281,7 +281,7 @@ static int collect_host(struct watch *w, struct found *f)
 	if (!watch_sp_ready(w))
 		return 0;		/* no host root (yet): nothing to find */
 	if (w->catalog) {
-		err = catalog__scan(w->catalog, w->sp, &t, &cbs);
+		err = catalog_scan(w->catalog, w->sp, &t, &cbs);
 		if (err)
 			return err;
 	}
@@ -289,11 +289,11 @@ static int collect_host(struct watch *w, struct found *f)
 		struct safepath_res res;
 		int serr;
 
-		serr = safepath__stat(w->sp, w->extra[i], NULL, &res);
+		serr = safepath_stat(w->sp, w->extra[i], NULL, &res);
 		if (serr == -ELOOP) {	/* the operator's own path: its links are followed */
 			struct safepath_policy pol = { .trusted = w->extra[i] };
 
-			serr = safepath__stat(w->sp, w->extra[i], &pol, &res);
+			serr = safepath_stat(w->sp, w->extra[i], &pol, &res);
 		}
 		if (serr) {
 			log_warn("watch: %s%s: %s (watched once it exists; SIGHUP rescans)",
@@ -320,14 +320,14 @@ static int collect_home(struct watch *w, struct found *f, const char *home, cons
 
 	if (!w->catalog || !watch_sp_ready(w))
 		return 0;
-	if (safepath__stat(w->sp, home, &pol, &res))
+	if (safepath_stat(w->sp, home, &pol, &res))
 		return 0;		/* gone: the apply drops what it had */
 	if (!S_ISDIR(res.st.st_mode))
 		return 0;
 	t.uid = res.st.st_uid;
 	t.user = user ? user + 1 : home;
 	watch_wd_add(w, home, group);
-	return catalog__scan(w->catalog, w->sp, &t, &cbs);
+	return catalog_scan(w->catalog, w->sp, &t, &cbs);
 }
 
 static bool volume_has_sa_keys(const char *vdir)
@@ -474,7 +474,7 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 	/* the catalog's pod entries (Secrets Store CSI mounts), inside the same budget */
 	snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
 	watch_host_path(w, hdir, path, sizeof(path));
-	if (!err && w->catalog && w->catalog_pods && catalog__pod_may_match(w->catalog, path) &&
+	if (!err && w->catalog && w->catalog_pods && catalog_pod_may_match(w->catalog, path) &&
 	    watch_sp_ready(w)) {
 		struct catalog_target t = { .scope = CATALOG_SCOPE_POD, .pod_uid = uid };
 		struct hit_ctx h = { w, f, group };
@@ -483,7 +483,7 @@ static int collect_pod(struct watch *w, struct found *f, const char *uid, const 
 
 		snprintf(hdir, sizeof(hdir), KUBELET_PODS "/%s", uid);
 		t.base = hdir;
-		err = catalog__scan(w->catalog, w->sp, &t, &cbs);
+		err = catalog_scan(w->catalog, w->sp, &t, &cbs);
 		while (f->n > before && f->n - before > budget) {
 			over++;
 			free((char *)f->v[--f->n].path);

@@ -13,7 +13,7 @@
 # is up) every /proc/<pid>/task/*/status must show the reduced sets:
 # CapEff = CapPrm = CAP_BPF|CAP_DAC_READ_SEARCH, CapInh = 0, NoNewPrivs 1,
 # and as root also CapBnd = the same two. Fails if any thread holds more.
-# To watch it fail: move health__serve() (or ship_start()/attrib_start())
+# To watch it fail: move health_serve() (or ship_start()/attrib_start())
 # in agent_run() above privs_drop_after_attach().
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"

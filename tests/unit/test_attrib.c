@@ -700,7 +700,7 @@ static void test_attrib_node_agent_needs_host_mntns_and_inode(void **state)
 	sh("mkdir -p %s/usr/bin && cp /bin/true %s/usr/bin/kubelet", w->hostroot, w->hostroot);
 	snprintf(bin, sizeof(bin), "%s/usr/bin/kubelet", w->hostroot);
 	assert_int_equal(stat(bin, &st), 0);
-	assert_int_equal(node_agents__new(&na, &(struct node_agents_opts){
+	assert_int_equal(node_agents_new(&na, &(struct node_agents_opts){
 		.host_root = w->hostroot, .paths = paths, .n_paths = 1 }), 0);
 	assert_int_equal(attrib_new(&a, &(struct attrib_opts){ .host_root = w->hostroot,
 							       .node_name = "node-1",
@@ -740,7 +740,7 @@ static void test_attrib_node_agent_needs_host_mntns_and_inode(void **state)
 	assert_string_equal(rec.aexepath[0], geteuid() == 0 ? "/usr/bin/kubelet" : "");
 
 	attrib_free(a);
-	node_agents__free(na);
+	node_agents_free(na);
 }
 
 static void test_attrib_rejects_bad_flags(void **state)

@@ -137,7 +137,7 @@ static int load_text(const char *text, struct catalog **c, struct catalog_diag *
 
 	write_file("t.yaml", text, path, sizeof(path));
 	memset(d, 0, sizeof(*d));
-	return catalog__new(c, &o);
+	return catalog_new(c, &o);
 }
 
 static void test_catalog_rejects_bad_entries_with_file_and_line(void **state)
@@ -214,15 +214,15 @@ static void test_catalog_accepts_every_form(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if (load_text(good[i], &c, &d))
 			fail_msg("case %zu rejected: %s", i, d.count ? d.items[0] : "?");
-		catalog__free(c);
+		catalog_free(c);
 	}
 	assert_int_equal(load_text(good[6], &c, &d), 0);
-	assert_int_equal(catalog__count(c), 1);
-	assert_int_equal(catalog__entry(c, 0)->kind, CW_CRED_ETCD);
-	assert_int_equal(catalog__entry(c, 0)->owner, CRED_OWNER_CONTROL_PLANE);
-	assert_int_equal(catalog__entry(c, 0)->severity, CATALOG_SEV_CRITICAL);
-	assert_string_equal(catalog__entry(c, 0)->flag_name, "--data-dir");
-	catalog__free(c);
+	assert_int_equal(catalog_count(c), 1);
+	assert_int_equal(catalog_entry(c, 0)->kind, CW_CRED_ETCD);
+	assert_int_equal(catalog_entry(c, 0)->owner, CRED_OWNER_CONTROL_PLANE);
+	assert_int_equal(catalog_entry(c, 0)->severity, CATALOG_SEV_CRITICAL);
+	assert_string_equal(catalog_entry(c, 0)->flag_name, "--data-dir");
+	catalog_free(c);
 }
 
 /* The shipped catalog loads, every entry cites its documentation. */
@@ -238,13 +238,13 @@ static void test_catalog_shipped_files_load_and_cite_docs(void **state)
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/catalog", srcdir);
-	if (catalog__new(&c, &o)) {
-		catalog__diag_print(&d, stderr);
+	if (catalog_new(&c, &o)) {
+		catalog_diag_print(&d, stderr);
 		fail();
 	}
-	assert_true(catalog__count(c) >= 50);
-	assert_int_equal(catalog__nfiles(c), 6);
-	catalog__free(c);
+	assert_true(catalog_count(c) >= 50);
+	assert_int_equal(catalog_nfiles(c), 6);
+	catalog_free(c);
 	/* a comment with a URL before every entry */
 	dd = opendir(dir);
 	assert_non_null(dd);
@@ -289,11 +289,11 @@ static void test_catalog_users_entries_are_picked_up(void **state)
 		   "- entry: vault-token\n  enabled: false\n"
 		   "- entry: netrc\n  kind: token\n  owner: home\n  paths: [~/.netrc, ~/.netrc-acme]\n",
 		   user, sizeof(user));
-	assert_int_equal(catalog__new(&c, &o), 0);
-	assert_non_null(catalog__find(c, "acme-deploy-key"));
-	assert_null(catalog__find(c, "vault-token"));
-	assert_int_equal(catalog__find(c, "netrc")->paths.n, 2);	/* replaced in place */
-	catalog__free(c);
+	assert_int_equal(catalog_new(&c, &o), 0);
+	assert_non_null(catalog_find(c, "acme-deploy-key"));
+	assert_null(catalog_find(c, "vault-token"));
+	assert_int_equal(catalog_find(c, "netrc")->paths.n, 2);	/* replaced in place */
+	catalog_free(c);
 }
 
 /* ------------------------------------------------------------ matching */
@@ -348,10 +348,10 @@ static void scan(const char *yaml, const struct catalog_target *t, struct hits *
 	memset(x, 0, sizeof(*x));
 	if (load_text(yaml, &c, &d))
 		fail_msg("%s", d.items[0]);
-	assert_int_equal(safepath__new(&sp, &so), 0);
-	assert_int_equal(catalog__scan(c, sp, t, &cbs), 0);
-	safepath__free(sp);
-	catalog__free(c);
+	assert_int_equal(safepath_new(&sp, &so), 0);
+	assert_int_equal(catalog_scan(c, sp, t, &cbs), 0);
+	safepath_free(sp);
+	catalog_free(c);
 }
 
 static void test_catalog_matches_globs_ignores_and_depth(void **state)
@@ -629,7 +629,7 @@ static void check_node_type(const char *tree)
 	assert_int_equal(system(cmd), 0);
 	n = build_tree(tree, ex, 256);
 	snprintf(dir, sizeof(dir), "%s/catalog", srcdir);
-	assert_int_equal(catalog__new(&cat, &co), 0);
+	assert_int_equal(catalog_new(&cat, &co), 0);
 	wo.catalog = cat;
 	assert_int_equal(creds_new(&t, 0), 0);
 	assert_int_equal(watch_new(&w, &wo, t, &sink), 0);
@@ -677,7 +677,7 @@ static void check_node_type(const char *tree)
 	}
 	watch_free(w);
 	creds_free(t);
-	catalog__free(cat);
+	catalog_free(cat);
 }
 
 static void test_catalog_kubeadm_control_plane(void **state)

@@ -273,25 +273,25 @@ static void cache_resolves(bool no_handles)
 	gone = mkcg(T_HOST "/gone");
 	rmcg(T_HOST "/gone");
 
-	assert_int_equal(cgroup_cache__new(&c, &o), 0);
+	assert_int_equal(cgroup_cache_new(&c, &o), 0);
 	assert_non_null(c);
-	assert_int_equal(cgroup_cache__lookup(c, ctr, &a), 0);
+	assert_int_equal(cgroup_cache_lookup(c, ctr, &a), 0);
 	assert_int_equal(a.kind, CG_CONTAINER);
 	assert_string_equal(a.container_id, CID);
 	assert_string_equal(a.pod_uid, UID);
 	assert_string_equal(a.qos, "burstable");
-	assert_int_equal(cgroup_cache__lookup(c, ctr, &a), 0);	/* hit */
-	assert_int_equal(cgroup_cache__lookup(c, pod, &a), 0);
+	assert_int_equal(cgroup_cache_lookup(c, ctr, &a), 0);	/* hit */
+	assert_int_equal(cgroup_cache_lookup(c, pod, &a), 0);
 	assert_int_equal(a.kind, CG_POD);
-	assert_int_equal(cgroup_cache__lookup(c, host, &a), 0);	/* evicts ctr */
+	assert_int_equal(cgroup_cache_lookup(c, host, &a), 0);	/* evicts ctr */
 	assert_int_equal(a.kind, CG_HOST);
 	assert_string_equal(a.container_id, "host");
-	assert_int_equal(cgroup_cache__lookup(c, gone, &a), -ENOENT);
+	assert_int_equal(cgroup_cache_lookup(c, gone, &a), -ENOENT);
 	assert_int_equal(a.kind, CG_UNKNOWN);
-	assert_int_equal(cgroup_cache__lookup(c, gone, &a), -ENOENT);	/* negative hit */
-	assert_int_equal(cgroup_cache__lookup(c, ctr, &a), 0);	/* re-resolved */
+	assert_int_equal(cgroup_cache_lookup(c, gone, &a), -ENOENT);	/* negative hit */
+	assert_int_equal(cgroup_cache_lookup(c, ctr, &a), 0);	/* re-resolved */
 	assert_string_equal(a.container_id, CID);
-	cgroup_cache__stats(c, &st);
+	cgroup_cache_stats(c, &st);
 	assert_int_equal(st.max_entries, 2);
 	assert_true(st.entries <= 2);
 	assert_true(st.evictions >= 2);
@@ -302,7 +302,7 @@ static void cache_resolves(bool no_handles)
 		assert_true(st.walks >= 5);
 	else
 		assert_int_equal(st.handle_resolves, 4);
-	cgroup_cache__free(c);
+	cgroup_cache_free(c);
 
 	rmcg(T_CTR);
 	rmcg(T_POD);
@@ -328,12 +328,12 @@ static void test_cgroup_cache_root_cgroup_is_host(void **state)
 	struct cgroup_attr a;
 	struct stat st;
 
-	assert_int_equal(cgroup_cache__new(&c, &o), 0);
+	assert_int_equal(cgroup_cache_new(&c, &o), 0);
 	assert_non_null(c);
 	assert_int_equal(stat(cg_root, &st), 0);
-	assert_int_equal(cgroup_cache__lookup(c, st.st_ino, &a), 0);
+	assert_int_equal(cgroup_cache_lookup(c, st.st_ino, &a), 0);
 	assert_int_equal(a.kind, CG_HOST);
-	cgroup_cache__free(c);
+	cgroup_cache_free(c);
 }
 
 static void test_cgroup_cache_walk_budget_is_bounded(void **state)
@@ -347,11 +347,11 @@ static void test_cgroup_cache_walk_budget_is_bounded(void **state)
 	mkcg(T_QOS);
 	mkcg(T_POD);
 	ctr = mkcg(T_CTR);
-	assert_int_equal(cgroup_cache__new(&c, &o), 0);
+	assert_int_equal(cgroup_cache_new(&c, &o), 0);
 	assert_non_null(c);
-	assert_int_not_equal(cgroup_cache__lookup(c, ctr, &a), 0);
+	assert_int_not_equal(cgroup_cache_lookup(c, ctr, &a), 0);
 	assert_int_equal(a.kind, CG_UNKNOWN);
-	cgroup_cache__free(c);
+	cgroup_cache_free(c);
 	rmcg(T_CTR);
 	rmcg(T_POD);
 	rmcg(T_QOS);
@@ -363,7 +363,7 @@ static void test_cgroup_cache_rejects_missing_root(void **state)
 	struct cgroup_cache_opts o = { .root = "/nonexistent/cgroup" };
 	struct cgroup_cache *c = (struct cgroup_cache *)1;
 
-	assert_int_equal(cgroup_cache__new(&c, &o), -ENOENT);
+	assert_int_equal(cgroup_cache_new(&c, &o), -ENOENT);
 	assert_null(c);
 }
 

@@ -105,10 +105,10 @@ static int setup(void **state)
 	cw_log_level = CW_LOG_ERROR;
 	assert_int_equal(metrics_new(&f->m, 4), 0);
 	assert_non_null(f->m);
-	assert_int_equal(health__start(&f->h, "127.0.0.1:0", f->m, 0), 0);
+	assert_int_equal(health_start(&f->h, "127.0.0.1:0", f->m, 0), 0);
 	assert_non_null(f->h);
-	assert_true(health__port(f->h) > 0);
-	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", health__port(f->h));
+	assert_true(health_port(f->h) > 0);
+	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", health_port(f->h));
 	*state = f;
 	return 0;
 }
@@ -117,7 +117,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	health__stop(f->h);
+	health_stop(f->h);
 	metrics_free(f->m);
 	free(f);
 	return 0;
@@ -505,11 +505,11 @@ static void test_listen_on_busy_port_fails_with_eaddrinuse(void **state)
 	struct health *h = (struct health *)1;
 	char addr[64];
 
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", health__port(f->h));
-	assert_int_equal(health__start(&h, addr, f->m, 0), -EADDRINUSE);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", health_port(f->h));
+	assert_int_equal(health_start(&h, addr, f->m, 0), -EADDRINUSE);
 	assert_null(h);
 	h = (struct health *)1;
-	assert_int_equal(health__start(&h, "nonsense", f->m, 0), -EINVAL);
+	assert_int_equal(health_start(&h, "nonsense", f->m, 0), -EINVAL);
 	assert_null(h);
 }
 

@@ -146,7 +146,7 @@ static int run(bool json, int fail_on, const char *catalog, char **text)
 	*text = NULL;
 	o.out = open_memstream(text, &len);
 	assert_non_null(o.out);
-	ret = inventory__run(&o);
+	ret = inventory_run(&o);
 	fclose(o.out);
 	assert_non_null(*text);
 	return ret;

@@ -211,7 +211,7 @@ static bool wait_for(struct k8s *k, const char *uid, bool present)
 	struct k8s_pod_view v;
 
 	for (int i = 0; i < 400; i++) {	/* up to 20 s; never a timing assertion */
-		if ((k8s__lookup(k, uid, NULL, NULL, &v) == 0) == present)
+		if ((k8s_lookup(k, uid, NULL, NULL, &v) == 0) == present)
 			return true;
 		usleep(50000);
 	}
@@ -233,36 +233,36 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "test-token");
-	assert_int_equal(k8s__new(&k, &o), 0);
+	assert_int_equal(k8s_new(&k, &o), 0);
 	assert_non_null(k);
-	assert_int_equal(k8s__start(k), 0);
+	assert_int_equal(k8s_start(k), 0);
 	/* 503 -> list A -> watch (B added, A modified, drop) -> resume -> 410 -> relist -> D */
 	assert_true(wait_for(k, UD, true));
 	assert_true(wait_for(k, UB, false));
-	assert_int_equal(k8s__lookup(k, UC, NULL, NULL, &v), 0);
+	assert_int_equal(k8s_lookup(k, UC, NULL, NULL, &v), 0);
 	assert_string_equal(v.ns, "team-c");
-	assert_int_equal(k8s__lookup(k, UA, CID_A, "db-creds", &v), 0);
+	assert_int_equal(k8s_lookup(k, UA, CID_A, "db-creds", &v), 0);
 	assert_string_equal(v.name, "pod-a");
 	assert_string_equal(v.ns, "team-a");
 	assert_string_equal(v.sa, "sa-two");
 	assert_string_equal(v.container_name, "app");
 	assert_string_equal(v.container_image, "registry.local:5000/team/app");
 	assert_true(v.container_found && v.container_privileged);
-	assert_int_equal(k8s__lookup(k, UA, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+	assert_int_equal(k8s_lookup(k, UA, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
 				     NULL, &v), 0);
 	assert_string_equal(v.container_name, "side");	/* no securityContext: not privileged */
 	assert_true(v.container_found && !v.container_privileged);
-	assert_int_equal(k8s__lookup(k, UA, CID_A, "db-creds", &v), 0);
+	assert_int_equal(k8s_lookup(k, UA, CID_A, "db-creds", &v), 0);
 	assert_true(v.volume_found);
 	assert_string_equal(v.secret_name, "db-password");
-	assert_int_equal(k8s__lookup(k, UA, "f00d", "kube-api-access-x7k2p", &v), 0);
+	assert_int_equal(k8s_lookup(k, UA, "f00d", "kube-api-access-x7k2p", &v), 0);
 	assert_string_equal(v.container_name, "");
 	assert_false(v.container_found);
 	assert_true(v.volume_sa_token);
 	assert_string_equal(v.secret_name, "");
-	assert_int_equal(k8s__lookup(k, UA, NULL, "no-such-volume", &v), 0);
+	assert_int_equal(k8s_lookup(k, UA, NULL, "no-such-volume", &v), 0);
 	assert_false(v.volume_found);
-	k8s__stats(k, &st);
+	k8s_stats(k, &st);
 	assert_true(st.synced);
 	assert_int_equal(st.pods, 3);
 	assert_true(st.lists >= 2);
@@ -273,7 +273,7 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 		struct cluster_identity id;
 		bool ready = false;
 
-		for (int i = 0; i < 100 && !(ready = k8s__node_identity(k, &id)); i++)
+		for (int i = 0; i < 100 && !(ready = k8s_node_identity(k, &id)); i++)
 			usleep(20000);
 		assert_true(ready);
 		assert_string_equal(id.provider, "aws");
@@ -294,7 +294,7 @@ static void test_k8s_enrichment_survives_errors_drops_and_gone(void **state)
 	fclose(f);
 	assert_true(resumed);
 	/* Stopping with a watch open returns (the transfer is aborted). */
-	k8s__free(k);
+	k8s_free(k);
 	fake_api_stop(&s);
 }
 
@@ -308,18 +308,18 @@ static void test_k8s_store_is_bounded_by_max_pods(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "test-token");
-	assert_int_equal(k8s__new(&k, &o), 0);
+	assert_int_equal(k8s_new(&k, &o), 0);
 	assert_non_null(k);
-	assert_int_equal(k8s__start(k), 0);
+	assert_int_equal(k8s_start(k), 0);
 	for (int i = 0; i < 400; i++) {	/* the watch adds B (and the relist has 2) */
-		k8s__stats(k, &st);
+		k8s_stats(k, &st);
 		if (st.dropped_pods >= 1)
 			break;
 		usleep(50000);
 	}
 	assert_true(st.dropped_pods >= 1);
 	assert_int_equal(st.pods, 1);
-	k8s__free(k);
+	k8s_free(k);
 	fake_api_stop(&s);
 }
 
@@ -333,19 +333,19 @@ static void test_k8s_wrong_token_keeps_backing_off_without_pods(void **state)
 
 	fake_api_start(&s);
 	o.config = server_config(&s, "wrong-token");
-	assert_int_equal(k8s__new(&k, &o), 0);
+	assert_int_equal(k8s_new(&k, &o), 0);
 	assert_non_null(k);
-	assert_int_equal(k8s__start(k), 0);
+	assert_int_equal(k8s_start(k), 0);
 	for (int i = 0; i < 400; i++) {
-		k8s__stats(k, &st);
+		k8s_stats(k, &st);
 		if (st.errors >= 3)
 			break;
 		usleep(50000);
 	}
 	assert_true(st.errors >= 3);
 	assert_false(st.synced);
-	assert_int_equal(k8s__lookup(k, UA, NULL, NULL, &v), -ENOENT);
-	k8s__free(k);
+	assert_int_equal(k8s_lookup(k, UA, NULL, NULL, &v), -ENOENT);
+	k8s_free(k);
 	fake_api_stop(&s);
 }
 
@@ -361,18 +361,18 @@ static void test_k8s_unreachable_api_backs_off_and_stops_promptly(void **state)
 		      "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
 		      "users:\n- name: u\n  user: {token: t}\n");
 	assert_int_equal(kube_config_load_file(p, &o.config), 0);
-	assert_int_equal(k8s__new(&k, &o), 0);
+	assert_int_equal(k8s_new(&k, &o), 0);
 	assert_non_null(k);
-	assert_int_equal(k8s__start(k), 0);
+	assert_int_equal(k8s_start(k), 0);
 	for (int i = 0; i < 400; i++) {
-		k8s__stats(k, &st);
+		k8s_stats(k, &st);
 		if (st.errors >= 3)
 			break;
 		usleep(50000);
 	}
 	assert_true(st.errors >= 3);
 	assert_int_equal(st.pods, 0);
-	k8s__free(k);
+	k8s_free(k);
 	rmtree(d);
 }
 
@@ -381,12 +381,12 @@ static void test_k8s_new_requires_node_and_config(void **state)
 	struct k8s_opts o = { .node_name = "" };
 	struct k8s *k = (struct k8s *)1;
 
-	assert_int_equal(k8s__new(&k, &o), -EINVAL);
+	assert_int_equal(k8s_new(&k, &o), -EINVAL);
 	assert_null(k);
 	k = (struct k8s *)1;
-	assert_int_equal(k8s__new(&k, NULL), -EINVAL);
+	assert_int_equal(k8s_new(&k, NULL), -EINVAL);
 	assert_null(k);
-	k8s__free(NULL);
+	k8s_free(NULL);
 }
 
 int main(void)

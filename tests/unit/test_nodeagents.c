@@ -88,25 +88,25 @@ static void test_nodeagents_registers_only_trusted_files_by_inode(void **state)
 	struct stat kubelet, crio;
 
 	(void)state;
-	assert_int_equal(node_agents__new(&na, &(struct node_agents_opts){
+	assert_int_equal(node_agents_new(&na, &(struct node_agents_opts){
 		.host_root = root, .paths = paths, .n_paths = 6 }), 0);
 	st("/usr/bin/kubelet", &kubelet);
 	st("/usr/bin/crio", &crio);
 	if (geteuid() != 0) {	/* nothing here is root's: nothing is trusted */
-		assert_int_equal(node_agents__count(na), 0);
-		node_agents__free(na);
+		assert_int_equal(node_agents_count(na), 0);
+		node_agents_free(na);
 		return;
 	}
 	/* kubelet, also through the symlink: one entry per inode */
-	assert_int_equal(node_agents__count(na), 1);
-	e = node_agents__find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev));
+	assert_int_equal(node_agents_count(na), 1);
+	e = node_agents_find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev));
 	assert_non_null(e);
 	assert_string_equal(e->name, "kubelet");
 	assert_string_equal(e->source, "config");
 	/* the same inode number on another device is another file */
-	assert_null(node_agents__find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev) + 1));
-	assert_null(node_agents__find(na, crio.st_ino, dev_to_kernel(crio.st_dev)));
-	assert_null(node_agents__find(na, 0, 0));
+	assert_null(node_agents_find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev) + 1));
+	assert_null(node_agents_find(na, crio.st_ino, dev_to_kernel(crio.st_dev)));
+	assert_null(node_agents_find(na, 0, 0));
 
 	/* a rescan sees a binary replaced in place: a new inode, the old one gone */
 	{
@@ -118,11 +118,11 @@ static void test_nodeagents_registers_only_trusted_files_by_inode(void **state)
 		put("/usr/bin/kubelet.new", 0755);
 		assert_int_equal(rename(p, q), 0);
 		st("/usr/bin/kubelet", &now);
-		assert_int_equal(node_agents__scan(na), 1);
-		assert_null(node_agents__find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev)));
-		assert_non_null(node_agents__find(na, now.st_ino, dev_to_kernel(now.st_dev)));
+		assert_int_equal(node_agents_scan(na), 1);
+		assert_null(node_agents_find(na, kubelet.st_ino, dev_to_kernel(kubelet.st_dev)));
+		assert_non_null(node_agents_find(na, now.st_ino, dev_to_kernel(now.st_dev)));
 	}
-	node_agents__free(na);
+	node_agents_free(na);
 }
 
 static void test_nodeagents_defaults_name_the_node_agents(void **state)
@@ -142,9 +142,9 @@ static void test_nodeagents_defaults_name_the_node_agents(void **state)
 	v = node_agents_default_paths(&n);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(v[i][0], '/');
-	node_agents__free(NULL);
-	assert_int_equal(node_agents__count(NULL), 0);
-	assert_null(node_agents__get(NULL, 0));
+	node_agents_free(NULL);
+	assert_int_equal(node_agents_count(NULL), 0);
+	assert_null(node_agents_get(NULL, 0));
 }
 
 int main(void)

@@ -28,7 +28,7 @@ static struct pods *new_pods(const struct pods_opts *o)
 {
 	struct pods *p = NULL;
 
-	assert_int_equal(pods__new(&p, o), 0);
+	assert_int_equal(pods_new(&p, o), 0);
 	assert_non_null(p);
 	return p;
 }
@@ -49,23 +49,23 @@ static void test_pods_lookup_gives_namespace_name_and_containers(void **state)
 	struct pods_stats st;
 
 	assert_non_null(p);
-	assert_int_equal(pods__lookup(p, UA, &pi), 0);
+	assert_int_equal(pods_lookup(p, UA, &pi), 0);
 	assert_string_equal(pi.ns, "default");
 	assert_string_equal(pi.name, "web-1");
 	assert_int_equal(pi.ncontainers, 2);
 	assert_true(has_container(&pi, "nginx"));
 	assert_true(has_container(&pi, "sidecar"));
-	assert_int_equal(pods__lookup(p, UB, &pi), 0);
+	assert_int_equal(pods_lookup(p, UB, &pi), 0);
 	assert_string_equal(pi.ns, "kube-system");
 	assert_string_equal(pi.name, "coredns-6d4b");
-	assert_int_equal(pods__lookup(p, UC, &pi), 0);	/* static pod uid */
+	assert_int_equal(pods_lookup(p, UC, &pi), 0);	/* static pod uid */
 	assert_string_equal(pi.name, "etcd-node1");
-	assert_int_equal(pods__lookup(p, "99999999-0000-0000-0000-000000000000", &pi), -ENOENT);
-	assert_int_equal(pods__lookup(p, "", &pi), -ENOENT);
-	pods__stats(p, &st);
+	assert_int_equal(pods_lookup(p, "99999999-0000-0000-0000-000000000000", &pi), -ENOENT);
+	assert_int_equal(pods_lookup(p, "", &pi), -ENOENT);
+	pods_stats(p, &st);
 	assert_int_equal(st.pods, 3);
 	assert_true(st.skipped >= 2);	/* no-underscores-here, a_b_c_d */
-	pods__free(p);
+	pods_free(p);
 }
 
 static void test_pods_container_id_maps_to_name_and_pod(void **state)
@@ -74,16 +74,16 @@ static void test_pods_container_id_maps_to_name_and_pod(void **state)
 	struct pods *p = new_pods(&o);
 	char name[64], uid[64];
 
-	assert_int_equal(pods__container(p, CA, name, sizeof(name), uid, sizeof(uid)), 0);
+	assert_int_equal(pods_container(p, CA, name, sizeof(name), uid, sizeof(uid)), 0);
 	assert_string_equal(name, "nginx");
 	assert_string_equal(uid, UA);
-	assert_int_equal(pods__container(p, CB, name, sizeof(name), NULL, 0), 0);
+	assert_int_equal(pods_container(p, CB, name, sizeof(name), NULL, 0), 0);
 	assert_string_equal(name, "sidecar");
-	assert_int_equal(pods__container(p, CC, name, sizeof(name), uid, sizeof(uid)), 0);
+	assert_int_equal(pods_container(p, CC, name, sizeof(name), uid, sizeof(uid)), 0);
 	assert_string_equal(name, "coredns");
 	assert_string_equal(uid, UB);
-	assert_int_equal(pods__container(p, "dead", name, sizeof(name), NULL, 0), -ENOENT);
-	pods__free(p);
+	assert_int_equal(pods_container(p, "dead", name, sizeof(name), NULL, 0), -ENOENT);
+	pods_free(p);
 }
 
 static void test_pods_missing_tree_is_empty_not_an_error(void **state)
@@ -92,9 +92,9 @@ static void test_pods_missing_tree_is_empty_not_an_error(void **state)
 	struct pods *p = new_pods(&o);
 	struct pod_ident pi;
 
-	assert_int_equal(pods__refresh(p), 0);
-	assert_int_equal(pods__lookup(p, UA, &pi), -ENOENT);
-	pods__free(p);
+	assert_int_equal(pods_refresh(p), 0);
+	assert_int_equal(pods_lookup(p, UA, &pi), -ENOENT);
+	pods_free(p);
 }
 
 static void mkpod(const char *root, const char *dir)
@@ -118,19 +118,19 @@ static void test_pods_miss_rescans_at_most_at_the_rate_limit(void **state)
 	assert_int_equal(system(p), 0);
 	ps = new_pods(&slow);
 	pf = new_pods(&fast);
-	assert_int_equal(pods__lookup(ps, UA, &pi), -ENOENT);
-	assert_int_equal(pods__lookup(pf, UA, &pi), -ENOENT);
+	assert_int_equal(pods_lookup(ps, UA, &pi), -ENOENT);
+	assert_int_equal(pods_lookup(pf, UA, &pi), -ENOENT);
 	mkpod(tmp, "team-a_api-0_" UA);
 	usleep(5000);
 	/* The slow index scanned moments ago: a miss does not rescan yet. */
-	assert_int_equal(pods__lookup(ps, UA, &pi), -ENOENT);
-	assert_int_equal(pods__lookup(pf, UA, &pi), 0);
+	assert_int_equal(pods_lookup(ps, UA, &pi), -ENOENT);
+	assert_int_equal(pods_lookup(pf, UA, &pi), 0);
 	assert_string_equal(pi.ns, "team-a");
-	assert_int_equal(pods__refresh(ps), 0);
-	assert_int_equal(pods__lookup(ps, UA, &pi), 0);
+	assert_int_equal(pods_refresh(ps), 0);
+	assert_int_equal(pods_lookup(ps, UA, &pi), 0);
 	assert_string_equal(pi.name, "api-0");
-	pods__free(ps);
-	pods__free(pf);
+	pods_free(ps);
+	pods_free(pf);
 	snprintf(p, sizeof(p), "rm -rf %s", tmp);
 	assert_int_equal(system(p), 0);
 }
@@ -150,11 +150,11 @@ static void test_pods_index_is_bounded(void **state)
 		mkpod(tmp, dir);
 	}
 	ps = new_pods(&o);
-	assert_int_equal(pods__refresh(ps), 0);
-	pods__stats(ps, &st);
+	assert_int_equal(pods_refresh(ps), 0);
+	pods_stats(ps, &st);
 	assert_int_equal(st.pods, 5);
 	assert_int_equal(st.skipped, 15);
-	pods__free(ps);
+	pods_free(ps);
 	snprintf(p, sizeof(p), "rm -rf %s", tmp);
 	assert_int_equal(system(p), 0);
 }
@@ -183,12 +183,12 @@ static void test_pods_hostile_names_are_skipped(void **state)
 	snprintf(p, sizeof(p), "%s/var/log/containers/a_b_c-XYZ.log", tmp);
 	assert_int_equal(symlink("/var/log/pods/ns_a_" UA "/c/0.log", p), 0);
 	ps = new_pods(&o);
-	assert_int_equal(pods__refresh(ps), 0);
-	pods__stats(ps, &st);
+	assert_int_equal(pods_refresh(ps), 0);
+	pods_stats(ps, &st);
 	assert_int_equal(st.pods, 0);
 	assert_int_equal(st.containers, 0);
-	assert_int_equal(pods__lookup(ps, UA, &pi), -ENOENT);
-	pods__free(ps);
+	assert_int_equal(pods_lookup(ps, UA, &pi), -ENOENT);
+	pods_free(ps);
 	snprintf(p, sizeof(p), "rm -rf %s", tmp);
 	assert_int_equal(system(p), 0);
 }

@@ -91,7 +91,7 @@ static struct safepath *open_root(void)
 	struct safepath_opts o = { .root = root };
 	struct safepath *sp;
 
-	assert_int_equal(safepath__new(&sp, &o), 0);
+	assert_int_equal(safepath_new(&sp, &o), 0);
 	return sp;
 }
 
@@ -100,7 +100,7 @@ static int try_open(struct safepath *sp, const char *path, const char *trusted,
 {
 	struct safepath_policy pol = { .trusted = trusted, .follow = follow };
 
-	return safepath__stat(sp, path, &pol, res);
+	return safepath_stat(sp, path, &pol, res);
 }
 
 static void test_safepath_absolute_link_stays_in_the_root(void **state)
@@ -127,7 +127,7 @@ static void test_safepath_absolute_link_stays_in_the_root(void **state)
 	assert_int_equal(try_open(sp, "/home/alice/.kube/config", "", SAFEPATH_FOLLOW_WITHIN, &res),
 			 0);
 	assert_string_equal(res.resolved, "/etc/ld.so.cache");
-	safepath__free(sp);
+	safepath_free(sp);
 }
 
 static void test_safepath_follows_links_only_by_policy(void **state)
@@ -150,13 +150,13 @@ static void test_safepath_follows_links_only_by_policy(void **state)
 	{
 		struct safepath_policy pol = { .trusted = "/home/alice", .within = "/home/alice/.kube",
 					       .follow = SAFEPATH_FOLLOW_WITHIN };
-		assert_int_equal(safepath__stat(sp, "/home/alice/.kube/config", &pol, &res), -EXDEV);
+		assert_int_equal(safepath_stat(sp, "/home/alice/.kube/config", &pol, &res), -EXDEV);
 	}
 	/* a directory link leading out: ~/.config -> /etc */
 	link_rel("/etc", "home/alice/.config");
 	assert_int_equal(try_open(sp, "/home/alice/.config/ld.so.cache", "/home/alice",
 				  SAFEPATH_FOLLOW_WITHIN, &res), -EXDEV);
-	safepath__free(sp);
+	safepath_free(sp);
 }
 
 static void test_safepath_atomic_writer_links_only(void **state)
@@ -174,7 +174,7 @@ static void test_safepath_atomic_writer_links_only(void **state)
 	link_rel("..data/token", "vol/other");
 	assert_int_equal(try_open(sp, "/vol/other", "/vol", SAFEPATH_FOLLOW_ATOMIC_WRITER, &res),
 			 -ELOOP);
-	safepath__free(sp);
+	safepath_free(sp);
 }
 
 static void test_safepath_never_opens_for_reading(void **state)
@@ -188,20 +188,20 @@ static void test_safepath_never_opens_for_reading(void **state)
 	snprintf(path, sizeof(path), "%s/etc/fifo", root);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	/* a FIFO is stat()ed as what it is, never opened (it would block) */
-	assert_int_equal(safepath__stat(sp, "/etc/fifo", &pol, &res), 0);
+	assert_int_equal(safepath_stat(sp, "/etc/fifo", &pol, &res), 0);
 	assert_true(S_ISFIFO(res.st.st_mode));
 	/* a file below a directory, and a directory */
-	assert_int_equal(safepath__stat(sp, "/etc/ld.so.cache", &pol, &res), 0);
+	assert_int_equal(safepath_stat(sp, "/etc/ld.so.cache", &pol, &res), 0);
 	assert_true(S_ISREG(res.st.st_mode));
 	assert_int_equal(res.st.st_size, 9);
-	assert_int_equal(safepath__stat(sp, "/etc", &pol, &res), 0);
+	assert_int_equal(safepath_stat(sp, "/etc", &pol, &res), 0);
 	assert_true(S_ISDIR(res.st.st_mode));
 	/* small reads refuse what is not a regular file, and what is too big */
-	assert_int_equal(safepath__read_small(sp, "/etc/fifo", &pol, buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(safepath__read_small(sp, "/etc/ld.so.cache", &pol, buf, sizeof(buf)), 9);
+	assert_int_equal(safepath_read_small(sp, "/etc/fifo", &pol, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(safepath_read_small(sp, "/etc/ld.so.cache", &pol, buf, sizeof(buf)), 9);
 	assert_string_equal(buf, "host file");
-	assert_int_equal(safepath__read_small(sp, "/etc/ld.so.cache", &pol, buf, 5), -EFBIG);
-	safepath__free(sp);
+	assert_int_equal(safepath_read_small(sp, "/etc/ld.so.cache", &pol, buf, 5), -EFBIG);
+	safepath_free(sp);
 }
 
 static void test_safepath_rejects_bad_input(void **state)
@@ -227,7 +227,7 @@ static void test_safepath_rejects_bad_input(void **state)
 		off += (size_t)snprintf(deep + off, sizeof(deep) - off, "/a");
 	mkdirs(deep + 1);
 	assert_int_equal(try_open(sp, deep, "", SAFEPATH_FOLLOW_NONE, &res), -ENAMETOOLONG);
-	safepath__free(sp);
+	safepath_free(sp);
 }
 
 int main(void)

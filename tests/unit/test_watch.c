@@ -69,8 +69,8 @@ static void load_shipped_catalog(void)
 		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
 			break;
 	}
-	if (catalog__new(&cat, &o))
-		catalog__diag_print(&diag, stderr);
+	if (catalog_new(&cat, &o))
+		catalog_diag_print(&diag, stderr);
 	assert_non_null(cat);
 }
 
@@ -159,7 +159,7 @@ static int teardown(void **state)
 {
 	char cmd[PATH_MAX + 16];
 
-	catalog__free(cat);
+	catalog_free(cat);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
 }

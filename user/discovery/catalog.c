@@ -56,12 +56,12 @@ void catalog_entry_free(struct catalog_entry *e)
 
 static const char *const severity_names[] = { "low", "medium", "high", "critical" };
 
-const char *catalog__severity_name(enum catalog_severity s)
+const char *catalog_severity_name(enum catalog_severity s)
 {
 	return (unsigned)s < 4 ? severity_names[s] : "high";
 }
 
-int catalog__severity_parse(const char *s)
+int catalog_severity_parse(const char *s)
 {
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(s, severity_names[i]))
@@ -77,7 +77,7 @@ static const char *const refusal_names[CATALOG_REFUSED__COUNT] = {
 	[CATALOG_REFUSED_BOUND] = "bound",
 };
 
-const char *catalog__refusal_name(enum catalog_refusal r)
+const char *catalog_refusal_name(enum catalog_refusal r)
 {
 	return (unsigned)r < CATALOG_REFUSED__COUNT ? refusal_names[r] : "unknown";
 }
@@ -205,7 +205,7 @@ static int build_enabled(struct catalog *c)
 	return 0;
 }
 
-int catalog__new(struct catalog **out, const struct catalog_opts *opts)
+int catalog_new(struct catalog **out, const struct catalog_opts *opts)
 {
 	struct catalog *c;
 	char def[PATH_MAX];
@@ -240,11 +240,11 @@ int catalog__new(struct catalog **out, const struct catalog_opts *opts)
 	*out = c;
 	return 0;
 cleanup:
-	catalog__free(c);
+	catalog_free(c);
 	return err;
 }
 
-void catalog__free(struct catalog *c)
+void catalog_free(struct catalog *c)
 {
 	if (!c)
 		return;
@@ -256,29 +256,29 @@ void catalog__free(struct catalog *c)
 	free(c);
 }
 
-int catalog__count(const struct catalog *c)
+int catalog_count(const struct catalog *c)
 {
 	return c->nenabled;
 }
 
-const struct catalog_entry *catalog__entry(const struct catalog *c, int i)
+const struct catalog_entry *catalog_entry(const struct catalog *c, int i)
 {
 	return i >= 0 && i < c->nenabled ? &c->v[c->enabled[i]] : NULL;
 }
 
-const struct catalog_entry *catalog__find(const struct catalog *c, const char *name)
+const struct catalog_entry *catalog_find(const struct catalog *c, const char *name)
 {
 	int i = catalog_find_index(c, name, 0, c->n);
 
 	return i >= 0 && c->v[i].enabled ? &c->v[i] : NULL;
 }
 
-int catalog__nfiles(const struct catalog *c)
+int catalog_nfiles(const struct catalog *c)
 {
 	return c->files.n;
 }
 
-const char *catalog__file(const struct catalog *c, int i)
+const char *catalog_file(const struct catalog *c, int i)
 {
 	return i >= 0 && i < c->files.n ? c->files.v[i] : NULL;
 }
@@ -289,7 +289,7 @@ enum catalog_scope catalog_entry_scope(const struct catalog_entry *e)
 	       e->owner == CRED_OWNER_POD ? CATALOG_SCOPE_POD : CATALOG_SCOPE_NODE;
 }
 
-bool catalog__pod_may_match(const struct catalog *c, const char *pod_dir)
+bool catalog_pod_may_match(const struct catalog *c, const char *pod_dir)
 {
 	for (int i = 0; i < c->nenabled; i++) {
 		const struct catalog_entry *e = &c->v[c->enabled[i]];
@@ -314,7 +314,7 @@ bool catalog__pod_may_match(const struct catalog *c, const char *pod_dir)
 	return false;
 }
 
-bool catalog__has_scope(const struct catalog *c, enum catalog_scope scope)
+bool catalog_has_scope(const struct catalog *c, enum catalog_scope scope)
 {
 	for (int i = 0; i < c->nenabled; i++)
 		if (catalog_entry_scope(&c->v[c->enabled[i]]) == scope)

@@ -49,7 +49,7 @@
  * values, duplicate entries in one file, YAML syntax. A load that has any
  * error returns no catalog.
  *
- * Matching (catalog__scan) never opens a credential: every path goes through
+ * Matching (catalog_scan) never opens a credential: every path goes through
  * safepath.h (O_PATH, symlinks only by the entry's follow policy, inside
  * --host-root); files under a home must belong to the home's owner or root.
  */
@@ -126,27 +126,27 @@ struct catalog_opts {
 struct catalog;
 
 /*
- * catalog__new - load and check every file. With no files, the default:
+ * catalog_new - load and check every file. With no files, the default:
  * CW_CATALOG_DIR, else the catalog/ directory of the source tree the binary
  * was built in (build/credwatch, build/sanitize/credwatch). Returns 0, or
  * -EINVAL (errors in opts->diag), -ENOENT (no default catalog), -ENOMEM.
  */
-int catalog__new(struct catalog **out, const struct catalog_opts *opts);
-void catalog__free(struct catalog *c);
+int catalog_new(struct catalog **out, const struct catalog_opts *opts);
+void catalog_free(struct catalog *c);
 
 /* Enabled entries, in order. */
-int catalog__count(const struct catalog *c);
-const struct catalog_entry *catalog__entry(const struct catalog *c, int i);
-const struct catalog_entry *catalog__find(const struct catalog *c, const char *name);
+int catalog_count(const struct catalog *c);
+const struct catalog_entry *catalog_entry(const struct catalog *c, int i);
+const struct catalog_entry *catalog_find(const struct catalog *c, const char *name);
 /* Files the catalog was loaded from. */
-int catalog__nfiles(const struct catalog *c);
-const char *catalog__file(const struct catalog *c, int i);
+int catalog_nfiles(const struct catalog *c);
+const char *catalog_file(const struct catalog *c, int i);
 
 /* Print every error, one line each. */
-void catalog__diag_print(const struct catalog_diag *d, FILE *f);
+void catalog_diag_print(const struct catalog_diag *d, FILE *f);
 
-const char *catalog__severity_name(enum catalog_severity s);
-int catalog__severity_parse(const char *s);
+const char *catalog_severity_name(enum catalog_severity s);
+int catalog_severity_parse(const char *s);
 
 /* What a scan looks at: the node's own paths, one home, or one pod. */
 enum catalog_scope { CATALOG_SCOPE_NODE, CATALOG_SCOPE_HOME, CATALOG_SCOPE_POD };
@@ -169,7 +169,7 @@ enum catalog_refusal {
 	CATALOG_REFUSED__COUNT,
 };
 
-const char *catalog__refusal_name(enum catalog_refusal r);
+const char *catalog_refusal_name(enum catalog_refusal r);
 
 struct catalog_hit {
 	const struct catalog_entry *entry;
@@ -191,35 +191,35 @@ struct catalog_scan_cbs {
 };
 
 /*
- * catalog__scan - match every enabled entry of the target's scope (node:
+ * catalog_scan - match every enabled entry of the target's scope (node:
  * node and control-plane entries, with their from-flag manifests) below the
  * host root. Returns 0 or the hit callback's nonzero value; missing
  * directories are not errors. Directories resolved by earlier scans may be
  * kept open in sp (the next pod's or home's parents): the caller calls
- * safepath__flush() before a batch of scans, so each batch sees the host as
+ * safepath_flush() before a batch of scans, so each batch sees the host as
  * it is.
  */
-int catalog__scan(const struct catalog *c, struct safepath *sp, const struct catalog_target *t,
+int catalog_scan(const struct catalog *c, struct safepath *sp, const struct catalog_target *t,
 		  const struct catalog_scan_cbs *cbs);
 
 /*
- * catalog__homes - every home directory: /root, and each directory (not a
+ * catalog_homes - every home directory: /root, and each directory (not a
  * symlink) in /home. fn gets its host path, user name and owner uid;
  * nonzero stops and is returned.
  */
-int catalog__homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, const char *user,
+int catalog_homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, const char *user,
 						   uint32_t uid), void *ctx);
 
 /* Does the catalog have entries of this scope (pod entries are rare)? */
-bool catalog__has_scope(const struct catalog *c, enum catalog_scope scope);
+bool catalog_has_scope(const struct catalog *c, enum catalog_scope scope);
 
 /*
- * catalog__pod_may_match - a cheap first look for a pod (pod_dir: its
+ * catalog_pod_may_match - a cheap first look for a pod (pod_dir: its
  * directory as the agent reaches it, host root included): false when the
  * fixed directory of no pod entry exists there (most pods have no CSI
  * volume), so the scan can be skipped. A stat() per pattern; a true answer
- * is then checked by catalog__scan() as every path is.
+ * is then checked by catalog_scan() as every path is.
  */
-bool catalog__pod_may_match(const struct catalog *c, const char *pod_dir);
+bool catalog_pod_may_match(const struct catalog *c, const char *pod_dir);
 
 #endif /* CW_CATALOG_H */

@@ -54,7 +54,7 @@ static void diag(struct loader *L, int line, const char *fmt, ...)
 			 L->file, msg);
 }
 
-void catalog__diag_print(const struct catalog_diag *d, FILE *f)
+void catalog_diag_print(const struct catalog_diag *d, FILE *f)
 {
 	for (int i = 0; i < d->count; i++) {
 		char line[1100];
@@ -311,7 +311,7 @@ static void do_entry(struct loader *L, yaml_node_t *m)
 			if (!parse_uint(L, v, "max", 1, CATALOG_MAX_LIMIT, &num))
 				e.max = (uint32_t)num;
 		} else if (!strcmp(key, "severity")) {
-			x = s ? catalog__severity_parse(s) : -EINVAL;
+			x = s ? catalog_severity_parse(s) : -EINVAL;
 			if (x < 0)
 				diag(L, yline(v), "severity: one of low, medium, high, critical");
 			else

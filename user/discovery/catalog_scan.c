@@ -140,7 +140,7 @@ static void consider(struct scan *s, const char *path)
 		s->over++;		/* counted, not resolved: a bound on work too */
 		return;
 	}
-	err = safepath__stat(s->sp, path, &s->pol, &res);
+	err = safepath_stat(s->sp, path, &s->pol, &res);
 	if (err == -ELOOP || err == -EXDEV) {
 		report(s, err == -ELOOP ? CATALOG_REFUSED_SYMLINK : CATALOG_REFUSED_OUTSIDE, path,
 		       &res, NULL, 1);
@@ -173,7 +173,7 @@ static bool csi_driver_matches(struct scan *s, const char *voldir)
 	buf = malloc(VOL_DATA_MAX);
 	if (!buf)
 		return false;
-	n = safepath__read_small(s->sp, path, &pol, buf, VOL_DATA_MAX);
+	n = safepath_read_small(s->sp, path, &pol, buf, VOL_DATA_MAX);
 	if (n > 0 && (j = cJSON_ParseWithLength(buf, (size_t)n))) {
 		drv = cJSON_GetObjectItemCaseSensitive(j, "driverName");
 		ok = cJSON_IsString(drv) && !strcmp(drv->valuestring, s->e->csi_driver);
@@ -198,7 +198,7 @@ static void expand_dir(struct scan *s, char **comps, int n, int i, size_t len, i
 	s->path[len] = '\0';
 	if (ignored(s, len ? s->path : "/"))
 		return;
-	err = safepath__opendir(s->sp, len ? s->path : "/", &s->pol, &d, &res);
+	err = safepath_opendir(s->sp, len ? s->path : "/", &s->pol, &d, &res);
 	if (err == -ELOOP || err == -EXDEV) {
 		report(s, err == -ELOOP ? CATALOG_REFUSED_SYMLINK : CATALOG_REFUSED_OUTSIDE,
 		       len ? s->path : "/", &res, NULL, 1);
@@ -452,7 +452,7 @@ static int flag_values(struct safepath *sp, const struct catalog_entry *e,
 	buf = malloc(CATALOG_MANIFEST_MAX);
 	if (!buf)
 		return 0;
-	n = safepath__read_small(sp, e->flag_manifest, &pol, buf, CATALOG_MANIFEST_MAX);
+	n = safepath_read_small(sp, e->flag_manifest, &pol, buf, CATALOG_MANIFEST_MAX);
 	if (n <= 0 || !yaml_parser_initialize(&parser)) {
 		free(buf);
 		return 0;
@@ -526,7 +526,7 @@ static void scan_entry(struct scan *s)
 	}
 }
 
-int catalog__scan(const struct catalog *c, struct safepath *sp, const struct catalog_target *t,
+int catalog_scan(const struct catalog *c, struct safepath *sp, const struct catalog_target *t,
 		  const struct catalog_scan_cbs *cbs)
 {
 	struct scan *s;
@@ -553,7 +553,7 @@ int catalog__scan(const struct catalog *c, struct safepath *sp, const struct cat
 	return stop;
 }
 
-int catalog__homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, const char *user,
+int catalog_homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, const char *user,
 						   uint32_t uid), void *ctx)
 {
 	struct safepath_policy pol = { .trusted = "/home", .follow = SAFEPATH_FOLLOW_NONE };
@@ -562,10 +562,10 @@ int catalog__homes(struct safepath *sp, int (*fn)(void *ctx, const char *home, c
 	DIR *d;
 	int ret = 0;
 
-	if (!safepath__stat(sp, "/root", NULL, &res) && S_ISDIR(res.st.st_mode))
+	if (!safepath_stat(sp, "/root", NULL, &res) && S_ISDIR(res.st.st_mode))
 		ret = fn(ctx, "/root", "root", res.st.st_uid);
 	/* /home itself may be a link of root's (/home -> /var/home): followed, inside the root */
-	if (ret || safepath__opendir(sp, "/home", &pol, &d, &res))
+	if (ret || safepath_opendir(sp, "/home", &pol, &d, &res))
 		return ret;
 	while (!ret && (de = readdir(d))) {
 		char home[PATH_MAX];

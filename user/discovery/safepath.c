@@ -48,14 +48,14 @@ struct safepath {
 	/*
 	 * The last trusted part walked, its chain kept open: a scan resolves
 	 * many paths below one home or pod directory, and each would walk it
-	 * again. Valid until safepath__flush().
+	 * again. Valid until safepath_flush().
 	 */
 	char ctrusted[PATH_MAX];
 	struct walk cache;
 	bool cvalid;
 };
 
-int safepath__new(struct safepath **out, const struct safepath_opts *opts)
+int safepath_new(struct safepath **out, const struct safepath_opts *opts)
 {
 	const char *root = opts && opts->root && opts->root[0] ? opts->root : "/";
 	struct safepath *sp;
@@ -81,7 +81,7 @@ int safepath__new(struct safepath **out, const struct safepath_opts *opts)
 	return 0;
 }
 
-void safepath__flush(struct safepath *sp)
+void safepath_flush(struct safepath *sp)
 {
 	if (!sp->cvalid)
 		return;
@@ -90,21 +90,21 @@ void safepath__flush(struct safepath *sp)
 	sp->cvalid = false;
 }
 
-void safepath__free(struct safepath *sp)
+void safepath_free(struct safepath *sp)
 {
 	if (!sp)
 		return;
-	safepath__flush(sp);
+	safepath_flush(sp);
 	close(sp->rootfd);
 	free(sp);
 }
 
-const char *safepath__root(const struct safepath *sp)
+const char *safepath_root(const struct safepath *sp)
 {
 	return sp->root;
 }
 
-const char *safepath__strerror(int err)
+const char *safepath_strerror(int err)
 {
 	switch (err) {
 	case -ELOOP:
@@ -431,7 +431,7 @@ static int resolve(struct safepath *sp, const char *path, const struct safepath_
 	return 0;
 }
 
-int safepath__stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+int safepath_stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		   struct safepath_res *res)
 {
 	struct walk w;
@@ -450,7 +450,7 @@ cleanup:
 	return err;
 }
 
-int safepath__opendir(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+int safepath_opendir(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		      DIR **out, struct safepath_res *res)
 {
 	struct walk w;
@@ -489,7 +489,7 @@ cleanup:
 	return err;
 }
 
-long safepath__read_small(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+long safepath_read_small(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 			  char *buf, size_t size)
 {
 	struct safepath_res res;

@@ -32,8 +32,8 @@
  *                                         and KEY -> "..data/KEY"
  * The result is the object's stat(): a file is never opened, not even O_PATH
  * (an open the sensor would report as the agent's own read of what it
- * watches). safepath__opendir() opens a directory for listing (a directory is
- * never a credential); safepath__read_small() reads a small public file (a
+ * watches). safepath_opendir() opens a directory for listing (a directory is
+ * never a credential); safepath_read_small() reads a small public file (a
  * static pod manifest, kubelet's vol_data.json): regular file, O_NONBLOCK,
  * bounded.
  */
@@ -81,45 +81,45 @@ struct safepath_res {
 
 struct safepath;
 
-int safepath__new(struct safepath **out, const struct safepath_opts *opts);
-void safepath__free(struct safepath *sp);
+int safepath_new(struct safepath **out, const struct safepath_opts *opts);
+void safepath_free(struct safepath *sp);
 
 /*
- * safepath__flush - forget the trusted part kept open from the last
+ * safepath_flush - forget the trusted part kept open from the last
  * resolution (a scan calls it when done, so the next one walks again and
  * sees a directory replaced since).
  */
-void safepath__flush(struct safepath *sp);
+void safepath_flush(struct safepath *sp);
 
 /* The host root as given ("" for "/"), for messages. */
-const char *safepath__root(const struct safepath *sp);
+const char *safepath_root(const struct safepath *sp);
 
 /*
- * safepath__stat - resolve the host path (absolute, without the host root).
+ * safepath_stat - resolve the host path (absolute, without the host root).
  * pol may be NULL (trusted: none, follow: none). On success returns 0 and
  * fills res (res.st: the object's stat, by name for a file). Errors: -ENOENT, -ENOTDIR, -EACCES as the walk met them; -ELOOP: a
  * symlink the policy does not follow, or more than SAFEPATH_MAX_LINKS;
  * -EXDEV: SAFEPATH_FOLLOW_WITHIN and the object is outside the trusted part;
  * -ENAMETOOLONG; -EINVAL: a relative path, or trusted not a prefix of it.
  */
-int safepath__stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+int safepath_stat(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		   struct safepath_res *res);
 
-/* safepath__opendir - the same, then a directory stream (O_RDONLY | O_DIRECTORY). */
-int safepath__opendir(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+/* safepath_opendir - the same, then a directory stream (O_RDONLY | O_DIRECTORY). */
+int safepath_opendir(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 		      DIR **out, struct safepath_res *res);
 
 /*
- * safepath__read_small - up to size - 1 bytes of a public file, resolved as
- * safepath__stat() does, NUL-terminated: a regular file only (a FIFO or
+ * safepath_read_small - up to size - 1 bytes of a public file, resolved as
+ * safepath_stat() does, NUL-terminated: a regular file only (a FIFO or
  * device is never opened for reading: -EINVAL), O_NONBLOCK, at most size - 1
  * bytes (-EFBIG when larger). Returns the bytes read or -errno. Never used on
  * a credential.
  */
-long safepath__read_small(struct safepath *sp, const char *path, const struct safepath_policy *pol,
+long safepath_read_small(struct safepath *sp, const char *path, const struct safepath_policy *pol,
 			  char *buf, size_t size);
 
 /* A readable reason for a safepath error, for logs and refusals. */
-const char *safepath__strerror(int err);
+const char *safepath_strerror(int err);
 
 #endif /* CW_SAFEPATH_H */

@@ -99,27 +99,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = fuzz_memfd(data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	r = catalog__new(&c, &o);
+	r = catalog_new(&c, &o);
 	if (r) {
 		CHECK(!c && diag.count > 0);	/* every rejection says why, with the file */
 		for (int i = 0; i < diag.count; i++)
 			CHECK(strstr(diag.items[i], path) == diag.items[i]);
 		goto cleanup;
 	}
-	for (int i = 0; i < catalog__count(c); i++) {
-		const struct catalog_entry *e = catalog__entry(c, i);
+	for (int i = 0; i < catalog_count(c); i++) {
+		const struct catalog_entry *e = catalog_entry(c, i);
 
 		CHECK(e->name && e->max >= 1 && e->depth >= 0 && e->depth <= CATALOG_DEPTH_LIMIT);
 		CHECK(e->paths.n > 0 || e->flag_manifest);
 	}
-	if (safepath__new(&sp, &so))
+	if (safepath_new(&sp, &so))
 		goto cleanup;
-	CHECK(catalog__scan(c, sp, &node, &cbs) == 0);
-	CHECK(catalog__scan(c, sp, &home, &cbs) == 0);
-	CHECK(catalog__scan(c, sp, &pod, &cbs) == 0);
+	CHECK(catalog_scan(c, sp, &node, &cbs) == 0);
+	CHECK(catalog_scan(c, sp, &home, &cbs) == 0);
+	CHECK(catalog_scan(c, sp, &pod, &cbs) == 0);
 cleanup:
-	safepath__free(sp);
-	catalog__free(c);
+	safepath_free(sp);
+	catalog_free(c);
 	close(fd);
 	return 0;
 }

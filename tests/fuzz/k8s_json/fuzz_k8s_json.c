@@ -2,7 +2,7 @@
 /*
  * fuzz_k8s_json.c - libFuzzer harness for what user/k8s.c does with bytes
  * from the Kubernetes API: pod list pages and the newline-delimited watch
- * stream (through k8s__ingest_list / k8s__ingest_watch, no network). The
+ * stream (through k8s_ingest_list / k8s_ingest_watch, no network). The
  * first byte of an input picks the path: 'L' the rest is a list body, 'W'
  * a watch stream, anything else a list body, a form feed, then a watch
  * stream. A few pods (those of tests/lib/fake_apiserver.py) are then
@@ -29,7 +29,7 @@ static void lookups(struct k8s *k)
 
 	for (size_t i = 0; i < sizeof(uids) / sizeof(uids[0]); i++)
 		for (size_t j = 0; j < sizeof(vols) / sizeof(vols[0]); j++) {
-			int r = k8s__lookup(k, uids[i], j & 1 ? NULL : cid_a, vols[j], &v);
+			int r = k8s_lookup(k, uids[i], j & 1 ? NULL : cid_a, vols[j], &v);
 
 			CHECK(r == 0 || r == -ENOENT);
 			if (r)
@@ -38,7 +38,7 @@ static void lookups(struct k8s *k)
 			      memchr(v.container_image, '\0', sizeof(v.container_image)) &&
 			      memchr(v.secret_name, '\0', sizeof(v.secret_name)));
 		}
-	k8s__stats(k, &st);
+	k8s_stats(k, &st);
 	CHECK(st.pods <= 16);
 }
 
@@ -64,30 +64,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg->server = strdup("https://127.0.0.1:1");
 	cfg->source = strdup("fuzz");
 	o.config = cfg;
-	if (k8s__new(&k, &o))	/* owns cfg from here, even on failure */
+	if (k8s_new(&k, &o))	/* owns cfg from here, even on failure */
 		return 0;
 	if (size == 0)
 		goto cleanup;
 	switch (data[0]) {
 	case 'L':
-		r = k8s__ingest_list(k, body, n);
+		r = k8s_ingest_list(k, body, n);
 		CHECK(r == 0 || r == -EPROTO || r == -ENOMEM);
 		break;
 	case 'W':
-		r = k8s__ingest_watch(k, body, n);
+		r = k8s_ingest_watch(k, body, n);
 		CHECK(r == 0 || r == -EPROTO || r == -ESTALE || r == -ENOMEM);
 		break;
 	default:
 		ff = memchr(body, '\f', n);
-		r = k8s__ingest_list(k, body, ff ? (size_t)(ff - body) : n);
+		r = k8s_ingest_list(k, body, ff ? (size_t)(ff - body) : n);
 		CHECK(r == 0 || r == -EPROTO || r == -ENOMEM);
 		lookups(k);
 		if (ff)
-			r = k8s__ingest_watch(k, ff + 1, n - (size_t)(ff + 1 - body));
+			r = k8s_ingest_watch(k, ff + 1, n - (size_t)(ff + 1 - body));
 		break;
 	}
 	lookups(k);
 cleanup:
-	k8s__free(k);
+	k8s_free(k);
 	return 0;
 }
