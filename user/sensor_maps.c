@@ -93,19 +93,43 @@ void sensor_bloom_clean(struct sensor *s)
 	s->bloom_clean_at_ns = 0;
 }
 
+/* One entry fewer behind a bitmap bit: clear the bit at zero. */
+static void bloom_unref(struct sensor *s, uint32_t bit)
+{
+	/* a saturated count stays set forever: only costs a map lookup */
+	if (s->bloom_refs[bit] && s->bloom_refs[bit] < UINT16_MAX &&
+	    --s->bloom_refs[bit] == 0)
+		bloom_set(s, bit, false);
+}
+
 /* Insert or replace one entry of the watched map and count its bitmap bit once. */
 static int map_put(struct sensor *s, const struct cw_inode_key *key,
 		   const struct cw_watch_val *val, bool existed)
 {
 	uint32_t bit = cw_bloom_bit(key->ino, key->dev, s->bloom_log2);
+	int err;
 
-	/* map first, then the bit: the kernel never sees a bit without an entry */
-	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.watched), key, val, BPF_ANY))
-		return -errno;
+	/*
+	 * The bit first, then the entry: an entry in the map is a watched
+	 * inode (discovery's add is done, tests/integration/watched.c looks
+	 * there), so from then on an open of it must pass the bitmap. Entry
+	 * first left a window - the agent preempted between the two on a
+	 * loaded node - in which an open of a new pod's token found the entry
+	 * but no bit, and was neither an event nor a drop. A bit without its
+	 * entry only costs the kernel one map lookup.
+	 */
 	if (!existed) {
 		if (s->bloom_refs[bit] < UINT16_MAX)
 			s->bloom_refs[bit]++;
 		bloom_set(s, bit, true);
+	}
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.watched), key, val, BPF_ANY)) {
+		err = -errno;
+		if (!existed)
+			bloom_unref(s, bit);
+		return err;
+	}
+	if (!existed) {
 		s->watched++;
 		bloom_maybe_grow(s);
 	}
@@ -116,14 +140,12 @@ static int map_drop(struct sensor *s, const struct cw_inode_key *key)
 {
 	uint32_t bit = cw_bloom_bit(key->ino, key->dev, s->bloom_log2);
 
+	/* the entry first, then the bit: the kernel never sees an entry without its bit */
 	if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.watched), key))
 		return -errno;
 	if (s->watched)
 		s->watched--;
-	/* a saturated count stays set forever: only costs a map lookup */
-	if (s->bloom_refs[bit] && s->bloom_refs[bit] < UINT16_MAX &&
-	    --s->bloom_refs[bit] == 0)
-		bloom_set(s, bit, false);
+	bloom_unref(s, bit);
 	return 0;
 }
 
