@@ -61,16 +61,43 @@ static void drop_entry(struct watch *w, const struct cred_entry *e)
 	creds_remove(w->table, id);
 }
 
+/*
+ * Is e, an entry that holds the inode of a file just found elsewhere, a
+ * file that has gone? tmpfs hands a freed device number to the next mount
+ * and numbers each fresh filesystem's files from the same start, so under
+ * pod churn a new pod's token has the (dev, ino) of the token of a pod
+ * unmounted a moment ago - and when one batch of events holds both, the
+ * new pod can be rescanned before the old one. A hard link or an
+ * overlapping glob still names the file: stat() says which.
+ */
+static bool entry_is_gone(const struct watch *w, const struct cred_entry *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	watch_host_path(w, e->path, path, sizeof(path));
+	return stat(path, &st) || st.st_ino != e->ino || st.st_dev != e->dev;
+}
+
 /* Returns true when c is in the table (and the kernel map) afterwards, by this call. */
 static bool add_entry(struct watch *w, const struct cred_entry *c)
 {
 	const struct cred_entry *e;
-	uint32_t id;
+	uint32_t id, gone = 0;
 	int err;
 
-	/* one inode, one credential: hard links and globs that overlap */
-	if (creds_find_inode(w->table, c->ino, c->kdev))
+	/*
+	 * One inode, one credential: hard links and globs that overlap. But an
+	 * entry whose file has gone hands its inode over: refused, c would
+	 * stay unwatched once that entry's own rescan drops it, and the kernel
+	 * key with it (nothing rescans c's group again), so c's reads in
+	 * between and after would be lost.
+	 */
+	e = creds_find_inode(w->table, c->ino, c->kdev);
+	if (e && !entry_is_gone(w, e))
 		return false;
+	if (e)
+		gone = e->id;
 	/*
 	 * The map's last token_reserve places are for service-account tokens:
 	 * whatever fills the rest (a flood of Secret keys, a home full of
@@ -109,6 +136,13 @@ static bool add_entry(struct watch *w, const struct cred_entry *c)
 				 (unsigned long long)w->stats.add_failures);
 		return false;
 	}
+	/*
+	 * After c's add, which made the kernel key name c: the gone entry's
+	 * removal then leaves the key alone (user/agent.c, sink_del), so there
+	 * is no moment in which a read of c goes unseen.
+	 */
+	if (gone && (e = creds_get(w->table, gone)))
+		drop_entry(w, e);
 	if (c->unmatched) {
 		char path[PATH_MAX + 64], fs[FS_TYPE_LEN * 4 + 1];
 
@@ -421,8 +455,8 @@ static bool group_differs(struct watch *w, const char *group, const struct found
 		e = creds_find_path(w->table, c->path);
 		if (same_file(e, c) && !strcmp(e->group, group))
 			matched++;
-		else if (!creds_find_inode(w->table, c->ino, c->kdev))
-			return true;	/* would be added */
+		else if (!(e = creds_find_inode(w->table, c->ino, c->kdev)) || entry_is_gone(w, e))
+			return true;	/* would be added (add_entry) */
 	}
 	while (creds_group_next(w->table, group, &cursor))
 		in_table++;

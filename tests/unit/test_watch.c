@@ -668,6 +668,115 @@ static void test_watch_bounds_pods_keeps_room_for_tokens_follows_homes(void **st
 	creds_free(t);
 }
 
+/*
+ * The kernel map as the agent keeps it (user/sensor_maps.c): an add puts
+ * or takes over the key, a removal drops the key only while it still
+ * names the removed credential.
+ */
+struct owned_map {
+	struct {
+		uint64_t ino;
+		uint32_t kdev, id;
+	} keys[32];
+	int n;
+};
+
+static int owned_find(const struct owned_map *m, uint64_t ino, uint32_t kdev)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->keys[i].ino == ino && m->keys[i].kdev == kdev)
+			return i;
+	return -1;
+}
+
+static int owned_add(void *ctx, const struct cred_entry *c)
+{
+	struct owned_map *m = ctx;
+	int i = owned_find(m, c->ino, c->kdev);
+
+	if (i < 0) {
+		assert_true(m->n < 32);
+		i = m->n++;
+	}
+	m->keys[i].ino = c->ino;
+	m->keys[i].kdev = c->kdev;
+	m->keys[i].id = c->id;
+	return 0;
+}
+
+static void owned_del(void *ctx, const struct cred_entry *c)
+{
+	struct owned_map *m = ctx;
+	int i = owned_find(m, c->ino, c->kdev);
+
+	if (i >= 0 && m->keys[i].id == c->id)
+		m->keys[i] = m->keys[--m->n];
+}
+
+#define POD_B "/var/lib/kubelet/pods/0000-bbbb"
+#define VOL_B POD_B "/volumes/kubernetes.io~projected/kube-api-access-y"
+
+/*
+ * tmpfs hands a freed device number to the next mount and numbers a fresh
+ * filesystem's files from the same start, so under pod churn a new pod's
+ * token has the (dev, ino) of a token whose pod was unmounted a moment ago.
+ * When the new pod's rescan comes first (both are in one batch of
+ * events), the old pod's entry still holds that inode: the new token must
+ * take the key over, not be refused as a second path of a watched inode
+ * and then lose the key when the old entry goes. Without a mount here:
+ * the inode itself moves from pod A's volume to pod B's, then pod A goes.
+ */
+static void test_watch_new_pod_takes_over_a_recycled_inode(void **state)
+{
+	struct watch_opts o = { .host_root = root };
+	struct owned_map m = { .n = 0 };
+	struct watch_sink sink = { owned_add, owned_del, &m, NULL };
+	char from[PATH_MAX], to[PATH_MAX], cmd[PATH_MAX + 32];
+	const struct cred_entry *a, *b;
+	uint64_t ino;
+	uint32_t kdev;
+	struct creds *t;
+	struct watch *w;
+	int i;
+
+	assert_int_equal(creds_new(&t, 0), 0);
+	assert_int_equal(watch_new(&w, &o, t, &sink), 0);
+	assert_int_equal(watch_scan_all(w), 0);
+	a = find(t, VOL "/token");
+	assert_non_null(a);
+	ino = a->ino;
+	kdev = a->kdev;
+	i = owned_find(&m, ino, kdev);
+	assert_true(i >= 0);
+	assert_int_equal(m.keys[i].id, a->id);
+
+	/* pod B appears (the pods directory hears it first), holding A's token inode */
+	mkdirs(VOL_B);
+	snprintf(from, sizeof(from), "%s" VOL "/..2026_01_01_00_00_00.1", root);
+	snprintf(to, sizeof(to), "%s" VOL_B "/..2026_01_01_00_00_00.1", root);
+	assert_int_equal(rename(from, to), 0);
+	link_rel("..2026_01_01_00_00_00.1", VOL_B "/..data");
+	link_rel("..data/token", VOL_B "/token");
+	/* and pod A goes, before discovery has looked at either */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s" POD "'", root);
+	assert_int_equal(system(cmd), 0);
+
+	for (i = 0; i < 100 && (find(t, VOL "/token") || !find(t, VOL_B "/token")); i++) {
+		watch_process(w);
+		usleep(5000);
+	}
+	assert_null(find(t, VOL "/token"));
+	b = find(t, VOL_B "/token");
+	assert_non_null(b);
+	assert_int_equal(b->ino, ino);
+	/* the kernel's key names B's token: its reads are seen */
+	i = owned_find(&m, ino, kdev);
+	assert_true(i >= 0);
+	assert_int_equal(m.keys[i].id, b->id);
+	watch_free(w);
+	creds_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_pod_churn_leaves_no_watch_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_reclassifies_a_token_secret_written_key_by_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_bounds_pods_keeps_room_for_tokens_follows_homes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_new_pod_takes_over_a_recycled_inode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
