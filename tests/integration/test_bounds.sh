@@ -186,10 +186,12 @@ import collections, json, sys
 reads = collections.Counter(int(l) for l in open(sys.argv[2]))
 ev = collections.Counter()
 last = {}
+summary = {}
 for line in open(sys.argv[1]):
     e = json.loads(line)
     if "credwatch.summary" in e:
-        assert e["credwatch.summary"]["kernel_drops"] == 0, e
+        summary = e["credwatch.summary"]
+        assert summary["kernel_drops"] == 0, e
     elif e.get("proc.name", "").startswith("python") and e.get("cred.kind") != "environ":
         # (environ: any python on the node reading another process's environment)
         # Only the reads: podchurn also creates the next pod's files, and a
@@ -204,6 +206,11 @@ for line in open(sys.argv[1]):
 missed = [i for i in reads if ev[i] < reads[i]]
 extra = [i for i in ev if ev[i] > reads[i]]
 if missed or extra:
+    # a read the kernel never counted (hits = ring buffer events = events) is
+    # a miss in the kernel; hits above events, a loss in user space
+    print("kernel.hits %s, kernel.ringbuf_events %s, events %s" % (
+        summary.get("kernel.hits"), summary.get("kernel.ringbuf_events"),
+        summary.get("events")), file=sys.stderr)
     # name the reads: per (dev, ino), the reads in order against the events in order
     rd = collections.defaultdict(list)
     for l in open(sys.argv[2] + ".detail"):
@@ -214,7 +221,7 @@ if missed or extra:
         e = json.loads(line)
         if e.get("proc.name", "").startswith("python") and "O_RDONLY" in e.get("fd.flags", ""):
             evk[(int(e["fd.dev"]), int(e["fd.ino"]))].append(
-                (e.get("evt.time"), e.get("cred.path", "")))
+                (e.get("evt.time"), e.get("cred.path") or ""))  # null: a stale cred id
     for k in rd:
         if len(evk[k]) != len(rd[k]):
             print("key %s: %d reads, %d events" % (k, len(rd[k]), len(evk[k])), file=sys.stderr)
