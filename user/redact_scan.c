@@ -199,6 +199,16 @@ __attribute__((noinline)) static size_t on_url(struct scan *sc, size_t i, size_t
 	for (; ae < e; ae++) {
 		unsigned char c = (unsigned char)s[ae];
 
+		/*
+		 * A redacted password is part of the authority it was in: stop
+		 * at it and a second pass would find another '@' (or none) and
+		 * read what the first pass took for user:password as text.
+		 */
+		if (c == '<' && e - ae >= REDACT_MARK_LEN &&
+		    !memcmp(s + ae, REDACT_MARK, REDACT_MARK_LEN)) {
+			ae += REDACT_MARK_LEN - 1;
+			continue;
+		}
 		if (c == '/' || c == '?' || c == '#' || is_space(c) || c == '"' || c == '\'' ||
 		    c == '<' || c == '>')
 			break;

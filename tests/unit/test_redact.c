@@ -226,6 +226,13 @@ static void test_redact_url_passwords(void **state)
 		/* found by fuzz-redact: an authority running into the next URL */
 		{ NULL, "x|a://u:p1@hhttps://v:p2@h", "x a://u:<redacted>@hhttps://v:<redacted>@h", REDACT_URL_PASSWORD },
 		{ NULL, "x|a://u:p3@h9token=t4&b", "x a://u:<redacted>@h9token=<redacted>&b", REDACT_URL_PASSWORD },
+		/*
+		 * found by fuzz-redact: redacting the output again changed it.
+		 * The first pass takes "u@h9token=p" for the user, the second
+		 * must too: the authority runs on through a <redacted> password.
+		 */
+		{ NULL, "x|a://u@h9token=p:e5@h2", "x a://u@h9token=p:<redacted>@h2", REDACT_URL_PASSWORD },
+		{ NULL, "x|a://u@h9token=p:<redacted>@h2", "x a://u@h9token=p:<redacted>@h2", REDACT_URL_PASSWORD },
 	};
 	static const struct row misses[] = {
 		{ NULL, "curl|https://user@host/a:b", NULL, 0 },
