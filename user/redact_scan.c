@@ -200,12 +200,13 @@ __attribute__((noinline)) static size_t on_url(struct scan *sc, size_t i, size_t
 		unsigned char c = (unsigned char)s[ae];
 
 		/*
-		 * A redacted password is part of the authority it was in: stop
-		 * at it and a second pass would find another '@' (or none) and
-		 * read what the first pass took for user:password as text.
+		 * A redacted password (":<redacted>@") is part of the authority
+		 * it was in: stop at it and a second pass would find another '@'
+		 * (or none) and read what the first pass took for user:password
+		 * as text. Any other <redacted> ends the authority as '<' does.
 		 */
-		if (c == '<' && e - ae >= REDACT_MARK_LEN &&
-		    !memcmp(s + ae, REDACT_MARK, REDACT_MARK_LEN)) {
+		if (c == '<' && ae > a && s[ae - 1] == ':' && e - ae > REDACT_MARK_LEN &&
+		    s[ae + REDACT_MARK_LEN] == '@' && !memcmp(s + ae, REDACT_MARK, REDACT_MARK_LEN)) {
 			ae += REDACT_MARK_LEN - 1;
 			continue;
 		}
