@@ -27,30 +27,14 @@
 #include "user/discovery/safepath.h"
 #include "user/sensor.h"
 #include "user/watch.h"
+#include "tests/unit/unit_srcdir.h"
 
 static char root[PATH_MAX];	/* a fresh host root per test */
 static char srcdir[PATH_MAX];	/* the source tree */
 
 static void find_srcdir(void)
 {
-	char exe[PATH_MAX], probe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
-
-	assert_true(n > 0);
-	exe[n] = '\0';
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		assert_non_null(slash);
-		*slash = '\0';
-		snprintf(probe, sizeof(probe), "%s/catalog/10-kubernetes.yaml", exe);
-		if (!stat(probe, &st)) {
-			snprintf(srcdir, sizeof(srcdir), "%s", exe);
-			return;
-		}
-	}
-	fail_msg("no catalog/ above %s", exe);
+	unit_srcdir(srcdir, sizeof(srcdir));
 }
 
 static void mkparents(const char *path)

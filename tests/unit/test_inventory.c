@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "user/inventory.h"
+#include "tests/unit/unit_srcdir.h"
 
 #define NOW	1800000000ULL
 
@@ -68,22 +69,10 @@ static void public_file(const char *hp, const char *text)
 
 static void find_catalog(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
+	char src[PATH_MAX];
 
-	assert_true(n > 0);
-	exe[n] = '\0';
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		assert_non_null(slash);
-		*slash = '\0';
-		snprintf(catdir, sizeof(catdir), "%s/catalog", exe);
-		if (!stat(catdir, &st) && S_ISDIR(st.st_mode))
-			return;
-	}
-	fail_msg("no catalog/");
+	unit_srcdir(src, sizeof(src));
+	snprintf(catdir, sizeof(catdir), "%s/catalog", src);
 }
 
 static int setup(void **state)

@@ -20,6 +20,7 @@
 #include "user/creds.h"
 #include "user/discovery/catalog.h"
 #include "user/watch.h"
+#include "tests/unit/unit_srcdir.h"
 
 struct sink_log {
 	int adds, dels;
@@ -51,24 +52,13 @@ static struct catalog *cat;	/* the shipped catalog, from the source tree */
 /* The source tree's catalog/: the binary is build/tests/ or build/sanitize/tests/. */
 static void load_shipped_catalog(void)
 {
-	char exe[PATH_MAX], dir[PATH_MAX];
+	char src[PATH_MAX], dir[PATH_MAX + 16];
 	const char *files[1] = { dir };
 	struct catalog_diag diag = { 0 };
 	struct catalog_opts o = { files, 1, &diag };
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
 
-	assert_true(n > 0);
-	exe[n] = '\0';
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		assert_non_null(slash);
-		*slash = '\0';
-		snprintf(dir, sizeof(dir), "%s/catalog", exe);
-		if (!stat(dir, &st) && S_ISDIR(st.st_mode))
-			break;
-	}
+	unit_srcdir(src, sizeof(src));
+	snprintf(dir, sizeof(dir), "%s/catalog", src);
 	if (catalog_new(&cat, &o))
 		catalog_diag_print(&diag, stderr);
 	assert_non_null(cat);
