@@ -16,7 +16,6 @@
 #     even O_PATH (strace: no open returns a descriptor of a CWMARKER file).
 set -u
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/catalog-tree.sh

@@ -20,7 +20,6 @@
 # The kernel matrix runs the same opens in its guests (5.10, 6.1, 6.12: fexit).
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 need_tracefs

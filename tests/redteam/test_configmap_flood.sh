@@ -21,11 +21,9 @@
 # the flood are not watched.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/kubelet.sh
-. tests/lib/pki.sh	# free_port
 kubelet_isolate "$@"
 need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null

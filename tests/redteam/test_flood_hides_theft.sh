@@ -29,7 +29,6 @@
 # nothing names pod A.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh

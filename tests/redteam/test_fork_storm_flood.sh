@@ -27,7 +27,6 @@
 # of B's token are missing.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 . tests/lib/cgroup.sh

@@ -51,19 +51,7 @@ for name in kubelet containerd-shim calico-node; do cp /bin/cat "$T/evil/$name";
 
 RULES=(--rules rules/credwatch_rules.yaml)
 if [ -n "${REDTEAM_DEFENCE_OFF:-}" ]; then
-	cat > "$T/by-name.yaml" <<'EOF'
-- macro: credwatch_kubelet
-  condition: proc.name in (credwatch_kubelet_binaries)
-  override:
-    condition: replace
-- macro: credwatch_node_agent
-  condition: >
-    proc.name in (credwatch_kubelet_binaries, credwatch_runtime_binaries,
-                  credwatch_k8s_node_binaries, credwatch_cni_binaries)
-  override:
-    condition: replace
-EOF
-	RULES+=(--rules "$T/by-name.yaml")
+	RULES+=(--rules tests/fixtures/rules/node_agents_by_name.yaml)
 fi
 agent_start "$T/agent" --host-root "$ROOT" --cgroup-root "$(cg_root)" \
 	--node-agent-paths /usr/bin/kubelet "${RULES[@]}" \

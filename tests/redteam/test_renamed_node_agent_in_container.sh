@@ -76,19 +76,7 @@ TOKEN=/host-pods/${VOL#"$NODE/var/lib/kubelet/pods/"}/token
 
 RULES=(--rules rules/credwatch_rules.yaml)
 if [ -n "${REDTEAM_DEFENCE_OFF:-}" ]; then
-	cat >"$T/by-name.yaml" <<'EOF'
-- macro: credwatch_kubelet
-  condition: proc.name in (credwatch_kubelet_binaries)
-  override:
-    condition: replace
-- macro: credwatch_node_agent
-  condition: >
-    proc.name in (credwatch_kubelet_binaries, credwatch_runtime_binaries,
-                  credwatch_k8s_node_binaries, credwatch_cni_binaries)
-  override:
-    condition: replace
-EOF
-	RULES+=(--rules "$T/by-name.yaml")
+	RULES+=(--rules tests/fixtures/rules/node_agents_by_name.yaml)
 fi
 printf '#!/bin/sh\nexec setpriv --bounding-set=-all,+bpf,+perfmon,+dac_read_search --inh-caps=-all %s "$@"\n' \
 	"$(readlink -f "$BUILD/credwatch")" >"$T/chart-caps.sh"

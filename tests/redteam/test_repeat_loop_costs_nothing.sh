@@ -23,7 +23,6 @@
 # ring-buffer drops.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"	# repository root, BUILD, free_port, fail, ...
-cd "$(dirname "$0")/../.."
 . tests/lib/fixture.sh
 . tests/lib/agent.sh
 need_tracefs
