@@ -155,9 +155,12 @@ PARENT=$!
 
 for p in "${PIDS[@]}"; do wait "$p" || fail "reader $p failed"; done
 N=$(( ${#PIDS[@]} + 1 ))
+# both agents attribute the child while its parent lives: each reads the
+# parent's command line from /proc on its own, the text one may lag
 for _ in $(seq 400); do
 	[ "$(grep -c '"evt.type"' "$T/events.ndjson" 2>/dev/null || true)" -ge "$N" ] &&
-		grep -q 'pcmdline":"sh -c' "$T/events.ndjson" && break
+		grep -q 'pcmdline":"sh -c' "$T/events.ndjson" &&
+		grep -q -- '--api-key=<redacted>' "$T/alerts.txt" && break
 	sleep 0.05
 done
 touch "$T/release"
