@@ -53,31 +53,79 @@ else
 	B= D= C= G= R=
 fi
 
-# --- cleanup: everything this script made, in reverse order -----------------
-T=
-TRACEFS_MOUNTED=
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	agent_stop >/dev/null 2>&1 || true
-	ctrd_cleanup	# the containers, their cgroups, containerd
-	if [ -n "$T" ]; then
+# --- two shells: one waits for Ctrl-C, one plays the story --------------------------
+# Why not one shell with an INT trap: bash 5.2 (Debian 12 and 13) runs a
+# pending trap while it parses a $(...) it is about to expand and then cannot
+# parse the trap itself ("interrupt trap: line 2: unexpected EOF while looking
+# for matching `)'"; bash 5.3 runs no trap there): the trap is lost and the
+# script goes on. A shell blocked in `wait` parses nothing when the signal
+# comes. So this shell makes the temp dir and waits; the story runs in a
+# background child (SIGINT is ignored there: Ctrl-C is this shell's to handle),
+# which this shell stops with SIGTERM. The child's EXIT trap removes what it
+# made; whatever a child that died without its trap left (SIGKILL, the same
+# bash bug in the EXIT trap), this shell removes from the child's state file.
+STATE_VARS=(AGENT_PID CTRD_DIR CTRD_REAPER)
+if [ -z "${CW_DEMO_T:-}" ]; then
+	T= TRACEFS_MOUNTED= STEPS_PID= INTERRUPTED=
+	remove_leftovers() {
+		local i AGENT_PID= CTRD_DIR= CTRD_REAPER=
+		# shellcheck disable=SC1091
+		[ ! -f "$T/.state" ] || . "$T/.state"
+		if [ -n "$AGENT_PID" ] && kill -TERM "$AGENT_PID" 2>/dev/null; then
+			for ((i = 0; i < 100; i++)); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$AGENT_PID" 2>/dev/null || true
+		fi
+		# containerd's reaper saw the child go and is removing containerd
+		for ((i = 0; i < 600; i++)); do
+			[ -n "$CTRD_REAPER" ] && kill -0 "$CTRD_REAPER" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -z "$CTRD_DIR" ] || [ ! -e "$CTRD_DIR" ] || ( set +e; ctrd_reap "$CTRD_DIR" ) >/dev/null 2>&1
 		kubelet_cleanup "$T/root"
 		rm -rf "$T"
+	}
+	finish() {
+		local rc=$?
+		trap - EXIT INT TERM
+		[ -z "$T" ] || [ ! -e "$T" ] || remove_leftovers
+		[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing 2>/dev/null || true
+		[ -z "$INTERRUPTED" ] || rc=130
+		[ "$rc" = 0 ] || [ "$rc" = 130 ] || echo "demo: failed (status $rc)" >&2
+		[ "$rc" = 0 ] || echo "demo: everything it made was removed" >&2
+		exit "$rc"
+	}
+	trap finish EXIT
+	trap 'INTERRUPTED=1; echo; echo "demo: interrupted" >&2
+		[ -z "$STEPS_PID" ] || kill -TERM "$STEPS_PID" 2>/dev/null' INT TERM
+	if [ ! -d /sys/kernel/tracing/events ]; then
+		tests/lib/mount-tracefs.sh
+		TRACEFS_MOUNTED=1
 	fi
-	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing 2>/dev/null || true
-	[ "$rc" = 0 ] || [ "$rc" = 130 ] || echo "demo: failed (status $rc)" >&2
-	[ "$rc" = 0 ] || echo "demo: everything it made was removed" >&2
+	T=$(mktemp -d /tmp/credwatch-demo.XXXXXX)
+	CW_DEMO_T=$T "$BASH" "$0" "${ARGS[@]}" &
+	STEPS_PID=$!
+	while :; do
+		rc=0
+		wait "$STEPS_PID" || rc=$?
+		# a trap ended the wait: the child is still on its way out
+		[ "$rc" -gt 128 ] && kill -0 "$STEPS_PID" 2>/dev/null || break
+	done
+	exit "$rc"
+fi
+
+# --- the story's shell: everything it makes, removed in reverse order ---------------
+T=$CW_DEMO_T
+save_state() { declare -p "${STATE_VARS[@]}" >"$T/.state"; }
+cleanup() {
+	local rc=$?
+	trap - EXIT
+	agent_stop >/dev/null 2>&1 || true
+	ctrd_cleanup	# the containers, their cgroups, containerd
+	kubelet_cleanup "$T/root"
+	rm -rf "$T"
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'echo; echo "demo: interrupted" >&2; exit 130' INT TERM
-
-if [ ! -d /sys/kernel/tracing/events ]; then
-	tests/lib/mount-tracefs.sh
-	TRACEFS_MOUNTED=1
-fi
-T=$(mktemp -d /tmp/credwatch-demo.XXXXXX)
 
 pause() { [ "$PAUSE" = 0 ] || sleep "${1:-1}"; }
 say() { printf '%s\n' "$*"; }
@@ -145,6 +193,7 @@ CG_WEB=$(ctrd_pod_cgroup burstable "$WEB" "$CID_WEB")
 CG_DB=$(ctrd_pod_cgroup besteffort "$DB" "$CID_DB")
 say "  host:    /etc/kubernetes/admin.conf, kubelet.conf, pki/apiserver.key, kubelet client cert"
 ctrd_start || fail "containerd did not start"
+save_state
 ctrd_busybox_image "$T/app.tar" cw.demo/app:1 || fail "cannot build the pods' image"
 ctrd_import "$T/app.tar" cw.demo/app:1 || fail "cannot import the pods' image"
 say "  runtime: a private containerd $(containerd --version | awk '{ print $3 }') + runc (state in $CTRD_DIR),"
@@ -159,6 +208,7 @@ say
 say "${B}Starting the agent${R} (alerts come as text on this terminal):"
 show host "credwatch --host-root $T/root --cgroup-root $CGROOT --dump DIR --findings FILE --findings-window 6 ..."
 agent_start "$T/agent" "${AGENT_ARGS[@]}" || fail "the agent did not start"
+save_state
 sed -n 's/^credwatch: \(credwatch .*\|hooks: .*\|watching .*\)$/  \1/p' "$T/agent.stderr"
 
 # the pods start after the agent, as on a node that was already running

@@ -8,7 +8,7 @@
 # pod that never read its token; that the output has no colour off a
 # terminal; and that everything the demo made is gone afterwards (its
 # containerd, containers, cgroups, mounts and files), also when it is
-# interrupted.
+# interrupted (Ctrl-C) or its story's shell is killed.
 # The pods are real runc containers under a private containerd: the exec
 # session (step 2) is a real `ctr task exec` whose shell the shim starts in
 # the container's pid namespace, the app's reads descend from the
@@ -30,6 +30,8 @@ demo_gone() {
 	[ -n "$dir" ] || fail "$1: no temp dir named in the output"
 	[ ! -e "$dir" ] || fail "$dir left behind"
 	! grep -q "$dir" /proc/self/mountinfo || fail "a mount under $dir left behind"
+	# the agent's command line names its files there
+	! grep -qsF -- "$dir" /proc/[0-9]*/cmdline || fail "a process of $dir (the agent?) left behind"
 	dir=$(sed -n 's/.*(state in \(\/tmp\/cw-ctrd\.[A-Za-z0-9]*\)).*/\1/p' "$1")
 	[ -n "$dir" ] || fail "$1: no containerd dir named in the output"
 	[ ! -e "$dir" ] || fail "$dir (containerd's) left behind"
@@ -135,21 +137,42 @@ print("alerts per step ok:", {s: (w[0] if w else None) for s, w in want.items()}
 PY
 grep -q "unused_sa_token *team-b/cache" "$T/demo.out" || fail "findings not shown"
 
-# interrupted after the first step: exits non-zero and still removes everything
-set -m	# the demo gets its own process group and does not ignore SIGINT
-BUILD=$BUILD tests/demo/demo.sh --no-pause >"$T/int.out" 2>"$T/int.err" &
-DPID=$!
-set +m
-for _ in $(seq 300); do
-	grep -q "1/5" "$T/int.out" 2>/dev/null && break
-	sleep 0.05
-done
-grep -q "1/5" "$T/int.out" || fail "interrupted run did not reach step 1: $(cat "$T/int.out" "$T/int.err")"
-kill -INT "$DPID"
+# demo_to_step1 OUT ERR: start the demo in a process group of its own (as a
+# terminal runs it) and wait until it shows step 1
+demo_to_step1() {
+	set -m	# the demo gets its own process group and does not ignore SIGINT
+	BUILD=$BUILD tests/demo/demo.sh --no-pause >"$1" 2>"$2" &
+	DPID=$!
+	set +m
+	for _ in $(seq 300); do
+		grep -q "1/5" "$1" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q "1/5" "$1" || fail "the demo did not reach step 1: $(cat "$1" "$2")"
+}
+
+# Ctrl-C after the first step: SIGINT to the whole process group, as a
+# terminal sends it; exits 130 and still removes everything
+demo_to_step1 "$T/int.out" "$T/int.err"
+kill -INT -- "-$DPID"
 rc=0
 wait "$DPID" || rc=$?
 DPID=
 [ "$rc" = 130 ] || fail "interrupted demo exited $rc, not 130: $(cat "$T/int.err")"
 grep -q "interrupted" "$T/int.err" || fail "no interruption message"
 demo_gone "$T/int.out"
+
+# The story's shell killed outright (it runs no trap): the shell that waits
+# removes what it left from its state file. Without that, the agent, the
+# containers and the tmpfs mounts would outlive the demo.
+demo_to_step1 "$T/kill.out" "$T/kill.err"
+steps=$(pgrep -P "$DPID") || fail "the demo has no child shell"
+[ "$(echo "$steps" | wc -l)" = 1 ] || fail "the demo has more than one child: $steps"
+kill -KILL "$steps"
+rc=0
+wait "$DPID" || rc=$?
+DPID=
+[ "$rc" = 137 ] || fail "demo exited $rc after its story's shell was killed, not 137: $(cat "$T/kill.err")"
+grep -q "everything it made was removed" "$T/kill.err" || fail "no removal message: $(cat "$T/kill.err")"
+demo_gone "$T/kill.out"
 echo "demo ok"
