@@ -9,7 +9,6 @@
  * printers (help, markdown, troff) must stay beside each other to agree.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,103 +220,14 @@ int config_validate(const struct config *c, char *err, size_t err_size)
 	return 0;
 }
 
-int config_set_str(char **field, const char *val)
-{
-	char *s = val ? strdup(val) : NULL;
-
-	if (val && !s)
-		return -ENOMEM;
-	free(*field);
-	*field = s;
-	return 0;
-}
-
-static int set_value(struct config *c, const struct opt_desc *o, const char *val,
-		     char *err, size_t err_size)
-{
-	void *field = (char *)c + o->offset;
-
-	switch (o->type) {
-	case OPT_STR:
-		return config_set_str(field, val);
-	case OPT_LIST:
-		return strlist_push(field, val);
-	case OPT_UINT:
-		if (opt_parse_uint(val, field)) {
-			snprintf(err, err_size, "--%s: '%s' is not a non-negative integer",
-				 o->name, val);
-			return -EINVAL;
-		}
-		return 0;
-	case OPT_BOOL:
-		*(bool *)field = true;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* seen[i] (optional) is set for every option argv gives. */
 static int parse_args(struct config *c, int argc, char **argv, bool *seen,
 		      char *err, size_t err_size)
 {
 	size_t nall;
 	const struct opt_desc *all = config_opts(&nall);
-	bool given[CONFIG_OPTS_MAX];
-	struct option longopts[CONFIG_OPTS_MAX + 1];
-	char shortopts[32] = ":";
-	size_t ns = 1;
-	int ch, idx, ret;
 
-	memset(given, 0, sizeof(given));
-	memset(longopts, 0, sizeof(longopts));
-	for (size_t i = 0; i < nall; i++) {
-		longopts[i].name = all[i].name;
-		longopts[i].has_arg = all[i].type == OPT_BOOL ? no_argument : required_argument;
-		longopts[i].val = 1000 + (int)i;
-		if (all[i].short_opt && ns < sizeof(shortopts) - 1)
-			shortopts[ns++] = (char)all[i].short_opt;
-	}
-	optind = 0;	/* 0, not 1: glibc fully re-initialises, argv is parsed more than once */
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
-		const struct opt_desc *o = NULL;
-
-		if (ch >= 1000 && ch < 1000 + (int)nall) {
-			o = &all[ch - 1000];
-		} else if (ch == '?') {
-			if (optopt)
-				snprintf(err, err_size, "unknown option '-%c' (see --help)", optopt);
-			else
-				snprintf(err, err_size, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return -EINVAL;
-		} else if (ch == ':') {
-			snprintf(err, err_size, "option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		} else {
-			for (size_t i = 0; i < nall; i++)
-				if (all[i].short_opt == ch)
-					o = &all[i];
-		}
-		if (!o)
-			continue;
-		/* the first time argv names a list, it replaces the file's list */
-		if (o->type == OPT_LIST && !given[o - all])
-			strlist_free((struct strlist *)((char *)c + o->offset));
-		given[o - all] = true;
-		ret = set_value(c, o, optarg ? optarg : "", err, err_size);
-		if (ret == -ENOMEM)
-			snprintf(err, err_size, "out of memory");
-		if (ret)
-			return ret;
-	}
-	if (optind < argc) {
-		snprintf(err, err_size, "unexpected argument '%s' (see --help)", argv[optind]);
-		return -EINVAL;
-	}
-	if (seen)
-		memcpy(seen, given, sizeof(given));
-	return 0;
+	return opt_parse_argv(all, nall, c, argc, argv, seen, err, err_size);
 }
 
 int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t err_size)
@@ -374,7 +284,7 @@ int config_from_sources(struct config *c, int argc, char **argv, char *err, size
 	if (path) {
 		ret = config_load_file_lines(c, path, lines, err, err_size);
 		if (!ret)
-			ret = config_set_str(&c->agent.config_file, path);
+			ret = opt_str_set(&c->agent.config_file, path);
 		if (ret)
 			goto cleanup;
 	}
@@ -433,26 +343,7 @@ void config_usage(FILE *out)
 		"Usage: credwatch [OPTION]...\n"
 		"Watch every open of a credential file on this node, by inode, and say which\n"
 		"process in which pod read whose credential.\n\n");
-	for (size_t i = 0; i < nall; i++) {
-		char left[64];
-
-		if (all[i].short_opt)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", all[i].short_opt,
-				 all[i].name, all[i].arg ? " " : "", all[i].arg ? all[i].arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", all[i].name,
-				 all[i].arg ? " " : "", all[i].arg ? all[i].arg : "");
-		/* a long flag gets its own line rather than pushing the text right */
-		if (strlen(left) > 34)
-			fprintf(out, "  %s\n  %-34s %s", left, "", all[i].help);
-		else
-			fprintf(out, "  %-34s %s", left, all[i].help);
-		if (all[i].def)
-			fprintf(out, " [default: %s]", all[i].def);
-		else if (all[i].type == OPT_BOOL && !all[i].cli_only)
-			fputs(" [default: off]", out);
-		fputc('\n', out);
-	}
+	opt_print_help(out, all, nall);
 	fprintf(out, "\nExit status: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"
 		"Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP re-reads the config file\n"
 		"and rescans credentials.\n");

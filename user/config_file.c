@@ -108,7 +108,7 @@ static int file_set(struct file_ctx *f, struct config *c, const struct opt_desc 
 	s = scalar(v);
 	switch (o->type) {
 	case OPT_STR:
-		return config_set_str(field, is_null(v) ? NULL : s);
+		return opt_str_set(field, is_null(v) ? NULL : s);
 	case OPT_UINT:
 		if (opt_parse_uint(s, field))
 			return file_error(f, v, o->name, "'%s' is not a non-negative integer", s);

@@ -18,9 +18,6 @@
 const struct opt_desc *config_opts(size_t *n);
 const struct opt_desc *config_opt_find(const char *name);
 
-/* Replace a string option's value with a copy of val (NULL: unset). 0 or -ENOMEM. */
-int config_set_str(char **field, const char *val);
-
 /* config_load_file(); lines[i] (optional) gets the line option i was set on. */
 int config_load_file_lines(struct config *c, const char *path, unsigned long *lines,
 			   char *err, size_t err_size);

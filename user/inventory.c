@@ -4,7 +4,6 @@
  * credential has, a table for people or one JSON document for machines.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -287,107 +286,95 @@ cleanup:
 	return ret;
 }
 
+/* What `credwatch inventory` reads from its command line (inventory_options). */
+struct inventory_args {
+	bool json;
+	char *host_root;
+	struct strlist catalog;
+	char *fail_on;
+	char *node_name;
+	char *cluster_name;
+	char *config;
+	bool verbose;
+	bool help;
+};
+
+static const struct opt_desc inventory_option_list[] = {
+	OPT_BOOL(struct inventory_args, json, "json",
+		 "one JSON document (findings as the agent emits them)"),
+	OPT_STR(struct inventory_args, host_root, "host-root", "DIR", "/",
+		"where the node's files are"),
+	OPT_LIST(struct inventory_args, catalog, "catalog", "FILE|DIR",
+		 CW_CATALOG_DIR ", else catalog/ next to the build",
+		 "credential catalog; repeatable"),
+	OPT_STR(struct inventory_args, fail_on, "fail-on", "SEVERITY", NULL,
+		"exit 3 if a finding is low|medium|high|critical or worse"),
+	OPT_STR(struct inventory_args, node_name, "node-name", "NAME",
+		"$NODE_NAME, else the host name", "node name in findings and their ids"),
+	OPT_STR(struct inventory_args, cluster_name, "cluster-name", "NAME", NULL,
+		"cluster name in findings and their ids"),
+	OPT_STR(struct inventory_args, config, "config", "FILE", CONFIG_DEFAULT_FILE " if present",
+		"take host-root, catalog, node-name and cluster-name from the agent's config file"),
+	OPT_BOOL(struct inventory_args, verbose, "verbose",
+		 "also log what discovery refused, as the agent does", .short_opt = 'v'),
+	OPT_BOOL(struct inventory_args, help, "help", "this help", .short_opt = 'h',
+		 .cli_only = "an action"),
+};
+
+const struct opt_table inventory_options = OPT_TABLE(inventory_option_list, NULL, NULL);
+
 static void usage(FILE *out)
 {
 	fputs("Usage: credwatch inventory [OPTION]...\n"
 	      "List every credential on this node: kind, catalog entry, owner, mode, file owner,\n"
 	      "size and age, and whether anyone may read it who should not. Needs no eBPF and\n"
-	      "no cluster; reads no credential.\n\n"
-	      "      --json                one JSON document (findings as the agent emits them)\n"
-	      "      --host-root DIR       where the node's files are [default: /]\n"
-	      "      --catalog FILE|DIR    credential catalog; repeatable [default: "
-	      CW_CATALOG_DIR ", else catalog/ next to the build]\n"
-	      "      --fail-on SEVERITY    exit 3 if a finding is low|medium|high|critical or worse\n"
-	      "      --node-name NAME      node name in findings and their ids [default: "
-	      "$NODE_NAME, else the host name]\n"
-	      "      --cluster-name NAME   cluster name in findings and their ids\n"
-	      "      --config FILE         take host-root, catalog, node-name and cluster-name from\n"
-	      "                            the agent's config file [default: "
-	      CONFIG_DEFAULT_FILE " if present]\n"
-	      "  -v, --verbose             also log what discovery refused, as the agent does\n"
-	      "  -h, --help                this help\n\n"
-	      "Exit status: 0; 3 when --fail-on found a finding; 1 runtime failure; 2 usage or\n"
+	      "no cluster; reads no credential.\n\n", out);
+	opt_print_help(out, inventory_options.opts, inventory_options.n);
+	fputs("\nExit status: 0; 3 when --fail-on found a finding; 1 runtime failure; 2 usage or\n"
 	      "catalog error.\n", out);
+}
+
+static void inventory_args_free(struct inventory_args *a)
+{
+	for (size_t i = 0; i < inventory_options.n; i++)
+		opt_value_free(&inventory_options.opts[i], opt_field(&inventory_options.opts[i], a));
 }
 
 int inventory_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "host-root", required_argument, NULL, 'r' },
-		{ "catalog", required_argument, NULL, 'c' },
-		{ "fail-on", required_argument, NULL, 'f' },
-		{ "node-name", required_argument, NULL, 'n' },
-		{ "cluster-name", required_argument, NULL, 'k' },
-		{ "config", required_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct inventory_opts o = { .fail_on = -1 };
-	const char **cats = calloc((size_t)argc + 1, sizeof(char *));
-	const char *config_file = NULL;
+	struct inventory_args args = { 0 };
+	const char *config_file;
 	struct config cfg;
-	bool verbose = false;
-	int opt, ret = 2;
+	int ret = 2;
 	char err[512];
 
 	config_init(&cfg);
-	if (!cats) {
-		fprintf(stderr, "credwatch: inventory: out of memory\n");
-		return 1;
+	if (opt_parse_argv(inventory_options.opts, inventory_options.n, &args, argc, argv, NULL,
+			   err, sizeof(err))) {
+		fprintf(stderr, "credwatch: inventory: %s\n", err);
+		goto out;
 	}
-	o.catalog = cats;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'r':
-			o.host_root = optarg;
-			break;
-		case 'c':
-			cats[o.ncatalog++] = optarg;
-			break;
-		case 'f':
-			o.fail_on = catalog_severity_parse(optarg);
-			if (o.fail_on < 0) {
-				fprintf(stderr, "credwatch: inventory: --fail-on: '%s' is not low, "
-					"medium, high or critical\n", optarg);
-				goto out;
-			}
-			break;
-		case 'n':
-			o.node_name = optarg;
-			break;
-		case 'k':
-			o.cluster_name = optarg;
-			break;
-		case 'C':
-			config_file = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			ret = 0;
-			goto out;
-		case ':':
-			fprintf(stderr, "credwatch: inventory: %s needs a value\n", argv[optind - 1]);
-			goto out;
-		default:
-			fprintf(stderr, "credwatch: inventory: unknown option '%s' (see credwatch "
-				"inventory --help)\n", argv[optind - 1]);
+	if (args.help) {
+		usage(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (args.fail_on) {
+		o.fail_on = catalog_severity_parse(args.fail_on);
+		if (o.fail_on < 0) {
+			fprintf(stderr, "credwatch: inventory: --fail-on: '%s' is not low, "
+				"medium, high or critical\n", args.fail_on);
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "credwatch: inventory: unexpected argument '%s'\n", argv[optind]);
-		goto out;
-	}
+	o.json = args.json;
+	o.host_root = args.host_root;
+	o.catalog = (const char *const *)args.catalog.v;
+	o.ncatalog = args.catalog.n;
+	o.node_name = args.node_name;
+	o.cluster_name = args.cluster_name;
+	config_file = args.config;
 	/* the agent's config file, for what the command line did not say */
 	if (!config_file && !access(CONFIG_DEFAULT_FILE, R_OK))
 		config_file = CONFIG_DEFAULT_FILE;
@@ -411,10 +398,10 @@ int inventory_main(int argc, char **argv)
 		goto out;
 	}
 	/* refusals are in the report; logged too only when asked */
-	cw_log_level = verbose ? CW_LOG_WARN : CW_LOG_ERROR;
+	cw_log_level = args.verbose ? CW_LOG_WARN : CW_LOG_ERROR;
 	ret = inventory_run(&o);
 out:
 	config_free(&cfg);
-	free(cats);
+	inventory_args_free(&args);
 	return ret;
 }

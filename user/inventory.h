@@ -26,7 +26,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "opt.h"
+
 #define INVENTORY_EXIT_FINDINGS	3
+
+/* The subcommand's options: its --help, and the man page's INVENTORY section lists them. */
+extern const struct opt_table inventory_options;
 
 struct inventory_opts {
 	const char *host_root;		/* NULL: "/" */

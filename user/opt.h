@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum opt_type { OPT_STR, OPT_LIST, OPT_UINT, OPT_BOOL };
 
@@ -118,5 +119,25 @@ void opt_value_free(const struct opt_desc *o, void *field);
 bool opt_value_equal(const struct opt_desc *o, const void *a, const void *b);
 /* "123" into a uint64_t: digits only, no sign or blank. 0 or -EINVAL. */
 int opt_parse_uint(const char *s, uint64_t *out);
+/* Replace an OPT_STR field with a copy of val (NULL: unset). 0 or -ENOMEM. */
+int opt_str_set(char **field, const char *val);
+/*
+ * One option's value from its text into its field in base ("" sets a
+ * boolean). 0, -EINVAL with "--name: reason" in err, or -ENOMEM.
+ */
+int opt_value_set(const struct opt_desc *o, void *base, const char *val, char *err,
+		  size_t err_size);
+
+/*
+ * The command line of a flat option array (offsets from base): long
+ * options --name, short ones from short_opt. The first time argv names a
+ * list it replaces the list base held (a config file's). given (optional,
+ * n entries) says which options argv named. 0, or -EINVAL / -ENOMEM with
+ * the reason in err ("unknown option '--x' (see --help)").
+ */
+int opt_parse_argv(const struct opt_desc *opts, size_t n, void *base, int argc, char **argv,
+		   bool *given, char *err, size_t err_size);
+/* --help's option lines: flag, help text, default. */
+void opt_print_help(FILE *out, const struct opt_desc *opts, size_t n);
 
 #endif /* CW_OPT_H */

@@ -8,7 +8,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "user/config_int.h"	/* config_opts(): the tables, to check every surface against */
+#include "user/inventory.h"	/* inventory_options: the subcommand's table */
 
 struct tmpfile {
 	char path[64];
@@ -492,6 +495,60 @@ static void test_config_help_file_and_man_page_agree_with_the_tables(void **stat
 	free(man);
 }
 
+/*
+ * `credwatch inventory` has its own table: its --help comes from it, and the
+ * man page's INVENTORY section, written by hand, must name each option and
+ * no option the table lacks (test_catalog_inventory.sh runs the options).
+ */
+static void test_inventory_man_page_names_every_option_of_its_table(void **state)
+{
+	const struct opt_table *t = &inventory_options;
+	char *man = NULL, want[160], mname[96];
+	const char *sec, *end;
+	size_t man_cap = 0, named = 0;
+	FILE *f = fopen("man/credwatch.8", "r");
+
+	assert_non_null(f);
+	assert_true(getdelim(&man, &man_cap, '\0', f) > 0);
+	fclose(f);
+	sec = strstr(man, "\n.SH INVENTORY\n");
+	assert_non_null(sec);
+	end = strstr(sec + 1, "\n.SH ");
+	assert_non_null(end);
+	assert_true(t->n > 0);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct opt_desc *o = &t->opts[i];
+		const char *p;
+
+		if (!strcmp(o->name, "help"))
+			continue;
+		man_name(o->name, mname, sizeof(mname));
+		snprintf(want, sizeof(want), "\\-\\-%s", mname);
+		p = strstr(sec, want);
+		if (!p || p > end)
+			fail_msg("man/credwatch.8 INVENTORY does not name --%s", o->name);
+	}
+	/* and nothing the table does not have */
+	for (const char *p = sec; (p = strstr(p, "\\-\\-")) && p < end; p += 4) {
+		char flag[96];
+		size_t n = 0;
+		bool found = false;
+
+		for (const char *q = p + 4; n + 1 < sizeof(flag) && (isalnum((unsigned char)*q) ||
+		     (q[0] == '\\' && q[1] == '-')); q += (*q == '\\') ? 2 : 1)
+			flag[n++] = *q == '\\' ? '-' : *q;
+		flag[n] = '\0';
+		for (size_t i = 0; i < t->n; i++)
+			found |= !strcmp(t->opts[i].name, flag);
+		if (!found)
+			fail_msg("man/credwatch.8 INVENTORY names --%s, which inventory does not have",
+				 flag);
+		named++;
+	}
+	assert_true(named >= t->n - 1);
+	free(man);
+}
+
 static void test_config_docs_and_man_page_list_every_option(void **state)
 {
 	check_generated("docs/operations.md", "<!-- options:begin (make docs) -->\n",
@@ -516,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_config_reload_keeps_running_on_error),
 		cmocka_unit_test(test_config_docs_and_man_page_list_every_option),
 		cmocka_unit_test(test_config_help_file_and_man_page_agree_with_the_tables),
+		cmocka_unit_test(test_inventory_man_page_names_every_option_of_its_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
