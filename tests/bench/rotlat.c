@@ -45,6 +45,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf/credwatch.h"
+#include "tests/lib/agent_map.h"
 
 #define MAX_KEYS	16
 #define TIMEOUT_S	5.0
@@ -57,61 +58,13 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The agent's map named "watched", found through the fds it holds. */
-static int find_watched_map(int pid)
-{
-	char dir[64], path[PATH_MAX], line[256];
-	struct dirent *de;
-	int found = -ENOENT;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while (found < 0 && (de = readdir(d))) {
-		unsigned int id = 0;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "map_id: %u", &id) == 1)
-				break;
-		fclose(f);
-		if (id) {
-			struct bpf_map_info info = { 0 };
-			__u32 len = sizeof(info);
-			int fd = bpf_map_get_fd_by_id(id);
-
-			if (fd < 0)
-				continue;
-			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-			    !strcmp(info.name, "watched") &&
-			    info.key_size == sizeof(struct cw_inode_key) &&
-			    info.value_size == sizeof(struct cw_watch_val))
-				found = fd;
-			else
-				close(fd);
-		}
-	}
-	closedir(d);
-	return found;
-}
-
 static int key_of(const char *path, struct cw_inode_key *k)
 {
 	struct stat st;
 
 	if (stat(path, &st))
 		return -errno;
-	memset(k, 0, sizeof(*k));
-	k->ino = st.st_ino;
-	k->dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	agent_map_key(st.st_dev, st.st_ino, k);
 	return 0;
 }
 
@@ -302,7 +255,7 @@ int main(int argc, char **argv)
 
 	if (argc >= 5 && !strcmp(argv[1], "--mount")) {
 		srandom((unsigned)getpid());
-		mapfd = find_watched_map(atoi(argv[2]));
+		mapfd = agent_map_watched(atoi(argv[2]));
 		if (mapfd < 0) {
 			fprintf(stderr, "rotlat: pid %s holds no credwatch 'watched' map\n", argv[2]);
 			return 1;
@@ -318,7 +271,7 @@ int main(int argc, char **argv)
 	vol = argv[2];
 	srandom((unsigned)getpid());
 	rounds = atoi(argv[3]);
-	mapfd = find_watched_map(atoi(argv[1]));
+	mapfd = agent_map_watched(atoi(argv[1]));
 	if (mapfd < 0) {
 		fprintf(stderr, "rotlat: pid %s holds no credwatch 'watched' map\n", argv[1]);
 		return 1;

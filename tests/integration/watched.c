@@ -9,8 +9,8 @@
  * or ST_DEV:INO as `stat -L -c %d:%i` prints it (for a file already gone).
  * -t S: give up after S seconds (default 20), exit 1 naming the missing
  * keys. Polls every millisecond; never opens a credential. The map is found
- * through /proc/PID/fdinfo, by name, key and value size. Raw bpf(2): no
- * library, so it builds like the other integration helpers. Needs root.
+ * through /proc/PID/fdinfo (tests/lib/agent_map.h, shared with
+ * tests/bench/rotlat.c). Needs root.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,43 +28,9 @@
 #include <linux/bpf.h>
 
 #include "bpf/credwatch.h"
+#include "tests/lib/agent_map.h"
 
 #define MAX_KEYS	64
-
-static long sys_bpf(enum bpf_cmd cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
-static int map_fd_by_id(uint32_t id)
-{
-	union bpf_attr a = { 0 };
-
-	a.map_id = id;
-	return (int)sys_bpf(BPF_MAP_GET_FD_BY_ID, &a);
-}
-
-static int map_info(int fd, struct bpf_map_info *info)
-{
-	union bpf_attr a = { 0 };
-
-	memset(info, 0, sizeof(*info));
-	a.info.bpf_fd = (uint32_t)fd;
-	a.info.info_len = sizeof(*info);
-	a.info.info = (uint64_t)(uintptr_t)info;
-	return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
-}
-
-static bool map_has(int fd, const struct cw_inode_key *k)
-{
-	struct cw_watch_val v;
-	union bpf_attr a = { 0 };
-
-	a.map_fd = (uint32_t)fd;
-	a.key = (uint64_t)(uintptr_t)k;
-	a.value = (uint64_t)(uintptr_t)&v;
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0;
-}
 
 static long map_count(int fd)
 {
@@ -75,53 +41,12 @@ static long map_count(int fd)
 	a.map_fd = (uint32_t)fd;
 	a.key = 0;		/* NULL: the first key */
 	a.next_key = (uint64_t)(uintptr_t)&next;
-	while (sys_bpf(BPF_MAP_GET_NEXT_KEY, &a) == 0) {
+	while (agent_map_bpf(BPF_MAP_GET_NEXT_KEY, &a) == 0) {
 		n++;
 		k = next;
 		a.key = (uint64_t)(uintptr_t)&k;
 	}
 	return errno == ENOENT ? n : -errno;
-}
-
-/* The agent's map named "watched", through the fds it holds. */
-static int find_watched(const char *pid)
-{
-	char dir[64], path[PATH_MAX], line[256];
-	struct dirent *de;
-	int found = -ENOENT;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%s/fdinfo", pid);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while (found < 0 && (de = readdir(d))) {
-		unsigned int id = 0;
-		struct bpf_map_info info;
-		FILE *f;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "map_id: %u", &id) == 1)
-				break;
-		fclose(f);
-		if (!id || (fd = map_fd_by_id(id)) < 0)
-			continue;
-		if (!map_info(fd, &info) && !strcmp(info.name, "watched") &&
-		    info.key_size == sizeof(struct cw_inode_key) &&
-		    info.value_size == sizeof(struct cw_watch_val))
-			found = fd;
-		else
-			close(fd);
-	}
-	closedir(d);
-	return found;
 }
 
 static int parse_key(const char *arg, struct cw_inode_key *k)
@@ -130,7 +55,6 @@ static int parse_key(const char *arg, struct cw_inode_key *k)
 	struct stat st;
 	char tail;
 
-	memset(k, 0, sizeof(*k));
 	if (sscanf(arg, "%llu:%llu%c", &dev, &ino, &tail) == 2) {
 		st.st_dev = (dev_t)dev;
 		st.st_ino = (ino_t)ino;
@@ -138,8 +62,7 @@ static int parse_key(const char *arg, struct cw_inode_key *k)
 		fprintf(stderr, "watched: %s: %s\n", arg, strerror(errno));
 		return -1;
 	}
-	k->ino = st.st_ino;
-	k->dev = (major(st.st_dev) << 20) | minor(st.st_dev);	/* the kernel's s_dev */
+	agent_map_key(st.st_dev, st.st_ino, k);
 	return 0;
 }
 
@@ -160,7 +83,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		goto usage;
-	fd = find_watched(argv[1]);
+	fd = agent_map_watched(atoi(argv[1]));
 	if (fd < 0) {
 		fprintf(stderr, "watched: pid %s holds no credwatch 'watched' map\n", argv[1]);
 		return 1;
@@ -194,7 +117,7 @@ int main(int argc, char **argv)
 		int wrong = -1;
 
 		for (int i = 0; i < nkeys && wrong < 0; i++)
-			if (map_has(fd, &keys[i]) != want)
+			if (agent_map_has(fd, &keys[i]) != want)
 				wrong = i;
 		if (wrong < 0)
 			return 0;
