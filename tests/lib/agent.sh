@@ -4,6 +4,9 @@
 #   agent_start LOGPREFIX ARGS...   starts build/credwatch, waits until it watches
 #                                   (at most AGENT_START_TIMEOUT_S, default 10 s)
 #   agent_stop                      SIGTERM, wait, return its exit status
+#   agent_metric_reaches PORT SERIES MIN
+#                                   wait (at most 5 s) until /metrics on PORT shows
+#                                   SERIES (name{labels}) >= MIN; prints the last value
 BUILD=${BUILD:-build}
 CREDWATCH=${CREDWATCH:-$BUILD/credwatch}
 AGENT_PID=
@@ -36,4 +39,17 @@ agent_stop() {
 	wait "$AGENT_PID" || rc=$?
 	AGENT_PID=
 	return $rc
+}
+
+# The agent's loop refreshes its counters once a second, after the log line
+# of what it counts: a test that saw the line waits for the counter.
+agent_metric_reaches() {
+	local port=$1 series=$2 min=$3 v=
+	for _ in $(seq 50); do
+		v=$(curl -sf "http://127.0.0.1:$port/metrics" | awk -v n="$series" '$1 == n { print $2 }')
+		[ -n "$v" ] && [ "$v" -ge "$min" ] && break
+		sleep 0.1
+	done
+	echo "${v:-absent}"
+	[ -n "$v" ] && [ "$v" -ge "$min" ]
 }

@@ -44,9 +44,6 @@ DEFENCE=()
 HPORT=$(free_port)
 agent_start "$T/agent" --host-root "$ROOT" --max-watched 16384 --events "$T/events.ndjson" \
 	--output "$T/alerts.json" --listen "127.0.0.1:$HPORT" "${DEFENCE[@]}"
-metric() {	# metric NAME LABEL: its value
-	curl -sf "http://127.0.0.1:$HPORT/metrics" | awk -v n="$1{$2}" '$1 == n { print $2 }'
-}
 
 TOKENS=()
 new_pod() {	# new_pod NAME: a pod with a projected token, kubelet-style
@@ -99,7 +96,7 @@ done
 # The refusal is reported: a log line naming the pod, the metric
 grep -q "watch: pod $FLOOD: [0-9]* credential files beyond --max-watched-per-pod (512; its service-account tokens are always watched): not watched" \
 	"$AGENT_ERR" || fail "the pod's bound was not reported: $(grep -i refus "$AGENT_ERR" | head -3)"
-[ "$(metric credwatch_discovery_refused_total 'reason="pod_bound"')" -gt 0 ] ||
-	fail "credwatch_discovery_refused_total{reason=\"pod_bound\"} is 0"
+v=$(agent_metric_reaches "$HPORT" 'credwatch_discovery_refused_total{reason="pod_bound"}' 1) ||
+	fail "credwatch_discovery_refused_total{reason=\"pod_bound\"} is $v"
 agent_stop || fail "the agent did not exit cleanly: $(tail -3 "$AGENT_ERR")"
 echo "test_configmap_flood: ok ($n watched; 6 tokens watched and read as events)"

@@ -93,9 +93,6 @@ HPORT=$(free_port)
 agent_start "$T/agent" --host-root "$ROOT" --events "$T/events.ndjson" --output "$T/alerts.json" \
 	--listen "127.0.0.1:$HPORT" --findings "$T/findings.ndjson" --findings-interval 1 \
 	--state-dir "$T/state"
-metric() {	# metric NAME LABEL: its value
-	curl -sf "http://127.0.0.1:$HPORT/metrics" | awk -v n="$1{$2}" '$1 == n { print $2 }'
-}
 
 # 1. the honest user's credentials are watched, the link inside her home too
 "$WATCHED" "$AGENT_PID" has "$ROOT/home/alice/.kube/config" "$ROOT/home/alice/.kube/staging.yaml" ||
@@ -117,10 +114,10 @@ for p in "$M/.kube/config" "$M/.kube/prod.yaml" "$M/.config/gcloud" "$M/.kube/co
 done
 grep -q "catalog entry 'user-kubeconfigs': in home /home/mallory: 2744 more files than the entry's max of 256: not watched" \
 	"$AGENT_ERR" || fail "the entry's bound was not reported"
-[ "$(metric credwatch_discovery_refused_total 'reason="outside"')" -ge 4 ] ||
-	fail "credwatch_discovery_refused_total{reason=\"outside\"}: $(metric credwatch_discovery_refused_total 'reason="outside"')"
-[ "$(metric credwatch_discovery_refused_total 'reason="entry_bound"')" -ge 2744 ] ||
-	fail "credwatch_discovery_refused_total{reason=\"entry_bound\"}: $(metric credwatch_discovery_refused_total 'reason="entry_bound"')"
+v=$(agent_metric_reaches "$HPORT" 'credwatch_discovery_refused_total{reason="outside"}' 4) ||
+	fail "credwatch_discovery_refused_total{reason=\"outside\"}: $v"
+v=$(agent_metric_reaches "$HPORT" 'credwatch_discovery_refused_total{reason="entry_bound"}' 2744) ||
+	fail "credwatch_discovery_refused_total{reason=\"entry_bound\"}: $v"
 
 # 5. starting dynamically linked programs is no event; a read of alice's kubeconfig is
 ldino=$(stat -L -c %i /etc/ld.so.cache)
