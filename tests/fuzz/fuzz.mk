@@ -78,10 +78,15 @@ $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_BUILD_RULE,$(t))))
 fuzz-build: $(foreach t,$(FUZZ_ALL),$(BUILD)/fuzz/fuzz_$(call fuzz_dir,$(t)))
 
 # Leaks fail a run (detect_leaks is libFuzzer's default under ASan; said
-# here so a caller's ASAN_OPTIONS cannot turn it off by accident).
+# here so a caller's ASAN_OPTIONS cannot turn it off by accident). A harness
+# that needs files (catalog-load's host tree) makes them under TMPDIR, a
+# directory of the build emptied before each run: libFuzzer exits without
+# running exit handlers, so nothing could remove them from /tmp.
 define FUZZ_RUN_RULE
 fuzz-$(1): $(BUILD)/fuzz/fuzz_$(subst -,_,$(1))
 	@mkdir -p $(BUILD)/fuzz/corpus-$(1)
+	@rm -rf $(BUILD)/fuzz/tmp-$(1) && mkdir -p $(BUILD)/fuzz/tmp-$(1)
+	TMPDIR=$(abspath $(BUILD)/fuzz/tmp-$(1)) \
 	ASAN_OPTIONS=$$$${ASAN_OPTIONS:+$$$$ASAN_OPTIONS:}detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$$< -max_total_time=$$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$(1)) -timeout=10 \

@@ -32,9 +32,9 @@ set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/agent.sh
 . tests/lib/containerd.sh	# and fixture.sh
-. tests/lib/cgroup.sh
 . tests/lib/kubelet.sh
 kubelet_isolate "$@"
+. tests/lib/cgroup.sh	# after the re-exec: its record file would be left behind
 need_tracefs
 [ -x "$BUILD/itests/watched" ] || make -s "$BUILD/itests/watched" >/dev/null
 

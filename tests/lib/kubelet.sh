@@ -31,6 +31,12 @@
 
 kubelet_isolate() {
 	[ -n "${CW_KUBELET_NS:-}" ] && return 0
+	# exec runs no exit hook: a file made before it would stay in /tmp
+	if [ -n "${CG_MADE_FILE:-}" ]; then
+		rm -f "$CG_MADE_FILE"
+		echo "kubelet.sh: call kubelet_isolate before sourcing tests/lib/cgroup.sh" >&2
+		return 1
+	fi
 	CW_KUBELET_NS=1 exec unshare --mount --propagation private -- "$BASH" "$0" "$@"
 }
 

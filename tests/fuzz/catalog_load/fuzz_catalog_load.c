@@ -9,6 +9,7 @@
  * manifest, a CSI volume), where every match must name a path inside the
  * tree and its entry.
  */
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "tests/fuzz/fuzz_common.h"
@@ -16,11 +17,11 @@
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
-static char tree[64];
+static char tree[PATH_MAX - 128];
 
 static void put(const char *rel, const char *text)
 {
-	char path[256], *s;
+	char path[PATH_MAX], *s;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", tree, rel);
@@ -38,7 +39,7 @@ static void put(const char *rel, const char *text)
 
 static void link_in(const char *target, const char *rel)
 {
-	char path[256];
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", tree, rel);
 	(void)symlink(target, path);
@@ -49,7 +50,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(tree, sizeof(tree), "/tmp/cw-fuzz-catalog.XXXXXX");
+	/*
+	 * libFuzzer ends without running exit handlers, so the tree cannot
+	 * remove itself: under $TMPDIR, which `make fuzz-catalog-load` points
+	 * into the build directory and empties before each run.
+	 */
+	snprintf(tree, sizeof(tree), "%s/cw-fuzz-catalog.XXXXXX",
+		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tree))
 		abort();
 	put("etc/kubernetes/admin.conf", "x");
