@@ -14,7 +14,9 @@
 #  - a process reading its own environment (/proc/self/environ, its
 #    /proc/<pid>/task/<tid>/environ) is no event at all;
 #  - the variables' values appear nowhere: events, alerts, the dump (as
-#    credwatch-inspect decodes it), the agent's stderr.
+#    credwatch-inspect decodes it), the agent's stderr;
+#  - with the API server (tests/lib/fake_apiserver.py --mode owners), the
+#    owner's service account is cred.owner.sa, the reader's k8s.pod.sa.
 set -eu
 . "$(dirname "$0")/../lib/preamble.sh"
 . tests/lib/fixture.sh
@@ -172,4 +174,70 @@ for s in "$DB_SECRET" "$HOST_SECRET" "$WEB_SECRET"; do
 		fail "a variable's value left the kernel"
 	fi
 done
+# Whose environment it was, from the API server: the owner's service account
+# (cred.owner.sa) next to the reader's (k8s.pod.sa). Pods A and C of
+# tests/lib/fake_apiserver.py --mode owners, no fixture pods: namespace and
+# name come from the API too. Distinct accounts, so taking the reader's for
+# the owner's fails.
+APORT=$(free_port)
+HPORT=$(free_port)
+mkdir -p "$T/api" "$T/empty-root"
+python3 tests/lib/fake_apiserver.py --dir "$T/api" --mode owners --port "$APORT" --timeout 120 &
+PIDS+=("$!")
+for _ in $(seq 300); do [ -s "$T/api/port" ] && break; sleep 0.1; done
+[ -s "$T/api/port" ] || fail "the fake API server did not start"
+cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: "https://127.0.0.1:$APORT", certificate-authority: "$T/api/ca.crt"}
+users:
+- name: agent
+  user: {token: test-token}
+contexts:
+- name: test
+  context: {cluster: test, user: agent}
+current-context: test
+EOF
+UID_A=11111111-2222-3333-4444-555555555555	# fake_apiserver.py's pods A and C
+UID_C=33333333-2222-3333-4444-555555555555
+CG_A=$(cg_pod_systemd "$UID_A" besteffort "$(printf 'a%.0s' $(seq 64))") || fail "pod A's cgroup"
+CG_C=$(cg_pod_systemd "$UID_C" besteffort "$(printf 'c%.0s' $(seq 64))") || fail "pod C's cgroup"
+(cg_run "$CG_C" env -i "C_PASSWORD=$DB_SECRET" sleep 300) &
+OWNER=$!; PIDS+=("$OWNER")
+started "$OWNER" sleep
+agent_start "$T/agent2" --host-root "$T/empty-root" --cgroup-root "$(cg_root)" \
+	--events "$T/events2.ndjson" --output "$T/alerts2.ndjson" --listen "127.0.0.1:$HPORT" \
+	--kubeconfig "$T/kubeconfig" --node-name node-1 || fail "agent start (API server)"
+for _ in $(seq 300); do
+	[ "$(curl -sf "http://127.0.0.1:$HPORT/metrics" |
+		awk '$1 == "credwatch_k8s_api_watch_up" { print $2 }')" = 1 ] && break
+	sleep 0.1
+done
+out=$(cg_run "$CG_A" "$BUILD/itests/opener" openat "/proc/$OWNER/environ") ||
+	fail "pod A's read of /proc/$OWNER/environ"
+reader=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pid"])' "$out")
+for _ in $(seq 300); do
+	grep -q "\"proc.pid\":$reader[,}]" "$T/events2.ndjson" 2>/dev/null && break
+	sleep 0.1
+done
+agent_stop || fail "agent (API server) exit status $?"
+python3 - "$T/events2.ndjson" "$reader" "$OWNER" <<'EOF' || fail "the owner's service account (above)"
+import json, sys
+path, reader, owner = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+mine = [e for e in map(json.loads, open(path)) if e.get("proc.pid") == reader]
+if len(mine) != 1:
+    sys.exit("FAIL: %d events of pod A's read of the owner's environment" % len(mine))
+e = mine[0]
+want = {"cred.kind": "environ", "cred.owner.pid": owner, "cred.owner.sa": "sa-owner",
+        "cred.owner.ns": "team-c", "cred.owner.pod": "pod-c", "k8s.pod.sa": "sa-reader",
+        "k8s.ns.name": "team-a", "k8s.pod.name": "pod-a", "cred.same_pod": False}
+bad = ["%s is %r, expected %r" % (k, e.get(k), v) for k, v in want.items() if e.get(k) != v]
+for b in bad:
+    print("FAIL: " + b)
+print("environ owner from the API server: sa %s, read by sa %s" % (e.get("cred.owner.sa"), e.get("k8s.pod.sa")))
+sys.exit(1 if bad else 0)
+EOF
+! grep -qF "$DB_SECRET" "$T/events2.ndjson" "$T/agent2.stderr" || fail "a variable's value left the kernel"
 echo "test_environ: all scenarios passed"

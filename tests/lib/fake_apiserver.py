@@ -21,6 +21,8 @@ Other --mode values, for the agent's fault and bound tests:
   steady        every list: pods A and C; every watch: ADDED D, then idle
   biglist       every list: a single ~50 MB page (4,000 pods with 12 KB
                 annotations each), ignoring limit=; every watch: idle
+  owners        every list: pods A (sa "sa-reader") and C (sa "sa-owner");
+                every watch: idle (test_environ: whose environment was read)
   endless       every list: pod A; every watch: ADDED pods with new uids,
                 as fast as the client reads, forever
 --port fixes the port and an existing <dir>/ca.crt is reused, so a killed
@@ -171,7 +173,12 @@ class Handler(BaseHTTPRequestHandler):
         if not watch:
             if mode == "biglist":
                 return self.send_raw(200, self.server.biglist())
-            items = [pod("A", 10)] if mode == "endless" else [pod("A", 20), pod("C", 20)]
+            if mode == "endless":
+                items = [pod("A", 10)]
+            elif mode == "owners":
+                items = [pod("A", 20, sa="sa-reader"), pod("C", 20, sa="sa-owner")]
+            else:
+                items = [pod("A", 20), pod("C", 20)]
             return self.send_json(200, {"kind": "PodList", "metadata": {"resourceVersion": "20"},
                                         "items": items})
         self.send_response(200)
@@ -240,7 +247,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("--mode", default="script", choices=["script", "steady", "biglist", "endless"])
+    ap.add_argument("--mode", default="script", choices=["script", "steady", "owners", "biglist", "endless"])
     ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
     if not os.path.exists(os.path.join(a.dir, "server.crt")):
