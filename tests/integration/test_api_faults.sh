@@ -45,20 +45,7 @@ api_down() {
 	APID=
 }
 mkdir -p "$T/api"
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "https://127.0.0.1:$APORT", certificate-authority: "$T/api/ca.crt"}
-users:
-- name: agent
-  user: {token: test-token}
-contexts:
-- name: test
-  context: {cluster: test, user: agent}
-current-context: test
-EOF
+fake_api_kubeconfig "$T/kubeconfig" "$APORT" "$T/api/ca.crt"
 
 ROOT=$T/root
 UID1=a9100000-0000-4000-8000-000000000001

@@ -186,20 +186,7 @@ python3 tests/lib/fake_apiserver.py --dir "$T/api" --mode owners --port "$APORT"
 PIDS+=("$!")
 for _ in $(seq 300); do [ -s "$T/api/port" ] && break; sleep 0.1; done
 [ -s "$T/api/port" ] || fail "the fake API server did not start"
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "https://127.0.0.1:$APORT", certificate-authority: "$T/api/ca.crt"}
-users:
-- name: agent
-  user: {token: test-token}
-contexts:
-- name: test
-  context: {cluster: test, user: agent}
-current-context: test
-EOF
+fake_api_kubeconfig "$T/kubeconfig" "$APORT" "$T/api/ca.crt"
 UID_A=11111111-2222-3333-4444-555555555555	# fake_apiserver.py's pods A and C
 UID_C=33333333-2222-3333-4444-555555555555
 CG_A=$(cg_pod_systemd "$UID_A" besteffort "$(printf 'a%.0s' $(seq 64))") || fail "pod A's cgroup"

@@ -51,20 +51,7 @@ python3 tests/lib/fake_apiserver.py --dir "$T/api" --mode steady --port "$APORT"
 APID=$!
 wait_for "the fake backend" 20 test -s "$T/ready"
 wait_for "the fake API server" 30 test -s "$T/api/port"
-cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "https://127.0.0.1:$APORT", certificate-authority: "$T/api/ca.crt"}
-users:
-- name: agent
-  user: {token: test-token}
-contexts:
-- name: test
-  context: {cluster: test, user: agent}
-current-context: test
-EOF
+fake_api_kubeconfig "$T/kubeconfig" "$APORT" "$T/api/ca.crt"
 
 ROOT=$T/root
 UID1=7c000000-0000-4000-8000-000000000001

@@ -4,6 +4,9 @@
 #   agent_start LOGPREFIX ARGS...   starts build/credwatch, waits until it watches
 #                                   (at most AGENT_START_TIMEOUT_S, default 10 s)
 #   agent_stop                      SIGTERM, wait, return its exit status
+#   fake_api_kubeconfig FILE PORT CA
+#                                   a kubeconfig for tests/lib/fake_apiserver.py on
+#                                   127.0.0.1:PORT (its CA file, its bearer token)
 #   agent_metric_reaches PORT SERIES MIN
 #                                   wait (at most 5 s) until /metrics on PORT shows
 #                                   SERIES (name{labels}) >= MIN; prints the last value
@@ -52,4 +55,21 @@ agent_metric_reaches() {
 	done
 	echo "${v:-absent}"
 	[ -n "$v" ] && [ "$v" -ge "$min" ]
+}
+
+fake_api_kubeconfig() {
+	cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: "https://127.0.0.1:$2", certificate-authority: "$3"}
+users:
+- name: agent
+  user: {token: test-token}
+contexts:
+- name: test
+  context: {cluster: test, user: agent}
+current-context: test
+EOF
 }
