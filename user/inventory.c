@@ -350,11 +350,14 @@ int inventory_main(int argc, char **argv)
 	char err[512];
 
 	config_init(&cfg);
-	if (opt_parse_argv(inventory_options.opts, inventory_options.n, &args, argc, argv, NULL,
-			   err, sizeof(err))) {
+	ret = opt_parse_argv(inventory_options.opts, inventory_options.n, &args, argc, argv, NULL,
+			     err, sizeof(err));
+	if (ret) {
 		fprintf(stderr, "credwatch: inventory: %s\n", err);
+		ret = ret == -ENOMEM ? 1 : 2;	/* out of memory is no usage error */
 		goto out;
 	}
+	ret = 2;
 	if (args.help) {
 		usage(stdout);
 		ret = 0;
